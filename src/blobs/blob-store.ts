@@ -1,0 +1,66 @@
+import type { Readable } from 'node:stream';
+
+export interface BlobWriteResult {
+  key: string;
+  size: number;
+  sha256: string;
+  /** The first few KiB of the content (from HashingMeter.head()), for type detection. */
+  head: Buffer;
+}
+
+export interface WriteLimits {
+  /** Abort the write with a LimitExceededError once more than this many bytes arrive. */
+  maxBytes?: number | undefined;
+  /** Reject the write with a SizeMismatchError if the stream ends at another length. */
+  expectedBytes?: number | undefined;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive end offset. */
+  end: number;
+}
+
+export interface StoredBlobInfo {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/**
+ * Where file bytes live. Every blob is written once under a new random key and never changed;
+ * implementations stream in both directions and hash while writing.
+ */
+export interface BlobStore {
+  readonly kind: 'fs' | 's3';
+  /** Streams `source` into a new blob; on any failure nothing under the returned key remains. */
+  write(source: Readable, limits?: WriteLimits): Promise<BlobWriteResult>;
+  read(key: string, range?: ByteRange): Promise<Readable>;
+  delete(key: string): Promise<void>;
+  /** Size of a stored blob, or null when it does not exist. */
+  stat(key: string): Promise<number | null>;
+  /** Every stored blob, for consistency checks and garbage collection. */
+  list(): AsyncIterable<StoredBlobInfo>;
+  /** Throws when the store cannot be reached (readiness probe). */
+  ping(): Promise<void>;
+  /** A short-lived URL that serves the blob directly, where the store supports it. */
+  presignedGetUrl?(key: string, options: { expiresInSeconds: number; fileName: string; contentType: string }): Promise<string>;
+  close?(): Promise<void>;
+}
+
+export class LimitExceededError extends Error {
+  constructor(readonly limit: number) {
+    super(`Upload exceeds the limit of ${limit} bytes`);
+    this.name = 'LimitExceededError';
+  }
+}
+
+export class SizeMismatchError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`Expected ${expected} bytes but received ${actual}`);
+    this.name = 'SizeMismatchError';
+  }
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobStore, BlobWriteResult, ByteRange, StoredBlobInfo, WriteLimits } from './blob-store.js';
+import { HashingMeter } from './hashing-meter.js';
+
+const KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Blobs as files under `root/ab/cd/<key>`. A write goes to `root/tmp/<key>.part`, is fsynced,
+ * then renamed into place and the directory fsynced, so an acknowledged blob survives a crash
+ * and a crashed write leaves only a `.part` file that garbage collection removes.
+ */
+export class FsBlobStore implements BlobStore {
+  readonly kind = 'fs' as const;
+  private readonly tmpDir: string;
+
+  constructor(
+    private readonly root: string,
+    private readonly fsync: boolean,
+  ) {
+    this.tmpDir = path.join(root, 'tmp');
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  private pathFor(key: string): string {
+    if (!KEY_PATTERN.test(key)) throw new Error(`Invalid blob key: ${key}`);
+    return path.join(this.root, key.slice(0, 2), key.slice(2, 4), key);
+  }
+
+  async write(source: Readable, limits?: WriteLimits): Promise<BlobWriteResult> {
+    const key = randomUUID();
+    const tmp = path.join(this.tmpDir, `${key}.part`);
+    const meter = new HashingMeter(limits);
+    try {
+      await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 }));
+      if (this.fsync) await syncFile(tmp);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+    const final = this.pathFor(key);
+    const dir = path.dirname(final);
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      await fsp.rename(tmp, final);
+      if (this.fsync) await syncDir(dir);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+    return { key, size: meter.bytes, sha256: meter.digest(), head: meter.head() };
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    const file = this.pathFor(key);
+    const handle = await fsp.open(file, 'r');
+    return handle.createReadStream({
+      highWaterMark: 1 << 20,
+      ...(range ? { start: range.start, end: range.end } : {}),
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    await fsp.rm(this.pathFor(key), { force: true });
+  }
+
+  async stat(key: string): Promise<number | null> {
+    try {
+      return (await fsp.stat(this.pathFor(key))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async *list(): AsyncIterable<StoredBlobInfo> {
+    for (const a of await readdirSafe(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const b of await readdirSafe(path.join(this.root, a))) {
+        const dir = path.join(this.root, a, b);
+        for (const key of await readdirSafe(dir)) {
+          if (!KEY_PATTERN.test(key)) continue;
+          const st = await fsp.stat(path.join(dir, key)).catch(() => null);
+          if (st) yield { key, size: st.size, lastModified: st.mtime };
+        }
+      }
+    }
+  }
+
+  /** Partial writes left by a crash, older than `olderThan`. */
+  async *listPartials(olderThan: Date): AsyncIterable<string> {
+    for (const name of await readdirSafe(this.tmpDir)) {
+      const file = path.join(this.tmpDir, name);
+      const st = await fsp.stat(file).catch(() => null);
+      if (st && st.mtime < olderThan) yield name;
+    }
+  }
+
+  async deletePartial(name: string): Promise<void> {
+    if (!/^[0-9a-f-]{36}\.part$/.test(name)) throw new Error(`Invalid partial name: ${name}`);
+    await fsp.rm(path.join(this.tmpDir, name), { force: true });
+  }
+
+  async ping(): Promise<void> {
+    await fsp.access(this.root, fs.constants.W_OK);
+  }
+}
+
+async function readdirSafe(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await fsp.open(file, 'r+');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

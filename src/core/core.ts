@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { CofferConfig } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import { AuditRepository } from '../repositories/audit.repository.js';
+import { NodeRepository } from '../repositories/node.repository.js';
+import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
+import { SpaceRepository } from '../repositories/space.repository.js';
+import { UserRepository } from '../repositories/user.repository.js';
+import { VersionRepository } from '../repositories/version.repository.js';
+import { AuditService } from '../services/audit.service.js';
+import { AuthService } from '../services/auth.service.js';
+import { FilesService } from '../services/files.service.js';
+import { FsckService } from '../services/fsck.service.js';
+import { TrashService } from '../services/trash.service.js';
+import { TreeService } from '../services/tree.service.js';
+import { UsersService } from '../services/users.service.js';
+import { VersionsService } from '../services/versions.service.js';
+
+/** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
+export interface Core {
+  config: CofferConfig;
+  db: Database;
+  blobs: BlobStore;
+  logger: Logger;
+  audit: AuditService;
+  auth: AuthService;
+  users: UsersService;
+  tree: TreeService;
+  files: FilesService;
+  trash: TrashService;
+  versions: VersionsService;
+  fsck: FsckService;
+}
+
+export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array }): Core {
+  const { config, db, blobs, logger } = deps;
+  const nodeRepo = new NodeRepository();
+  const spaceRepo = new SpaceRepository();
+  const versionRepo = new VersionRepository();
+  const userRepo = new UserRepository();
+  const audit = new AuditService(db, new AuditRepository());
+  const tree = new TreeService(db, nodeRepo, spaceRepo);
+  const users = new UsersService(db, userRepo, spaceRepo, nodeRepo, audit, config.defaultQuotaBytes);
+  const auth = new AuthService(db, userRepo, new RateLimitRepository(), audit, {
+    jwtSecret: deps.jwtSecret,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    loginPerIpPerMinute: config.loginRateLimit.perIpPerMinute,
+    loginFailuresPerAccountPer15Min: config.loginRateLimit.perAccountFailuresPer15Min,
+  });
+  const files = new FilesService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger });
+  const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
+  const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, logger, graceSeconds: config.blobGraceSeconds });
+  return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck };
+}

@@ -1,0 +1,39 @@
+import { invalidName } from './errors.js';
+
+const MAX_NAME_BYTES = 255;
+// C0 and C1 control characters and DEL; they break terminals, XML and most file systems.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Returns the stored form of a file or folder name (NFC) or throws a 400 that says why the
+ * name cannot be used. NFD (macOS) and NFC (everyone else) forms are therefore the same name.
+ */
+export function normalizeName(raw: string): string {
+  const name = raw.normalize('NFC');
+  if (name.length === 0) throw invalidName('A name cannot be empty');
+  if (name === '.' || name === '..') throw invalidName(`"${name}" is reserved and cannot be used as a name`);
+  if (name.includes('/')) throw invalidName('A name cannot contain "/"');
+  if (name.includes('\u0000')) throw invalidName('A name cannot contain the NUL character');
+  if (CONTROL.test(name)) throw invalidName('A name cannot contain control characters');
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
+    throw invalidName(`A name can be at most ${MAX_NAME_BYTES} bytes in UTF-8 (this one is ${Buffer.byteLength(name, 'utf8')})`);
+  }
+  return name;
+}
+
+/** Splits "/a/b/c" (or "a/b/c/") into validated, normalised segments; "" and "/" are the root. */
+export function parsePath(raw: string): string[] {
+  return raw
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map(normalizeName);
+}
+
+/** "report.pdf" → "report (1).pdf"; "archive.tar.gz" → "archive (1).tar.gz"; folders have no extension. */
+export function numberedName(name: string, n: number, isFolder: boolean): string {
+  if (isFolder) return `${name} (${n})`;
+  const m = /^(.+?)((?:\.tar)?\.[^.\s]{1,10})$/.exec(name);
+  if (!m) return `${name} (${n})`;
+  return `${m[1]} (${n})${m[2]}`;
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { DB } from './schema.js';
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when absent an embedded PGlite database lives in `pgliteDir`. */
+  url?: string | undefined;
+  pgliteDir?: string | undefined;
+  /** A gzipped PGlite data directory to start from when `pgliteDir` is empty (tests use a migrated template). */
+  pgliteTemplate?: Blob | undefined;
+  poolSize?: number | undefined;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** int8 columns hold byte counts and ids well inside 2^53; read them as numbers everywhere. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 20,
+      types: pgTypes as pg.CustomTypesConfig,
+    });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    await sql`select 1`.execute(db);
+    return db;
+  }
+  const dir = options.pgliteDir;
+  if (!dir) throw new Error('openDatabase needs either a PostgreSQL URL or a PGlite directory');
+  fs.mkdirSync(dir, { recursive: true });
+  const isEmpty = fs.readdirSync(dir).length === 0;
+  const client = await PGlite.create({
+    dataDir: dir,
+    parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
+    ...(isEmpty && options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
+  });
+  return new Kysely<DB>({ dialect: new PGliteDialect(client) });
+}
+
+/** Where the plain SQL migrations live, both when run from source and from the build. */
+function migrationsDir(): string {
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  return path.join(here, 'migrations');
+}
+
+export function listMigrations(): { name: string; sql: string }[] {
+  const dir = migrationsDir();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((name) => ({ name, sql: fs.readFileSync(path.join(dir, name), 'utf8') }));
+}
+
+const MIGRATION_LOCK_KEY = 7_345_001;
+
+/** Applies pending migrations in order; several servers starting at once take turns on an advisory lock. */
+export async function migrate(db: Database): Promise<string[]> {
+  const applied: string[] = [];
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      await sql`create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())`.execute(
+        conn,
+      );
+      const done = new Set(
+        (await sql<{ name: string }>`select name from schema_migrations`.execute(conn)).rows.map((r) => r.name),
+      );
+      for (const m of listMigrations()) {
+        if (done.has(m.name)) continue;
+        await conn.transaction().execute(async (tx) => {
+          await sql.raw(m.sql).execute(tx);
+          await sql`insert into schema_migrations (name) values (${m.name})`.execute(tx);
+        });
+        applied.push(m.name);
+      }
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    }
+  });
+  return applied;
+}

@@ -1,0 +1,186 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A timestamp column: read as Date, written as Date or an SQL expression. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type TimestampDefault = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type UserRole = 'admin' | 'user';
+export type UserStatus = 'pending' | 'active' | 'suspended' | 'deleted';
+export type NodeKind = 'file' | 'folder';
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  display_name: ColumnType<string, string | undefined, string>;
+  password_hash: string | null;
+  role: UserRole;
+  status: UserStatus;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface AppPasswordsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: TimestampDefault;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  user_id: string;
+  family_id: string;
+  token_hash: string;
+  created_at: TimestampDefault;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ProtocolSessionsTable {
+  id: string;
+  user_id: string;
+  app_password_id: string | null;
+  device: string;
+  ip: string | null;
+  created_at: TimestampDefault;
+  last_activity_at: TimestampDefault;
+  ended_at: Timestamp | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
+export interface SpacesTable {
+  id: string;
+  kind: 'personal' | 'organization';
+  owner_user_id: string | null;
+  name: string;
+  quota_bytes: number | null;
+  used_bytes: ColumnType<number, number | undefined, number>;
+  root_node_id: string | null;
+  created_at: TimestampDefault;
+}
+
+export interface BlobsTable {
+  id: string;
+  store_key: string;
+  size: number;
+  sha256: string;
+  created_at: TimestampDefault;
+}
+
+export interface NodesTable {
+  id: string;
+  space_id: string;
+  parent_id: string | null;
+  name: string;
+  kind: NodeKind;
+  current_version_id: string | null;
+  size: ColumnType<number, number | undefined, number>;
+  mime: string | null;
+  etag: string;
+  created_at: TimestampDefault;
+  modified_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  created_by: string | null;
+  deleted_at: Timestamp | null;
+  deleted_by: string | null;
+  trash_origin_path: string | null;
+  trash_origin_parent_id: string | null;
+}
+
+export interface VersionsTable {
+  id: string;
+  node_id: string;
+  blob_id: string;
+  size: number;
+  sha256: string;
+  mime: string | null;
+  author_id: string | null;
+  created_at: TimestampDefault;
+}
+
+export interface PropertiesTable {
+  node_id: string;
+  namespace: string;
+  name: string;
+  value: string;
+}
+
+export interface TagsTable {
+  node_id: string;
+  tag: string;
+}
+
+export interface LocksTable {
+  token: string;
+  space_id: string;
+  path: string;
+  depth: string;
+  scope: string;
+  owner_xml: string | null;
+  user_id: string | null;
+  created_at: TimestampDefault;
+  expires_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_name: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  action: string;
+  node_id: string | null;
+  path: string | null;
+  bytes: number | null;
+  result: string;
+  detail: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface DB {
+  settings: SettingsTable;
+  users: UsersTable;
+  app_passwords: AppPasswordsTable;
+  refresh_tokens: RefreshTokensTable;
+  protocol_sessions: ProtocolSessionsTable;
+  rate_limits: RateLimitsTable;
+  spaces: SpacesTable;
+  blobs: BlobsTable;
+  nodes: NodesTable;
+  versions: VersionsTable;
+  properties: PropertiesTable;
+  tags: TagsTable;
+  locks: LocksTable;
+  audit_events: AuditEventsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Space = Selectable<SpacesTable>;
+export type Node = Selectable<NodesTable>;
+export type NewNode = Insertable<NodesTable>;
+export type Version = Selectable<VersionsTable>;
+export type Blob = Selectable<BlobsTable>;
+export type AppPassword = Selectable<AppPasswordsTable>;
+export type RefreshToken = Selectable<RefreshTokensTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;

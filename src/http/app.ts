@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Core } from '../core/core.js';
+import { authPlugin } from './plugins/auth.js';
+import { createMetrics, metricsPlugin } from './plugins/metrics.js';
+import { problemsPlugin } from './plugins/problems.js';
+import { accountRoutes } from './routes/account.routes.js';
+import { adminRoutes } from './routes/admin.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { filesRoutes } from './routes/files.routes.js';
+import { foldersRoutes } from './routes/folders.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { trashRoutes } from './routes/trash.routes.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The HTTP doors over the core: REST API, health, metrics, docs. */
+export async function buildApp(core: Core): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: core.logger as FastifyBaseLogger,
+    trustProxy: core.config.trustProxy,
+    bodyLimit: 1 << 20,
+    // Upload bodies are streamed, so no request timeout may cut off a multi-GB transfer.
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const metrics = createMetrics(core);
+  await app.register(problemsPlugin);
+  await app.register(metricsPlugin, { metrics });
+  await app.register((await import('@fastify/swagger')).default, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Coffer API',
+        version: '1',
+        description: 'Files, folders, trash, versions, accounts and administration of a Coffer server. Errors are RFC 9457 problem+json.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          appPassword: { type: 'http', scheme: 'basic', description: 'username and an app password' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(authPlugin, { core });
+  await app.register(healthRoutes, { core });
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { core });
+      await api.register(accountRoutes, { core });
+      await api.register(filesRoutes, { core, metrics });
+      await api.register(foldersRoutes, { core });
+      await api.register(trashRoutes, { core });
+      await api.register(adminRoutes, { core });
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register((await import('@fastify/swagger-ui')).default, { routePrefix: '/api/docs' });
+  return app;
+}

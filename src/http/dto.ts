@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { Node, User } from '../db/schema.js';
+
+export const nodeSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['file', 'folder']),
+    parent_id: z.string().nullable(),
+    path: z.string().optional(),
+    size: z.number().describe('Bytes: the file, or everything beneath the folder'),
+    mime: z.string().nullable(),
+    etag: z.string().describe('Changes whenever the content (or, for folders, anything beneath) changes'),
+    version_id: z.string().nullable(),
+    created_at: z.string(),
+    modified_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Node' });
+
+export type NodeDto = z.infer<typeof nodeSchema>;
+
+export function toNodeDto(n: Node, path?: string): NodeDto {
+  return {
+    id: n.id,
+    name: n.name,
+    kind: n.kind,
+    parent_id: n.parent_id,
+    ...(path !== undefined ? { path } : {}),
+    size: Number(n.size),
+    mime: n.mime,
+    etag: n.etag,
+    version_id: n.current_version_id,
+    created_at: n.created_at.toISOString(),
+    modified_at: n.modified_at.toISOString(),
+    updated_at: n.updated_at.toISOString(),
+  };
+}
+
+export const trashItemSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['file', 'folder']),
+    size: z.number(),
+    original_path: z.string().nullable(),
+    deleted_at: z.string(),
+  })
+  .meta({ id: 'TrashItem' });
+
+export function toTrashDto(n: Node) {
+  return {
+    id: n.id,
+    name: n.name,
+    kind: n.kind,
+    size: Number(n.size),
+    original_path: n.trash_origin_path,
+    deleted_at: (n.deleted_at ?? new Date(0)).toISOString(),
+  };
+}
+
+export const userSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    email: z.string().nullable(),
+    display_name: z.string(),
+    role: z.enum(['admin', 'user']),
+    status: z.enum(['pending', 'active', 'suspended', 'deleted']),
+    quota_bytes: z.number().nullable().optional(),
+    used_bytes: z.number().optional(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'User' });
+
+export function toUserDto(u: User & { quota_bytes?: number | null; used_bytes?: number }) {
+  return {
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    display_name: u.display_name,
+    role: u.role,
+    status: u.status,
+    ...(u.quota_bytes !== undefined ? { quota_bytes: u.quota_bytes } : {}),
+    ...(u.used_bytes !== undefined ? { used_bytes: Number(u.used_bytes) } : {}),
+    created_at: u.created_at.toISOString(),
+  };
+}
+
+export const problemSchema = z
+  .object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string() })
+  .loose()
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+};
+
+/** Standard error responses for the OpenAPI document. */
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, problemSchema]));

@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { CallContext } from '../../core/context.js';
+import type { Core } from '../../core/core.js';
+import { forbidden, unauthorized } from '../../core/errors.js';
+import type { ClientInfo } from '../../services/auth.service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `authenticate`; undefined on public routes. */
+    callContext: CallContext | undefined;
+  }
+  interface FastifyInstance {
+    authenticate: (request: FastifyRequest) => Promise<void>;
+    requireAdmin: (request: FastifyRequest) => Promise<void>;
+  }
+}
+
+export function clientInfo(request: FastifyRequest): ClientInfo {
+  const ua = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 500) : null };
+}
+
+/** The caller's context; only call on routes that ran `authenticate`. */
+export function ctxOf(request: FastifyRequest): CallContext {
+  if (!request.callContext) throw unauthorized();
+  return request.callContext;
+}
+
+/**
+ * Accepts `Authorization: Bearer <access token>` (web app, API clients) or HTTP Basic with an
+ * app password (scripts, protocol clients). Account passwords never work over Basic.
+ */
+export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) => {
+  const { auth } = opts.core;
+  app.decorateRequest('callContext', undefined);
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? '';
+    const [scheme, value] = [header.slice(0, header.indexOf(' ')).toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
+    let actor;
+    if (scheme === 'bearer' && value) {
+      actor = await auth.authenticateToken(value);
+    } else if (scheme === 'basic' && value) {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) throw unauthorized('Malformed Basic credentials');
+      actor = await auth.authenticateAppPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+    } else {
+      throw unauthorized('Sign in first: send an access token (Authorization: Bearer …) or an app password (HTTP Basic)');
+    }
+    const client = clientInfo(request);
+    request.callContext = { actor, ip: client.ip, userAgent: client.userAgent };
+  });
+  app.decorate('requireAdmin', async (request: FastifyRequest) => {
+    await app.authenticate(request);
+    if (request.callContext?.actor.role !== 'admin') throw forbidden('Only administrators can do this');
+  });
+});

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Core } from '../../core/core.js';
+
+export interface Metrics {
+  registry: Registry;
+  bytesIn: Counter;
+  bytesOut: Counter;
+  uploads: Counter;
+}
+
+/** One registry per server instance, so several servers in one process (tests) do not collide. */
+export function createMetrics(core: Core): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'coffer_process_' });
+  const bytesIn = new Counter({ name: 'coffer_bytes_in_total', help: 'File bytes received in uploads', registers: [registry] });
+  const bytesOut = new Counter({ name: 'coffer_bytes_out_total', help: 'File bytes sent in downloads', registers: [registry] });
+  const uploads = new Counter({ name: 'coffer_uploads_total', help: 'Files stored by uploads', registers: [registry] });
+  new Gauge({
+    name: 'coffer_storage_used_bytes',
+    help: 'Bytes counted against quotas, all spaces together',
+    registers: [registry],
+    async collect() {
+      const row = await core.db
+        .selectFrom('spaces')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('used_bytes'), eb.lit(0)).as('used'))
+        .executeTakeFirst();
+      this.set(Number(row?.used ?? 0));
+    },
+  });
+  return { registry, bytesIn, bytesOut, uploads };
+}
+
+/** Request counts and latency by route pattern and status; the route pattern keeps label sets small. */
+export const metricsPlugin = fp(async (app: FastifyInstance, { metrics }: { metrics: Metrics }) => {
+  const requests = new Counter({
+    name: 'coffer_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [metrics.registry],
+  });
+  const latency = new Histogram({
+    name: 'coffer_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [metrics.registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    requests.inc(labels);
+    latency.observe(labels, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+});

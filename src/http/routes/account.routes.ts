@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Core } from '../../core/core.js';
+import { errors, toUserDto, userSchema } from '../dto.js';
+import { ctxOf } from '../plugins/auth.js';
+
+const usageSchema = z
+  .object({
+    used: z.number().describe('Bytes counted against the quota: files, trash and old versions'),
+    quota: z.number().nullable().describe('Bytes allowed; null means unlimited'),
+    available: z.number().nullable(),
+    files: z.number(),
+    trash: z.number(),
+    versions: z.number(),
+  })
+  .meta({ id: 'Usage' });
+
+export async function accountRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('onRequest', app.authenticate);
+
+  r.get('/account', {
+    schema: { tags: ['account'], summary: 'The signed-in account and its storage usage', security: [{ bearer: [] }], response: { 200: z.object({ user: userSchema, usage: usageSchema }), ...errors(401) } },
+    handler: async (request) => {
+      const ctx = ctxOf(request);
+      const [user, usage] = await Promise.all([core.users.get(ctx.actor.userId), core.users.usage(ctx.actor.userId)]);
+      return { user: toUserDto(user), usage };
+    },
+  });
+
+  r.get('/account/quota', {
+    schema: { tags: ['account'], summary: 'Quota and usage', security: [{ bearer: [] }], response: { 200: usageSchema, ...errors(401) } },
+    handler: async (request) => core.users.usage(ctxOf(request).actor.userId),
+  });
+
+  r.patch('/account', {
+    schema: {
+      tags: ['account'],
+      summary: 'Change display name or email',
+      security: [{ bearer: [] }],
+      body: z.object({ display_name: z.string().min(1).max(200).optional(), email: z.email().nullable().optional() }),
+      response: { 200: userSchema, ...errors(400, 401, 409) },
+    },
+    handler: async (request) => {
+      const ctx = ctxOf(request);
+      return toUserDto(await core.users.update(ctx, ctx.actor.userId, { displayName: request.body.display_name, email: request.body.email }));
+    },
+  });
+
+  r.post('/account/password', {
+    schema: {
+      tags: ['account'],
+      summary: 'Change the account password (ends other web sessions)',
+      security: [{ bearer: [] }],
+      body: z.object({ current_password: z.string().min(1).max(1024), new_password: z.string().min(1).max(1024) }),
+      response: { 204: z.null(), ...errors(400, 401) },
+    },
+    handler: async (request, reply) => {
+      await core.users.changeOwnPassword(ctxOf(request), request.body.current_password, request.body.new_password);
+      return reply.code(204).send(null);
+    },
+  });
+}

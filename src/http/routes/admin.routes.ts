@@ -1,0 +1,179 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Core } from '../../core/core.js';
+import { errors, pageQuery, toUserDto, userSchema } from '../dto.js';
+import { ctxOf } from '../plugins/auth.js';
+
+const quota = z.number().int().min(0).nullable().describe('Bytes; null means unlimited');
+
+export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('onRequest', app.requireAdmin);
+  const idParam = z.object({ id: z.uuid() });
+
+  r.get('/admin/users', {
+    schema: {
+      tags: ['admin'],
+      summary: 'List users with their quota and usage',
+      security: [{ bearer: [] }],
+      querystring: z.object({
+        search: z.string().max(200).optional(),
+        status: z.enum(['pending', 'active', 'suspended', 'deleted']).optional(),
+        role: z.enum(['admin', 'user']).optional(),
+        sort: z.enum(['username', 'created', 'used']).default('username'),
+        order: z.enum(['asc', 'desc']).default('asc'),
+        ...pageQuery,
+      }),
+      response: { 200: z.object({ items: z.array(userSchema), total: z.number() }), ...errors(401, 403) },
+    },
+    handler: async (request) => {
+      const { items, total } = await core.users.list(request.query);
+      return { items: items.map(toUserDto), total };
+    },
+  });
+
+  r.post('/admin/users', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Create a user',
+      security: [{ bearer: [] }],
+      body: z.object({
+        username: z.string().min(2).max(64),
+        password: z.string().min(1).max(1024),
+        email: z.email().nullable().optional(),
+        display_name: z.string().max(200).optional(),
+        role: z.enum(['admin', 'user']).default('user'),
+        status: z.enum(['pending', 'active', 'suspended']).default('active'),
+        quota_bytes: quota.optional(),
+      }),
+      response: { 201: userSchema, ...errors(400, 401, 403, 409) },
+    },
+    handler: async (request, reply) => {
+      const b = request.body;
+      const user = await core.users.create(ctxOf(request), {
+        username: b.username,
+        password: b.password,
+        email: b.email,
+        displayName: b.display_name,
+        role: b.role,
+        status: b.status,
+        quotaBytes: b.quota_bytes,
+      });
+      return reply.code(201).send(toUserDto(user));
+    },
+  });
+
+  r.get('/admin/users/:id', {
+    schema: { tags: ['admin'], summary: 'One user', security: [{ bearer: [] }], params: idParam, response: { 200: userSchema, ...errors(401, 403, 404) } },
+    handler: async (request) => {
+      const user = await core.users.get(request.params.id);
+      const usage = await core.users.usage(user.id).catch(() => null);
+      return toUserDto({ ...user, quota_bytes: usage?.quota ?? null, used_bytes: usage?.used ?? 0 });
+    },
+  });
+
+  r.patch('/admin/users/:id', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Change role, quota, status, email or display name',
+      security: [{ bearer: [] }],
+      params: idParam,
+      body: z.object({
+        role: z.enum(['admin', 'user']).optional(),
+        status: z.enum(['pending', 'active', 'suspended']).optional(),
+        quota_bytes: quota.optional(),
+        email: z.email().nullable().optional(),
+        display_name: z.string().min(1).max(200).optional(),
+        password: z.string().min(1).max(1024).optional(),
+      }),
+      response: { 200: userSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => {
+      const ctx = ctxOf(request);
+      const b = request.body;
+      const user = await core.users.update(ctx, request.params.id, {
+        role: b.role,
+        status: b.status,
+        quotaBytes: b.quota_bytes,
+        email: b.email,
+        displayName: b.display_name,
+      });
+      if (b.password !== undefined) await core.users.setPassword(ctx, user.id, b.password);
+      return toUserDto(user);
+    },
+  });
+
+  r.post('/admin/users/:id/suspend', {
+    schema: { tags: ['admin'], summary: 'Suspend a user: sessions end and sign-in is refused', security: [{ bearer: [] }], params: idParam, response: { 200: userSchema, ...errors(401, 403, 404) } },
+    handler: async (request) => toUserDto(await core.users.update(ctxOf(request), request.params.id, { status: 'suspended' })),
+  });
+
+  r.post('/admin/users/:id/reactivate', {
+    schema: { tags: ['admin'], summary: 'Reactivate a suspended or pending user', security: [{ bearer: [] }], params: idParam, response: { 200: userSchema, ...errors(401, 403, 404) } },
+    handler: async (request) => toUserDto(await core.users.update(ctxOf(request), request.params.id, { status: 'active' })),
+  });
+
+  const auditEvent = z
+    .object({
+      id: z.number(),
+      at: z.string(),
+      actor_id: z.string().nullable(),
+      actor_name: z.string().nullable(),
+      ip: z.string().nullable(),
+      user_agent: z.string().nullable(),
+      action: z.string(),
+      node_id: z.string().nullable(),
+      path: z.string().nullable(),
+      bytes: z.number().nullable(),
+      result: z.string(),
+      detail: z.unknown().nullable(),
+    })
+    .meta({ id: 'AuditEvent' });
+
+  r.get('/admin/audit', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Query the audit log, newest first',
+      security: [{ bearer: [] }],
+      querystring: z.object({
+        user_id: z.uuid().optional(),
+        action: z.string().max(100).optional(),
+        path_prefix: z.string().max(4096).optional(),
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+        ...pageQuery,
+      }),
+      response: { 200: z.object({ items: z.array(auditEvent), total: z.number() }), ...errors(400, 401, 403) },
+    },
+    handler: async (request) => {
+      const q = request.query;
+      const { items, total } = await core.audit.query({
+        actorId: q.user_id,
+        action: q.action,
+        pathPrefix: q.path_prefix,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return {
+        items: items.map((e) => ({
+          id: Number(e.id),
+          at: e.at.toISOString(),
+          actor_id: e.actor_id,
+          actor_name: e.actor_name,
+          ip: e.ip,
+          user_agent: e.user_agent,
+          action: e.action,
+          node_id: e.node_id,
+          path: e.path,
+          bytes: e.bytes === null ? null : Number(e.bytes),
+          result: e.result,
+          detail: e.detail ? (JSON.parse(e.detail) as unknown) : null,
+        })),
+        total,
+      };
+    },
+  });
+}

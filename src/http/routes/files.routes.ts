@@ -1,0 +1,298 @@
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { badRequest, CofferError } from '../../core/errors.js';
+import type { Core } from '../../core/core.js';
+import { errors, nodeSchema, toNodeDto } from '../dto.js';
+import { ctxOf } from '../plugins/auth.js';
+import { sendRepresentation } from '../send-blob.js';
+import type { Metrics } from '../plugins/metrics.js';
+
+const idParam = z.object({ id: z.string().min(1).max(64) });
+const boolish = z
+  .enum(['true', 'false', '1', '0'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const uploadQuery = z.object({
+  parent_id: z.string().max(64).default('root').describe('Folder to upload into; "root" is the top of your space'),
+  path: z.string().min(1).max(4096).describe('File name, or a relative path whose missing folders are created'),
+  overwrite: boolish.describe('Replace an existing file with a new version instead of choosing a free name'),
+  modified_at: z.string().max(40).optional().describe('Client modification time: ISO 8601 or Unix seconds'),
+});
+
+function parseMtime(raw: string | undefined): Date | undefined {
+  if (raw === undefined) return undefined;
+  const d = /^\d+(\.\d+)?$/.test(raw) ? new Date(Number(raw) * 1000) : new Date(raw);
+  if (Number.isNaN(d.getTime())) throw badRequest(`modified_at "${raw}" is neither ISO 8601 nor Unix seconds`);
+  return d;
+}
+
+function declaredLength(request: FastifyRequest): number | undefined {
+  const raw = request.headers['content-length'];
+  if (raw === undefined || request.headers['transfer-encoding']) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+export async function filesRoutes(app: FastifyInstance, { core, metrics }: { core: Core; metrics: Metrics }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('onRequest', app.authenticate);
+
+  r.get('/files/:id', {
+    schema: { tags: ['files'], summary: 'Metadata of a file or folder ("root" for your top folder)', security: [{ bearer: [] }], params: idParam, response: { 200: nodeSchema, ...errors(401, 404) } },
+    handler: async (request) => {
+      const located = await core.files.get(ctxOf(request), request.params.id);
+      return toNodeDto(located.node, located.path);
+    },
+  });
+
+  r.get('/resolve', {
+    schema: {
+      tags: ['files'],
+      summary: 'Metadata of the file or folder at a path such as /photos/2024',
+      security: [{ bearer: [] }],
+      querystring: z.object({ path: z.string().max(8192) }),
+      response: { 200: nodeSchema, ...errors(400, 401, 404) },
+    },
+    handler: async (request) => {
+      const located = await core.files.resolve(ctxOf(request), request.query.path);
+      return toNodeDto(located.node, located.path);
+    },
+  });
+
+  const sendFile = async (request: FastifyRequest, reply: FastifyReply, id: string, versionId: string | undefined, inline: boolean) => {
+    const ctx = ctxOf(request);
+    const d = await core.files.download(ctx, id, versionId);
+    const sent = await sendRepresentation(request, reply, {
+      size: d.version.size,
+      etag: versionId ? d.version.id.replaceAll('-', '') : d.node.etag,
+      lastModified: versionId ? d.version.created_at : d.node.modified_at,
+      contentType: d.version.mime ?? d.node.mime ?? 'application/octet-stream',
+      fileName: d.node.name,
+      disposition: inline ? 'inline' : 'attachment',
+      open: (range) => d.open(range),
+    });
+    if (sent > 0) {
+      metrics.bytesOut.inc(sent);
+      await core.files.recordDownload(ctx, { node: d.node, path: d.path, bytes: sent, versionId: d.version.id });
+    }
+    return reply;
+  };
+
+  const contentQuery = z.object({ inline: boolish.describe('Content-Disposition: inline (previews) instead of attachment') });
+  r.route({
+    method: ['GET', 'HEAD'],
+    url: '/files/:id/content',
+    schema: {
+      tags: ['files'],
+      summary: 'Download a file (Range, If-None-Match, If-Range supported)',
+      security: [{ bearer: [] }],
+      params: idParam,
+      querystring: contentQuery,
+      response: errors(401, 404, 409, 416),
+    },
+    handler: async (request, reply) => sendFile(request, reply, request.params.id, undefined, request.query.inline),
+  });
+
+  r.get('/files/:id/versions', {
+    schema: {
+      tags: ['versions'],
+      summary: 'Versions of a file, newest first',
+      security: [{ bearer: [] }],
+      params: idParam,
+      response: {
+        200: z.object({
+          items: z.array(
+            z.object({ id: z.string(), size: z.number(), sha256: z.string(), mime: z.string().nullable(), author: z.string().nullable(), created_at: z.string(), current: z.boolean() }),
+          ),
+        }),
+        ...errors(401, 404, 409),
+      },
+    },
+    handler: async (request) => {
+      const { node, items } = await core.versions.list(ctxOf(request), request.params.id);
+      return {
+        items: items.map((v) => ({
+          id: v.id,
+          size: Number(v.size),
+          sha256: v.sha256,
+          mime: v.mime,
+          author: v.author_name,
+          created_at: v.created_at.toISOString(),
+          current: v.id === node.current_version_id,
+        })),
+      };
+    },
+  });
+
+  r.route({
+    method: ['GET', 'HEAD'],
+    url: '/files/:id/versions/:versionId/content',
+    schema: {
+      tags: ['versions'],
+      summary: 'Download one version of a file',
+      security: [{ bearer: [] }],
+      params: z.object({ id: z.string().max(64), versionId: z.uuid() }),
+      querystring: contentQuery,
+      response: errors(401, 404, 416),
+    },
+    handler: async (request, reply) => sendFile(request, reply, request.params.id, request.params.versionId, request.query.inline),
+  });
+
+  r.post('/files/:id/versions/:versionId/restore', {
+    schema: {
+      tags: ['versions'],
+      summary: 'Make an old version the newest (the current one stays in the history)',
+      security: [{ bearer: [] }],
+      params: z.object({ id: z.string().max(64), versionId: z.uuid() }),
+      response: { 200: nodeSchema, ...errors(401, 404, 507) },
+    },
+    handler: async (request) => {
+      const located = await core.versions.restore(ctxOf(request), request.params.id, request.params.versionId);
+      return toNodeDto(located.node, located.path);
+    },
+  });
+
+  r.patch('/files/:id', {
+    schema: {
+      tags: ['files'],
+      summary: 'Rename and/or move a file or folder',
+      security: [{ bearer: [] }],
+      params: idParam,
+      body: z
+        .object({
+          name: z.string().min(1).max(1024).optional(),
+          parent_id: z.string().max(64).optional(),
+          on_conflict: z.enum(['fail', 'rename']).default('fail'),
+        })
+        .refine((b) => b.name !== undefined || b.parent_id !== undefined, 'give a new name, a new parent_id, or both'),
+      response: { 200: nodeSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => {
+      const b = request.body;
+      const located = await core.files.move(ctxOf(request), request.params.id, { name: b.name, parentId: b.parent_id, onConflict: b.on_conflict });
+      return toNodeDto(located.node, located.path);
+    },
+  });
+
+  r.post('/files/:id/copy', {
+    schema: {
+      tags: ['files'],
+      summary: 'Copy a file or folder (shares the stored bytes; counts against the quota)',
+      security: [{ bearer: [] }],
+      params: idParam,
+      body: z.object({
+        parent_id: z.string().max(64).default('root'),
+        name: z.string().min(1).max(1024).optional(),
+        on_conflict: z.enum(['fail', 'rename']).default('rename'),
+      }),
+      response: { 201: nodeSchema, ...errors(400, 401, 404, 409, 507) },
+    },
+    handler: async (request, reply) => {
+      const b = request.body;
+      const located = await core.files.copy(ctxOf(request), request.params.id, { parentId: b.parent_id, name: b.name, onConflict: b.on_conflict });
+      return reply.code(201).send(toNodeDto(located.node, located.path));
+    },
+  });
+
+  r.delete('/files/:id', {
+    schema: { tags: ['files'], summary: 'Move a file or folder to the trash', security: [{ bearer: [] }], params: idParam, response: { 204: z.null(), ...errors(401, 403, 404) } },
+    handler: async (request, reply) => {
+      await core.files.trash(ctxOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  });
+
+  // Raw-body upload: the request body is the file, streamed straight to the blob store.
+  await app.register(async (raw) => {
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    raw.withTypeProvider<ZodTypeProvider>().post('/files', {
+      schema: {
+        tags: ['files'],
+        summary: 'Upload one file; the request body is its content (Content-Length or chunked)',
+        security: [{ bearer: [] }],
+        querystring: uploadQuery,
+        response: { 201: nodeSchema, 200: nodeSchema, ...errors(400, 401, 404, 409, 413, 507) },
+      },
+      handler: async (request, reply) => {
+        const q = request.query;
+        const result = await core.files.upload(ctxOf(request), {
+          parentId: q.parent_id,
+          relativePath: q.path,
+          source: request.raw as Readable,
+          size: declaredLength(request),
+          mime: request.headers['content-type'],
+          overwrite: q.overwrite,
+          modifiedAt: parseMtime(q.modified_at),
+        });
+        metrics.bytesIn.inc(Number(result.version.size));
+        metrics.uploads.inc();
+        return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, result.path));
+      },
+    });
+  });
+
+  // Multipart upload of many files with their relative paths: a whole folder tree in one request.
+  await app.register(async (mp) => {
+    const multipart = (await import('@fastify/multipart')).default;
+    await mp.register(multipart, {
+      limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 100_000, fields: 100_000, parts: 200_000, fieldSize: 8192 },
+      throwFileSizeLimit: true,
+    });
+    mp.withTypeProvider<ZodTypeProvider>().post('/files/multipart', {
+      schema: {
+        tags: ['files'],
+        summary: 'Upload many files in one multipart/form-data request, preserving their relative paths',
+        description:
+          'Each file part\'s filename is its relative path (e.g. "album/2024/a.jpg"), or a text field named "path" just before the file part gives it. Missing folders are created.',
+        security: [{ bearer: [] }],
+        querystring: uploadQuery.omit({ path: true }),
+        response: {
+          201: z.object({ items: z.array(nodeSchema) }),
+          207: z.object({ items: z.array(z.object({ path: z.string(), status: z.number(), node: nodeSchema.optional(), error: z.string().optional() })) }),
+          ...errors(400, 401, 404, 409, 413, 507),
+        },
+      },
+      handler: async (request, reply) => {
+        const ctx = ctxOf(request);
+        const q = request.query;
+        const results: { path: string; status: number; node?: ReturnType<typeof toNodeDto>; error?: string; problem?: CofferError }[] = [];
+        let pendingPath: string | undefined;
+        for await (const part of request.parts()) {
+          if (part.type === 'field') {
+            if (part.fieldname === 'path' && typeof part.value === 'string') pendingPath = part.value;
+            continue;
+          }
+          const relativePath = pendingPath ?? part.filename;
+          pendingPath = undefined;
+          try {
+            if (!relativePath) throw badRequest('A file part has neither a filename nor a preceding "path" field');
+            const result = await core.files.upload(ctx, {
+              parentId: q.parent_id,
+              relativePath,
+              source: part.file,
+              mime: part.mimetype,
+              overwrite: q.overwrite,
+              modifiedAt: parseMtime(q.modified_at),
+            });
+            metrics.bytesIn.inc(Number(result.version.size));
+            metrics.uploads.inc();
+            results.push({ path: relativePath, status: result.created ? 201 : 200, node: toNodeDto(result.node, result.path) });
+          } catch (err) {
+            part.file.resume();
+            if (!(err instanceof CofferError)) throw err;
+            results.push({ path: relativePath ?? '', status: err.status, error: err.message, problem: err });
+          }
+        }
+        if (results.length === 0) throw badRequest('The request contained no files');
+        const failed = results.filter((x) => x.problem);
+        if (failed.length === 0) return reply.code(201).send({ items: results.map((x) => x.node!) });
+        if (failed.length === results.length && failed.every((f) => f.status === failed[0]!.status)) throw failed[0]!.problem!;
+        return reply.code(207).send({ items: results.map(({ problem: _p, ...rest }) => rest) });
+      },
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Core } from '../../core/core.js';
+import { errors, nodeSchema, pageQuery, toNodeDto } from '../dto.js';
+import { ctxOf } from '../plugins/auth.js';
+
+export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('onRequest', app.authenticate);
+
+  r.get('/folders/:id/children', {
+    schema: {
+      tags: ['folders'],
+      summary: 'List a folder ("root" for your top folder): folders first, paginated and sorted',
+      security: [{ bearer: [] }],
+      params: z.object({ id: z.string().max(64) }),
+      querystring: z.object({
+        sort: z.enum(['name', 'size', 'modified']).default('name'),
+        order: z.enum(['asc', 'desc']).default('asc'),
+        ...pageQuery,
+      }),
+      response: {
+        200: z.object({ folder: nodeSchema, items: z.array(nodeSchema), total: z.number(), limit: z.number(), offset: z.number() }),
+        ...errors(400, 401, 404, 409),
+      },
+    },
+    handler: async (request) => {
+      const q = request.query;
+      const { folder, items, total } = await core.files.list(ctxOf(request), request.params.id, q);
+      return { folder: toNodeDto(folder.node, folder.path), items: items.map((n) => toNodeDto(n)), total, limit: q.limit, offset: q.offset };
+    },
+  });
+
+  r.post('/folders', {
+    schema: {
+      tags: ['folders'],
+      summary: 'Create a folder; with parents, missing folders on the way are created and an existing one is returned',
+      security: [{ bearer: [] }],
+      body: z.object({
+        parent_id: z.string().max(64).default('root'),
+        path: z.string().min(1).max(4096).describe('Name, or relative path such as "a/b/c"'),
+        parents: z.boolean().default(false),
+      }),
+      response: { 201: nodeSchema, 200: nodeSchema, ...errors(400, 401, 404, 409) },
+    },
+    handler: async (request, reply) => {
+      const b = request.body;
+      const result = await core.files.createFolder(ctxOf(request), b.parent_id, b.path, { parents: b.parents });
+      return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, result.path));
+    },
+  });
+}

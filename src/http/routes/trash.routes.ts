@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Core } from '../../core/core.js';
+import { errors, nodeSchema, pageQuery, toNodeDto, toTrashDto, trashItemSchema } from '../dto.js';
+import { ctxOf } from '../plugins/auth.js';
+
+export async function trashRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('onRequest', app.authenticate);
+  const idParam = z.object({ id: z.uuid() });
+
+  r.get('/trash', {
+    schema: {
+      tags: ['trash'],
+      summary: 'Items in the trash, most recently deleted first',
+      security: [{ bearer: [] }],
+      querystring: z.object(pageQuery),
+      response: { 200: z.object({ items: z.array(trashItemSchema), total: z.number(), retention_days: z.number() }), ...errors(401) },
+    },
+    handler: async (request) => {
+      const { items, total } = await core.trash.list(ctxOf(request), request.query.limit, request.query.offset);
+      return { items: items.map(toTrashDto), total, retention_days: core.config.trashRetentionDays };
+    },
+  });
+
+  r.post('/trash/:id/restore', {
+    schema: {
+      tags: ['trash'],
+      summary: 'Put an item back where it was (a taken name gets a free "name (n)"; missing folders are recreated)',
+      security: [{ bearer: [] }],
+      params: idParam,
+      response: { 200: nodeSchema, ...errors(401, 404) },
+    },
+    handler: async (request) => {
+      const located = await core.trash.restore(ctxOf(request), request.params.id);
+      return toNodeDto(located.node, located.path);
+    },
+  });
+
+  r.delete('/trash/:id', {
+    schema: { tags: ['trash'], summary: 'Delete one item from the trash for good', security: [{ bearer: [] }], params: idParam, response: { 204: z.null(), ...errors(401, 404) } },
+    handler: async (request, reply) => {
+      await core.trash.deletePermanently(ctxOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  });
+
+  r.delete('/trash', {
+    schema: { tags: ['trash'], summary: 'Empty the trash', security: [{ bearer: [] }], response: { 200: z.object({ purged: z.number() }), ...errors(401) } },
+    handler: async (request) => ({ purged: await core.trash.empty(ctxOf(request)) }),
+  });
+}

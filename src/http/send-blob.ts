@@ -1,0 +1,123 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ByteRange } from '../blobs/blob-store.js';
+import { rangeNotSatisfiable } from '../core/errors.js';
+
+export interface Representation {
+  size: number;
+  etag: string;
+  lastModified: Date;
+  contentType: string;
+  /** The file name for Content-Disposition; omitted means none is sent. */
+  fileName?: string | undefined;
+  disposition?: 'attachment' | 'inline';
+  open(range?: ByteRange): Promise<NodeJS.ReadableStream>;
+}
+
+export function quoteEtag(etag: string): string {
+  return `"${etag}"`;
+}
+
+/** RFC 6266 / 5987: an ASCII fallback plus the exact UTF-8 name. */
+export function contentDisposition(kind: 'attachment' | 'inline', name: string): string {
+  const fallback = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+function etagMatches(header: string, etag: string, weak: boolean): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((raw) => {
+    let t = raw.trim();
+    if (t.startsWith('W/')) {
+      if (!weak) return false;
+      t = t.slice(2);
+    }
+    return t === quoteEtag(etag);
+  });
+}
+
+/** Parses a single `bytes=` range; multiple ranges are answered with the whole body (allowed by RFC 9110). */
+export function parseRange(header: string, size: number): ByteRange | 'unsatisfiable' | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    return size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || (m[2] !== '' && Number(m[2]) < start)) return 'unsatisfiable';
+  return { start, end };
+}
+
+/**
+ * Answers GET/HEAD for a stored file with validators, conditional requests and byte ranges
+ * (RFC 9110 §13–14), streaming the bytes. Returns the number of body bytes sent.
+ */
+export async function sendRepresentation(request: FastifyRequest, reply: FastifyReply, rep: Representation): Promise<number> {
+  const lastModified = new Date(Math.floor(rep.lastModified.getTime() / 1000) * 1000);
+  reply.header('etag', quoteEtag(rep.etag));
+  reply.header('last-modified', lastModified.toUTCString());
+  reply.header('accept-ranges', 'bytes');
+  reply.header('cache-control', 'private, no-cache');
+  reply.header('x-content-type-options', 'nosniff');
+  if (rep.fileName !== undefined) reply.header('content-disposition', contentDisposition(rep.disposition ?? 'attachment', rep.fileName));
+
+  const h = request.headers;
+  if (h['if-match'] && !etagMatches(h['if-match'], rep.etag, false)) {
+    reply.code(412).header('content-length', '0').send();
+    return 0;
+  }
+  if (h['if-unmodified-since'] && !h['if-match']) {
+    const since = Date.parse(h['if-unmodified-since']);
+    if (!Number.isNaN(since) && lastModified.getTime() > since) {
+      reply.code(412).header('content-length', '0').send();
+      return 0;
+    }
+  }
+  const notModified = h['if-none-match']
+    ? etagMatches(h['if-none-match'], rep.etag, true)
+    : h['if-modified-since']
+      ? !Number.isNaN(Date.parse(h['if-modified-since'])) && lastModified.getTime() <= Date.parse(h['if-modified-since'])
+      : false;
+  if (notModified) {
+    reply.code(304).send();
+    return 0;
+  }
+
+  let range: ByteRange | undefined;
+  const rangeHeader = h.range;
+  if (rangeHeader && (request.method === 'GET' || request.method === 'HEAD')) {
+    const ifRange = h['if-range'] === undefined ? undefined : String(h['if-range']);
+    const rangeApplies =
+      !ifRange ||
+      (ifRange.startsWith('"') ? ifRange.trim() === quoteEtag(rep.etag) : Date.parse(ifRange) >= lastModified.getTime());
+    if (rangeApplies) {
+      const parsed = parseRange(rangeHeader, rep.size);
+      if (parsed === 'unsatisfiable') {
+        reply.header('content-range', `bytes */${rep.size}`);
+        throw rangeNotSatisfiable(rep.size);
+      }
+      if (parsed) range = parsed;
+    }
+  }
+  reply.type(rep.contentType);
+  if (range) {
+    const length = range.end - range.start + 1;
+    reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${rep.size}`).header('content-length', String(length));
+    if (request.method === 'HEAD') {
+      reply.send();
+      return 0;
+    }
+    reply.send(await rep.open(range));
+    return length;
+  }
+  reply.code(200).header('content-length', String(rep.size));
+  if (request.method === 'HEAD') {
+    reply.send();
+    return 0;
+  }
+  reply.send(rep.size === 0 ? '' : await rep.open());
+  return rep.size;
+}

@@ -1,0 +1,91 @@
+import { sql } from 'kysely';
+import type { NewUser, User, UserUpdate } from '../db/schema.js';
+import { escapeLike } from './audit.repository.js';
+import type { Db } from './node.repository.js';
+
+export interface UserListQuery {
+  search?: string | undefined;
+  status?: User['status'] | undefined;
+  role?: User['role'] | undefined;
+  sort: 'username' | 'created' | 'used';
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export type UserWithUsage = User & { quota_bytes: number | null; used_bytes: number; space_id: string | null };
+
+export class UserRepository {
+  async getById(db: Db, id: string): Promise<User | undefined> {
+    return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** By username or email, case-insensitively. */
+  async findByLogin(db: Db, login: string): Promise<User | undefined> {
+    const l = login.trim().toLowerCase();
+    return db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb(sql`lower(username)`, '=', l), eb(sql`lower(email)`, '=', l)]))
+      .orderBy(sql`lower(username) = ${l}`, 'desc')
+      .executeTakeFirst();
+  }
+
+  async insert(db: Db, user: NewUser): Promise<User> {
+    return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async update(db: Db, id: string, patch: UserUpdate): Promise<User | undefined> {
+    return db
+      .updateTable('users')
+      .set({ ...patch, updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async list(db: Db, q: UserListQuery): Promise<{ items: UserWithUsage[]; total: number }> {
+    let base = db.selectFrom('users').leftJoin('spaces', (j) =>
+      j.onRef('spaces.owner_user_id', '=', 'users.id').on('spaces.kind', '=', 'personal'),
+    );
+    if (q.search) {
+      const like = '%' + escapeLike(q.search.toLowerCase()) + '%';
+      base = base.where((eb) =>
+        eb.or([
+          eb(sql`lower(users.username)`, 'like', like),
+          eb(sql`lower(users.email)`, 'like', like),
+          eb(sql`lower(users.display_name)`, 'like', like),
+        ]),
+      );
+    }
+    if (q.status) base = base.where('users.status', '=', q.status);
+    else base = base.where('users.status', '!=', 'deleted');
+    if (q.role) base = base.where('users.role', '=', q.role);
+    const column = q.sort === 'username' ? 'users.username' : q.sort === 'created' ? 'users.created_at' : 'spaces.used_bytes';
+    const [items, count] = await Promise.all([
+      base
+        .selectAll('users')
+        .select(['spaces.quota_bytes', 'spaces.used_bytes', 'spaces.id as space_id'])
+        .orderBy(column, q.order)
+        .orderBy('users.id')
+        .limit(q.limit)
+        .offset(q.offset)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      items: items.map((u) => ({ ...u, used_bytes: Number(u.used_bytes ?? 0), quota_bytes: u.quota_bytes ?? null })),
+      total: Number(count.n),
+    };
+  }
+
+  async countAdmins(db: Db): Promise<number> {
+    const r = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role', '=', 'admin')
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}

@@ -1,0 +1,86 @@
+import type { Blob, Version } from '../db/schema.js';
+import type { Db } from './node.repository.js';
+
+export interface NewVersion {
+  id: string;
+  nodeId: string;
+  blobId: string;
+  size: number;
+  sha256: string;
+  mime: string | null;
+  authorId: string | null;
+}
+
+/** SQL for versions and the blobs they reference. */
+export class VersionRepository {
+  async insertBlob(db: Db, blob: { id: string; storeKey: string; size: number; sha256: string }): Promise<void> {
+    await db
+      .insertInto('blobs')
+      .values({ id: blob.id, store_key: blob.storeKey, size: blob.size, sha256: blob.sha256 })
+      .execute();
+  }
+
+  async insertVersion(db: Db, v: NewVersion): Promise<Version> {
+    return db
+      .insertInto('versions')
+      .values({
+        id: v.id,
+        node_id: v.nodeId,
+        blob_id: v.blobId,
+        size: v.size,
+        sha256: v.sha256,
+        mime: v.mime,
+        author_id: v.authorId,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async getVersion(db: Db, id: string): Promise<Version | undefined> {
+    return db.selectFrom('versions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async getBlob(db: Db, id: string): Promise<Blob | undefined> {
+    return db.selectFrom('blobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listForNode(db: Db, nodeId: string): Promise<(Version & { author_name: string | null })[]> {
+    return db
+      .selectFrom('versions')
+      .leftJoin('users', 'users.id', 'versions.author_id')
+      .selectAll('versions')
+      .select('users.username as author_name')
+      .where('node_id', '=', nodeId)
+      .orderBy('versions.created_at', 'desc')
+      .orderBy('versions.id', 'desc')
+      .execute();
+  }
+
+  /**
+   * Deletes the rows of those blobs no version references any more and returns their store
+   * keys; the caller removes the bytes after commit.
+   */
+  async deleteUnreferencedBlobs(db: Db, blobIds: string[]): Promise<string[]> {
+    if (blobIds.length === 0) return [];
+    const rows = await db
+      .deleteFrom('blobs')
+      .where('id', 'in', blobIds)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('versions').select('versions.id').whereRef('versions.blob_id', '=', 'blobs.id'))),
+      )
+      .returning('store_key')
+      .execute();
+    return rows.map((r) => r.store_key);
+  }
+
+  /** All blob rows no version references (left by a purge whose cleanup did not finish). */
+  async unreferencedBlobs(db: Db): Promise<Blob[]> {
+    return db
+      .selectFrom('blobs')
+      .selectAll()
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('versions').select('versions.id').whereRef('versions.blob_id', '=', 'blobs.id'))),
+      )
+      .execute();
+  }
+}

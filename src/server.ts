@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { CofferConfig } from './config/config.js';
+import type { Core } from './core/core.js';
+import { closeCore, ensureAdmin, openCore, type OpenOptions } from './bootstrap.js';
+import { buildApp } from './http/app.js';
+import { startMaintenance } from './jobs/maintenance.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  core: Core;
+  url: string;
+  /** The generated admin password, when this start created the admin without one configured. */
+  generatedAdminPassword?: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: CofferConfig, options: OpenOptions = {}): Promise<RunningServer> {
+  const core = await openCore(config, options);
+  let app: FastifyInstance | undefined;
+  try {
+    const admin = await ensureAdmin(core);
+    app = await buildApp(core);
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const stopMaintenance = startMaintenance(core);
+    const started = app;
+    return {
+      app: started,
+      core,
+      url: `http://${host}:${port}`,
+      generatedAdminPassword: admin.password,
+      async close() {
+        stopMaintenance();
+        await started.close();
+        await closeCore(core);
+      },
+    };
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await closeCore(core).catch(() => undefined);
+    throw err;
+  }
+}

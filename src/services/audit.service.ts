@@ -1,0 +1,47 @@
+import type { CallContext } from '../core/context.js';
+import type { AuditRepository, AuditEntry, AuditQuery } from '../repositories/audit.repository.js';
+import type { Db } from '../repositories/node.repository.js';
+
+export type AuditRecord = Omit<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'userAgent' | 'result'> &
+  Partial<Pick<AuditEntry, 'result' | 'actorId' | 'actorName' | 'ip' | 'userAgent'>>;
+
+/** Appends audit events for the caller in `ctx`, inside whatever transaction the change runs in. */
+export class AuditService {
+  constructor(
+    private readonly db: Db,
+    private readonly repo: AuditRepository,
+  ) {}
+
+  async record(tx: Db, ctx: CallContext | null, event: AuditRecord): Promise<void> {
+    await this.repo.append(tx, {
+      actorId: ctx?.actor.userId ?? null,
+      actorName: ctx?.actor.username ?? null,
+      ip: ctx?.ip ?? null,
+      userAgent: ctx?.userAgent ?? null,
+      result: 'success',
+      ...event,
+    });
+  }
+
+  /** For events with no change to commit alongside (downloads, failed logins). */
+  async recordAlone(ctx: CallContext | null, event: AuditRecord): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await this.repo.append(tx, {
+        actorId: ctx?.actor.userId ?? null,
+        actorName: ctx?.actor.username ?? null,
+        ip: ctx?.ip ?? null,
+        userAgent: ctx?.userAgent ?? null,
+        result: 'success',
+        ...event,
+      });
+    });
+  }
+
+  query(q: AuditQuery) {
+    return this.repo.query(this.db, q);
+  }
+
+  verify() {
+    return this.repo.verify(this.db);
+  }
+}

@@ -1,0 +1,284 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { verify } from '@node-rs/argon2';
+import { jwtVerify, SignJWT } from 'jose';
+import type { CallContext, Actor } from '../core/context.js';
+import { badRequest, CofferError, notFound, tooManyRequests, unauthorized } from '../core/errors.js';
+import type { User } from '../db/schema.js';
+import type { Db } from '../repositories/node.repository.js';
+import type { RateLimitRepository } from '../repositories/rate-limit.repository.js';
+import type { UserRepository } from '../repositories/user.repository.js';
+import type { AuditService } from './audit.service.js';
+import { hashPassword } from './users.service.js';
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  token_type: 'Bearer';
+}
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuthSettings {
+  jwtSecret: Uint8Array;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  loginPerIpPerMinute: number;
+  loginFailuresPerAccountPer15Min: number;
+}
+
+/** High-entropy secrets (refresh tokens, app passwords) are stored as SHA-256: fast lookups, nothing to steal. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+const APP_PASSWORD_GROUPS = 5;
+function newAppPassword(): string {
+  // Five groups of five from an alphabet without look-alikes: ~128 bits, easy to type on a phone.
+  const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(APP_PASSWORD_GROUPS * 5);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]);
+  const groups: string[] = [];
+  for (let i = 0; i < APP_PASSWORD_GROUPS; i++) groups.push(chars.slice(i * 5, i * 5 + 5).join(''));
+  return groups.join('-');
+}
+
+
+/** Sign-in, tokens, refresh-token rotation with reuse detection, and app passwords. */
+export class AuthService {
+  // A real hash to verify against when the account does not exist, so timing does not tell.
+  private readonly dummyHash = hashPassword(randomUUID());
+
+  constructor(
+    private readonly db: Db,
+    private readonly users: UserRepository,
+    private readonly rateLimits: RateLimitRepository,
+    private readonly audit: AuditService,
+    private readonly settings: AuthSettings,
+  ) {}
+
+  async login(client: ClientInfo, login: string, password: string): Promise<{ user: User; tokens: TokenPair }> {
+    const ipKey = `login:ip:${client.ip ?? 'unknown'}`;
+    const accountKey = `login:account:${login.trim().toLowerCase()}`;
+    const ip = await this.rateLimits.hit(this.db, ipKey, 60);
+    if (ip.count > this.settings.loginPerIpPerMinute) {
+      throw tooManyRequests(ip.resetsIn, `Too many sign-in attempts from your address; try again in ${ip.resetsIn} seconds`);
+    }
+    const account = await this.rateLimits.peek(this.db, accountKey, 900);
+    if (account.count >= this.settings.loginFailuresPerAccountPer15Min) {
+      throw tooManyRequests(account.resetsIn, `Too many failed sign-ins for this account; try again in ${account.resetsIn} seconds`);
+    }
+
+    const user = await this.users.findByLogin(this.db, login);
+    const ok = await verify(user?.password_hash ?? (await this.dummyHash), password).catch(() => false);
+    if (!user || !user.password_hash || !ok) {
+      await this.rateLimits.hit(this.db, accountKey, 900);
+      await this.audit.recordAlone(null, {
+        actorId: user?.id ?? null,
+        actorName: login.slice(0, 200),
+        ip: client.ip,
+        userAgent: client.userAgent,
+        action: 'auth.login',
+        result: 'failure',
+        detail: { reason: 'bad-credentials' },
+      });
+      throw unauthorized('Wrong username or password');
+    }
+    if (user.status !== 'active') {
+      await this.audit.recordAlone(null, {
+        actorId: user.id,
+        actorName: user.username,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        action: 'auth.login',
+        result: 'failure',
+        detail: { reason: user.status },
+      });
+      throw new CofferError(403, 'account-' + user.status, statusMessage(user.status));
+    }
+    await this.rateLimits.reset(this.db, accountKey);
+    const tokens = await this.db.transaction().execute(async (tx) => {
+      const pair = await this.issue(tx, user, randomUUID(), client);
+      await this.audit.record(tx, contextFor(user, client), { action: 'auth.login' });
+      return pair;
+    });
+    return { user, tokens };
+  }
+
+  /**
+   * Rotates a refresh token. A token presented twice means it leaked: the whole family (every
+   * token descended from the same sign-in) is revoked and the caller must sign in again.
+   */
+  async refresh(client: ClientInfo, refreshToken: string): Promise<TokenPair> {
+    const hashed = hashToken(refreshToken);
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', hashed).forUpdate().executeTakeFirst();
+      if (!row) throw unauthorized('This session is not valid; sign in again');
+      if (row.used_at !== null || row.revoked_at !== null) {
+        await tx
+          .updateTable('refresh_tokens')
+          .set({ revoked_at: new Date() })
+          .where('family_id', '=', row.family_id)
+          .where('revoked_at', 'is', null)
+          .execute();
+        await this.audit.record(tx, null, {
+          actorId: row.user_id,
+          action: 'auth.refresh',
+          result: 'failure',
+          detail: { reason: row.used_at !== null ? 'reused-token-family-revoked' : 'revoked' },
+        });
+        return null;
+      }
+      if (row.expires_at < new Date()) throw unauthorized('This session has expired; sign in again');
+      const user = await this.users.getById(tx, row.user_id);
+      if (!user || user.status !== 'active') throw unauthorized('This account cannot sign in');
+      await tx.updateTable('refresh_tokens').set({ used_at: new Date() }).where('id', '=', row.id).execute();
+      return this.issue(tx, user, row.family_id, client);
+    }).then((pair) => {
+      // Thrown after the transaction so the family revocation commits.
+      if (!pair) throw unauthorized('This session was already used elsewhere and has been ended; sign in again');
+      return pair;
+    });
+  }
+
+  async logout(ctx: CallContext | null, refreshToken: string): Promise<void> {
+    const row = await this.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', hashToken(refreshToken)).executeTakeFirst();
+    if (!row) return;
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('refresh_tokens').set({ revoked_at: new Date() }).where('family_id', '=', row.family_id).where('revoked_at', 'is', null).execute();
+      await this.audit.record(tx, ctx, { actorId: row.user_id, action: 'auth.logout' });
+    });
+  }
+
+  /** Ends every web/API session of the user (sign out everywhere). */
+  async logoutEverywhere(ctx: CallContext): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('refresh_tokens').set({ revoked_at: new Date() }).where('user_id', '=', ctx.actor.userId).where('revoked_at', 'is', null).execute();
+      await this.audit.record(tx, ctx, { action: 'auth.logout-all' });
+    });
+  }
+
+  private async issue(tx: Db, user: User, familyId: string, client: ClientInfo): Promise<TokenPair> {
+    const refresh = randomBytes(32).toString('base64url');
+    await tx
+      .insertInto('refresh_tokens')
+      .values({
+        id: randomUUID(),
+        user_id: user.id,
+        family_id: familyId,
+        token_hash: hashToken(refresh),
+        expires_at: new Date(Date.now() + this.settings.refreshTokenTtlSeconds * 1000),
+        ip: client.ip,
+        user_agent: client.userAgent?.slice(0, 500) ?? null,
+      })
+      .execute();
+    const access = await new SignJWT({ role: user.role, name: user.username, fam: familyId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuedAt()
+      .setIssuer('coffer')
+      .setExpirationTime(`${this.settings.accessTokenTtlSeconds}s`)
+      .sign(this.settings.jwtSecret);
+    return { access_token: access, refresh_token: refresh, expires_in: this.settings.accessTokenTtlSeconds, token_type: 'Bearer' };
+  }
+
+  /** Checks an access token and that its account may still act (suspension takes effect at once). */
+  async authenticateToken(token: string): Promise<Actor> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.settings.jwtSecret, { issuer: 'coffer', algorithms: ['HS256'] }));
+    } catch {
+      throw unauthorized('The access token is invalid or has expired');
+    }
+    const user = payload.sub ? await this.users.getById(this.db, payload.sub) : undefined;
+    if (!user || user.status !== 'active') throw unauthorized('This account cannot sign in');
+    return { userId: user.id, username: user.username, role: user.role, via: 'token' };
+  }
+
+  /** HTTP Basic with an app password (protocol clients and scripts). */
+  async authenticateAppPassword(login: string, password: string): Promise<Actor> {
+    const user = await this.users.findByLogin(this.db, login);
+    const row = user
+      ? await this.db
+          .selectFrom('app_passwords')
+          .selectAll()
+          .where('token_hash', '=', hashToken(password))
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst()
+      : undefined;
+    if (!user || !row || !safeEqual(row.user_id, user.id)) throw unauthorized('Wrong username or app password');
+    if (user.status !== 'active') throw unauthorized('This account cannot sign in');
+    // Coarse last-use stamp: one write per minute at most, not one per request.
+    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
+      await this.db.updateTable('app_passwords').set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
+    }
+    return { userId: user.id, username: user.username, role: user.role, via: 'app-password', appPasswordId: row.id };
+  }
+
+  async createAppPassword(ctx: CallContext, name: string) {
+    const clean = name.trim();
+    if (clean.length === 0 || clean.length > 100) throw badRequest('Give the app password a name of 1–100 characters');
+    const password = newAppPassword();
+    const id = randomUUID();
+    const row = await this.db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('app_passwords')
+        .values({ id, user_id: ctx.actor.userId, name: clean, token_hash: hashToken(password) })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.audit.record(tx, ctx, { action: 'app-password.create', detail: { id, name: clean } });
+      return inserted;
+    });
+    return { id: row.id, name: row.name, password, created_at: row.created_at };
+  }
+
+  async listAppPasswords(ctx: CallContext) {
+    return this.db
+      .selectFrom('app_passwords')
+      .select(['id', 'name', 'created_at', 'last_used_at'])
+      .where('user_id', '=', ctx.actor.userId)
+      .where('revoked_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .execute();
+  }
+
+  async revokeAppPassword(ctx: CallContext, id: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable('app_passwords')
+        .set({ revoked_at: new Date() })
+        .where('id', '=', id)
+        .where('user_id', '=', ctx.actor.userId)
+        .where('revoked_at', 'is', null)
+        .returning(['id', 'name'])
+        .executeTakeFirst();
+      if (!row) throw notFound(`No app password with id ${id}`);
+      await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('app_password_id', '=', id).where('ended_at', 'is', null).execute();
+      await this.audit.record(tx, ctx, { action: 'app-password.revoke', detail: { id, name: row.name } });
+    });
+  }
+}
+
+function statusMessage(status: User['status']): string {
+  switch (status) {
+    case 'suspended':
+      return 'This account is suspended; contact your administrator';
+    case 'pending':
+      return 'This account is not activated yet; contact your administrator';
+    default:
+      return 'This account cannot sign in';
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function contextFor(user: User, client: ClientInfo): CallContext {
+  return { actor: { userId: user.id, username: user.username, role: user.role, via: 'token' }, ip: client.ip, userAgent: client.userAgent };
+}

@@ -1,0 +1,479 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { BlobStore, ByteRange } from '../blobs/blob-store.js';
+import { LimitExceededError, SizeMismatchError } from '../blobs/blob-store.js';
+import type { CallContext } from '../core/context.js';
+import { badRequest, conflict, forbidden, insufficientStorage, notFound, payloadTooLarge } from '../core/errors.js';
+import { normalizeName, parsePath } from '../core/names.js';
+import type { Node, Version } from '../db/schema.js';
+import type { ListOptions, NodeRepository } from '../repositories/node.repository.js';
+import type { SpaceRepository } from '../repositories/space.repository.js';
+import type { VersionRepository } from '../repositories/version.repository.js';
+import type { AuditService } from './audit.service.js';
+import { sniffMime } from './mime.js';
+import { joinPath, newEtag, type LocatedNode, type TreeService } from './tree.service.js';
+
+export interface UploadInput {
+  /** Folder to upload into ("root" for the space root). */
+  parentId: string;
+  /** Relative path below the parent, e.g. "photos/2024/a.jpg"; missing folders are created. */
+  relativePath: string;
+  source: Readable;
+  /** Declared length when the client sent one; checked against what arrives. */
+  size?: number | undefined;
+  mime?: string | undefined;
+  /** Replace an existing file with a new version instead of picking a free name. */
+  overwrite?: boolean | undefined;
+  /** Client modification time. */
+  modifiedAt?: Date | undefined;
+  /** Only replace when the current version's ETag matches (optimistic concurrency). */
+  ifMatch?: string | undefined;
+}
+
+export interface UploadResult {
+  node: Node;
+  version: Version;
+  created: boolean;
+  path: string;
+}
+
+export interface Download {
+  node: Node;
+  version: Version;
+  open(range?: ByteRange): Promise<Readable>;
+}
+
+export type MoveConflictPolicy = 'fail' | 'rename';
+
+export interface FilesDeps {
+  tree: TreeService;
+  nodes: NodeRepository;
+  spaces: SpaceRepository;
+  versions: VersionRepository;
+  blobs: BlobStore;
+  audit: AuditService;
+  logger: Logger;
+  maxUploadBytes: number | null;
+}
+
+/** The namespace rules: uploads, downloads, folders, rename, move, copy and delete to the trash. */
+export class FilesService {
+  constructor(private readonly d: FilesDeps) {}
+
+  private get db() {
+    return this.d.tree.db;
+  }
+
+  get(ctx: CallContext, id: string): Promise<LocatedNode> {
+    return this.d.tree.byId(ctx, id);
+  }
+
+  resolve(ctx: CallContext, path: string): Promise<LocatedNode> {
+    return this.d.tree.byPath(ctx, path);
+  }
+
+  async list(ctx: CallContext, folderId: string, opts: ListOptions) {
+    const folder = await this.d.tree.folderById(ctx, folderId);
+    const [items, total] = await Promise.all([
+      this.d.nodes.listChildren(this.db, folder.node.id, opts),
+      this.d.nodes.countChildren(this.db, folder.node.id),
+    ]);
+    return { folder, items, total };
+  }
+
+  /**
+   * Creates a folder at `relativePath` below the parent. With `parents`, missing folders on the
+   * way are created and an existing folder is returned as is (mkdir -p).
+   */
+  async createFolder(
+    ctx: CallContext,
+    parentId: string,
+    relativePath: string,
+    options: { parents: boolean } = { parents: true },
+  ): Promise<LocatedNode & { created: boolean }> {
+    const segments = parsePath(relativePath);
+    if (segments.length === 0) throw badRequest('Give the name of the folder to create');
+    const parent = await this.d.tree.folderById(ctx, parentId);
+    this.d.tree.assertWritable(ctx, parent.space);
+    return this.db.transaction().execute(async (tx) => {
+      await this.d.spaces.lock(tx, parent.space.id);
+      const p = await this.d.tree.recheckFolder(tx, parent.node.id, parent.space.id);
+      const path = joinPath(p.path, segments.join('/'));
+      if (!options.parents) {
+        const found = await this.d.nodes.walkPath(tx, p.node.id, segments);
+        if (found.depth === segments.length) throw conflict(`${path} already exists`);
+        if (found.depth < segments.length - 1) {
+          throw notFound(`The folder ${joinPath(p.path, segments.slice(0, -1).join('/'))} does not exist; ask for parents to create it`);
+        }
+      }
+      const created: Node[] = [];
+      const folder = await this.d.tree.ensureFolders(tx, ctx, parent.space.id, p.node.id, segments, created);
+      if (created.length === 0) return { node: folder, space: parent.space, path, created: false };
+      // ensureFolders creates the deepest missing segments, in order.
+      const firstNew = segments.length - created.length;
+      for (const [i, c] of created.entries()) {
+        const cPath = joinPath(p.path, segments.slice(0, firstNew + i + 1).join('/'));
+        await this.d.audit.record(tx, ctx, { action: 'folder.create', nodeId: c.id, path: cPath });
+      }
+      const fresh = (await this.d.nodes.getById(tx, folder.id))!;
+      return { node: fresh, space: parent.space, path, created: true };
+    });
+  }
+
+  /**
+   * Streams the bytes to a new blob first, then commits blob, version, node, quota and audit in
+   * one transaction; if anything fails after the blob was written, the blob is deleted again.
+   */
+  async upload(ctx: CallContext, input: UploadInput): Promise<UploadResult> {
+    const segments = parsePath(input.relativePath);
+    if (segments.length === 0) throw badRequest('Give the file a name');
+    const name = segments[segments.length - 1]!;
+    const folders = segments.slice(0, -1);
+    const parent = await this.d.tree.folderById(ctx, input.parentId);
+    this.d.tree.assertWritable(ctx, parent.space);
+
+    const { maxUploadBytes } = this.d;
+    if (input.size !== undefined && maxUploadBytes !== null && input.size > maxUploadBytes) {
+      throw payloadTooLarge(`Files can be at most ${maxUploadBytes} bytes on this server`);
+    }
+    // Refuse early when the declared size cannot fit, before reading a byte of the body.
+    const space = parent.space;
+    if (space.quota_bytes !== null && input.size !== undefined && space.used_bytes + input.size > space.quota_bytes) {
+      throw insufficientStorage(space.used_bytes, space.quota_bytes, input.size);
+    }
+    const maxBytes = minDefined(
+      space.quota_bytes !== null ? Math.max(0, space.quota_bytes - space.used_bytes) : undefined,
+      maxUploadBytes ?? undefined,
+    );
+
+    let written;
+    try {
+      written = await this.d.blobs.write(input.source, { maxBytes, expectedBytes: input.size });
+    } catch (err) {
+      if (err instanceof LimitExceededError) {
+        if (maxUploadBytes !== null && err.limit === maxUploadBytes) {
+          throw payloadTooLarge(`Files can be at most ${maxUploadBytes} bytes on this server`);
+        }
+        const fresh = await this.d.spaces.getById(this.db, space.id);
+        throw insufficientStorage(fresh?.used_bytes ?? space.used_bytes, space.quota_bytes ?? 0);
+      }
+      if (err instanceof SizeMismatchError) {
+        throw badRequest(`The upload was ${err.actual} bytes but ${err.expected} were announced; nothing was stored`, {
+          expected: err.expected,
+          received: err.actual,
+        });
+      }
+      throw err;
+    }
+
+    try {
+      const mime = await sniffMime(name, input.mime, written.head, this.d.logger);
+      return await this.db.transaction().execute(async (tx) => {
+        await this.d.spaces.lock(tx, space.id);
+        const p = await this.d.tree.recheckFolder(tx, parent.node.id, space.id);
+        const folder = await this.d.tree.ensureFolders(tx, ctx, space.id, p.node.id, folders);
+        const folderPath = joinPath(p.path, folders.join('/'));
+
+        const used = await this.d.spaces.reserve(tx, space.id, written.size);
+        if (used === null) {
+          const now = await this.d.spaces.getById(tx, space.id);
+          throw insufficientStorage(now!.used_bytes, now!.quota_bytes ?? 0, written.size);
+        }
+
+        const blobId = randomUUID();
+        await this.d.versions.insertBlob(tx, { id: blobId, storeKey: written.key, size: written.size, sha256: written.sha256 });
+        const versionId = randomUUID();
+        const modifiedAt = input.modifiedAt ?? new Date();
+
+        const existing = await this.d.nodes.getLiveChild(tx, folder.id, name);
+        if (existing && input.ifMatch !== undefined && existing.etag !== input.ifMatch) {
+          throw conflict(`"${name}" was changed by someone else; reload it and try again`);
+        }
+        if (existing && input.overwrite) {
+          if (existing.kind === 'folder') throw conflict(`"${name}" is a folder; a file cannot replace it`);
+          const version = await this.d.versions.insertVersion(tx, {
+            id: versionId,
+            nodeId: existing.id,
+            blobId,
+            size: written.size,
+            sha256: written.sha256,
+            mime,
+            authorId: ctx.actor.userId,
+          });
+          const node = await tx
+            .updateTable('nodes')
+            .set({
+              current_version_id: versionId,
+              size: written.size,
+              mime,
+              etag: newEtag(),
+              modified_at: modifiedAt,
+              updated_at: new Date(),
+            })
+            .where('id', '=', existing.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          await this.d.nodes.propagateChange(tx, folder.id, written.size - existing.size);
+          const path = joinPath(folderPath, name);
+          await this.d.audit.record(tx, ctx, { action: 'file.overwrite', nodeId: node.id, path, bytes: written.size });
+          return { node, version, created: false, path };
+        }
+
+        const finalName = await this.d.tree.freeName(tx, folder.id, name, false);
+        const nodeId = randomUUID();
+        const now = new Date();
+        await this.d.nodes.insert(tx, {
+          id: nodeId,
+          space_id: space.id,
+          parent_id: folder.id,
+          name: finalName,
+          kind: 'file',
+          current_version_id: versionId,
+          size: written.size,
+          mime,
+          etag: newEtag(),
+          created_by: ctx.actor.userId,
+          created_at: now,
+          modified_at: modifiedAt,
+          updated_at: now,
+        });
+        const version = await this.d.versions.insertVersion(tx, {
+          id: versionId,
+          nodeId,
+          blobId,
+          size: written.size,
+          sha256: written.sha256,
+          mime,
+          authorId: ctx.actor.userId,
+        });
+        await this.d.nodes.propagateChange(tx, folder.id, written.size);
+        const path = joinPath(folderPath, finalName);
+        await this.d.audit.record(tx, ctx, { action: 'file.upload', nodeId, path, bytes: written.size });
+        const node = (await this.d.nodes.getById(tx, nodeId))!;
+        return { node, version, created: true, path };
+      });
+    } catch (err) {
+      await this.d.blobs.delete(written.key).catch((e: unknown) => {
+        this.d.logger.error({ err: e, key: written.key }, 'could not delete the blob of a failed upload; fsck will');
+      });
+      throw err;
+    }
+  }
+
+  /** The current (or a given) version of a file, ready to stream. */
+  async download(ctx: CallContext, id: string, versionId?: string): Promise<Download & { path: string }> {
+    const located = await this.d.tree.byId(ctx, id);
+    const { node } = located;
+    if (node.kind !== 'file') throw conflict(`"${node.name}" is a folder; download its files one by one`);
+    const vid = versionId ?? node.current_version_id;
+    const version = vid ? await this.d.versions.getVersion(this.db, vid) : undefined;
+    if (!version || version.node_id !== node.id) throw notFound(`No version ${versionId ?? ''} of "${node.name}"`);
+    const blob = await this.d.versions.getBlob(this.db, version.blob_id);
+    if (!blob) throw notFound(`The bytes of "${node.name}" are missing; ask an administrator to run coffer fsck`);
+    return {
+      node,
+      version,
+      path: located.path,
+      open: (range) => this.d.blobs.read(blob.store_key, range),
+    };
+  }
+
+  async recordDownload(ctx: CallContext, d: { node: Node; path: string; bytes: number; versionId: string }) {
+    await this.d.audit.recordAlone(ctx, {
+      action: 'file.download',
+      nodeId: d.node.id,
+      path: d.path,
+      bytes: d.bytes,
+      detail: { version: d.versionId },
+    });
+  }
+
+  /** Rename and/or move; one row changes whatever the size of the subtree. */
+  async move(
+    ctx: CallContext,
+    id: string,
+    target: { parentId?: string | undefined; name?: string | undefined; onConflict?: MoveConflictPolicy },
+  ): Promise<LocatedNode> {
+    const source = await this.d.tree.byId(ctx, id);
+    if (source.node.parent_id === null) throw forbidden('The root folder cannot be moved or renamed');
+    this.d.tree.assertWritable(ctx, source.space);
+    const destParent = target.parentId ? await this.d.tree.folderById(ctx, target.parentId) : undefined;
+    if (destParent && destParent.space.id !== source.space.id) throw forbidden('Moving between spaces is not supported yet');
+    const wanted = target.name !== undefined ? normalizeName(target.name) : source.node.name;
+
+    return this.db.transaction().execute(async (tx) => {
+      await this.d.spaces.lock(tx, source.space.id);
+      const current = await this.d.tree.byId(ctx, id, tx);
+      const parentId = destParent?.node.id ?? current.node.parent_id!;
+      const dest = await this.d.tree.recheckFolder(tx, parentId, source.space.id);
+      const chain = await this.d.nodes.ancestry(tx, dest.node.id);
+      if (chain.some((n) => n.id === current.node.id)) {
+        throw conflict(`"${current.node.name}" cannot be moved into itself or one of its subfolders`);
+      }
+      const sameParent = dest.node.id === current.node.parent_id;
+      if (sameParent && wanted === current.node.name) return current;
+      let name = wanted;
+      const clash = await this.d.nodes.getLiveChild(tx, dest.node.id, wanted);
+      if (clash && clash.id !== current.node.id) {
+        if (target.onConflict === 'rename') name = await this.d.tree.freeName(tx, dest.node.id, wanted, current.node.kind === 'folder');
+        else throw conflict(`"${wanted}" already exists in ${dest.path}`, { existingId: clash.id });
+      }
+      const node = await tx
+        .updateTable('nodes')
+        .set({ parent_id: dest.node.id, name, updated_at: new Date() })
+        .where('id', '=', current.node.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (!sameParent) {
+        await this.d.nodes.propagateChange(tx, current.node.parent_id!, -current.node.size);
+        await this.d.nodes.propagateChange(tx, dest.node.id, current.node.size);
+      } else {
+        await this.d.nodes.propagateChange(tx, dest.node.id, 0);
+      }
+      const path = joinPath(dest.path, name);
+      await this.d.audit.record(tx, ctx, {
+        action: sameParent ? 'node.rename' : 'node.move',
+        nodeId: node.id,
+        path,
+        detail: { from: current.path },
+      });
+      return { node, space: source.space, path };
+    });
+  }
+
+  /**
+   * Copies a file or folder tree. Versions of the copy point at the same blobs (no bytes are
+   * copied) but count against the quota like any file.
+   */
+  async copy(
+    ctx: CallContext,
+    id: string,
+    target: { parentId: string; name?: string | undefined; onConflict?: MoveConflictPolicy },
+  ): Promise<LocatedNode> {
+    const source = await this.d.tree.byId(ctx, id);
+    if (source.node.parent_id === null) throw forbidden('The root folder cannot be copied');
+    const dest = await this.d.tree.folderById(ctx, target.parentId);
+    this.d.tree.assertWritable(ctx, dest.space);
+    const wanted = target.name !== undefined ? normalizeName(target.name) : source.node.name;
+
+    return this.db.transaction().execute(async (tx) => {
+      await this.d.spaces.lock(tx, dest.space.id);
+      const current = await this.d.tree.byId(ctx, id, tx);
+      const destFolder = await this.d.tree.recheckFolder(tx, dest.node.id, dest.space.id);
+      const chain = await this.d.nodes.ancestry(tx, destFolder.node.id);
+      if (chain.some((n) => n.id === current.node.id)) {
+        throw conflict(`"${current.node.name}" cannot be copied into itself`);
+      }
+      let name = wanted;
+      if (await this.d.nodes.getLiveChild(tx, destFolder.node.id, wanted)) {
+        if (target.onConflict === 'rename') name = await this.d.tree.freeName(tx, destFolder.node.id, wanted, current.node.kind === 'folder');
+        else throw conflict(`"${wanted}" already exists in ${destFolder.path}`);
+      }
+      const tree = await this.d.nodes.subtree(tx, current.node.id);
+      const idMap = new Map<string, string>();
+      const ordered: Node[] = [];
+      const byParent = new Map<string, Node[]>();
+      for (const n of tree) {
+        if (n.parent_id) byParent.set(n.parent_id, [...(byParent.get(n.parent_id) ?? []), n]);
+      }
+      const queue = [current.node];
+      while (queue.length > 0) {
+        const n = queue.shift()!;
+        ordered.push(n);
+        // Trashed items inside the subtree are not part of what the caller sees, so they are not copied.
+        for (const c of byParent.get(n.id) ?? []) if (c.deleted_at === null) queue.push(c);
+      }
+      let bytes = 0;
+      const now = new Date();
+      for (const n of ordered) {
+        const newId = randomUUID();
+        idMap.set(n.id, newId);
+        const sourceVersion =
+          n.kind === 'file' && n.current_version_id ? await this.d.versions.getVersion(tx, n.current_version_id) : undefined;
+        const versionId = sourceVersion ? randomUUID() : null;
+        if (sourceVersion) bytes += sourceVersion.size;
+        await this.d.nodes.insert(tx, {
+          id: newId,
+          space_id: destFolder.node.space_id,
+          parent_id: n.id === current.node.id ? destFolder.node.id : idMap.get(n.parent_id!)!,
+          name: n.id === current.node.id ? name : n.name,
+          kind: n.kind,
+          current_version_id: versionId,
+          size: n.size,
+          mime: n.mime,
+          etag: newEtag(),
+          created_by: ctx.actor.userId,
+          created_at: now,
+          modified_at: n.modified_at,
+          updated_at: now,
+        });
+        if (versionId && sourceVersion) {
+          await this.d.versions.insertVersion(tx, {
+            id: versionId,
+            nodeId: newId,
+            blobId: sourceVersion.blob_id,
+            size: sourceVersion.size,
+            sha256: sourceVersion.sha256,
+            mime: sourceVersion.mime,
+            authorId: ctx.actor.userId,
+          });
+        }
+      }
+      if (bytes > 0) {
+        const used = await this.d.spaces.reserve(tx, dest.space.id, bytes);
+        if (used === null) {
+          const s = await this.d.spaces.getById(tx, dest.space.id);
+          throw insufficientStorage(s!.used_bytes, s!.quota_bytes ?? 0, bytes);
+        }
+      }
+      await this.d.nodes.propagateChange(tx, destFolder.node.id, current.node.size);
+      const copyId = idMap.get(current.node.id)!;
+      const path = joinPath(destFolder.path, name);
+      await this.d.audit.record(tx, ctx, {
+        action: 'node.copy',
+        nodeId: copyId,
+        path,
+        bytes,
+        detail: { from: current.path, sourceId: current.node.id },
+      });
+      const node = (await this.d.nodes.getById(tx, copyId))!;
+      return { node, space: dest.space, path };
+    });
+  }
+
+  /** Moves a file or folder to the trash: one row changes, whatever lies beneath it. */
+  async trash(ctx: CallContext, id: string): Promise<Node> {
+    const located = await this.d.tree.byId(ctx, id);
+    if (located.node.parent_id === null) throw forbidden('The root folder cannot be deleted');
+    this.d.tree.assertWritable(ctx, located.space);
+    return this.db.transaction().execute(async (tx) => {
+      await this.d.spaces.lock(tx, located.space.id);
+      const current = await this.d.tree.byId(ctx, id, tx);
+      const node = await tx
+        .updateTable('nodes')
+        .set({
+          deleted_at: new Date(),
+          deleted_by: ctx.actor.userId,
+          trash_origin_parent_id: current.node.parent_id,
+          trash_origin_path: current.path,
+        })
+        .where('id', '=', current.node.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.d.nodes.propagateChange(tx, current.node.parent_id!, -current.node.size);
+      await this.d.audit.record(tx, ctx, {
+        action: 'node.delete',
+        nodeId: node.id,
+        path: current.path,
+        bytes: current.node.size,
+      });
+      return node;
+    });
+  }
+}
+
+function minDefined(...values: (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length > 0 ? Math.min(...defined) : undefined;
+}

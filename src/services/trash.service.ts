@@ -1,0 +1,149 @@
+import type { Logger } from 'pino';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { CallContext } from '../core/context.js';
+import { parsePath } from '../core/names.js';
+import type { Node } from '../db/schema.js';
+import type { Db, NodeRepository } from '../repositories/node.repository.js';
+import type { SpaceRepository } from '../repositories/space.repository.js';
+import type { VersionRepository } from '../repositories/version.repository.js';
+import type { AuditService } from './audit.service.js';
+import { joinPath, pathOf, type LocatedNode, type TreeService } from './tree.service.js';
+
+export interface TrashDeps {
+  tree: TreeService;
+  nodes: NodeRepository;
+  spaces: SpaceRepository;
+  versions: VersionRepository;
+  blobs: BlobStore;
+  audit: AuditService;
+  logger: Logger;
+}
+
+/** The trash: listing, restoring, purging, and the garbage collection of bytes purges free. */
+export class TrashService {
+  constructor(private readonly d: TrashDeps) {}
+
+  private get db() {
+    return this.d.tree.db;
+  }
+
+  async list(ctx: CallContext, limit: number, offset: number) {
+    const space = await this.d.tree.personalSpace(ctx);
+    return this.d.nodes.listTrash(this.db, space.id, limit, offset);
+  }
+
+  /**
+   * Puts a trashed item back where it was. A taken name gets a free "name (n)"; a parent that is
+   * gone (trashed or purged) is recreated from the original path.
+   */
+  async restore(ctx: CallContext, id: string): Promise<LocatedNode> {
+    const { space } = await this.d.tree.trashedById(ctx, id);
+    this.d.tree.assertWritable(ctx, space);
+    return this.db.transaction().execute(async (tx) => {
+      await this.d.spaces.lock(tx, space.id);
+      const { node } = await this.d.tree.trashedById(ctx, id, tx);
+      const originPath = node.trash_origin_path ?? `/${node.name}`;
+      const segments = parsePath(originPath);
+      const parentSegments = segments.slice(0, -1);
+      let parent = node.trash_origin_parent_id ? await this.liveFolder(tx, node.trash_origin_parent_id) : undefined;
+      if (!parent) {
+        const root = await this.d.tree.rootOf(ctx, tx);
+        const folder = await this.d.tree.ensureFolders(tx, ctx, space.id, root.node.id, parentSegments);
+        parent = { node: folder, path: '/' + parentSegments.join('/') };
+      }
+      const name = await this.d.tree.freeName(tx, parent.node.id, node.name, node.kind === 'folder');
+      const restored = await tx
+        .updateTable('nodes')
+        .set({
+          parent_id: parent.node.id,
+          name,
+          deleted_at: null,
+          deleted_by: null,
+          trash_origin_parent_id: null,
+          trash_origin_path: null,
+          updated_at: new Date(),
+        })
+        .where('id', '=', node.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.d.nodes.propagateChange(tx, parent.node.id, restored.size);
+      const path = joinPath(parent.path, name);
+      await this.d.audit.record(tx, ctx, { action: 'node.restore', nodeId: node.id, path, detail: { from: originPath } });
+      return { node: restored, space, path };
+    });
+  }
+
+  private async liveFolder(tx: Db, id: string): Promise<{ node: Node; path: string } | undefined> {
+    const chain = await this.d.nodes.ancestry(tx, id);
+    if (chain.length === 0 || chain.some((n) => n.deleted_at !== null) || chain[0]!.kind !== 'folder') return undefined;
+    const node = await this.d.nodes.getById(tx, id);
+    return node ? { node, path: pathOf(chain) } : undefined;
+  }
+
+  async deletePermanently(ctx: CallContext, id: string): Promise<void> {
+    const { space } = await this.d.tree.trashedById(ctx, id);
+    this.d.tree.assertWritable(ctx, space);
+    const { node } = await this.d.tree.trashedById(ctx, id);
+    await this.purge(node, ctx);
+  }
+
+  async empty(ctx: CallContext): Promise<number> {
+    const space = await this.d.tree.personalSpace(ctx);
+    let purged = 0;
+    for (;;) {
+      const { items } = await this.d.nodes.listTrash(this.db, space.id, 500, 0);
+      if (items.length === 0) return purged;
+      for (const node of items) {
+        if (await this.purge(node, ctx)) purged++;
+      }
+    }
+  }
+
+  /** Purges trash older than the retention period, across all spaces (the periodic task). */
+  async purgeExpired(retentionDays: number, now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+    let purged = 0;
+    for (;;) {
+      const batch = await this.d.nodes.trashedBefore(this.db, cutoff, 500);
+      if (batch.length === 0) return purged;
+      for (const node of batch) {
+        if (await this.purge(node, null)) purged++;
+      }
+    }
+  }
+
+  /**
+   * Deletes a trashed subtree with all its versions, returns the bytes to the quota, then
+   * deletes the blobs nothing references any more. Returns false when it was already gone.
+   */
+  private async purge(node: Node, ctx: CallContext | null): Promise<boolean> {
+    const result = await this.db.transaction().execute(async (tx) => {
+      await this.d.spaces.lock(tx, node.space_id);
+      const fresh = await this.d.nodes.getById(tx, node.id);
+      if (!fresh || fresh.deleted_at === null) return null;
+      const { bytes, blobIds } = await this.d.nodes.subtreeVersionBytes(tx, node.id);
+      await tx.deleteFrom('nodes').where('id', '=', node.id).execute();
+      await this.d.spaces.release(tx, node.space_id, bytes);
+      const keys = await this.d.versions.deleteUnreferencedBlobs(tx, blobIds);
+      await this.d.audit.record(tx, ctx, {
+        action: 'node.purge',
+        nodeId: node.id,
+        path: fresh.trash_origin_path,
+        bytes,
+        detail: ctx ? null : { reason: 'retention' },
+      });
+      return keys;
+    });
+    if (result === null) return false;
+    await this.deleteBlobs(result);
+    return true;
+  }
+
+  async deleteBlobs(keys: string[]): Promise<void> {
+    for (const key of keys) {
+      await this.d.blobs.delete(key).catch((err: unknown) => {
+        this.d.logger.warn({ err, key }, 'could not delete a freed blob; fsck --repair will');
+      });
+    }
+  }
+}

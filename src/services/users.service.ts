@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import type { CallContext } from '../core/context.js';
+import { badRequest, conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
+import type { User, UserRole, UserStatus } from '../db/schema.js';
+import type { Db, NodeRepository } from '../repositories/node.repository.js';
+import type { SpaceRepository } from '../repositories/space.repository.js';
+import type { UserListQuery, UserRepository } from '../repositories/user.repository.js';
+import type { AuditService } from './audit.service.js';
+import { newEtag } from './tree.service.js';
+
+export interface NewUserInput {
+  username: string;
+  password?: string | undefined;
+  email?: string | null | undefined;
+  displayName?: string | undefined;
+  role?: UserRole | undefined;
+  status?: UserStatus | undefined;
+  /** Bytes; null means unlimited; undefined takes the server default. */
+  quotaBytes?: number | null | undefined;
+}
+
+export interface UserPatch {
+  email?: string | null | undefined;
+  displayName?: string | undefined;
+  role?: UserRole | undefined;
+  status?: UserStatus | undefined;
+  quotaBytes?: number | null | undefined;
+}
+
+const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/i;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const MIN_PASSWORD_LENGTH = 8;
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+}
+
+export function checkPasswordPolicy(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw badRequest(`Passwords must be at least ${MIN_PASSWORD_LENGTH} characters long`);
+  }
+  if (password.length > 1024) throw badRequest('Passwords can be at most 1024 characters long');
+}
+
+/** Accounts: creation with their personal space, changes by admins, passwords. */
+export class UsersService {
+  constructor(
+    private readonly db: Db,
+    private readonly users: UserRepository,
+    private readonly spaces: SpaceRepository,
+    private readonly nodes: NodeRepository,
+    private readonly audit: AuditService,
+    private readonly defaultQuotaBytes: number | null,
+  ) {}
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.getById(this.db, id);
+    if (!user || user.status === 'deleted') throw notFound(`No user with id ${id}`);
+    return user;
+  }
+
+  list(q: UserListQuery) {
+    return this.users.list(this.db, q);
+  }
+
+  /** Creates the account, its personal space and the space's root folder together. */
+  async create(ctx: CallContext | null, input: NewUserInput): Promise<User> {
+    const username = input.username.trim();
+    if (!USERNAME.test(username)) {
+      throw badRequest('Usernames are 2–64 characters: letters, digits, ".", "_" or "-", starting with a letter or digit');
+    }
+    const email = input.email?.trim() || null;
+    if (email !== null && !EMAIL.test(email)) throw badRequest(`"${email}" is not an email address`);
+    if (input.password !== undefined) checkPasswordPolicy(input.password);
+    const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
+    const quota = input.quotaBytes === undefined ? this.defaultQuotaBytes : input.quotaBytes;
+    if (quota !== null && (quota < 0 || !Number.isSafeInteger(quota))) throw badRequest('The quota must be a whole number of bytes');
+
+    return this.db.transaction().execute(async (tx) => {
+      if (await this.users.findByLogin(tx, username)) throw conflict(`The username "${username}" is taken`);
+      if (email !== null && (await this.users.findByLogin(tx, email))) throw conflict(`The email ${email} is already used by another account`);
+      const user = await this.users.insert(tx, {
+        id: randomUUID(),
+        username,
+        email,
+        display_name: input.displayName?.trim() || username,
+        password_hash: passwordHash,
+        role: input.role ?? 'user',
+        status: input.status ?? 'active',
+      });
+      const spaceId = randomUUID();
+      const rootId = randomUUID();
+      await tx
+        .insertInto('spaces')
+        .values({ id: spaceId, kind: 'personal', owner_user_id: user.id, name: username, quota_bytes: quota, root_node_id: rootId })
+        .execute();
+      await this.nodes.insert(tx, { id: rootId, space_id: spaceId, parent_id: null, name: '', kind: 'folder', etag: newEtag() });
+      await this.audit.record(tx, ctx, {
+        action: 'admin.user.create',
+        detail: { userId: user.id, username, role: user.role, quota },
+      });
+      return user;
+    });
+  }
+
+  async update(ctx: CallContext | null, id: string, patch: UserPatch): Promise<User> {
+    const user = await this.get(id);
+    if (patch.email !== undefined && patch.email !== null && !EMAIL.test(patch.email)) {
+      throw badRequest(`"${patch.email}" is not an email address`);
+    }
+    if (patch.quotaBytes !== undefined && patch.quotaBytes !== null && (patch.quotaBytes < 0 || !Number.isSafeInteger(patch.quotaBytes))) {
+      throw badRequest('The quota must be a whole number of bytes');
+    }
+    const demotes = (patch.role !== undefined && patch.role !== 'admin') || (patch.status !== undefined && patch.status !== 'active');
+    return this.db.transaction().execute(async (tx) => {
+      if (user.role === 'admin' && user.status === 'active' && demotes && (await this.users.countAdmins(tx)) <= 1) {
+        throw forbidden('This is the last active administrator; make another user an admin first');
+      }
+      if (patch.email) {
+        const other = await this.users.findByLogin(tx, patch.email);
+        if (other && other.id !== id) throw conflict(`The email ${patch.email} is already used by another account`);
+      }
+      const updated = await this.users.update(tx, id, {
+        ...(patch.email !== undefined ? { email: patch.email } : {}),
+        ...(patch.displayName !== undefined ? { display_name: patch.displayName } : {}),
+        ...(patch.role !== undefined ? { role: patch.role } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+      });
+      if (patch.quotaBytes !== undefined) {
+        const space = await this.spaces.getPersonal(tx, id);
+        if (space) await this.spaces.setQuota(tx, space.id, patch.quotaBytes);
+      }
+      if (patch.status === 'suspended' || patch.status === 'deleted') {
+        // A suspended account keeps nothing that lets it back in without an admin.
+        await tx.updateTable('refresh_tokens').set({ revoked_at: new Date() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+        await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('user_id', '=', id).where('ended_at', 'is', null).execute();
+      }
+      await this.audit.record(tx, ctx, { action: 'admin.user.update', detail: { userId: id, username: user.username, ...patch } });
+      return updated!;
+    });
+  }
+
+  async setPassword(ctx: CallContext | null, id: string, password: string): Promise<void> {
+    checkPasswordPolicy(password);
+    const user = await this.get(id);
+    const passwordHash = await hashPassword(password);
+    await this.db.transaction().execute(async (tx) => {
+      await this.users.update(tx, id, { password_hash: passwordHash });
+      // Other sessions end with a password change; app passwords are separate credentials and stay.
+      await tx.updateTable('refresh_tokens').set({ revoked_at: new Date() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+      await this.audit.record(tx, ctx, {
+        action: ctx?.actor.userId === id ? 'account.password.change' : 'admin.user.password',
+        detail: { userId: id, username: user.username },
+      });
+    });
+  }
+
+  async changeOwnPassword(ctx: CallContext, current: string, next: string): Promise<void> {
+    const user = await this.get(ctx.actor.userId);
+    if (!user.password_hash || !(await verify(user.password_hash, current).catch(() => false))) {
+      throw unauthorized('The current password is wrong');
+    }
+    await this.setPassword(ctx, user.id, next);
+  }
+
+  /** Usage of the caller's space split into live files, trash and old versions. */
+  async usage(userId: string) {
+    const space = await this.spaces.getPersonal(this.db, userId);
+    if (!space) throw notFound('You have no personal space yet');
+    const root = await this.nodes.getById(this.db, space.root_node_id!);
+    const trashBytes = await this.nodes.trashVersionBytes(this.db, space.id);
+    const files = root?.size ?? 0;
+    return {
+      used: space.used_bytes,
+      quota: space.quota_bytes,
+      available: space.quota_bytes === null ? null : Math.max(0, space.quota_bytes - space.used_bytes),
+      files,
+      trash: trashBytes,
+      versions: Math.max(0, space.used_bytes - files - trashBytes),
+    };
+  }
+}
