@@ -10,12 +10,13 @@ import {
   paginateListObjectsV2,
   S3Client,
   S3ServiceException,
+  type BucketLocationConstraint,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../config/config.js';
-import { contentDisposition } from '../http/send-blob.js';
+import { contentDisposition } from '../util/content-disposition.js';
 import type { BlobStore, BlobWriteResult, ByteRange, StoredBlobInfo, WriteLimits } from './blob-store.js';
 import { HashingMeter } from './hashing-meter.js';
 
@@ -89,8 +90,9 @@ export class S3BlobStore implements BlobStore {
     try {
       await Promise.all([uploading, piping]);
     } catch (err) {
-      // When S3 fails first nobody reads the meter any more; destroying it lets the pipeline
-      // settle (and releases the source) instead of waiting forever.
+      // When S3 fails first nobody reads the meter any more. Upload happens to destroy its body
+      // when it gives up, but does not promise to; without this the pipeline (and the caller's
+      // source) could wait forever.
       meter.destroy(TEARDOWN);
       await upload.abort();
       const [uploaded, piped] = await Promise.allSettled([uploading, piping]);
@@ -174,7 +176,15 @@ export async function ensureBucket(config: S3Config): Promise<void> {
       if (!isNotFound(err)) throw err;
     }
     try {
-      await client.send(new CreateBucketCommand({ Bucket: config.bucket }));
+      await client.send(
+        new CreateBucketCommand({
+          Bucket: config.bucket,
+          // AWS rejects a LocationConstraint of us-east-1 and requires one for every other region.
+          ...(config.region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: config.region as BucketLocationConstraint } }),
+        }),
+      );
     } catch (err) {
       // Another server of the cluster may have created it between our two requests.
       if (!(err instanceof S3ServiceException && err.name === 'BucketAlreadyOwnedByYou')) throw err;

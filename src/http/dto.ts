@@ -93,7 +93,7 @@ export const problemSchema = z
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 };
 

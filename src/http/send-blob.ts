@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ByteRange } from '../blobs/blob-store.js';
 import { rangeNotSatisfiable } from '../core/errors.js';
+import { contentDisposition } from '../util/content-disposition.js';
+
+export { contentDisposition };
 
 export interface Representation {
   size: number;
@@ -15,13 +18,6 @@ export interface Representation {
 
 export function quoteEtag(etag: string): string {
   return `"${etag}"`;
-}
-
-/** RFC 6266 / 5987: an ASCII fallback plus the exact UTF-8 name. */
-export function contentDisposition(kind: 'attachment' | 'inline', name: string): string {
-  const fallback = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
 function etagMatches(header: string, etag: string, weak: boolean): boolean {
