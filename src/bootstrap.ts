@@ -46,6 +46,7 @@ export async function openCore(config: CofferConfig, options: OpenOptions = {}):
     url: config.databaseUrl,
     pgliteDir: path.join(config.dataDir, 'db'),
     pgliteTemplate: options.pgliteTemplate,
+    onPoolError: (err) => logger.warn({ err }, 'a PostgreSQL connection failed; the pool will reconnect'),
   });
   try {
     if (options.migrate !== false) {

@@ -15,6 +15,7 @@ export interface DatabaseOptions {
   /** A gzipped PGlite data directory to start from when `pgliteDir` is empty (tests use a migrated template). */
   pgliteTemplate?: Blob | undefined;
   poolSize?: number | undefined;
+  onPoolError?: ((err: Error) => void) | undefined;
 }
 
 const INT8_OID = 20;
@@ -35,6 +36,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       max: options.poolSize ?? 20,
       types: pgTypes as pg.CustomTypesConfig,
     });
+    // An idle connection killed by the server (restart, failover) must not crash the process.
+    pool.on('error', (err) => options.onPoolError?.(err));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     await sql`select 1`.execute(db);
     return db;

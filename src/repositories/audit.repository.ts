@@ -53,28 +53,36 @@ export function hashAuditRow(row: HashedFields): string {
 export class AuditRepository {
   /** Appends inside the caller's transaction, so the event commits (or not) with the change it records. */
   async append(tx: Kysely<DB>, entry: AuditEntry): Promise<void> {
+    await this.appendMany(tx, [entry]);
+  }
+
+  /** Appends events in order, each chained to the one before, in one multi-row insert. */
+  async appendMany(tx: Kysely<DB>, entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(tx);
     const last = await tx.selectFrom('audit_events').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    let prev = last?.hash ?? AUDIT_GENESIS_HASH;
     // Millisecond precision: what PostgreSQL stores is what the hash covers.
     const at = new Date(Math.floor(Date.now()));
-    const row: HashedFields = {
-      at,
-      actor_id: entry.actorId,
-      actor_name: entry.actorName,
-      ip: entry.ip,
-      user_agent: entry.userAgent,
-      action: entry.action,
-      node_id: entry.nodeId ?? null,
-      path: entry.path ?? null,
-      bytes: entry.bytes ?? null,
-      result: entry.result,
-      detail: entry.detail ? JSON.stringify(entry.detail) : null,
-      prev_hash: last?.hash ?? AUDIT_GENESIS_HASH,
-    };
-    await tx
-      .insertInto('audit_events')
-      .values({ ...row, hash: hashAuditRow(row) })
-      .execute();
+    const rows = entries.map((entry) => {
+      const row: HashedFields = {
+        at,
+        actor_id: entry.actorId,
+        actor_name: entry.actorName,
+        ip: entry.ip,
+        user_agent: entry.userAgent,
+        action: entry.action,
+        node_id: entry.nodeId ?? null,
+        path: entry.path ?? null,
+        bytes: entry.bytes ?? null,
+        result: entry.result,
+        detail: entry.detail ? JSON.stringify(entry.detail) : null,
+        prev_hash: prev,
+      };
+      prev = hashAuditRow(row);
+      return { ...row, hash: prev };
+    });
+    await tx.insertInto('audit_events').values(rows).execute();
   }
 
   async query(db: Kysely<DB>, q: AuditQuery): Promise<{ items: AuditEvent[]; total: number }> {

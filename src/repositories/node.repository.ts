@@ -93,6 +93,22 @@ export class NodeRepository {
     return db.insertInto('nodes').values(node).returningAll().executeTakeFirstOrThrow();
   }
 
+  async insertMany(db: Db, nodes: NewNode[]): Promise<Node[]> {
+    return db.insertInto('nodes').values(nodes).returningAll().execute();
+  }
+
+  /** Which of `names` are taken by live children of any of `parentIds`. */
+  async liveNamesAmong(db: Db, parentIds: string[], names: string[]): Promise<{ parent_id: string | null; name: string }[]> {
+    if (parentIds.length === 0 || names.length === 0) return [];
+    return db
+      .selectFrom('nodes')
+      .select(['parent_id', 'name'])
+      .where('parent_id', 'in', parentIds)
+      .where('name', 'in', names)
+      .where('deleted_at', 'is', null)
+      .execute();
+  }
+
   /**
    * Adds `sizeDelta` to the folder and every ancestor above it and gives each a new ETag,
    * so sync clients polling any ancestor see the change.

@@ -20,6 +20,31 @@ export class VersionRepository {
       .execute();
   }
 
+  async insertBlobs(db: Db, blobs: { id: string; storeKey: string; size: number; sha256: string }[]): Promise<void> {
+    await db
+      .insertInto('blobs')
+      .values(blobs.map((b) => ({ id: b.id, store_key: b.storeKey, size: b.size, sha256: b.sha256 })))
+      .execute();
+  }
+
+  async insertVersions(db: Db, versions: NewVersion[]): Promise<Version[]> {
+    return db
+      .insertInto('versions')
+      .values(
+        versions.map((v) => ({
+          id: v.id,
+          node_id: v.nodeId,
+          blob_id: v.blobId,
+          size: v.size,
+          sha256: v.sha256,
+          mime: v.mime,
+          author_id: v.authorId,
+        })),
+      )
+      .returningAll()
+      .execute();
+  }
+
   async insertVersion(db: Db, v: NewVersion): Promise<Version> {
     return db
       .insertInto('versions')

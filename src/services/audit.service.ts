@@ -23,6 +23,21 @@ export class AuditService {
     });
   }
 
+  /** Several events of one transaction, chained in order under one lock. */
+  async recordMany(tx: Db, events: { ctx: CallContext | null; event: AuditRecord }[]): Promise<void> {
+    await this.repo.appendMany(
+      tx,
+      events.map(({ ctx, event }) => ({
+        actorId: ctx?.actor.userId ?? null,
+        actorName: ctx?.actor.username ?? null,
+        ip: ctx?.ip ?? null,
+        userAgent: ctx?.userAgent ?? null,
+        result: 'success' as const,
+        ...event,
+      })),
+    );
+  }
+
   /** For events with no change to commit alongside (downloads, failed logins). */
   async recordAlone(ctx: CallContext | null, event: AuditRecord): Promise<void> {
     await this.db.transaction().execute(async (tx) => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { BlobStore, ByteRange } from '../blobs/blob-store.js';
+import type { BlobStore, BlobWriteResult, ByteRange } from '../blobs/blob-store.js';
 import { LimitExceededError, SizeMismatchError } from '../blobs/blob-store.js';
 import type { CallContext } from '../core/context.js';
 import { badRequest, conflict, forbidden, insufficientStorage, notFound, payloadTooLarge } from '../core/errors.js';
@@ -12,6 +12,7 @@ import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
 import type { AuditService } from './audit.service.js';
 import { sniffMime } from './mime.js';
+import { NewFileBatcher } from './new-file-batcher.js';
 import { joinPath, newEtag, type LocatedNode, type TreeService } from './tree.service.js';
 
 export interface UploadInput {
@@ -44,6 +45,21 @@ export interface Download {
   open(range?: ByteRange): Promise<Readable>;
 }
 
+/** What a committed upload needs: its bytes are already in the blob store. */
+interface CommitRequest {
+  ctx: CallContext;
+  spaceId: string;
+  folderId: string;
+  /** Folders to create below `folderId` first. */
+  folders: string[];
+  name: string;
+  written: BlobWriteResult;
+  mime: string;
+  modifiedAt: Date;
+  overwrite: boolean;
+  ifMatch: string | undefined;
+}
+
 export type MoveConflictPolicy = 'fail' | 'rename';
 
 export interface FilesDeps {
@@ -59,7 +75,16 @@ export interface FilesDeps {
 
 /** The namespace rules: uploads, downloads, folders, rename, move, copy and delete to the trash. */
 export class FilesService {
-  constructor(private readonly d: FilesDeps) {}
+  private readonly batcher: NewFileBatcher;
+
+  constructor(private readonly d: FilesDeps) {
+    this.batcher = new NewFileBatcher({
+      ...d,
+      db: d.tree.db,
+      single: (item) =>
+        this.commitUpload({ ...item, folders: [], overwrite: false, ifMatch: undefined }),
+    });
+  }
 
   private get db() {
     return this.d.tree.db;
@@ -169,43 +194,60 @@ export class FilesService {
 
     try {
       const mime = await sniffMime(name, input.mime, written.head, this.d.logger);
-      return await this.db.transaction().execute(async (tx) => {
-        await this.d.spaces.lock(tx, space.id);
-        const p = await this.d.tree.recheckFolder(tx, parent.node.id, space.id);
-        const folder = await this.d.tree.ensureFolders(tx, ctx, space.id, p.node.id, folders);
+      const modifiedAt = input.modifiedAt ?? new Date();
+      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite: input.overwrite ?? false, ifMatch: input.ifMatch };
+      if (folders.length === 0 && !commit.overwrite && commit.ifMatch === undefined) {
+        const done = await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt });
+        return { ...done, created: true };
+      }
+      return await this.commitUpload(commit);
+    } catch (err) {
+      await this.d.blobs.delete(written.key).catch((e: unknown) => {
+        this.d.logger.error({ err: e, key: written.key }, 'could not delete the blob of a failed upload; fsck will');
+      });
+      throw err;
+    }
+  }
+
+  /** One upload's metadata in its own transaction: every rule (folders to create, overwrite, renaming, quota). */
+  private commitUpload(c: CommitRequest): Promise<UploadResult> {
+    const { name, folders, mime, modifiedAt } = c;
+    return this.db.transaction().execute(async (tx) => {
+        await this.d.spaces.lock(tx, c.spaceId);
+        const p = await this.d.tree.recheckFolder(tx, c.folderId, c.spaceId);
+        const folder = await this.d.tree.ensureFolders(tx, c.ctx, c.spaceId, p.node.id, folders);
         const folderPath = joinPath(p.path, folders.join('/'));
 
-        const used = await this.d.spaces.reserve(tx, space.id, written.size);
+        const used = await this.d.spaces.reserve(tx, c.spaceId, c.written.size);
         if (used === null) {
-          const now = await this.d.spaces.getById(tx, space.id);
-          throw insufficientStorage(now!.used_bytes, now!.quota_bytes ?? 0, written.size);
+          const now = await this.d.spaces.getById(tx, c.spaceId);
+          throw insufficientStorage(now!.used_bytes, now!.quota_bytes ?? 0, c.written.size);
         }
 
         const blobId = randomUUID();
-        await this.d.versions.insertBlob(tx, { id: blobId, storeKey: written.key, size: written.size, sha256: written.sha256 });
+        await this.d.versions.insertBlob(tx, { id: blobId, storeKey: c.written.key, size: c.written.size, sha256: c.written.sha256 });
         const versionId = randomUUID();
-        const modifiedAt = input.modifiedAt ?? new Date();
 
         const existing = await this.d.nodes.getLiveChild(tx, folder.id, name);
-        if (existing && input.ifMatch !== undefined && existing.etag !== input.ifMatch) {
+        if (existing && c.ifMatch !== undefined && existing.etag !== c.ifMatch) {
           throw conflict(`"${name}" was changed by someone else; reload it and try again`);
         }
-        if (existing && input.overwrite) {
+        if (existing && c.overwrite) {
           if (existing.kind === 'folder') throw conflict(`"${name}" is a folder; a file cannot replace it`);
           const version = await this.d.versions.insertVersion(tx, {
             id: versionId,
             nodeId: existing.id,
             blobId,
-            size: written.size,
-            sha256: written.sha256,
+            size: c.written.size,
+            sha256: c.written.sha256,
             mime,
-            authorId: ctx.actor.userId,
+            authorId: c.ctx.actor.userId,
           });
           const node = await tx
             .updateTable('nodes')
             .set({
               current_version_id: versionId,
-              size: written.size,
+              size: c.written.size,
               mime,
               etag: newEtag(),
               modified_at: modifiedAt,
@@ -214,9 +256,9 @@ export class FilesService {
             .where('id', '=', existing.id)
             .returningAll()
             .executeTakeFirstOrThrow();
-          await this.d.nodes.propagateChange(tx, folder.id, written.size - existing.size);
+          await this.d.nodes.propagateChange(tx, folder.id, c.written.size - existing.size);
           const path = joinPath(folderPath, name);
-          await this.d.audit.record(tx, ctx, { action: 'file.overwrite', nodeId: node.id, path, bytes: written.size });
+          await this.d.audit.record(tx, c.ctx, { action: 'file.overwrite', nodeId: node.id, path, bytes: c.written.size });
           return { node, version, created: false, path };
         }
 
@@ -225,15 +267,15 @@ export class FilesService {
         const now = new Date();
         await this.d.nodes.insert(tx, {
           id: nodeId,
-          space_id: space.id,
+          space_id: c.spaceId,
           parent_id: folder.id,
           name: finalName,
           kind: 'file',
           current_version_id: versionId,
-          size: written.size,
+          size: c.written.size,
           mime,
           etag: newEtag(),
-          created_by: ctx.actor.userId,
+          created_by: c.ctx.actor.userId,
           created_at: now,
           modified_at: modifiedAt,
           updated_at: now,
@@ -242,23 +284,17 @@ export class FilesService {
           id: versionId,
           nodeId,
           blobId,
-          size: written.size,
-          sha256: written.sha256,
+          size: c.written.size,
+          sha256: c.written.sha256,
           mime,
-          authorId: ctx.actor.userId,
+          authorId: c.ctx.actor.userId,
         });
-        await this.d.nodes.propagateChange(tx, folder.id, written.size);
+        await this.d.nodes.propagateChange(tx, folder.id, c.written.size);
         const path = joinPath(folderPath, finalName);
-        await this.d.audit.record(tx, ctx, { action: 'file.upload', nodeId, path, bytes: written.size });
+        await this.d.audit.record(tx, c.ctx, { action: 'file.upload', nodeId, path, bytes: c.written.size });
         const node = (await this.d.nodes.getById(tx, nodeId))!;
         return { node, version, created: true, path };
-      });
-    } catch (err) {
-      await this.d.blobs.delete(written.key).catch((e: unknown) => {
-        this.d.logger.error({ err: e, key: written.key }, 'could not delete the blob of a failed upload; fsck will');
-      });
-      throw err;
-    }
+    });
   }
 
   /** The current (or a given) version of a file, ready to stream. */
