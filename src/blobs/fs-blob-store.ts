@@ -17,6 +17,8 @@ const KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export class FsBlobStore implements BlobStore {
   readonly kind = 'fs' as const;
   private readonly tmpDir: string;
+  /** Fan-out directories known to exist (at most 65,536), to skip a mkdir per write. */
+  private readonly knownDirs = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -36,8 +38,8 @@ export class FsBlobStore implements BlobStore {
     const tmp = path.join(this.tmpDir, `${key}.part`);
     const meter = new HashingMeter(limits);
     try {
-      await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 }));
-      if (this.fsync) await syncFile(tmp);
+      // `flush` fsyncs the file before closing it, so the bytes are durable before the rename.
+      await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20, flush: this.fsync }));
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       throw err;
@@ -45,8 +47,16 @@ export class FsBlobStore implements BlobStore {
     const final = this.pathFor(key);
     const dir = path.dirname(final);
     try {
-      await fsp.mkdir(dir, { recursive: true });
-      await fsp.rename(tmp, final);
+      if (!this.knownDirs.has(dir)) {
+        await fsp.mkdir(dir, { recursive: true });
+        this.knownDirs.add(dir);
+      }
+      await fsp.rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
+        // The directory was removed behind our back (an operator, a restore): make it again.
+        if (err.code !== 'ENOENT') throw err;
+        await fsp.mkdir(dir, { recursive: true });
+        await fsp.rename(tmp, final);
+      });
       if (this.fsync) await syncDir(dir);
     } catch (err) {
       await fsp.rm(tmp, { force: true });
@@ -116,15 +126,6 @@ async function readdirSafe(dir: string): Promise<string[]> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
-  }
-}
-
-async function syncFile(file: string): Promise<void> {
-  const handle = await fsp.open(file, 'r+');
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
   }
 }
 

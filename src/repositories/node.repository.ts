@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, NewNode, Node } from '../db/schema.js';
+import type { DB, NewNode, Node, Space } from '../db/schema.js';
 
 export type Db = Kysely<DB>;
 export type SortField = 'name' | 'size' | 'modified';
@@ -19,6 +19,51 @@ const newEtag = sql<string>`replace(gen_random_uuid()::text, '-', '')`;
 export class NodeRepository {
   async getById(db: Db, id: string): Promise<Node | undefined> {
     return db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** A node together with the space it lives in, in one round trip. */
+  async getWithSpace(db: Db, id: string): Promise<{ node: Node; space: Space } | undefined> {
+    const row = await db
+      .selectFrom('nodes')
+      .innerJoin('spaces', 'spaces.id', 'nodes.space_id')
+      .selectAll('nodes')
+      .select([
+        'spaces.kind as s_kind',
+        'spaces.owner_user_id as s_owner_user_id',
+        'spaces.name as s_name',
+        'spaces.quota_bytes as s_quota_bytes',
+        'spaces.used_bytes as s_used_bytes',
+        'spaces.root_node_id as s_root_node_id',
+        'spaces.created_at as s_created_at',
+      ])
+      .where('nodes.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, ...node } = row;
+    return {
+      node,
+      space: {
+        id: node.space_id,
+        kind: s_kind,
+        owner_user_id: s_owner_user_id,
+        name: s_name,
+        quota_bytes: s_quota_bytes,
+        used_bytes: s_used_bytes,
+        root_node_id: s_root_node_id,
+        created_at: s_created_at,
+      },
+    };
+  }
+
+  /** The root folder of the user's personal space, with the space, in one round trip. */
+  async personalRoot(db: Db, userId: string): Promise<{ node: Node; space: Space } | undefined> {
+    const space = await db
+      .selectFrom('spaces')
+      .select('root_node_id')
+      .where('owner_user_id', '=', userId)
+      .where('kind', '=', 'personal')
+      .executeTakeFirst();
+    return space?.root_node_id ? this.getWithSpace(db, space.root_node_id) : undefined;
   }
 
   async getLiveChild(db: Db, parentId: string, name: string): Promise<Node | undefined> {

@@ -40,23 +40,20 @@ export class TreeService {
   }
 
   async rootOf(ctx: CallContext, db: Db = this.db): Promise<LocatedNode> {
-    const space = await this.personalSpace(ctx, db);
-    const node = await this.nodes.getById(db, space.root_node_id!);
-    if (!node) throw notFound('Your space has no root folder');
-    return { node, space, path: '/' };
+    const found = await this.nodes.personalRoot(db, ctx.actor.userId);
+    if (!found) throw notFound('You have no personal space yet');
+    return { node: found.node, space: found.space, path: '/' };
   }
 
   /** A live node by id; "root" names the caller's root folder. */
   async byId(ctx: CallContext, id: string, db: Db = this.db): Promise<LocatedNode> {
     if (id === 'root') return this.rootOf(ctx, db);
     if (!isUuid(id)) throw notFound(`No file or folder with id ${id}`);
+    const found = await this.nodes.getWithSpace(db, id);
+    if (!found || !this.canUse(ctx, found.space)) throw notFound(`No file or folder with id ${id}`);
     const chain = await this.nodes.ancestry(db, id);
-    const node = chain.length > 0 ? await this.nodes.getById(db, id) : undefined;
-    if (!node) throw notFound(`No file or folder with id ${id}`);
-    const space = await this.spaces.getById(db, node.space_id);
-    if (!space || !this.canUse(ctx, space)) throw notFound(`No file or folder with id ${id}`);
     if (chain.some((n) => n.deleted_at !== null)) throw notFound(`The item ${id} is in the trash`);
-    return { node, space, path: pathOf(chain) };
+    return { node: found.node, space: found.space, path: pathOf(chain) };
   }
 
   /** A trashed node (top of a trashed subtree) of the caller's spaces. */
