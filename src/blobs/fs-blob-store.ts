@@ -115,8 +115,10 @@ export class FsBlobStore implements BlobStore {
     await fsp.rm(path.join(this.tmpDir, name), { force: true });
   }
 
+  /** Uploads need both the fan-out root and the directory partial writes go to. */
   async ping(): Promise<void> {
     await fsp.access(this.root, fs.constants.W_OK);
+    await fsp.access(this.tmpDir, fs.constants.W_OK);
   }
 }
 

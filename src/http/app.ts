@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Core } from '../core/core.js';
 import { authPlugin } from './plugins/auth.js';
 import { createMetrics, metricsPlugin } from './plugins/metrics.js';
@@ -33,6 +33,12 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Answered before the body was read to its end (an upload refused mid-stream): the unread rest
+    // would stall this keep-alive connection for the client's next request and for shutdown.
+    const h = request.raw.headers;
+    if (!request.raw.complete && (h['transfer-encoding'] !== undefined || Number(h['content-length'] ?? 0) > 0)) {
+      reply.header('connection', 'close');
+    }
   });
 
   const metrics = createMetrics(core);
@@ -54,6 +60,8 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
       },
     },
     transform: jsonSchemaTransform,
+    // Puts the schemas named with .meta({ id }) under components.schemas, where the $refs point.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(authPlugin, { core });
   await app.register(healthRoutes, { core });

@@ -20,6 +20,32 @@ export class UserRepository {
     return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /**
+   * The user and whether the sign-in `familyId` is still open (some token of the family not
+   * revoked), in one round trip: logout, reuse detection and password changes end the access
+   * tokens of a sign-in at once, not when they expire.
+   */
+  async getWithSession(db: Db, id: string, familyId: string): Promise<(User & { session_open: boolean }) | undefined> {
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('refresh_tokens')
+              .select('refresh_tokens.id')
+              .where('refresh_tokens.family_id', '=', familyId)
+              .whereRef('refresh_tokens.user_id', '=', 'users.id')
+              .where('refresh_tokens.revoked_at', 'is', null),
+          )
+          .as('session_open'),
+      )
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? { ...row, session_open: Boolean(row.session_open) } : undefined;
+  }
+
   /** By username or email, case-insensitively. */
   async findByLogin(db: Db, login: string): Promise<User | undefined> {
     const l = login.trim().toLowerCase();
@@ -79,13 +105,14 @@ export class UserRepository {
     };
   }
 
-  async countAdmins(db: Db): Promise<number> {
-    const r = await db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('role', '=', 'admin')
-      .where('status', '=', 'active')
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+  /**
+   * The active admins' ids, row-locked until the transaction ends: two admins stepping down at
+   * once are serialised, and the second sees the first's change.
+   */
+  async lockActiveAdmins(tx: Db): Promise<string[]> {
+    const rows = await tx.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').forUpdate().execute();
+    return rows.map((r) => r.id);
   }
+
+
 }

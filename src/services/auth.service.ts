@@ -51,7 +51,7 @@ function newAppPassword(): string {
 export class AuthService {
   // A real hash to verify against when the account does not exist, so timing does not tell.
   private readonly dummyHash = hashPassword(randomUUID());
-  private readonly verifiedTokens = new Map<string, { subject: string; expiresAt: number }>();
+  private readonly verifiedTokens = new Map<string, { subject: string; familyId: string | undefined; expiresAt: number }>();
 
   constructor(
     private readonly db: Db,
@@ -63,17 +63,18 @@ export class AuthService {
 
   async login(client: ClientInfo, login: string, password: string): Promise<{ user: User; tokens: TokenPair }> {
     const ipKey = `login:ip:${client.ip ?? 'unknown'}`;
-    const accountKey = `login:account:${login.trim().toLowerCase()}`;
     const ip = await this.rateLimits.hit(this.db, ipKey, 60);
     if (ip.count > this.settings.loginPerIpPerMinute) {
       throw tooManyRequests(ip.resetsIn, `Too many sign-in attempts from your address; try again in ${ip.resetsIn} seconds`);
     }
+    const user = await this.users.findByLogin(this.db, login);
+    // Failures count against the account whichever of its names (username, email, any case) was typed.
+    const accountKey = `login:account:${user?.id ?? login.trim().toLowerCase()}`;
     const account = await this.rateLimits.peek(this.db, accountKey, 900);
     if (account.count >= this.settings.loginFailuresPerAccountPer15Min) {
       throw tooManyRequests(account.resetsIn, `Too many failed sign-ins for this account; try again in ${account.resetsIn} seconds`);
     }
 
-    const user = await this.users.findByLogin(this.db, login);
     const ok = await verify(user?.password_hash ?? (await this.dummyHash), password).catch(() => false);
     if (!user || !user.password_hash || !ok) {
       await this.rateLimits.hit(this.db, accountKey, 900);
@@ -127,6 +128,8 @@ export class AuthService {
           .execute();
         await this.audit.record(tx, null, {
           actorId: row.user_id,
+          ip: client.ip,
+          userAgent: client.userAgent,
           action: 'auth.refresh',
           result: 'failure',
           detail: { reason: row.used_at !== null ? 'reused-token-family-revoked' : 'revoked' },
@@ -188,19 +191,26 @@ export class AuthService {
 
   /** Checks an access token and that its account may still act (suspension takes effect at once). */
   async authenticateToken(token: string): Promise<Actor> {
-    const subject = await this.verifiedSubject(token);
-    const user = await this.users.getById(this.db, subject);
+    return (await this.authenticateSession(token)).actor;
+  }
+
+  /** Like authenticateToken, also naming the sign-in (refresh-token family) the token was issued to. */
+  async authenticateSession(token: string): Promise<{ actor: Actor; familyId: string | undefined }> {
+    const { subject, familyId } = await this.verifiedSubject(token);
+    if (!familyId) throw unauthorized('The access token is invalid or has expired');
+    const user = await this.users.getWithSession(this.db, subject, familyId);
     if (!user || user.status !== 'active') throw unauthorized('This account cannot sign in');
-    return { userId: user.id, username: user.username, role: user.role, via: 'token' };
+    if (!user.session_open) throw unauthorized('This session has ended; sign in again');
+    return { actor: { userId: user.id, username: user.username, role: user.role, via: 'token' }, familyId };
   }
 
   /**
    * The user id a valid access token names. Signature checks are remembered until the token
    * expires (a client sends the same token for minutes), which takes WebCrypto off the hot path.
    */
-  private async verifiedSubject(token: string): Promise<string> {
+  private async verifiedSubject(token: string): Promise<{ subject: string; familyId: string | undefined }> {
     const cached = this.verifiedTokens.get(token);
-    if (cached && cached.expiresAt > Date.now()) return cached.subject;
+    if (cached && cached.expiresAt > Date.now()) return cached;
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.settings.jwtSecret, { issuer: 'coffer', algorithms: ['HS256'] }));
@@ -208,9 +218,10 @@ export class AuthService {
       throw unauthorized('The access token is invalid or has expired');
     }
     if (!payload.sub || !payload.exp) throw unauthorized('The access token is invalid or has expired');
+    const verified = { subject: payload.sub, familyId: typeof payload.fam === 'string' ? payload.fam : undefined, expiresAt: payload.exp * 1000 };
     if (this.verifiedTokens.size >= 10_000) this.verifiedTokens.clear();
-    this.verifiedTokens.set(token, { subject: payload.sub, expiresAt: payload.exp * 1000 });
-    return payload.sub;
+    this.verifiedTokens.set(token, verified);
+    return verified;
   }
 
   /** HTTP Basic with an app password (protocol clients and scripts). */
@@ -282,7 +293,7 @@ function statusMessage(status: User['status']): string {
     case 'suspended':
       return 'This account is suspended; contact your administrator';
     case 'pending':
-      return 'This account is not activated yet; contact your administrator';
+      return 'This account is pending activation; contact your administrator';
     default:
       return 'This account cannot sign in';
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { CallContext } from '../core/context.js';
-import { badRequest, conflict, forbidden, notFound, unauthorized } from '../core/errors.js';
+import { badRequest, CofferError, conflict, forbidden, notFound } from '../core/errors.js';
 import type { User, UserRole, UserStatus } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
@@ -60,6 +60,15 @@ export class UsersService {
     return user;
   }
 
+  /** By username (case-insensitive), for doors that name users rather than give ids (the CLI). */
+  async getByUsername(username: string): Promise<User> {
+    const user = await this.users.findByLogin(this.db, username);
+    if (!user || user.status === 'deleted' || user.username.toLowerCase() !== username.trim().toLowerCase()) {
+      throw notFound(`No user named "${username}"`);
+    }
+    return user;
+  }
+
   list(q: UserListQuery) {
     return this.users.list(this.db, q);
   }
@@ -77,7 +86,7 @@ export class UsersService {
     const quota = input.quotaBytes === undefined ? this.defaultQuotaBytes : input.quotaBytes;
     if (quota !== null && (quota < 0 || !Number.isSafeInteger(quota))) throw badRequest('The quota must be a whole number of bytes');
 
-    return this.db.transaction().execute(async (tx) => {
+    const created = this.db.transaction().execute(async (tx) => {
       if (await this.users.findByLogin(tx, username)) throw conflict(`The username "${username}" is taken`);
       if (email !== null && (await this.users.findByLogin(tx, email))) throw conflict(`The email ${email} is already used by another account`);
       const user = await this.users.insert(tx, {
@@ -102,9 +111,14 @@ export class UsersService {
       });
       return user;
     });
+    // Two creations of one name at the same moment: the unique index decides, say so plainly.
+    return created.catch((err: unknown) => {
+      if ((err as { code?: string }).code === '23505') throw conflict(`The username "${username}" or that email is already taken`);
+      throw err;
+    });
   }
 
-  async update(ctx: CallContext | null, id: string, patch: UserPatch): Promise<User> {
+  async update(ctx: CallContext | null, id: string, patch: UserPatch, action: 'admin.user.update' | 'account.update' = 'admin.user.update'): Promise<User> {
     const user = await this.get(id);
     if (patch.email !== undefined && patch.email !== null && !EMAIL.test(patch.email)) {
       throw badRequest(`"${patch.email}" is not an email address`);
@@ -114,7 +128,8 @@ export class UsersService {
     }
     const demotes = (patch.role !== undefined && patch.role !== 'admin') || (patch.status !== undefined && patch.status !== 'active');
     return this.db.transaction().execute(async (tx) => {
-      if (user.role === 'admin' && user.status === 'active' && demotes && (await this.users.countAdmins(tx)) <= 1) {
+      const activeAdmins = demotes ? await this.users.lockActiveAdmins(tx) : [];
+      if (activeAdmins.includes(id) && activeAdmins.length <= 1) {
         throw forbidden('This is the last active administrator; make another user an admin first');
       }
       if (patch.email) {
@@ -136,19 +151,22 @@ export class UsersService {
         await tx.updateTable('refresh_tokens').set({ revoked_at: new Date() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('user_id', '=', id).where('ended_at', 'is', null).execute();
       }
-      await this.audit.record(tx, ctx, { action: 'admin.user.update', detail: { userId: id, username: user.username, ...patch } });
+      await this.audit.record(tx, ctx, { action, detail: { userId: id, username: user.username, ...patch } });
       return updated!;
     });
   }
 
-  async setPassword(ctx: CallContext | null, id: string, password: string): Promise<void> {
+  /** `keepSessionFamilyId`: the caller's own sign-in, which survives its password change. */
+  async setPassword(ctx: CallContext | null, id: string, password: string, keepSessionFamilyId?: string): Promise<void> {
     checkPasswordPolicy(password);
     const user = await this.get(id);
     const passwordHash = await hashPassword(password);
     await this.db.transaction().execute(async (tx) => {
       await this.users.update(tx, id, { password_hash: passwordHash });
       // Other sessions end with a password change; app passwords are separate credentials and stay.
-      await tx.updateTable('refresh_tokens').set({ revoked_at: new Date() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+      let sessions = tx.updateTable('refresh_tokens').set({ revoked_at: new Date() }).where('user_id', '=', id).where('revoked_at', 'is', null);
+      if (keepSessionFamilyId !== undefined) sessions = sessions.where('family_id', '!=', keepSessionFamilyId);
+      await sessions.execute();
       await this.audit.record(tx, ctx, {
         action: ctx?.actor.userId === id ? 'account.password.change' : 'admin.user.password',
         detail: { userId: id, username: user.username },
@@ -156,12 +174,13 @@ export class UsersService {
     });
   }
 
-  async changeOwnPassword(ctx: CallContext, current: string, next: string): Promise<void> {
+  async changeOwnPassword(ctx: CallContext, current: string, next: string, keepSessionFamilyId?: string): Promise<void> {
     const user = await this.get(ctx.actor.userId);
     if (!user.password_hash || !(await verify(user.password_hash, current).catch(() => false))) {
-      throw unauthorized('The current password is wrong');
+      // 403, not 401: the caller is signed in; a 401 would make clients drop a valid session.
+      throw new CofferError(403, 'wrong-password', 'The current password is wrong');
     }
-    await this.setPassword(ctx, user.id, next);
+    await this.setPassword(ctx, user.id, next, keepSessionFamilyId);
   }
 
   /** Usage of the caller's space split into live files, trash and old versions. */

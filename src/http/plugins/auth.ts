@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by `authenticate`; undefined on public routes. */
     callContext: CallContext | undefined;
+    /** The sign-in (refresh-token family) a Bearer token belongs to; undefined for app passwords. */
+    sessionFamilyId: string | undefined;
   }
   interface FastifyInstance {
     authenticate: (request: FastifyRequest) => Promise<void>;
@@ -34,12 +36,15 @@ export function ctxOf(request: FastifyRequest): CallContext {
 export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) => {
   const { auth } = opts.core;
   app.decorateRequest('callContext', undefined);
+  app.decorateRequest('sessionFamilyId', undefined);
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
     const [scheme, value] = [header.slice(0, header.indexOf(' ')).toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
     let actor;
     if (scheme === 'bearer' && value) {
-      actor = await auth.authenticateToken(value);
+      const session = await auth.authenticateSession(value);
+      actor = session.actor;
+      request.sessionFamilyId = session.familyId;
     } else if (scheme === 'basic' && value) {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');

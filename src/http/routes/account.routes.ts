@@ -44,7 +44,7 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
     },
     handler: async (request) => {
       const ctx = ctxOf(request);
-      return toUserDto(await core.users.update(ctx, ctx.actor.userId, { displayName: request.body.display_name, email: request.body.email }));
+      return toUserDto(await core.users.update(ctx, ctx.actor.userId, { displayName: request.body.display_name, email: request.body.email }, 'account.update'));
     },
   });
 
@@ -54,10 +54,10 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
       summary: 'Change the account password (ends other web sessions)',
       security: [{ bearer: [] }],
       body: z.object({ current_password: z.string().min(1).max(1024), new_password: z.string().min(1).max(1024) }),
-      response: { 204: z.null(), ...errors(400, 401) },
+      response: { 204: z.null(), ...errors(400, 401, 403) },
     },
     handler: async (request, reply) => {
-      await core.users.changeOwnPassword(ctxOf(request), request.body.current_password, request.body.new_password);
+      await core.users.changeOwnPassword(ctxOf(request), request.body.current_password, request.body.new_password, request.sessionFamilyId);
       return reply.code(204).send(null);
     },
   });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
+import { checkPasswordPolicy } from '../../services/users.service.js';
 import { errors, pageQuery, toUserDto, userSchema } from '../dto.js';
 import { ctxOf } from '../plugins/auth.js';
 
@@ -92,6 +93,8 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
     handler: async (request) => {
       const ctx = ctxOf(request);
       const b = request.body;
+      // Checked first, so a refused password does not leave the rest of the change applied.
+      if (b.password !== undefined) checkPasswordPolicy(b.password);
       const user = await core.users.update(ctx, request.params.id, {
         role: b.role,
         status: b.status,

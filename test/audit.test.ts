@@ -1,0 +1,323 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, type NodeBody } from './helpers/api.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+interface AuditEvent {
+  id: number;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  action: string;
+  node_id: string | null;
+  path: string | null;
+  bytes: number | null;
+  result: string;
+  detail: Record<string, unknown> | null;
+}
+
+interface AuditPage {
+  items: AuditEvent[];
+  total: number;
+}
+
+const UA = 'AuditTest/1.0 (+vitest)';
+
+/** A REST client that always sends our User-Agent, so the trail can be checked for it. */
+class UaApi extends Api {
+  override fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('user-agent', UA);
+    return super.fetch(path, { ...init, headers });
+  }
+}
+
+async function loginWithUa(base: string, username: string, password: string) {
+  return fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': UA },
+    body: JSON.stringify({ username, password }),
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('audit trail', () => {
+  let server: TestServer;
+  let admin: Api;
+  let user: UaApi;
+  let userId: string;
+  const ids: Record<string, string> = {};
+
+  const audit = async (query: string) => {
+    const r = await admin.json<AuditPage>(`/admin/audit?${query}`);
+    expect(r.status).toBe(200);
+    return r.body;
+  };
+  const eventsOf = async (action: string) => (await audit(`user_id=${userId}&action=${action}&limit=1000`)).items;
+
+  beforeAll(async () => {
+    server = await startTestServer({ COFFER_LOGIN_RATE_PER_IP: '100000' });
+    admin = await Api.admin(server.url);
+    const created = await admin.json<{ id: string }>('/admin/users', { method: 'POST', json: { username: 'auditee', password: 'auditee-password' } });
+    expect(created.status).toBe(201);
+    userId = created.body.id;
+
+    // Failed then successful sign-in.
+    expect((await loginWithUa(server.url, 'auditee', 'wrong-password')).status).toBe(401);
+    const ok = await loginWithUa(server.url, 'auditee', 'auditee-password');
+    expect(ok.status).toBe(200);
+    user = new UaApi(server.url, ((await ok.json()) as { access_token: string }).access_token);
+
+    // mkdir, upload, overwrite, download.
+    const docs = await user.json<NodeBody>('/folders', { method: 'POST', json: { parent_id: 'root', path: 'docs' } });
+    expect(docs.status).toBe(201);
+    ids.docs = docs.body.id;
+    const up = await user.upload('docs/report.txt', 'first draft', { type: 'text/plain' });
+    expect(up.status).toBe(201);
+    ids.report = up.body.id;
+    const over = await user.upload('docs/report.txt', 'second draft!', { type: 'text/plain', overwrite: true });
+    expect(over.status).toBe(200);
+    const dl = await user.fetch(`/files/${ids.report}/content`);
+    expect(await dl.text()).toBe('second draft!');
+
+    // Move, copy, delete, restore, delete again and purge.
+    const archive = await user.json<NodeBody>('/folders', { method: 'POST', json: { parent_id: 'root', path: 'archive' } });
+    ids.archive = archive.body.id;
+    const moved = await user.json<NodeBody>(`/files/${ids.report}`, { method: 'PATCH', json: { parent_id: ids.archive } });
+    expect(moved.status).toBe(200);
+    const copy = await user.json<NodeBody>(`/files/${ids.report}/copy`, { method: 'POST', json: { parent_id: ids.docs, name: 'report copy.txt' } });
+    expect(copy.status).toBe(201);
+    ids.copy = copy.body.id;
+    expect((await user.fetch(`/files/${ids.copy}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await user.json(`/trash/${ids.copy}/restore`, { method: 'POST' })).status).toBe(200);
+    expect((await user.fetch(`/files/${ids.copy}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await user.fetch(`/trash/${ids.copy}`, { method: 'DELETE' })).status).toBe(204);
+
+    // App password created and revoked; admin changes the user.
+    const ap = await user.json<{ id: string }>('/auth/app-passwords', { method: 'POST', json: { name: 'audited device' } });
+    expect(ap.status).toBe(201);
+    ids.appPassword = ap.body.id;
+    expect((await user.fetch(`/auth/app-passwords/${ids.appPassword}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await admin.json(`/admin/users/${userId}`, { method: 'PATCH', json: { quota_bytes: 1_000_000 } })).status).toBe(200);
+  });
+  afterAll(async () => server?.close());
+
+  const expectByUser = (e: AuditEvent | undefined) => {
+    expect(e).toBeDefined();
+    expect(e!.actor_id).toBe(userId);
+    expect(e!.actor_name).toBe('auditee');
+    expect(e!.ip).toBe('127.0.0.1');
+    expect(e!.user_agent).toBe(UA);
+    expect(e!.result).toBe('success');
+    expect(Math.abs(Date.parse(e!.at) - Date.now())).toBeLessThan(5 * 60_000);
+  };
+
+  it('records sign-ins, failed ones included, with address and user agent', async () => {
+    const logins = await eventsOf('auth.login');
+    expect(logins).toHaveLength(2);
+    const [success, failure] = logins; // newest first
+    expectByUser(success);
+    expect(failure!.result).toBe('failure');
+    expect(failure!.actor_id).toBe(userId);
+    expect(failure!.ip).toBe('127.0.0.1');
+    expect(failure!.user_agent).toBe(UA);
+    expect(failure!.id).toBeLessThan(success!.id);
+  });
+
+  it('records uploads, overwrites and folder creation with node, path and bytes', async () => {
+    const folders = await eventsOf('folder.create');
+    expect(folders.map((e) => e.path).sort()).toEqual(['/archive', '/docs']);
+    const docs = folders.find((e) => e.path === '/docs');
+    expectByUser(docs);
+    expect(docs!.node_id).toBe(ids.docs);
+
+    const [upload] = await eventsOf('file.upload');
+    expectByUser(upload);
+    expect(upload).toMatchObject({ node_id: ids.report, path: '/docs/report.txt', bytes: 11 });
+    const [overwrite] = await eventsOf('file.overwrite');
+    expectByUser(overwrite);
+    expect(overwrite).toMatchObject({ node_id: ids.report, path: '/docs/report.txt', bytes: 13 });
+  });
+
+  it('records downloads with the bytes sent', async () => {
+    // The download is recorded once its bytes have been sent, which may be just after the client has them.
+    const download = await until('the download event', async () => (await eventsOf('file.download'))[0]);
+    expectByUser(download);
+    expect(download).toMatchObject({ node_id: ids.report, path: '/docs/report.txt', bytes: 13 });
+  });
+
+  it('records moves, copies, deletes, restores and purges', async () => {
+    const [move] = await eventsOf('node.move');
+    expectByUser(move);
+    expect(move).toMatchObject({ node_id: ids.report, path: '/archive/report.txt' });
+    expect(move!.detail).toMatchObject({ from: '/docs/report.txt' });
+
+    const [copy] = await eventsOf('node.copy');
+    expectByUser(copy);
+    expect(copy).toMatchObject({ node_id: ids.copy, path: '/docs/report copy.txt', bytes: 13 });
+
+    const deletes = await eventsOf('node.delete');
+    expect(deletes).toHaveLength(2);
+    for (const d of deletes) {
+      expectByUser(d);
+      expect(d).toMatchObject({ node_id: ids.copy, path: '/docs/report copy.txt', bytes: 13 });
+    }
+    const [restore] = await eventsOf('node.restore');
+    expectByUser(restore);
+    expect(restore).toMatchObject({ node_id: ids.copy, path: '/docs/report copy.txt' });
+
+    const [purge] = await eventsOf('node.purge');
+    expectByUser(purge);
+    expect(purge).toMatchObject({ node_id: ids.copy, path: '/docs/report copy.txt', bytes: 13 });
+  });
+
+  it('records app-password and admin actions', async () => {
+    const [created] = await eventsOf('app-password.create');
+    expectByUser(created);
+    expect(created!.detail).toMatchObject({ id: ids.appPassword, name: 'audited device' });
+    const [revoked] = await eventsOf('app-password.revoke');
+    expectByUser(revoked);
+    expect(revoked!.detail).toMatchObject({ id: ids.appPassword });
+    // No secret ends up in the trail.
+    const everything = JSON.stringify(await audit('limit=10000'));
+    expect(everything).not.toContain('auditee-password');
+    expect(everything).not.toContain('wrong-password');
+
+    const adminId = (await admin.json<{ user: { id: string } }>('/account')).body.user.id;
+    const creates = (await audit('action=admin.user.create')).items.filter((e) => (e.detail as { userId?: string }).userId === userId);
+    expect(creates).toHaveLength(1);
+    expect(creates[0]).toMatchObject({ actor_id: adminId, actor_name: 'admin', ip: '127.0.0.1', result: 'success' });
+    const updates = (await audit(`action=admin.user.update&user_id=${adminId}`)).items;
+    expect(updates.some((e) => (e.detail as { userId?: string; quotaBytes?: number }).userId === userId && (e.detail as { quotaBytes?: number }).quotaBytes === 1_000_000)).toBe(true);
+  });
+
+  it('lists the whole sequence for the user, newest first', async () => {
+    const { items, total } = await audit(`user_id=${userId}&limit=1000`);
+    expect(total).toBe(items.length);
+    const actions = items.map((e) => e.action).reverse();
+    const expected = [
+      'auth.login',
+      'auth.login',
+      'folder.create',
+      'file.upload',
+      'file.overwrite',
+      'file.download',
+      'folder.create',
+      'node.move',
+      'node.copy',
+      'node.delete',
+      'node.restore',
+      'node.delete',
+      'node.purge',
+      'app-password.create',
+      'app-password.revoke',
+    ];
+    expect(actions).toEqual(expected);
+    for (let i = 1; i < items.length; i++) expect(items[i - 1]!.id).toBeGreaterThan(items[i]!.id);
+  });
+
+  it('filters by action, path prefix and time range, and pages with a total', async () => {
+    const byPath = await audit(`path_prefix=${encodeURIComponent('/docs/')}&limit=1000`);
+    expect(byPath.total).toBeGreaterThan(0);
+    expect(byPath.items.every((e) => e.path!.startsWith('/docs/'))).toBe(true);
+    expect(new Set(byPath.items.map((e) => e.action))).toEqual(
+      new Set(['file.upload', 'file.overwrite', 'file.download', 'node.copy', 'node.delete', 'node.restore', 'node.purge']),
+    );
+    // The prefix is literal: "_" and "%" are not wildcards.
+    expect((await audit(`path_prefix=${encodeURIComponent('/doc_')}`)).total).toBe(0);
+    expect((await audit(`path_prefix=${encodeURIComponent('%')}`)).total).toBe(0);
+
+    const uploads = await audit('action=file.upload');
+    expect(uploads.items.map((e) => e.action)).toEqual(['file.upload']);
+
+    // Time range: [from, to).
+    const all = (await audit(`user_id=${userId}&limit=1000`)).items;
+    const overwriteAt = all.find((e) => e.action === 'file.overwrite')!.at;
+    const since = await audit(`user_id=${userId}&from=${encodeURIComponent(overwriteAt)}&limit=1000`);
+    expect(since.items.every((e) => Date.parse(e.at) >= Date.parse(overwriteAt))).toBe(true);
+    expect(since.items.some((e) => e.action === 'file.overwrite')).toBe(true);
+    expect(since.items.some((e) => e.action === 'auth.login')).toBe(false);
+    const before = await audit(`user_id=${userId}&to=${encodeURIComponent(overwriteAt)}&limit=1000`);
+    expect(before.items.every((e) => Date.parse(e.at) < Date.parse(overwriteAt))).toBe(true);
+    expect(before.items.some((e) => e.action === 'auth.login')).toBe(true);
+    expect(before.items.some((e) => e.action === 'file.overwrite')).toBe(false);
+    expect(since.total + before.total).toBe(all.length);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await audit(`from=${encodeURIComponent(future)}`)).total).toBe(0);
+
+    // Pages do not overlap and add up to the whole.
+    const pages: AuditEvent[] = [];
+    for (let offset = 0; offset < all.length; offset += 4) {
+      const page = await audit(`user_id=${userId}&limit=4&offset=${offset}`);
+      expect(page.total).toBe(all.length);
+      expect(page.items.length).toBeLessThanOrEqual(4);
+      pages.push(...page.items);
+    }
+    expect(pages.map((e) => e.id)).toEqual(all.map((e) => e.id));
+
+    const bad = await admin.json<{ status: number }>('/admin/audit?from=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.res.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+
+  it('keeps the chain intact under concurrent writers', async () => {
+    await Promise.all(Array.from({ length: 16 }, (_, i) => user.upload(`burst/file-${i}.txt`, `burst ${i}`)));
+    await Promise.all(Array.from({ length: 4 }, () => loginWithUa(server.url, 'auditee', 'wrong-password')));
+    const result = await server.core.audit.verify();
+    expect(result.firstBroken).toBeNull();
+    const total = (await audit('limit=1')).total;
+    expect(result.checked).toBe(total);
+    expect((await eventsOf('file.upload')).filter((e) => e.path?.startsWith('/burst/'))).toHaveLength(16);
+  });
+
+  it('detects a row altered in the database, naming it', async () => {
+    const db = server.core.db;
+    const target = (await eventsOf('file.overwrite'))[0]!;
+    expect((await server.core.audit.verify()).firstBroken).toBeNull();
+
+    await db.updateTable('audit_events').set({ bytes: 1 }).where('id', '=', target.id).execute();
+    const tampered = await server.core.audit.verify();
+    expect(tampered.firstBroken?.id).toBe(target.id);
+    expect(tampered.checked).toBeLessThan((await audit('limit=1')).total);
+
+    // Re-hashing the altered row does not hide it: the next row's link no longer matches.
+    const { hashAuditRow } = await import('../src/repositories/audit.repository.js');
+    const row = await db.selectFrom('audit_events').selectAll().where('id', '=', target.id).executeTakeFirstOrThrow();
+    const { id: _id, hash: _hash, ...fields } = row;
+    await db.updateTable('audit_events').set({ hash: hashAuditRow(fields) }).where('id', '=', target.id).execute();
+    const rehashed = await server.core.audit.verify();
+    expect(rehashed.firstBroken).not.toBeNull();
+    expect(rehashed.firstBroken!.id).toBeGreaterThan(target.id);
+
+    // Putting the original values back makes the chain whole again.
+    await db.updateTable('audit_events').set({ bytes: 13, hash: _hash }).where('id', '=', target.id).execute();
+    expect((await server.core.audit.verify()).firstBroken).toBeNull();
+  });
+
+  it('detects a row deleted from the middle, naming the row after the gap', async () => {
+    const db = server.core.db;
+    const all = (await audit(`user_id=${userId}&limit=1000`)).items.map((e) => e.id).sort((a, b) => a - b);
+    const victim = all[Math.floor(all.length / 2)]!;
+    const next = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('id', '>', victim)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await db.deleteFrom('audit_events').where('id', '=', victim).execute();
+    const result = await server.core.audit.verify();
+    expect(result.firstBroken?.id).toBe(Number(next.id));
+    expect(result.firstBroken?.reason).toMatch(/previous/i);
+  });
+});
