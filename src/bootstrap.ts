@@ -19,10 +19,37 @@ export function createLogger(config: CofferConfig): Logger {
   return pino({ level: config.logLevel, base: { service: 'coffer' } });
 }
 
+function s3NotFound(err: unknown): boolean {
+  const meta = (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata;
+  return meta?.httpStatusCode === 404;
+}
+
+/** HEAD requests carry no error body, so the SDK's message can be as bare as "UnknownError". */
+function describeS3Error(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return [err.name, err.message && err.message !== err.name ? err.message : '', status ? `HTTP ${status}` : ''].filter(Boolean).join(': ');
+}
+
 async function openBlobStore(config: CofferConfig): Promise<BlobStore> {
   if (config.s3) {
-    const { S3BlobStore } = await import('./blobs/s3-blob-store.js');
-    return new S3BlobStore(config.s3);
+    const s3 = config.s3;
+    const { S3BlobStore, ensureBucket } = await import('./blobs/s3-blob-store.js');
+    const where = `bucket "${s3.bucket}" (COFFER_S3_BUCKET) at ${s3.endpoint ?? `AWS region ${s3.region}`} (COFFER_S3_ENDPOINT)`;
+    if (s3.createBucket) {
+      await ensureBucket(s3).catch((err: unknown) => {
+        throw new Error(`Cannot create the S3 ${where}: ${describeS3Error(err)}`, { cause: err });
+      });
+    }
+    const store = new S3BlobStore(s3);
+    try {
+      await store.ping();
+    } catch (err) {
+      await store.close();
+      const hint = s3NotFound(err) ? ' (it does not exist; create it, or set COFFER_S3_CREATE_BUCKET=true)' : '';
+      throw new Error(`Cannot reach the S3 ${where}${hint}: ${describeS3Error(err)}`, { cause: err });
+    }
+    return store;
   }
   return new FsBlobStore(path.join(config.dataDir, 'blobs'), config.fsync);
 }
@@ -42,21 +69,24 @@ async function jwtSecret(db: Database, config: CofferConfig): Promise<Uint8Array
 /** Opens the database and blob store the configuration names and wires the core over them. */
 export async function openCore(config: CofferConfig, options: OpenOptions = {}): Promise<Core> {
   const logger = options.logger ?? createLogger(config);
-  const db = await openDatabase({
-    url: config.databaseUrl,
-    pgliteDir: path.join(config.dataDir, 'db'),
-    pgliteTemplate: options.pgliteTemplate,
-    onPoolError: (err) => logger.warn({ err }, 'a PostgreSQL connection failed; the pool will reconnect'),
-  });
+  // The blob store first: an unreachable bucket stops start-up before the database is touched.
+  const blobs = await openBlobStore(config);
+  let db: Database | undefined;
   try {
+    db = await openDatabase({
+      url: config.databaseUrl,
+      pgliteDir: path.join(config.dataDir, 'db'),
+      pgliteTemplate: options.pgliteTemplate,
+      onPoolError: (err) => logger.warn({ err }, 'a PostgreSQL connection failed; the pool will reconnect'),
+    });
     if (options.migrate !== false) {
       const applied = await migrate(db);
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
-    const blobs = await openBlobStore(config);
     return createCore({ config, db, blobs, logger, jwtSecret: await jwtSecret(db, config) });
   } catch (err) {
-    await db.destroy();
+    await db?.destroy();
+    await blobs.close?.();
     throw err;
   }
 }

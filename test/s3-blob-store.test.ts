@@ -1,34 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimitExceededError, SizeMismatchError } from '../src/blobs/blob-store.js';
 import { ensureBucket, S3BlobStore } from '../src/blobs/s3-blob-store.js';
 import type { S3Config } from '../src/config/config.js';
-
-// s3rver ships no type declarations; this is the slice of its API the tests use.
-interface S3rverOptions {
-  port: number;
-  address: string;
-  silent: boolean;
-  directory: string;
-  configureBuckets: { name: string }[];
-}
-interface S3rverEvent {
-  Records: { eventName: string; s3: { object: { key: string } } }[];
-}
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-  on(event: 'event', listener: (event: S3rverEvent) => void): this;
-}
-type S3rverConstructor = new (options: S3rverOptions) => S3rverInstance;
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+import { startS3rver, type RunningS3rver } from './helpers/s3rver.js';
 
 const MiB = 1024 * 1024;
 
@@ -82,40 +59,29 @@ async function listKeys(store: S3BlobStore): Promise<string[]> {
 }
 
 describe('S3BlobStore (s3rver)', () => {
-  let dir: string;
-  let server: S3rverInstance;
+  let s3: RunningS3rver;
   let config: S3Config;
   let store: S3BlobStore;
 
   function pendingMultipartUploads(): number {
-    const uploads = path.join(dir, 'coffer-test', '._S3rver_uploads');
-    return fs.existsSync(uploads) ? fs.readdirSync(uploads).length : 0;
+    return s3.pendingMultipartUploads('coffer-test');
   }
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-s3rver-'));
-    server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: 'coffer-test' }] });
-    server.on('event', (event) => {
-      for (const record of event.Records) created.set(record.s3.object.key, record.eventName);
+    s3 = await startS3rver({
+      buckets: ['coffer-test'],
+      onEvent: (event) => {
+        for (const record of event.Records) created.set(record.s3.object.key, record.eventName);
+      },
     });
-    const { port } = await server.run();
-    config = {
-      endpoint: `http://127.0.0.1:${port}`,
-      bucket: 'coffer-test',
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      forcePathStyle: true,
-      prefix: 'install-a',
-    };
+    config = s3.config('coffer-test', 'install-a');
     await ensureBucket(config);
     store = new S3BlobStore(config);
   });
 
   afterAll(async () => {
     await store?.close();
-    await server?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await s3?.close();
   });
 
   it('streams a multi-part blob in and reads it back intact', async () => {

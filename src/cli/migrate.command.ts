@@ -1,17 +1,34 @@
-import { closeCore, openCore } from '../bootstrap.js';
+import path from 'node:path';
+import { migrate, openDatabase } from '../db/database.js';
 import type { Command } from './commands.js';
+import { EXIT_OK, out, parseCommandLine, runCommand, UsageError } from './cli-kit.js';
+
+const HELP = `Usage: coffer migrate
+
+Applies pending database migrations (servers also apply them when they start).
+
+Options:
+  -h, --help   show this help
+`;
 
 export const migrateCommand: Command = {
   summary: 'Apply pending database migrations',
-  async run(config) {
-    const core = await openCore(config, { migrate: false });
-    try {
-      const { migrate } = await import('../db/database.js');
-      const applied = await migrate(core.db);
-      process.stdout.write(applied.length > 0 ? `Applied ${applied.join(', ')}\n` : 'The database is up to date\n');
-      return 0;
-    } finally {
-      await closeCore(core);
-    }
-  },
+  run: (config, args) =>
+    runCommand(HELP, async () => {
+      const { values, positionals } = parseCommandLine({ args, options: { help: { type: 'boolean', short: 'h', default: false } } });
+      if (values.help) {
+        out(HELP);
+        return EXIT_OK;
+      }
+      if (positionals.length > 0) throw new UsageError(`Unexpected arguments: ${positionals.join(' ')}`);
+      // Only the database: the core needs tables (settings) a fresh database does not have yet.
+      const db = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'db') });
+      try {
+        const applied = await migrate(db);
+        out(applied.length > 0 ? `Applied ${applied.join(', ')}` : 'The database is up to date');
+        return EXIT_OK;
+      } finally {
+        await db.destroy();
+      }
+    }),
 };

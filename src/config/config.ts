@@ -22,6 +22,10 @@ export interface S3Config {
   forcePathStyle: boolean;
   /** Prefix inside the bucket, so one bucket can hold several installations. */
   prefix: string;
+  /** COFFER_S3_CREATE_BUCKET: create the bucket at start when it does not exist. */
+  createBucket: boolean;
+  /** COFFER_S3_REDIRECT_MIN_BYTES: API downloads asking `redirect=true` at least this big go to a presigned URL. */
+  redirectMinBytes: number;
 }
 
 export interface CofferConfig {
@@ -86,7 +90,7 @@ function readS3(env: Env): S3Config | undefined {
   const bucket = env.COFFER_S3_BUCKET;
   if (!bucket) throw new ConfigError('COFFER_S3_BUCKET', 'is required when any COFFER_S3_* variable is set');
   const endpoint = env.COFFER_S3_ENDPOINT || undefined;
-  if (endpoint !== undefined && !z.url().safeParse(endpoint).success) {
+  if (endpoint !== undefined && !z.url({ protocol: /^https?$/ }).safeParse(endpoint).success) {
     throw new ConfigError('COFFER_S3_ENDPOINT', `must be a URL such as https://s3.example.com, got "${endpoint}"`);
   }
   const accessKeyId = env.COFFER_S3_ACCESS_KEY_ID || undefined;
@@ -105,6 +109,8 @@ function readS3(env: Env): S3Config | undefined {
     secretAccessKey,
     forcePathStyle: readBool(env, 'COFFER_S3_FORCE_PATH_STYLE', endpoint !== undefined),
     prefix: (env.COFFER_S3_PREFIX ?? '').replace(/^\/+|\/+$/g, ''),
+    createBucket: readBool(env, 'COFFER_S3_CREATE_BUCKET', false),
+    redirectMinBytes: readSize(env, 'COFFER_S3_REDIRECT_MIN_BYTES') ?? 1024 * 1024,
   };
 }
 

@@ -52,6 +52,6 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const files = new FilesService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
-  const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, logger, graceSeconds: config.blobGraceSeconds });
+  const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
   return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck };
 }

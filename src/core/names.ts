@@ -32,8 +32,16 @@ export function parsePath(raw: string): string[] {
 
 /** "report.pdf" → "report (1).pdf"; "archive.tar.gz" → "archive (1).tar.gz"; folders have no extension. */
 export function numberedName(name: string, n: number, isFolder: boolean): string {
-  if (isFolder) return `${name} (${n})`;
-  const m = /^(.+?)((?:\.tar)?\.[^.\s]{1,10})$/.exec(name);
-  if (!m) return `${name} (${n})`;
-  return `${m[1]} (${n})${m[2]}`;
+  const m = isFolder ? null : /^(.+?)((?:\.tar)?\.[^.\s]{1,10})$/.exec(name);
+  const suffix = ` (${n})${m ? m[2]! : ''}`;
+  let stem = m ? m[1]! : name;
+  // The result must be a valid name too: shorten the stem (never the extension) to fit.
+  const room = MAX_NAME_BYTES - Buffer.byteLength(suffix, 'utf8');
+  let bytes = Buffer.byteLength(stem, 'utf8');
+  if (bytes > room) {
+    const chars = [...stem];
+    while (chars.length > 1 && bytes > room) bytes -= Buffer.byteLength(chars.pop()!, 'utf8');
+    stem = chars.join('');
+  }
+  return `${stem}${suffix}`;
 }

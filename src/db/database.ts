@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
+import { lockPgliteDir } from './pglite-lock.js';
 import type { DB } from './schema.js';
 
 export type Database = Kysely<DB>;
@@ -45,13 +46,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const dir = options.pgliteDir;
   if (!dir) throw new Error('openDatabase needs either a PostgreSQL URL or a PGlite directory');
   fs.mkdirSync(dir, { recursive: true });
-  const isEmpty = fs.readdirSync(dir).length === 0;
-  const client = await PGlite.create({
-    dataDir: dir,
-    parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
-    ...(isEmpty && options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
-  });
-  return new Kysely<DB>({ dialect: new PGliteDialect(client) });
+  // One process at a time: PGlite has no lock of its own (see pglite-lock.ts).
+  const unlock = lockPgliteDir(dir);
+  try {
+    const isEmpty = fs.readdirSync(dir).length === 0;
+    const client = await PGlite.create({
+      dataDir: dir,
+      parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
+      ...(isEmpty && options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
+    });
+    return new Kysely<DB>({ dialect: new PGliteDialect(client, unlock) });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 }
 
 /** Where the plain SQL migrations live, both when run from source and from the build. */

@@ -48,7 +48,10 @@ class PGliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
   private release: (() => void) | undefined;
 
-  constructor(private readonly db: PGlite) {
+  constructor(
+    private readonly db: PGlite,
+    private readonly onDestroy?: () => void,
+  ) {
     this.connection = new PGliteConnection(db);
   }
 
@@ -86,18 +89,26 @@ class PGliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    if (!this.db.closed) await this.db.close();
+    try {
+      if (!this.db.closed) await this.db.close();
+    } finally {
+      this.onDestroy?.();
+    }
   }
 }
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly db: PGlite) {}
+  /** `onDestroy` runs once the database is closed (openDatabase releases its directory lock there). */
+  constructor(
+    private readonly db: PGlite,
+    private readonly onDestroy?: () => void,
+  ) {}
 
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.db);
+    return new PGliteDriver(this.db, this.onDestroy);
   }
   createQueryCompiler() {
     return new PostgresQueryCompiler();

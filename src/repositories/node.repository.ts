@@ -181,6 +181,20 @@ export class NodeRepository {
     return result.rows;
   }
 
+  /**
+   * Moves the separately trashed nodes inside the subtree of `id` (not below another trashed
+   * node) under `newParentId`, so that deleting the subtree does not cascade to them.
+   */
+  async detachTrashedDescendants(db: Db, id: string, newParentId: string): Promise<void> {
+    await sql`
+      with recursive down(id, trashed) as (
+        select id, deleted_at is not null from nodes where parent_id = ${id}
+        union all
+        select n.id, n.deleted_at is not null from nodes n join down d on n.parent_id = d.id where not d.trashed
+      )
+      update nodes set parent_id = ${newParentId} where id in (select id from down where trashed)`.execute(db);
+  }
+
   /** Total bytes of every version of every node in the subtree: what purging it frees. */
   async subtreeVersionBytes(db: Db, id: string): Promise<{ bytes: number; blobIds: string[] }> {
     const result = await sql<{ bytes: number | null; blob_ids: string[] | null }>`

@@ -62,6 +62,14 @@ export class SpaceRepository {
     return result.rows.map((r) => ({ id: r.id, recorded: Number(r.recorded), actual: Number(r.actual) }));
   }
 
+  /** What one space's usage should be: the sum of its versions' sizes (trash and old versions included). */
+  async actualUsage(db: Db, id: string): Promise<number> {
+    const result = await sql<{ actual: number }>`
+      select coalesce(sum(v.size), 0)::bigint as actual
+        from versions v join nodes n on n.id = v.node_id where n.space_id = ${id}`.execute(db);
+    return Number(result.rows[0]?.actual ?? 0);
+  }
+
   async setUsed(db: Db, id: string, used: number): Promise<void> {
     await db.updateTable('spaces').set({ used_bytes: used }).where('id', '=', id).execute();
   }

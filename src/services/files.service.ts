@@ -43,6 +43,8 @@ export interface Download {
   node: Node;
   version: Version;
   open(range?: ByteRange): Promise<Readable>;
+  /** A short-lived URL that serves these bytes directly; only where the blob store offers one (S3). */
+  presignedUrl?: ((options: { expiresInSeconds: number; fileName: string; contentType: string }) => Promise<string>) | undefined;
 }
 
 /** What a committed upload needs: its bytes are already in the blob store. */
@@ -312,6 +314,7 @@ export class FilesService {
       version,
       path: located.path,
       open: (range) => this.d.blobs.read(blob.store_key, range),
+      presignedUrl: this.d.blobs.presignedGetUrl?.bind(this.d.blobs, blob.store_key),
     };
   }
 

@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
+import type { CallContext } from '../core/context.js';
 import type { Database } from '../db/database.js';
+import type { NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
+import type { AuditService } from './audit.service.js';
+import { pathOf } from './tree.service.js';
 
 export type FsckProblemKind =
   | 'missing-blob'
@@ -15,12 +19,19 @@ export type FsckProblemKind =
   | 'partial-upload'
   | 'usage-drift';
 
+/** Kinds fsck can repair; lost or corrupted bytes cannot be recovered by it (restore them from a backup). */
+export const REPAIRABLE_KINDS: ReadonlySet<FsckProblemKind> = new Set(['unreferenced-blob', 'orphan-blob-row', 'partial-upload', 'usage-drift']);
+
 export interface FsckProblem {
   kind: FsckProblemKind;
   key?: string;
   spaceId?: string;
   detail: string;
+  /** Whether `--repair` can fix this kind of problem. */
+  repairable: boolean;
   repaired: boolean;
+  /** For damaged blobs: the files (space name and path) whose versions use them. */
+  files?: string[];
 }
 
 export interface FsckOptions {
@@ -29,10 +40,13 @@ export interface FsckOptions {
   skipHashes?: boolean | undefined;
   /** Blobs younger than this may belong to an upload in progress on another server. */
   graceSeconds?: number | undefined;
+  /** Who asked, for the audit events of repairs (null: the system). */
+  ctx?: CallContext | null | undefined;
 }
 
 export interface FsckReport {
   checkedBlobs: number;
+  checkedSpaces: number;
   problems: FsckProblem[];
 }
 
@@ -47,6 +61,8 @@ export class FsckService {
       blobs: BlobStore;
       spaces: SpaceRepository;
       versions: VersionRepository;
+      nodes: NodeRepository;
+      audit: AuditService;
       logger: Logger;
       graceSeconds: number;
     },
@@ -54,9 +70,15 @@ export class FsckService {
 
   async run(options: FsckOptions): Promise<FsckReport> {
     const { db, blobs } = this.d;
+    const ctx = options.ctx ?? null;
     const problems: FsckProblem[] = [];
     const graceMs = (options.graceSeconds ?? this.d.graceSeconds) * 1000;
     const cutoff = new Date(Date.now() - graceMs);
+    const problem = (p: Omit<FsckProblem, 'repairable'>): FsckProblem => {
+      const full = { ...p, repairable: REPAIRABLE_KINDS.has(p.kind) };
+      problems.push(full);
+      return full;
+    };
 
     // 1. Referenced blobs: present, right size, right hash.
     const known = new Set<string>();
@@ -71,34 +93,38 @@ export class FsckService {
         checkedBlobs++;
         const size = await blobs.stat(blob.store_key);
         if (size === null) {
-          problems.push({ kind: 'missing-blob', key: blob.store_key, detail: `blob ${blob.id} is not in the store`, repaired: false });
+          problem({ kind: 'missing-blob', key: blob.store_key, detail: `blob ${blob.id} (${blob.size} bytes) is not in the store`, repaired: false, files: await this.filesUsing(blob.id) });
           continue;
         }
         if (size !== blob.size) {
-          problems.push({ kind: 'size-mismatch', key: blob.store_key, detail: `stored ${size} bytes, recorded ${blob.size}`, repaired: false });
+          problem({ kind: 'size-mismatch', key: blob.store_key, detail: `stored ${size} bytes, recorded ${blob.size}`, repaired: false, files: await this.filesUsing(blob.id) });
           continue;
         }
         if (!options.skipHashes) {
-          const hash = createHash('sha256');
-          for await (const chunk of await blobs.read(blob.store_key)) hash.update(chunk as Buffer);
-          const actual = hash.digest('hex');
-          if (actual !== blob.sha256) {
-            problems.push({ kind: 'hash-mismatch', key: blob.store_key, detail: `SHA-256 is ${actual}, recorded ${blob.sha256}`, repaired: false });
+          const actual = await this.sha256(blob.store_key);
+          if (actual === null) {
+            problem({ kind: 'missing-blob', key: blob.store_key, detail: `blob ${blob.id} vanished while it was being read`, repaired: false, files: await this.filesUsing(blob.id) });
+          } else if (actual !== blob.sha256) {
+            problem({ kind: 'hash-mismatch', key: blob.store_key, detail: `SHA-256 is ${actual}, recorded ${blob.sha256}`, repaired: false, files: await this.filesUsing(blob.id) });
           }
         }
       }
     }
 
     // 2. Blob rows no version references (a purge whose cleanup was interrupted).
+    const deleted: Partial<Record<FsckProblemKind, number>> = {};
+    const count = (kind: FsckProblemKind) => (deleted[kind] = (deleted[kind] ?? 0) + 1);
     for (const blob of await this.d.versions.unreferencedBlobs(db)) {
       if (blob.created_at > cutoff) continue;
       let repaired = false;
       if (options.repair) {
+        // Deletes the row only if still unreferenced (a restore may have raced us).
         const keys = await this.d.versions.deleteUnreferencedBlobs(db, [blob.id]);
         for (const key of keys) await blobs.delete(key);
         repaired = keys.length > 0;
+        if (repaired) count('orphan-blob-row');
       }
-      problems.push({ kind: 'orphan-blob-row', key: blob.store_key, detail: `blob ${blob.id} is referenced by no version`, repaired });
+      problem({ kind: 'orphan-blob-row', key: blob.store_key, detail: `blob ${blob.id} is referenced by no version`, repaired });
     }
 
     // 3. Bytes in the store that no blob row names (a crash between writing bytes and committing).
@@ -110,8 +136,9 @@ export class FsckService {
       if (options.repair) {
         await blobs.delete(stored.key);
         repaired = true;
+        count('unreferenced-blob');
       }
-      problems.push({ kind: 'unreferenced-blob', key: stored.key, detail: `${stored.size} bytes that no file references`, repaired });
+      problem({ kind: 'unreferenced-blob', key: stored.key, detail: `${stored.size} bytes that no file references`, repaired });
     }
     if (blobs instanceof FsBlobStore) {
       for await (const name of blobs.listPartials(cutoff)) {
@@ -119,26 +146,74 @@ export class FsckService {
         if (options.repair) {
           await blobs.deletePartial(name);
           repaired = true;
+          count('partial-upload');
         }
-        problems.push({ kind: 'partial-upload', key: name, detail: 'an upload interrupted before it finished', repaired });
+        problem({ kind: 'partial-upload', key: name, detail: 'an upload interrupted before it finished', repaired });
       }
+    }
+    if (Object.keys(deleted).length > 0) {
+      await this.d.audit.recordAlone(ctx, { action: 'fsck.repair', detail: { deleted } });
     }
 
     // 4. Quota counters.
-    for (const drift of await this.d.spaces.usageDrift(db)) {
+    const drifts = await this.d.spaces.usageDrift(db);
+    for (const drift of drifts) {
       if (drift.recorded === drift.actual) continue;
       let repaired = false;
       if (options.repair) {
-        await this.d.spaces.setUsed(db, drift.id, drift.actual);
+        // Under the space lock, from a fresh sum, so an upload committing meanwhile is not lost.
+        await db.transaction().execute(async (tx) => {
+          const space = await this.d.spaces.lock(tx, drift.id);
+          const actual = await this.d.spaces.actualUsage(tx, drift.id);
+          if (space.used_bytes === actual) return;
+          await this.d.spaces.setUsed(tx, drift.id, actual);
+          await this.d.audit.record(tx, ctx, {
+            action: 'fsck.repair.usage',
+            detail: { spaceId: drift.id, space: space.name, recorded: space.used_bytes, actual },
+          });
+        });
         repaired = true;
       }
-      problems.push({
+      problem({
         kind: 'usage-drift',
         spaceId: drift.id,
         detail: `space records ${drift.recorded} bytes used, its versions add up to ${drift.actual}`,
         repaired,
       });
     }
-    return { checkedBlobs, problems };
+    return { checkedBlobs, checkedSpaces: drifts.length, problems };
+  }
+
+  /** SHA-256 of a stored blob, or null when it is gone. */
+  private async sha256(key: string): Promise<string | null> {
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of await this.d.blobs.read(key)) hash.update(chunk as Buffer);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (await this.d.blobs.stat(key)) === null) return null;
+      throw err;
+    }
+    return hash.digest('hex');
+  }
+
+  /** "space:/path/to/file" for up to five files whose versions use the blob, so an operator knows what to restore. */
+  private async filesUsing(blobId: string): Promise<string[]> {
+    const { db } = this.d;
+    const rows = await db
+      .selectFrom('versions')
+      .innerJoin('nodes', 'nodes.id', 'versions.node_id')
+      .innerJoin('spaces', 'spaces.id', 'nodes.space_id')
+      .select(['nodes.id as node_id', 'spaces.name as space', 'versions.id as version_id', 'nodes.current_version_id'])
+      .where('versions.blob_id', '=', blobId)
+      .limit(5)
+      .execute();
+    const out: string[] = [];
+    for (const row of rows) {
+      const chain = await this.d.nodes.ancestry(db, row.node_id);
+      const trashed = chain.some((n) => n.deleted_at !== null);
+      const which = row.current_version_id === row.version_id ? '' : ` (older version ${row.version_id})`;
+      out.push(`${row.space}:${pathOf(chain)}${which}${trashed ? ' (in the trash)' : ''}`);
+    }
+    return out;
   }
 }

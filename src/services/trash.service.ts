@@ -99,15 +99,18 @@ export class TrashService {
     }
   }
 
-  /** Purges trash older than the retention period, across all spaces (the periodic task). */
-  async purgeExpired(retentionDays: number, now = new Date()): Promise<number> {
+  /**
+   * Purges trash older than the retention period, across all spaces (the periodic task, with no
+   * ctx; `coffer trash purge` passes its CLI context so the audit trail names it).
+   */
+  async purgeExpired(retentionDays: number, now = new Date(), ctx: CallContext | null = null): Promise<number> {
     const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
     let purged = 0;
     for (;;) {
       const batch = await this.d.nodes.trashedBefore(this.db, cutoff, 500);
       if (batch.length === 0) return purged;
       for (const node of batch) {
-        if (await this.purge(node, null)) purged++;
+        if (await this.purge(node, ctx, 'retention')) purged++;
       }
     }
   }
@@ -116,11 +119,14 @@ export class TrashService {
    * Deletes a trashed subtree with all its versions, returns the bytes to the quota, then
    * deletes the blobs nothing references any more. Returns false when it was already gone.
    */
-  private async purge(node: Node, ctx: CallContext | null): Promise<boolean> {
+  private async purge(node: Node, ctx: CallContext | null, reason?: 'retention'): Promise<boolean> {
     const result = await this.db.transaction().execute(async (tx) => {
-      await this.d.spaces.lock(tx, node.space_id);
+      const space = await this.d.spaces.lock(tx, node.space_id);
       const fresh = await this.d.nodes.getById(tx, node.id);
       if (!fresh || fresh.deleted_at === null) return null;
+      // Items trashed on their own before this folder are separate trash entries: keep them
+      // (hung under the space root) instead of letting the delete cascade take them along.
+      await this.d.nodes.detachTrashedDescendants(tx, node.id, space.root_node_id!);
       const { bytes, blobIds } = await this.d.nodes.subtreeVersionBytes(tx, node.id);
       await tx.deleteFrom('nodes').where('id', '=', node.id).execute();
       await this.d.spaces.release(tx, node.space_id, bytes);
@@ -130,7 +136,7 @@ export class TrashService {
         nodeId: node.id,
         path: fresh.trash_origin_path,
         bytes,
-        detail: ctx ? null : { reason: 'retention' },
+        detail: reason ? { reason } : null,
       });
       return keys;
     });

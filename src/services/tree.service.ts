@@ -100,7 +100,9 @@ export class TreeService {
     const taken = new Set(await this.nodes.liveNamesLike(tx, parentId, stem));
     for (let n = 1; ; n++) {
       const candidate = numberedName(name, n, isFolder);
-      if (!taken.has(candidate)) return candidate;
+      if (taken.has(candidate)) continue;
+      // A long name's stem is shortened as n grows, so it may fall outside the prefix looked up.
+      if (candidate.startsWith(stem) || !(await this.nodes.getLiveChild(tx, parentId, candidate))) return candidate;
     }
   }
 

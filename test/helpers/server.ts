@@ -12,6 +12,16 @@ export interface TestServer extends RunningServer {
   dataDir: string;
   /** Environment that points a child process (CLI, second server) at the same database and blobs. */
   env: Record<string, string>;
+  /** Deletes the data directory and the test database this server created (close() does it unless keepData). */
+  removeData(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /**
+   * Keep the data directory and the test database on close(), so a CLI or another server can
+   * open them; call removeData() when done.
+   */
+  keepData?: boolean | undefined;
 }
 
 export function usingPostgres(): boolean {
@@ -44,8 +54,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
  * Starts a real Coffer server on a free port over a new data directory, on the backend this
  * test project runs (embedded PGlite, or a fresh database on the test PostgreSQL).
  */
-export async function startTestServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-test-'));
+export async function startTestServer(extraEnv: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  // An explicit COFFER_DATA_DIR reopens existing data (a restart over `server.env`).
+  const dataDir = extraEnv.COFFER_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-test-'));
   let dropDb: (() => Promise<void>) | undefined;
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
@@ -62,18 +73,32 @@ export async function startTestServer(extraEnv: Record<string, string> = {}): Pr
     env.DATABASE_URL = db.url;
     dropDb = db.drop;
   }
-  const config: CofferConfig = loadConfig(env);
-  const templateFile = inject('pgliteTemplate');
-  const template = !config.databaseUrl && templateFile ? new Blob([fs.readFileSync(templateFile)]) : undefined;
-  const server = await startServer(config, { pgliteTemplate: template });
+  let server: RunningServer;
+  try {
+    const config: CofferConfig = loadConfig(env);
+    const templateFile = inject('pgliteTemplate');
+    const template = !config.databaseUrl && templateFile ? new Blob([fs.readFileSync(templateFile)]) : undefined;
+    server = await startServer(config, { pgliteTemplate: template });
+  } catch (err) {
+    // A start-up that fails (as some tests expect) must not leave what it created behind.
+    await dropDb?.();
+    if (extraEnv.COFFER_DATA_DIR === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const removeData = async () => {
+    const drop = dropDb;
+    dropDb = undefined;
+    await drop?.();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   return {
     ...server,
     dataDir,
     env,
+    removeData,
     async close() {
       await server.close();
-      await dropDb?.();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) await removeData();
     },
   };
 }

@@ -9,6 +9,9 @@ import { ctxOf } from '../plugins/auth.js';
 import { sendRepresentation } from '../send-blob.js';
 import type { Metrics } from '../plugins/metrics.js';
 
+/** How long a presigned download URL stays valid. */
+const PRESIGNED_URL_TTL_SECONDS = 5 * 60;
+
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const boolish = z
   .enum(['true', 'false', '1', '0'])
@@ -62,9 +65,19 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     },
   });
 
-  const sendFile = async (request: FastifyRequest, reply: FastifyReply, id: string, versionId: string | undefined, inline: boolean) => {
+  const sendFile = async (request: FastifyRequest, reply: FastifyReply, id: string, versionId: string | undefined, inline: boolean, redirect = false) => {
     const ctx = ctxOf(request);
     const d = await core.files.download(ctx, id, versionId);
+    if (redirect && !inline && wantsStoreRedirect(request, d.version.size) && d.presignedUrl) {
+      const url = await d.presignedUrl({
+        expiresInSeconds: PRESIGNED_URL_TTL_SECONDS,
+        fileName: d.node.name,
+        contentType: d.version.mime ?? d.node.mime ?? 'application/octet-stream',
+      });
+      // Recorded before the client has the URL: once it does, the bytes no longer pass through us.
+      await core.files.recordDownload(ctx, { node: d.node, path: d.path, bytes: d.version.size, versionId: d.version.id });
+      return reply.code(302).header('location', url).header('cache-control', 'private, no-store').send();
+    }
     const sent = await sendRepresentation(request, reply, {
       size: d.version.size,
       etag: versionId ? d.version.id.replaceAll('-', '') : d.node.etag,
@@ -81,7 +94,23 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     return reply;
   };
 
-  const contentQuery = z.object({ inline: boolish.describe('Content-Disposition: inline (previews) instead of attachment') });
+  /**
+   * DESIGN §4 "Read": a client that follows redirects may fetch a large file straight from S3. Only
+   * plain GETs: HEAD and conditional requests (If-None-Match, If-Range…) are answered here, against
+   * our ETag, and inline previews keep our nosniff headers.
+   */
+  const wantsStoreRedirect = (request: FastifyRequest, size: number) => {
+    const h = request.headers;
+    const conditional = h['if-match'] ?? h['if-none-match'] ?? h['if-modified-since'] ?? h['if-unmodified-since'] ?? h['if-range'];
+    return request.method === 'GET' && conditional === undefined && core.config.s3 !== undefined && size >= core.config.s3.redirectMinBytes;
+  };
+
+  const contentQuery = z.object({
+    inline: boolish.describe('Content-Disposition: inline (previews) instead of attachment'),
+    redirect: boolish.describe(
+      'On S3, answer a GET of a large file (COFFER_S3_REDIRECT_MIN_BYTES, default 1 MiB) with 302 to a presigned URL valid for 5 minutes',
+    ),
+  });
   r.route({
     method: ['GET', 'HEAD'],
     url: '/files/:id/content',
@@ -93,7 +122,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
       querystring: contentQuery,
       response: errors(401, 404, 409, 416),
     },
-    handler: async (request, reply) => sendFile(request, reply, request.params.id, undefined, request.query.inline),
+    handler: async (request, reply) => sendFile(request, reply, request.params.id, undefined, request.query.inline, request.query.redirect),
   });
 
   r.get('/files/:id/versions', {
@@ -138,7 +167,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
       querystring: contentQuery,
       response: errors(401, 404, 416),
     },
-    handler: async (request, reply) => sendFile(request, reply, request.params.id, request.params.versionId, request.query.inline),
+    handler: async (request, reply) => sendFile(request, reply, request.params.id, request.params.versionId, request.query.inline, request.query.redirect),
   });
 
   r.post('/files/:id/versions/:versionId/restore', {
@@ -227,6 +256,12 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
           mime: request.headers['content-type'],
           overwrite: q.overwrite,
           modifiedAt: parseMtime(q.modified_at),
+        }).catch((err: unknown) => {
+          // The client went away mid-body: its fault, not a server error (nothing was stored).
+          if (!(err instanceof CofferError) && request.raw.readableAborted) {
+            throw badRequest('The upload was cut off before the whole body arrived; nothing was stored');
+          }
+          throw err;
         });
         metrics.bytesIn.inc(Number(result.version.size));
         metrics.uploads.inc();
@@ -241,6 +276,8 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     await mp.register(multipart, {
       limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 100_000, fields: 100_000, parts: 200_000, fieldSize: 8192 },
       throwFileSizeLimit: true,
+      // The filename is the relative path of the file in the uploaded tree; busboy would keep only its last segment.
+      preservePath: true,
     });
     mp.withTypeProvider<ZodTypeProvider>().post('/files/multipart', {
       schema: {
