@@ -170,6 +170,15 @@ describe('folders over REST', () => {
       );
     });
 
+    it('sorts names case-insensitively, whatever the database collation', async () => {
+      const dir = await mkdir(api, 'case-sort');
+      for (const name of ['banana.txt', 'Cherry.txt', 'apple.txt', 'Apple.txt', 'BANANA.txt']) {
+        expect((await api.upload(name, 'x', { parent: dir.id })).status).toBe(201);
+      }
+      const r = await api.json<{ items: NodeBody[] }>(`/folders/${dir.id}/children?sort=name&order=asc`);
+      expect(r.body.items.map((n) => n.name)).toEqual(['Apple.txt', 'apple.txt', 'BANANA.txt', 'banana.txt', 'Cherry.txt']);
+    });
+
     it('refuses to list a file, and an unknown sort', async () => {
       const file = await resolve(api, '/list/alpha.txt');
       expect((await api.json(`/folders/${file.body.id}/children`)).status).toBe(409);

@@ -23,6 +23,8 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
     bodyLimit: 1 << 20,
     // Upload bodies are streamed, so no request timeout may cut off a multi-GB transfer.
     requestTimeout: 0,
+    // ...but a client that stops sending (or reading) for five minutes is dropped.
+    connectionTimeout: 300_000,
     keepAliveTimeout: 65_000,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

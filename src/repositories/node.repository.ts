@@ -122,15 +122,18 @@ export class NodeRepository {
 
   /** A page of a folder's live children, folders first, then by the requested field. */
   async listChildren(db: Db, parentId: string, opts: ListOptions): Promise<Node[]> {
-    const column = opts.sort === 'name' ? 'name' : opts.sort === 'size' ? 'size' : 'modified_at';
+    // Names sort case-insensitively and then by code point, whatever the database's collation,
+    // so PGlite and every PostgreSQL install list a folder in the same order.
+    const byName = sql`lower(name) collate "C"`;
+    const nameTieBreak = sql`name collate "C"`;
     let q = db
       .selectFrom('nodes')
       .selectAll()
       .where('parent_id', '=', parentId)
       .where('deleted_at', 'is', null)
-      .orderBy(sql`kind = 'folder'`, 'desc')
-      .orderBy(column, opts.order);
-    if (column !== 'name') q = q.orderBy('name', 'asc');
+      .orderBy(sql`kind = 'folder'`, 'desc');
+    if (opts.sort === 'name') q = q.orderBy(byName, opts.order).orderBy(nameTieBreak, opts.order);
+    else q = q.orderBy(opts.sort === 'size' ? 'size' : 'modified_at', opts.order).orderBy(byName, 'asc').orderBy(nameTieBreak, 'asc');
     return q.orderBy('id').limit(opts.limit).offset(opts.offset).execute();
   }
 
