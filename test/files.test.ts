@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { blobFiles, chunkedBody, partialFiles, sha256 } from './helpers/storage.js';
 
 // Uploads (raw, chunked, multipart), downloads (ranges, validators, names) and name rules,
 // all through real HTTP against one started server.
@@ -23,30 +22,8 @@ interface Problem {
   [k: string]: unknown;
 }
 
-const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
-/** Every stored blob file (not the temporary partial writes). */
-function blobFiles(dataDir: string): string[] {
-  const root = path.join(dataDir, 'blobs');
-  if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true }) as string[])
-    .filter((p) => !p.startsWith('tmp') && fs.statSync(path.join(root, p)).isFile());
-}
-function partialFiles(dataDir: string): string[] {
-  const dir = path.join(dataDir, 'blobs', 'tmp');
-  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-}
 
-/** A ReadableStream over the chunks, so fetch sends it with Transfer-Encoding: chunked. */
-function chunkedBody(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (i < chunks.length) controller.enqueue(chunks[i++]!);
-      else controller.close();
-    },
-  });
-}
 
 /**
  * Sends a hand-written HTTP request over a socket (fetch cannot lie about Content-Length),

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { blobFiles, chunkedBody, partialFiles } from './helpers/storage.js';
 
 // Quota per space: the hard limit with Content-Length, while streaming, under concurrency;
 // what counts (files, trash, old versions); and what still works over quota.
@@ -27,30 +26,7 @@ interface Listing {
   total: number;
 }
 
-/** Every stored blob file with its size (not the temporary partial writes). */
-function blobFiles(dataDir: string): { file: string; size: number }[] {
-  const root = path.join(dataDir, 'blobs');
-  if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true }) as string[])
-    .filter((p) => !p.startsWith('tmp'))
-    .map((p) => ({ file: p, stat: fs.statSync(path.join(root, p)) }))
-    .filter((e) => e.stat.isFile())
-    .map((e) => ({ file: e.file, size: e.stat.size }));
-}
-function partialFiles(dataDir: string): string[] {
-  const dir = path.join(dataDir, 'blobs', 'tmp');
-  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-}
 
-function chunkedBody(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (i < chunks.length) controller.enqueue(chunks[i++]!);
-      else controller.close();
-    },
-  });
-}
 
 const usage = async (api: Api) => (await api.json<Usage>('/account/quota')).body;
 

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { sha256 } from './helpers/storage.js';
 
 // The trash (delete, list, restore, purge, retention, garbage collection of bytes) and file
 // versions (list, download, restore), through real HTTP against one started server.
@@ -35,7 +36,6 @@ interface VersionItem {
   current: boolean;
 }
 
-const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 /** How many stored blob files hold exactly these bytes. */
 function blobsHolding(dataDir: string, data: Buffer): number {

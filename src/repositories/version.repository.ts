@@ -14,11 +14,9 @@ export interface NewVersion {
 /** SQL for versions and the blobs they reference. */
 export class VersionRepository {
   async insertBlob(db: Db, blob: { id: string; storeKey: string; size: number; sha256: string }): Promise<void> {
-    await db
-      .insertInto('blobs')
-      .values({ id: blob.id, store_key: blob.storeKey, size: blob.size, sha256: blob.sha256 })
-      .execute();
+    await this.insertBlobs(db, [blob]);
   }
+
 
   async insertBlobs(db: Db, blobs: { id: string; storeKey: string; size: number; sha256: string }[]): Promise<void> {
     await db
@@ -46,20 +44,10 @@ export class VersionRepository {
   }
 
   async insertVersion(db: Db, v: NewVersion): Promise<Version> {
-    return db
-      .insertInto('versions')
-      .values({
-        id: v.id,
-        node_id: v.nodeId,
-        blob_id: v.blobId,
-        size: v.size,
-        sha256: v.sha256,
-        mime: v.mime,
-        author_id: v.authorId,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const [inserted] = await this.insertVersions(db, [v]);
+    return inserted!;
   }
+
 
   async getVersion(db: Db, id: string): Promise<Version | undefined> {
     return db.selectFrom('versions').selectAll().where('id', '=', id).executeTakeFirst();
