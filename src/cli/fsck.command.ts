@@ -22,6 +22,10 @@ Options:
 Exit status: 0 when nothing is wrong (or everything found was repaired), 1 when problems remain.
 `;
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function describe(p: FsckProblem, repairing: boolean): string {
   const subject = p.key ?? (p.spaceId ? `space ${p.spaceId}` : '');
   let line = `${p.kind.padEnd(17)} ${subject}: ${p.detail}`;
@@ -63,11 +67,11 @@ export const fsckCommand = {
         for (const p of report.problems) out(describe(p, values.repair));
         const repaired = report.problems.length - remaining.length;
         const unrepairable = remaining.filter((p) => !p.repairable).length;
-        const checked = `Checked ${report.checkedBlobs} blobs${values.quick ? ' (sizes only)' : ''} and ${report.checkedSpaces} spaces`;
+        const checked = `Checked ${plural(report.checkedBlobs, 'blob')}${values.quick ? ' (sizes only)' : ''} and ${plural(report.checkedSpaces, 'space')}`;
         if (report.problems.length === 0) {
           out(`${checked}: no problems found.`);
         } else {
-          const parts = [`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`];
+          const parts = [plural(report.problems.length, 'problem')];
           if (values.repair) parts.push(`${repaired} repaired`);
           if (unrepairable > 0) parts.push(`${unrepairable} cannot be repaired by fsck`);
           if (!values.repair && remaining.some((p) => p.repairable)) parts.push('run with --repair to fix the repairable ones');
