@@ -2,13 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { CofferConfig } from './config/config.js';
 import type { Core } from './core/core.js';
 import { closeCore, ensureAdmin, openCore, type OpenOptions } from './bootstrap.js';
-import { buildApp } from './http/app.js';
+import { buildApp, buildDavApp } from './http/app.js';
 import { startMaintenance } from './jobs/maintenance.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   core: Core;
   url: string;
+  /** The dedicated WebDAV listener's URL, when COFFER_DAV_PORT is set. */
+  davUrl?: string | undefined;
   /** The generated admin password, when this start created the admin without one configured. */
   generatedAdminPassword?: string | undefined;
   close(): Promise<void>;
@@ -17,6 +19,7 @@ export interface RunningServer {
 export async function startServer(config: CofferConfig, options: OpenOptions = {}): Promise<RunningServer> {
   const core = await openCore(config, options);
   let app: FastifyInstance | undefined;
+  let davApp: FastifyInstance | undefined;
   try {
     const admin = await ensureAdmin(core);
     app = await buildApp(core);
@@ -24,20 +27,31 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    let davUrl: string | undefined;
+    if (config.dav.port !== undefined) {
+      davApp = await buildDavApp(core);
+      await davApp.listen({ host: config.host, port: config.dav.port });
+      const a = davApp.server.address();
+      davUrl = `http://${host}:${typeof a === 'object' && a ? a.port : config.dav.port}`;
+    }
     const stopMaintenance = startMaintenance(core);
     const started = app;
+    const startedDav = davApp;
     return {
       app: started,
       core,
       url: `http://${host}:${port}`,
+      davUrl,
       generatedAdminPassword: admin.password,
       async close() {
         stopMaintenance();
+        await startedDav?.close();
         await started.close();
         await closeCore(core);
       },
     };
   } catch (err) {
+    await davApp?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await closeCore(core).catch(() => undefined);
     throw err;

@@ -4,6 +4,7 @@ export interface BlobWriteResult {
   key: string;
   size: number;
   sha256: string;
+  sha1: string;
   /** The first few KiB of the content (from HashingMeter.head()), for type detection. */
   head: Buffer;
 }

@@ -62,7 +62,7 @@ export class FsBlobStore implements BlobStore {
       await fsp.rm(tmp, { force: true });
       throw err;
     }
-    return { key, size: meter.bytes, sha256: meter.digest(), head: meter.head() };
+    return { key, size: meter.bytes, sha256: meter.digest(), sha1: meter.sha1(), head: meter.head() };
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {

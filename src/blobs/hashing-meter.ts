@@ -7,6 +7,8 @@ const HEAD_BYTES = 4100;
 /** Passes bytes through while counting them, hashing them with SHA-256 and enforcing limits. */
 export class HashingMeter extends Transform {
   private readonly hash = createHash('sha256');
+  // SHA-1 only because ownCloud-style sync clients (rclone, nextcloudcmd) verify with it.
+  private readonly sha1Hash = createHash('sha1');
   private readonly headChunks: Buffer[] = [];
   private headBytes = 0;
   bytes = 0;
@@ -27,6 +29,7 @@ export class HashingMeter extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.sha1Hash.update(chunk);
     if (this.headBytes < HEAD_BYTES) {
       const part = chunk.subarray(0, HEAD_BYTES - this.headBytes);
       this.headChunks.push(Buffer.from(part));
@@ -51,5 +54,9 @@ export class HashingMeter extends Transform {
 
   digest(): string {
     return this.hash.digest('hex');
+  }
+
+  sha1(): string {
+    return this.sha1Hash.digest('hex');
   }
 }

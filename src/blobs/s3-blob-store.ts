@@ -103,7 +103,7 @@ export class S3BlobStore implements BlobStore {
       if (uploaded.status === 'rejected') throw uploaded.reason;
       throw err;
     }
-    return { key, size: meter.bytes, sha256: meter.digest(), head: meter.head() };
+    return { key, size: meter.bytes, sha256: meter.digest(), sha1: meter.sha1(), head: meter.head() };
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {

@@ -53,6 +53,12 @@ export interface CofferConfig {
   blobGraceSeconds: number;
   /** How often the maintenance task (trash purge, blob GC) runs; 0 turns it off. */
   maintenanceIntervalSeconds: number;
+  dav: {
+    /** A second listener serving WebDAV at the root of its own host; undefined = none. */
+    port: number | undefined;
+    /** Active WebDAV devices (app password + client) per user. */
+    maxProtocolSessions: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -154,5 +160,9 @@ export function loadConfig(env: Env = process.env): CofferConfig {
     trustProxy: readBool(env, 'COFFER_TRUST_PROXY', false),
     blobGraceSeconds: readInt(env, 'COFFER_BLOB_GRACE_SECONDS', 3600, 0, 30 * 24 * 3600),
     maintenanceIntervalSeconds: readInt(env, 'COFFER_MAINTENANCE_INTERVAL', 3600, 0, 7 * 24 * 3600),
+    dav: {
+      port: env.COFFER_DAV_PORT ? readInt(env, 'COFFER_DAV_PORT', 0, 0, 65535) : undefined,
+      maxProtocolSessions: readInt(env, 'COFFER_MAX_PROTOCOL_SESSIONS', 5, 1, 10_000),
+    },
   };
 }

@@ -8,6 +8,11 @@ import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
 import { SpaceRepository } from '../repositories/space.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
 import { VersionRepository } from '../repositories/version.repository.js';
+import { LockRepository } from '../repositories/lock.repository.js';
+import { PropertyRepository } from '../repositories/property.repository.js';
+import { LocksService } from '../services/locks.service.js';
+import { PropertiesService } from '../services/properties.service.js';
+import { ProtocolSessionsService } from '../services/protocol-sessions.service.js';
 import { AuditService } from '../services/audit.service.js';
 import { AuthService } from '../services/auth.service.js';
 import { FilesService } from '../services/files.service.js';
@@ -31,6 +36,9 @@ export interface Core {
   trash: TrashService;
   versions: VersionsService;
   fsck: FsckService;
+  properties: PropertiesService;
+  locks: LocksService;
+  protocolSessions: ProtocolSessionsService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array }): Core {
@@ -49,9 +57,13 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
     loginPerIpPerMinute: config.loginRateLimit.perIpPerMinute,
     loginFailuresPerAccountPer15Min: config.loginRateLimit.perAccountFailuresPer15Min,
   });
-  const files = new FilesService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const propertyRepo = new PropertyRepository();
+  const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
-  return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck };
+  const properties = new PropertiesService(db, tree, propertyRepo);
+  const locks = new LocksService(db, tree, new LockRepository());
+  const protocolSessions = new ProtocolSessionsService(db, audit, config.dav.maxProtocolSessions);
+  return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck, properties, locks, protocolSessions };
 }

@@ -110,6 +110,7 @@ export interface VersionsTable {
   blob_id: string;
   size: number;
   sha256: string;
+  sha1: ColumnType<string | null, string | null | undefined, string | null>;
   mime: string | null;
   author_id: string | null;
   created_at: TimestampDefault;
@@ -184,3 +185,5 @@ export type Blob = Selectable<BlobsTable>;
 export type AppPassword = Selectable<AppPasswordsTable>;
 export type RefreshToken = Selectable<RefreshTokensTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type Lock = Selectable<LocksTable>;
+export type ProtocolSession = Selectable<ProtocolSessionsTable>;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Core } from '../core/core.js';
+import { addDavMethods, davPlugin } from './dav/dav.plugin.js';
 import { authPlugin } from './plugins/auth.js';
 import { createMetrics, metricsPlugin } from './plugins/metrics.js';
 import { problemsPlugin } from './plugins/problems.js';
@@ -15,9 +16,8 @@ import { trashRoutes } from './routes/trash.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** The HTTP doors over the core: REST API, health, metrics, docs. */
-export async function buildApp(core: Core): Promise<FastifyInstance> {
-  const app = Fastify({
+function createFastify(core: Core): FastifyInstance {
+  return Fastify({
     loggerInstance: core.logger as FastifyBaseLogger,
     trustProxy: core.config.trustProxy,
     bodyLimit: 1 << 20,
@@ -31,6 +31,12 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
   });
+}
+
+/** The HTTP doors over the core: REST API, WebDAV, health, metrics, docs. */
+export async function buildApp(core: Core): Promise<FastifyInstance> {
+  const app = createFastify(core);
+  addDavMethods(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
@@ -80,5 +86,21 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.register((await import('@fastify/swagger-ui')).default, { routePrefix: '/api/docs' });
+  await app.register(davPlugin, { core });
+  return app;
+}
+
+/** The dedicated WebDAV listener (COFFER_DAV_PORT): the same tree at the root of its own host. */
+export async function buildDavApp(core: Core): Promise<FastifyInstance> {
+  const app = createFastify(core);
+  addDavMethods(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const h = request.raw.headers;
+    if (!request.raw.complete && (h['transfer-encoding'] !== undefined || Number(h['content-length'] ?? 0) > 0)) {
+      reply.header('connection', 'close');
+    }
+  });
+  await app.register(davPlugin, { core, atRoot: true });
   return app;
 }

@@ -245,6 +245,19 @@ export class NodeRepository {
     return { items, total: Number(count.n) };
   }
 
+  /** Trashed items of a space with this name, deleted within the given second. */
+  async findTrashed(db: Db, spaceId: string, name: string, deletedSecond: number): Promise<Node[]> {
+    return db
+      .selectFrom('nodes')
+      .selectAll()
+      .where('space_id', '=', spaceId)
+      .where('deleted_at', '>=', new Date(deletedSecond * 1000))
+      .where('deleted_at', '<', new Date((deletedSecond + 1) * 1000))
+      .where('name', '=', name)
+      .orderBy('id')
+      .execute();
+  }
+
   async trashedBefore(db: Db, cutoff: Date, limit: number): Promise<Node[]> {
     return db
       .selectFrom('nodes')

@@ -7,6 +7,7 @@ export interface NewVersion {
   blobId: string;
   size: number;
   sha256: string;
+  sha1?: string | null | undefined;
   mime: string | null;
   authorId: string | null;
 }
@@ -35,6 +36,7 @@ export class VersionRepository {
           blob_id: v.blobId,
           size: v.size,
           sha256: v.sha256,
+          sha1: v.sha1 ?? null,
           mime: v.mime,
           author_id: v.authorId,
         })),
@@ -48,6 +50,12 @@ export class VersionRepository {
     return inserted!;
   }
 
+
+  async sha1Of(db: Db, versionIds: string[]): Promise<Map<string, string | null>> {
+    if (versionIds.length === 0) return new Map();
+    const rows = await db.selectFrom('versions').select(['id', 'sha1']).where('id', 'in', versionIds).execute();
+    return new Map(rows.map((r) => [r.id, r.sha1]));
+  }
 
   async getVersion(db: Db, id: string): Promise<Version | undefined> {
     return db.selectFrom('versions').selectAll().where('id', '=', id).executeTakeFirst();

@@ -7,7 +7,8 @@ import type { CallContext } from '../core/context.js';
 import { badRequest, conflict, forbidden, insufficientStorage, notFound, payloadTooLarge } from '../core/errors.js';
 import { normalizeName, parsePath } from '../core/names.js';
 import type { Node, Version } from '../db/schema.js';
-import type { ListOptions, NodeRepository } from '../repositories/node.repository.js';
+import type { Db, ListOptions, NodeRepository } from '../repositories/node.repository.js';
+import type { PropertyRepository } from '../repositories/property.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
 import type { AuditService } from './audit.service.js';
@@ -30,6 +31,8 @@ export interface UploadInput {
   modifiedAt?: Date | undefined;
   /** Only replace when the current version's ETag matches (optimistic concurrency). */
   ifMatch?: string | undefined;
+  /** SHA-1 (hex) the client says the content has; the upload is refused if it differs. */
+  expectedSha1?: string | undefined;
 }
 
 export interface UploadResult {
@@ -62,7 +65,8 @@ interface CommitRequest {
   ifMatch: string | undefined;
 }
 
-export type MoveConflictPolicy = 'fail' | 'rename';
+/** What to do when the target name is taken: refuse, pick a free name, or trash what is there first. */
+export type MoveConflictPolicy = 'fail' | 'rename' | 'replace';
 
 export interface FilesDeps {
   tree: TreeService;
@@ -72,6 +76,7 @@ export interface FilesDeps {
   blobs: BlobStore;
   audit: AuditService;
   logger: Logger;
+  properties: PropertyRepository;
   maxUploadBytes: number | null;
 }
 
@@ -195,6 +200,9 @@ export class FilesService {
     }
 
     try {
+      if (input.expectedSha1 !== undefined && input.expectedSha1.toLowerCase() !== written.sha1) {
+        throw badRequest(`The content's SHA-1 is ${written.sha1}, not ${input.expectedSha1} as announced; nothing was stored`);
+      }
       const mime = await sniffMime(name, input.mime, written.head, this.d.logger);
       const modifiedAt = input.modifiedAt ?? new Date();
       const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite: input.overwrite ?? false, ifMatch: input.ifMatch };
@@ -242,6 +250,7 @@ export class FilesService {
             blobId,
             size: c.written.size,
             sha256: c.written.sha256,
+            sha1: c.written.sha1,
             mime,
             authorId: c.ctx.actor.userId,
           });
@@ -288,6 +297,7 @@ export class FilesService {
           blobId,
           size: c.written.size,
           sha256: c.written.sha256,
+          sha1: c.written.sha1,
           mime,
           authorId: c.ctx.actor.userId,
         });
@@ -328,12 +338,18 @@ export class FilesService {
     });
   }
 
+  /** SHA-1 of the current version of each file (by version id), for checksum-verifying sync clients. */
+  async sha1Of(nodes: Node[]): Promise<Map<string, string | null>> {
+    const ids = nodes.map((n) => n.current_version_id).filter((v): v is string => v !== null);
+    return this.d.versions.sha1Of(this.db, ids);
+  }
+
   /** Rename and/or move; one row changes whatever the size of the subtree. */
   async move(
     ctx: CallContext,
     id: string,
     target: { parentId?: string | undefined; name?: string | undefined; onConflict?: MoveConflictPolicy },
-  ): Promise<LocatedNode> {
+  ): Promise<LocatedNode & { replaced?: boolean }> {
     const source = await this.d.tree.byId(ctx, id);
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be moved or renamed');
     this.d.tree.assertWritable(ctx, source.space);
@@ -354,9 +370,13 @@ export class FilesService {
       if (sameParent && wanted === current.node.name) return current;
       let name = wanted;
       const clash = await this.d.nodes.getLiveChild(tx, dest.node.id, wanted);
+      let replaced = false;
       if (clash && clash.id !== current.node.id) {
         if (target.onConflict === 'rename') name = await this.d.tree.freeName(tx, dest.node.id, wanted, current.node.kind === 'folder');
-        else throw conflict(`"${wanted}" already exists in ${dest.path}`, { existingId: clash.id });
+        else if (target.onConflict === 'replace') {
+          await this.trashInTx(tx, ctx, clash, joinPath(dest.path, clash.name));
+          replaced = true;
+        } else throw conflict(`"${wanted}" already exists in ${dest.path}`, { existingId: clash.id });
       }
       const node = await tx
         .updateTable('nodes')
@@ -375,9 +395,9 @@ export class FilesService {
         action: sameParent ? 'node.rename' : 'node.move',
         nodeId: node.id,
         path,
-        detail: { from: current.path },
+        detail: { from: current.path, ...(replaced ? { replaced: true } : {}) },
       });
-      return { node, space: source.space, path };
+      return { node, space: source.space, path, replaced };
     });
   }
 
@@ -388,8 +408,14 @@ export class FilesService {
   async copy(
     ctx: CallContext,
     id: string,
-    target: { parentId: string; name?: string | undefined; onConflict?: MoveConflictPolicy },
-  ): Promise<LocatedNode> {
+    target: {
+      parentId: string;
+      name?: string | undefined;
+      onConflict?: MoveConflictPolicy;
+      /** Copy a folder without its contents (WebDAV COPY with Depth 0). */
+      shallow?: boolean | undefined;
+    },
+  ): Promise<LocatedNode & { replaced?: boolean }> {
     const source = await this.d.tree.byId(ctx, id);
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be copied');
     const dest = await this.d.tree.folderById(ctx, target.parentId);
@@ -405,11 +431,16 @@ export class FilesService {
         throw conflict(`"${current.node.name}" cannot be copied into itself`);
       }
       let name = wanted;
-      if (await this.d.nodes.getLiveChild(tx, destFolder.node.id, wanted)) {
+      let replaced = false;
+      const clash = await this.d.nodes.getLiveChild(tx, destFolder.node.id, wanted);
+      if (clash) {
         if (target.onConflict === 'rename') name = await this.d.tree.freeName(tx, destFolder.node.id, wanted, current.node.kind === 'folder');
-        else throw conflict(`"${wanted}" already exists in ${destFolder.path}`);
+        else if (target.onConflict === 'replace') {
+          await this.trashInTx(tx, ctx, clash, joinPath(destFolder.path, clash.name));
+          replaced = true;
+        } else throw conflict(`"${wanted}" already exists in ${destFolder.path}`);
       }
-      const tree = await this.d.nodes.subtree(tx, current.node.id);
+      const tree = target.shallow ? [current.node] : await this.d.nodes.subtree(tx, current.node.id);
       const idMap = new Map<string, string>();
       const ordered: Node[] = [];
       const byParent = new Map<string, Node[]>();
@@ -424,6 +455,7 @@ export class FilesService {
         for (const c of byParent.get(n.id) ?? []) if (c.deleted_at === null) queue.push(c);
       }
       let bytes = 0;
+      let copiedSize = 0;
       const now = new Date();
       for (const n of ordered) {
         const newId = randomUUID();
@@ -432,6 +464,7 @@ export class FilesService {
           n.kind === 'file' && n.current_version_id ? await this.d.versions.getVersion(tx, n.current_version_id) : undefined;
         const versionId = sourceVersion ? randomUUID() : null;
         if (sourceVersion) bytes += sourceVersion.size;
+        if (n.id === current.node.id) copiedSize = n.kind === 'folder' && target.shallow ? 0 : n.size;
         await this.d.nodes.insert(tx, {
           id: newId,
           space_id: destFolder.node.space_id,
@@ -439,7 +472,7 @@ export class FilesService {
           name: n.id === current.node.id ? name : n.name,
           kind: n.kind,
           current_version_id: versionId,
-          size: n.size,
+          size: n.kind === 'folder' && target.shallow ? 0 : n.size,
           mime: n.mime,
           etag: newEtag(),
           created_by: ctx.actor.userId,
@@ -454,6 +487,7 @@ export class FilesService {
             blobId: sourceVersion.blob_id,
             size: sourceVersion.size,
             sha256: sourceVersion.sha256,
+            sha1: sourceVersion.sha1,
             mime: sourceVersion.mime,
             authorId: ctx.actor.userId,
           });
@@ -466,7 +500,8 @@ export class FilesService {
           throw insufficientStorage(s!.used_bytes, s!.quota_bytes ?? 0, bytes);
         }
       }
-      await this.d.nodes.propagateChange(tx, destFolder.node.id, current.node.size);
+      await this.d.properties.copy(tx, idMap);
+      await this.d.nodes.propagateChange(tx, destFolder.node.id, copiedSize);
       const copyId = idMap.get(current.node.id)!;
       const path = joinPath(destFolder.path, name);
       await this.d.audit.record(tx, ctx, {
@@ -474,10 +509,10 @@ export class FilesService {
         nodeId: copyId,
         path,
         bytes,
-        detail: { from: current.path, sourceId: current.node.id },
+        detail: { from: current.path, sourceId: current.node.id, ...(replaced ? { replaced: true } : {}) },
       });
       const node = (await this.d.nodes.getById(tx, copyId))!;
-      return { node, space: dest.space, path };
+      return { node, space: dest.space, path, replaced };
     });
   }
 
@@ -489,26 +524,43 @@ export class FilesService {
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, located.space.id);
       const current = await this.d.tree.byId(ctx, id, tx);
+      return this.trashInTx(tx, ctx, current.node, current.path);
+    });
+  }
+
+  /** Sets a file's or folder's modification time (sync clients keep their local times). */
+  async setModifiedAt(ctx: CallContext, id: string, at: Date): Promise<Node> {
+    if (Number.isNaN(at.getTime())) throw badRequest('The modification time is not a valid date');
+    const located = await this.d.tree.byId(ctx, id);
+    this.d.tree.assertWritable(ctx, located.space);
+    return this.db.transaction().execute(async (tx) => {
       const node = await tx
         .updateTable('nodes')
-        .set({
-          deleted_at: new Date(),
-          deleted_by: ctx.actor.userId,
-          trash_origin_parent_id: current.node.parent_id,
-          trash_origin_path: current.path,
-        })
-        .where('id', '=', current.node.id)
+        .set({ modified_at: at, updated_at: new Date() })
+        .where('id', '=', located.node.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.d.nodes.propagateChange(tx, current.node.parent_id!, -current.node.size);
-      await this.d.audit.record(tx, ctx, {
-        action: 'node.delete',
-        nodeId: node.id,
-        path: current.path,
-        bytes: current.node.size,
-      });
+      await this.d.audit.record(tx, ctx, { action: 'node.touch', nodeId: node.id, path: located.path, detail: { modified_at: at.toISOString() } });
       return node;
     });
+  }
+
+  /** Moves a node to the trash inside a transaction that holds the space lock. */
+  private async trashInTx(tx: Db, ctx: CallContext, target: Node, path: string): Promise<Node> {
+    const node = await tx
+      .updateTable('nodes')
+      .set({
+        deleted_at: new Date(),
+        deleted_by: ctx.actor.userId,
+        trash_origin_parent_id: target.parent_id,
+        trash_origin_path: path,
+      })
+      .where('id', '=', target.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await this.d.nodes.propagateChange(tx, target.parent_id!, -target.size);
+    await this.d.audit.record(tx, ctx, { action: 'node.delete', nodeId: node.id, path, bytes: target.size });
+    return node;
   }
 }
 

@@ -175,6 +175,7 @@ export class NewFileBatcher {
         blobId,
         size: p.item.written.size,
         sha256: p.item.written.sha256,
+        sha1: p.item.written.sha1,
         mime: p.item.mime,
         authorId: p.item.ctx.actor.userId,
       })),

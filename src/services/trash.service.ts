@@ -27,6 +27,12 @@ export class TrashService {
     return this.d.tree.db;
   }
 
+  /** Trashed items named `name` that were deleted in the given second (Unix time). */
+  async findByName(ctx: CallContext, name: string, deletedSecond: number): Promise<Node[]> {
+    const space = await this.d.tree.personalSpace(ctx);
+    return this.d.nodes.findTrashed(this.db, space.id, name, deletedSecond);
+  }
+
   async list(ctx: CallContext, limit: number, offset: number) {
     const space = await this.d.tree.personalSpace(ctx);
     return this.d.nodes.listTrash(this.db, space.id, limit, offset);

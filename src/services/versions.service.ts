@@ -44,6 +44,7 @@ export class VersionsService {
         blobId: old.blob_id,
         size: old.size,
         sha256: old.sha256,
+        sha1: old.sha1,
         mime: old.mime,
         authorId: ctx.actor.userId,
       });

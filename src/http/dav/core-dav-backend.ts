@@ -1,0 +1,297 @@
+import type { Readable } from 'node:stream';
+import type { CallContext } from '../../core/context.js';
+import type { Core } from '../../core/core.js';
+import { CofferError } from '../../core/errors.js';
+import type { Node } from '../../db/schema.js';
+import type { ResourceLock } from '../../services/locks.service.js';
+import type { DavBackend, DavLock, DavResource, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
+import { DavError } from '../../webdav/errors.js';
+
+/** The virtual folder at the DAV root that shows the trash. */
+export const TRASH_FOLDER = '.Trash';
+const TRASH_NS = 'http://coffer.dev/ns';
+const PAGE = 1000;
+const FILE_PERMISSIONS = 'RGDNVW';
+const FOLDER_PERMISSIONS = 'RGDNVCK';
+
+/**
+ * The user's personal space as WebDAV sees it: paths map to the core's tree, `/.Trash/` to the
+ * trash (read-only; MOVE out restores, DELETE purges). Every call goes through the core's
+ * services with the caller's context, so every rule (permissions, quota, audit) applies.
+ */
+export class CoreDavBackend implements DavBackend {
+  readonly principal: string;
+  readonly locks: LockStore;
+
+  constructor(
+    private readonly core: Core,
+    private readonly ctx: CallContext,
+  ) {
+    this.principal = ctx.actor.userId;
+    this.locks = new CoreLockStore(core, ctx);
+  }
+
+  async stat(path: string[]): Promise<DavResource | null> {
+    return dav(async () => {
+      if (path[0] === TRASH_FOLDER) return this.statTrash(path);
+      const found = await this.core.tree.byPath(this.ctx, '/' + path.join('/')).catch((err: unknown) => {
+        if (err instanceof CofferError && (err.status === 404 || err.code === 'invalid-name')) return null;
+        throw err;
+      });
+      if (!found) return null;
+      const sha1 = found.node.kind === 'file' ? await this.core.files.sha1Of([found.node]) : new Map<string, string | null>();
+      return toResource(found.node, path, sha1);
+    });
+  }
+
+  async *members(collection: DavResource): AsyncIterable<DavResource[]> {
+    if (collection.path[0] === TRASH_FOLDER) {
+      if (collection.path.length > 1) return;
+      for (let offset = 0; ; offset += PAGE) {
+        const { items } = await dav(() => this.core.trash.list(this.ctx, PAGE, offset));
+        if (items.length > 0) yield items.map((n) => trashResource(n));
+        if (items.length < PAGE) return;
+      }
+    }
+    const root = collection.path.length === 0;
+    for (let offset = 0; ; offset += PAGE) {
+      const { items } = await dav(() => this.core.files.list(this.ctx, collection.id, { sort: 'name', order: 'asc', limit: PAGE, offset }));
+      const sha1 = await this.core.files.sha1Of(items);
+      const page = items
+        .filter((n) => !(root && n.name === TRASH_FOLDER))
+        .map((n) => toResource(n, [...collection.path, n.name], sha1));
+      if (root && offset === 0) page.unshift(this.trashRoot(collection));
+      if (page.length > 0) yield page;
+      if (items.length < PAGE) return;
+    }
+  }
+
+  async quota(): Promise<{ used: number; available: number | null }> {
+    const usage = await dav(() => this.core.users.usage(this.ctx.actor.userId));
+    return { used: usage.used, available: usage.available };
+  }
+
+  async open(file: DavResource, range?: { start: number; end: number }): Promise<Readable> {
+    return dav(async () => {
+      const d = await this.core.files.download(this.ctx, file.id);
+      return d.open(range);
+    });
+  }
+
+  async downloaded(file: DavResource, bytes: number): Promise<void> {
+    const d = await this.core.files.get(this.ctx, file.id);
+    await this.core.files.recordDownload(this.ctx, { node: d.node, path: d.path, bytes, versionId: d.node.current_version_id ?? '' });
+  }
+
+  async put(path: string[], body: Readable, o: PutOptions): Promise<{ resource: DavResource; created: boolean }> {
+    return dav(async () => {
+      if (path[0] === TRASH_FOLDER) throw new DavError(403, 'The trash is read-only');
+      const parent = await this.core.tree.byPath(this.ctx, '/' + path.slice(0, -1).join('/'));
+      const result = await this.core.files.upload(this.ctx, {
+        parentId: parent.node.id,
+        relativePath: path[path.length - 1]!,
+        source: body,
+        size: o.size,
+        mime: o.contentType,
+        overwrite: true,
+        modifiedAt: o.modifiedAt,
+        ifMatch: o.ifMatch,
+        expectedSha1: o.sha1,
+      });
+      const sha1 = new Map([[result.version.id, result.version.sha1]]);
+      return { resource: toResource(result.node, [...path.slice(0, -1), result.node.name], sha1), created: result.created };
+    });
+  }
+
+  async mkcol(path: string[]): Promise<DavResource> {
+    return dav(async () => {
+      if (path[0] === TRASH_FOLDER) throw new DavError(403, 'The trash is read-only');
+      const parent = await this.core.tree.byPath(this.ctx, '/' + path.slice(0, -1).join('/'));
+      const created = await this.core.files.createFolder(this.ctx, parent.node.id, path[path.length - 1]!, { parents: false });
+      return toResource(created.node, path, new Map());
+    });
+  }
+
+  async delete(resource: DavResource): Promise<void> {
+    await dav(async () => {
+      if (resource.path[0] === TRASH_FOLDER) {
+        if (resource.path.length !== 2) throw new DavError(403, 'Only whole items can be deleted from the trash');
+        await this.core.trash.deletePermanently(this.ctx, resource.id);
+        return;
+      }
+      await this.core.files.trash(this.ctx, resource.id);
+    });
+  }
+
+  async copy(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
+    return dav(async () => {
+      if (source.path[0] === TRASH_FOLDER) throw new DavError(403, 'Copy items out of the trash by restoring them first (MOVE)');
+      const parent = await this.destinationParent(destination);
+      const r = await this.core.files.copy(this.ctx, source.id, {
+        parentId: parent,
+        name: destination[destination.length - 1]!,
+        onConflict: o.overwrite ? 'replace' : 'fail',
+        shallow: o.shallow,
+      });
+      return { created: !r.replaced };
+    });
+  }
+
+  async move(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
+    return dav(async () => {
+      let id = source.id;
+      if (source.path[0] === TRASH_FOLDER) {
+        if (source.path.length !== 2) throw new DavError(403, 'Only whole items can be restored from the trash');
+        id = (await this.core.trash.restore(this.ctx, source.id)).node.id;
+      }
+      const parent = await this.destinationParent(destination);
+      const r = await this.core.files.move(this.ctx, id, {
+        parentId: parent,
+        name: destination[destination.length - 1]!,
+        onConflict: o.overwrite ? 'replace' : 'fail',
+      });
+      return { created: !r.replaced };
+    });
+  }
+
+  async setModifiedAt(resource: DavResource, at: Date): Promise<void> {
+    await dav(() => this.core.files.setModifiedAt(this.ctx, resource.id, at));
+  }
+
+  async deadProperties(resources: DavResource[]): Promise<Map<string, DeadProperty[]>> {
+    const ids = resources.filter((r) => !r.readOnly).map((r) => r.id);
+    const props = await dav(() => this.core.properties.forNodes(this.ctx, ids));
+    const out = new Map<string, DeadProperty[]>();
+    for (const [id, list] of props) out.set(id, list.map((p) => ({ ns: p.namespace, local: p.name, xml: p.value })));
+    return out;
+  }
+
+  async patchDeadProperties(resource: DavResource, set: DeadProperty[], remove: PropertyName[]): Promise<void> {
+    await dav(() =>
+      this.core.properties.patch(
+        this.ctx,
+        resource.id,
+        set.map((p) => ({ namespace: p.ns, name: p.local, value: p.xml })),
+        remove.map((p) => ({ namespace: p.ns, name: p.local })),
+      ),
+    );
+  }
+
+  private async destinationParent(destination: string[]): Promise<string> {
+    if (destination[0] === TRASH_FOLDER) throw new DavError(403, 'Nothing can be put into the trash but by deleting it');
+    return (await this.core.tree.byPath(this.ctx, '/' + destination.slice(0, -1).join('/'))).node.id;
+  }
+
+  private trashRoot(root: DavResource): DavResource {
+    return { ...root, id: `trash-${root.id}`, path: [TRASH_FOLDER], size: 0, etag: `trash-${root.etag}`, permissions: '', readOnly: true, sha1: null, extra: [] };
+  }
+
+  private async statTrash(path: string[]): Promise<DavResource | null> {
+    if (path.length === 1) {
+      const root = await this.core.tree.rootOf(this.ctx);
+      return this.trashRoot(toResource(root.node, [], new Map()));
+    }
+    if (path.length > 2) return null;
+    const m = /^(.*)\.d(\d{1,12})$/.exec(path[1]!);
+    if (!m) return null;
+    const [candidate] = await this.core.trash.findByName(this.ctx, m[1]!, Number(m[2]));
+    return candidate ? trashResource(candidate) : null;
+  }
+}
+
+/** Trashed items are shown as "name.d<deletion time>", as Nextcloud's trash bin does. */
+function trashResource(n: Node): DavResource {
+  const deletedAt = n.deleted_at ?? new Date(0);
+  const name = `${n.name}.d${Math.floor(deletedAt.getTime() / 1000)}`;
+  return {
+    ...toResource(n, [TRASH_FOLDER, name], new Map()),
+    permissions: 'D',
+    readOnly: true,
+    extra: [
+      { name: { ns: TRASH_NS, local: 'deleted-at' }, text: deletedAt.toISOString() },
+      { name: { ns: TRASH_NS, local: 'original-location' }, text: n.trash_origin_path ?? `/${n.name}` },
+      { name: { ns: 'http://nextcloud.org/ns', local: 'trashbin-filename' }, text: n.name },
+      { name: { ns: 'http://nextcloud.org/ns', local: 'trashbin-deletion-time' }, text: String(Math.floor(deletedAt.getTime() / 1000)) },
+    ],
+  };
+}
+
+function toResource(n: Node, path: string[], sha1: Map<string, string | null>): DavResource {
+  const folder = n.kind === 'folder';
+  return {
+    id: n.id,
+    path,
+    collection: folder,
+    size: n.size,
+    etag: n.etag,
+    contentType: folder ? null : n.mime,
+    createdAt: n.created_at,
+    modifiedAt: n.modified_at,
+    sha1: n.current_version_id ? (sha1.get(n.current_version_id) ?? null) : null,
+    permissions: folder ? FOLDER_PERMISSIONS : FILE_PERMISSIONS,
+    readOnly: false,
+  };
+}
+
+class CoreLockStore implements LockStore {
+  constructor(
+    private readonly core: Core,
+    private readonly ctx: CallContext,
+  ) {}
+
+  async covering(path: string[], descendants: boolean): Promise<DavLock[]> {
+    return (await dav(() => this.core.locks.covering(this.ctx, path, descendants))).map(toDavLock);
+  }
+
+  async under(path: string[]): Promise<DavLock[]> {
+    return (await dav(() => this.core.locks.under(this.ctx, path))).map(toDavLock);
+  }
+
+  async create(lock: DavLock, conflicts: (existing: DavLock[]) => Error | null): Promise<void> {
+    await this.core.locks.create(this.ctx, fromDavLock(lock), (existing) => conflicts(existing.map(toDavLock)));
+  }
+
+  async refresh(token: string, timeoutSeconds: number): Promise<DavLock | null> {
+    const l = await this.core.locks.refresh(this.ctx, token, new Date(Date.now() + timeoutSeconds * 1000));
+    return l ? toDavLock(l) : null;
+  }
+
+  remove(token: string): Promise<boolean> {
+    return this.core.locks.remove(this.ctx, token);
+  }
+
+  removeUnder(path: string[]): Promise<void> {
+    return this.core.locks.removeUnder(this.ctx, path);
+  }
+}
+
+function toDavLock(l: ResourceLock): DavLock {
+  return {
+    token: l.token,
+    root: l.path,
+    depth: l.depth,
+    scope: l.scope,
+    ownerXml: l.ownerXml,
+    principal: l.userId,
+    timeoutSeconds: Math.max(0, Math.round((l.expiresAt.getTime() - Date.now()) / 1000)),
+    expiresAt: l.expiresAt,
+  };
+}
+
+function fromDavLock(l: DavLock): ResourceLock {
+  return { token: l.token, path: l.root, depth: l.depth, scope: l.scope, ownerXml: l.ownerXml, userId: l.principal, expiresAt: l.expiresAt };
+}
+
+/** Runs a core call and turns its errors into protocol errors with the same status and message. */
+async function dav<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CofferError) {
+      const headers: Record<string, string> = {};
+      if (typeof err.extra.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
+      throw new DavError(err.status, err.message, err.status === 507 ? { name: 'quota-not-exceeded' } : undefined, headers);
+    }
+    throw err;
+  }
+}

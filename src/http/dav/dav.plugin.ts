@@ -1,0 +1,160 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { CallContext } from '../../core/context.js';
+import type { Core } from '../../core/core.js';
+import { CofferError } from '../../core/errors.js';
+import { DavError } from '../../webdav/errors.js';
+import { DAV_METHODS, DavHandler, errorResponse, type DavResponse } from '../../webdav/handler.js';
+import { decodePath } from '../../webdav/paths.js';
+import { clientInfo } from '../plugins/auth.js';
+import { CoreDavBackend } from './core-dav-backend.js';
+
+/** Methods Node parses but Fastify routes only once told they exist. */
+const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
+const CHALLENGE = 'Basic realm="Coffer WebDAV", charset="UTF-8"';
+
+/** Registers the WebDAV methods on the root instance; call before any DAV route is added. */
+export function addDavMethods(app: FastifyInstance): void {
+  for (const m of EXTRA_METHODS) {
+    if (!app.supportedMethods.includes(m)) app.addHttpMethod(m, { hasBody: true });
+  }
+}
+
+export interface DavPluginOptions {
+  core: Core;
+  /** Serve the tree at the root of this listener (the dedicated DAV port) instead of under /dav. */
+  atRoot?: boolean;
+}
+
+interface Mount {
+  /** URL path prefix of the DAV root for this request, e.g. "/dav" or "/remote.php/dav/files/alice". */
+  prefix: string;
+  /** The rest of the URL below it, percent-encoded. */
+  rest: string;
+}
+
+/**
+ * The WebDAV door: the user's personal space at /dav/, at the Nextcloud-style paths
+ * /remote.php/webdav/ and /remote.php/dav/files/{username}/, or at the root of a dedicated
+ * listener. Authenticates with HTTP Basic and an app password, tracks the device's session,
+ * then hands the request to the protocol module over the core.
+ */
+export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): Promise<void> {
+  const { core } = opts;
+  // Bodies are streamed to the protocol module untouched, whatever their type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  const methods = DAV_METHODS as HTTPMethods[];
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const mount = mountOf(request, opts.atRoot ?? false);
+    if (request.method === 'OPTIONS') return send(reply, optionsResponse());
+    const ctx = await authenticate(core, request);
+    if (!ctx) {
+      request.raw.resume();
+      return send(reply, errorResponse(new DavError(401, 'Sign in with your username and an app password', undefined, { 'www-authenticate': CHALLENGE }), mount.prefix));
+    }
+    if (mount.prefix.startsWith('/remote.php/dav/files/')) {
+      const named = decodeURIComponent(mount.prefix.slice('/remote.php/dav/files/'.length));
+      if (named.toLowerCase() !== ctx.actor.username.toLowerCase()) {
+        request.raw.resume();
+        return send(reply, errorResponse(new DavError(403, 'You can only reach your own files here'), mount.prefix));
+      }
+    }
+    try {
+      await core.protocolSessions.touch(ctx);
+    } catch (err) {
+      request.raw.resume();
+      if (err instanceof CofferError) {
+        const headers: Record<string, string> = err.status === 401 ? { 'www-authenticate': CHALLENGE } : {};
+        return send(reply, errorResponse(new DavError(err.status, err.message, undefined, headers), mount.prefix));
+      }
+      throw err;
+    }
+    const handler = new DavHandler(new CoreDavBackend(core, ctx), {
+      mount: mount.prefix,
+      resolvePath: (urlPath) => resolveOwnPath(urlPath, ctx.actor.username, opts.atRoot ?? false),
+    });
+    const response = await handler.handle({ method: request.method, path: mount.rest, headers: request.headers, body: request.raw });
+    return send(reply, response);
+  };
+
+  app.setErrorHandler(async (err, request, reply) => {
+    const status = err instanceof DavError || err instanceof CofferError ? err.status : (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err }, 'WebDAV request failed');
+    const message = status >= 500 ? 'The server could not complete the request' : (err as Error).message;
+    return send(reply, errorResponse(new DavError(status, message), mountOf(request, opts.atRoot ?? false).prefix));
+  });
+
+  const route = (url: string) => app.route({ method: methods, url, exposeHeadRoute: false, handler: handle });
+  if (opts.atRoot) {
+    route('/');
+    route('/*');
+    return;
+  }
+  for (const base of ['/dav', '/remote.php/webdav', '/remote.php/dav/files/:username']) {
+    route(base);
+    route(`${base}/*`);
+  }
+  // Windows and GNOME probe OPTIONS on the host root and on parent paths before mapping a folder.
+  app.route({ method: 'OPTIONS', url: '/', handler: async (_req, reply) => send(reply, optionsResponse()) });
+  app.route({ method: 'OPTIONS', url: '/remote.php', handler: async (_req, reply) => send(reply, optionsResponse()) });
+  app.route({ method: 'OPTIONS', url: '/remote.php/dav', handler: async (_req, reply) => send(reply, optionsResponse()) });
+}
+
+function optionsResponse(): DavResponse {
+  return {
+    status: 200,
+    headers: { dav: '1, 2', 'ms-author-via': 'DAV', allow: DAV_METHODS.join(', '), 'accept-ranges': 'bytes', 'content-length': '0' },
+  };
+}
+
+async function send(reply: FastifyReply, res: DavResponse): Promise<FastifyReply> {
+  reply.code(res.status);
+  for (const [k, v] of Object.entries(res.headers)) reply.header(k, v);
+  return reply.send(res.body ?? '');
+}
+
+async function authenticate(core: Core, request: FastifyRequest): Promise<CallContext | null> {
+  const header = request.headers.authorization ?? '';
+  const m = /^basic\s+(\S+)$/i.exec(header);
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  try {
+    const actor = await core.auth.authenticateAppPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+    const client = clientInfo(request);
+    return { actor, ip: client.ip, userAgent: client.userAgent };
+  } catch (err) {
+    if (err instanceof CofferError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+const NEXTCLOUD_FILES = /^(\/remote\.php\/dav\/files\/[^/?#]+)(.*)$/;
+
+function mountOf(request: FastifyRequest, atRoot: boolean): Mount {
+  const url = request.raw.url ?? '/';
+  if (atRoot) return { prefix: '', rest: url };
+  for (const prefix of ['/dav', '/remote.php/webdav']) {
+    if (url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`)) return { prefix, rest: url.slice(prefix.length) };
+  }
+  const m = NEXTCLOUD_FILES.exec(url);
+  if (m) return { prefix: m[1]!, rest: m[2]! };
+  return { prefix: '', rest: url };
+}
+
+/** A Destination or tagged-If path, if it names the caller's own DAV tree on this server. */
+function resolveOwnPath(urlPath: string, username: string, atRoot: boolean): string[] | null {
+  if (atRoot) return decodePath(urlPath);
+  for (const prefix of ['/dav', '/remote.php/webdav']) {
+    if (urlPath === prefix || urlPath.startsWith(`${prefix}/`)) return decodePath(urlPath.slice(prefix.length));
+  }
+  const m = NEXTCLOUD_FILES.exec(urlPath);
+  if (m) {
+    const named = decodeURIComponent(m[1]!.slice('/remote.php/dav/files/'.length));
+    if (named.toLowerCase() !== username.toLowerCase()) throw new DavError(403, 'The destination is in another user\'s files');
+    return decodePath(m[2]!);
+  }
+  return null;
+}

@@ -1,0 +1,90 @@
+import type { CallContext } from '../core/context.js';
+import type { Lock } from '../db/schema.js';
+import type { LockRepository } from '../repositories/lock.repository.js';
+import { lockPath } from '../repositories/lock.repository.js';
+import type { Db } from '../repositories/node.repository.js';
+import type { TreeService } from './tree.service.js';
+
+export interface ResourceLock {
+  token: string;
+  path: string[];
+  depth: '0' | 'infinity';
+  scope: 'exclusive' | 'shared';
+  ownerXml: string | null;
+  userId: string;
+  expiresAt: Date;
+}
+
+/**
+ * Write locks on paths of the caller's personal space (WebDAV LOCK), kept in the database so
+ * every server honours them. Conflict rules belong to the protocol; this keeps the records and
+ * makes "check, then create" atomic across servers.
+ */
+export class LocksService {
+  constructor(
+    private readonly db: Db,
+    private readonly tree: TreeService,
+    private readonly repo: LockRepository,
+  ) {}
+
+  private async spaceId(ctx: CallContext): Promise<string> {
+    return (await this.tree.personalSpace(ctx)).id;
+  }
+
+  async covering(ctx: CallContext, path: string[], descendants: boolean): Promise<ResourceLock[]> {
+    return (await this.repo.covering(this.db, await this.spaceId(ctx), path, descendants, new Date())).map(toLock);
+  }
+
+  async under(ctx: CallContext, path: string[]): Promise<ResourceLock[]> {
+    return (await this.repo.under(this.db, await this.spaceId(ctx), path, new Date())).map(toLock);
+  }
+
+  async create(ctx: CallContext, lock: ResourceLock, conflicts: (existing: ResourceLock[]) => Error | null): Promise<void> {
+    const spaceId = await this.spaceId(ctx);
+    await this.db.transaction().execute(async (tx) => {
+      await this.repo.lockSpace(tx, spaceId);
+      const existing = (await this.repo.covering(tx, spaceId, lock.path, lock.depth === 'infinity', new Date())).map(toLock);
+      const error = conflicts(existing);
+      if (error) throw error;
+      await this.repo.insert(tx, {
+        token: lock.token,
+        space_id: spaceId,
+        path: lockPath(lock.path),
+        depth: lock.depth,
+        scope: lock.scope,
+        owner_xml: lock.ownerXml,
+        user_id: ctx.actor.userId,
+        expires_at: lock.expiresAt,
+      });
+    });
+  }
+
+  async refresh(ctx: CallContext, token: string, expiresAt: Date): Promise<ResourceLock | null> {
+    const row = await this.repo.refresh(this.db, await this.spaceId(ctx), token, expiresAt, new Date());
+    return row ? toLock(row) : null;
+  }
+
+  async remove(ctx: CallContext, token: string): Promise<boolean> {
+    return this.repo.remove(this.db, await this.spaceId(ctx), token);
+  }
+
+  async removeUnder(ctx: CallContext, path: string[]): Promise<void> {
+    await this.repo.removeUnder(this.db, await this.spaceId(ctx), path);
+  }
+
+  purgeExpired(now = new Date()): Promise<number> {
+    return this.repo.purgeExpired(this.db, now);
+  }
+}
+
+function toLock(row: Lock): ResourceLock {
+  return {
+    token: row.token,
+    path: row.path.split('/').filter((s) => s.length > 0),
+    depth: row.depth === '0' ? '0' : 'infinity',
+    scope: row.scope === 'shared' ? 'shared' : 'exclusive',
+    ownerXml: row.owner_xml,
+    userId: row.user_id ?? '',
+    expiresAt: row.expires_at,
+  };
+}
