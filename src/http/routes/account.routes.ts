@@ -61,4 +61,48 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
       return reply.code(204).send(null);
     },
   });
+
+  const sessionSchema = z
+    .object({
+      id: z.string(),
+      device: z.string().describe('The client, as its User-Agent names it'),
+      app_password_id: z.string().nullable(),
+      app_password_name: z.string().nullable(),
+      ip: z.string().nullable(),
+      created_at: z.string(),
+      last_activity_at: z.string(),
+      active: z.boolean().describe('False once idle for 30 days; idle sessions do not count against the limit'),
+    })
+    .meta({ id: 'ProtocolSession' });
+
+  r.get('/account/sessions', {
+    schema: {
+      tags: ['account'],
+      summary: 'Devices connected with an app password (WebDAV clients)',
+      security: [{ bearer: [] }],
+      response: { 200: z.object({ items: z.array(sessionSchema), limit: z.number() }), ...errors(401) },
+    },
+    handler: async (request) => ({
+      items: (await core.protocolSessions.list(ctxOf(request))).map((s) => ({
+        ...s,
+        created_at: s.created_at.toISOString(),
+        last_activity_at: s.last_activity_at.toISOString(),
+      })),
+      limit: core.config.dav.maxProtocolSessions,
+    }),
+  });
+
+  r.delete('/account/sessions/:id', {
+    schema: {
+      tags: ['account'],
+      summary: 'Sign a device out; it needs a new app password to connect again',
+      security: [{ bearer: [] }],
+      params: z.object({ id: z.uuid() }),
+      response: { 204: z.null(), ...errors(401, 404) },
+    },
+    handler: async (request, reply) => {
+      await core.protocolSessions.end(ctxOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  });
 }
