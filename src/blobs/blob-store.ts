@@ -4,7 +4,8 @@ export interface BlobWriteResult {
   key: string;
   size: number;
   sha256: string;
-  sha1: string;
+  /** Only when asked for with `WriteLimits.sha1`. */
+  sha1: string | null;
   /** The first few KiB of the content (from HashingMeter.head()), for type detection. */
   head: Buffer;
 }
@@ -14,6 +15,8 @@ export interface WriteLimits {
   maxBytes?: number | undefined;
   /** Reject the write with a SizeMismatchError if the stream ends at another length. */
   expectedBytes?: number | undefined;
+  /** Also compute SHA-1 (ownCloud-style clients verify with it); costs CPU, so only on request. */
+  sha1?: boolean | undefined;
 }
 
 export interface ByteRange {

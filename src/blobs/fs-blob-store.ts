@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore, BlobWriteResult, ByteRange, StoredBlobInfo, WriteLimits } from './blob-store.js';
+import { FileSink } from './file-sink.js';
 import { HashingMeter } from './hashing-meter.js';
 
 const KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -38,8 +39,8 @@ export class FsBlobStore implements BlobStore {
     const tmp = path.join(this.tmpDir, `${key}.part`);
     const meter = new HashingMeter(limits);
     try {
-      // `flush` fsyncs the file before closing it, so the bytes are durable before the rename.
-      await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20, flush: this.fsync }));
+      // The sink fsyncs the file before finishing, so the bytes are durable before the rename.
+      await pipeline(source, meter, new FileSink(tmp, this.fsync));
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       throw err;

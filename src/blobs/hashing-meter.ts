@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { LimitExceededError, SizeMismatchError, type WriteLimits } from './blob-store.js';
 
@@ -8,13 +8,14 @@ const HEAD_BYTES = 4100;
 export class HashingMeter extends Transform {
   private readonly hash = createHash('sha256');
   // SHA-1 only because ownCloud-style sync clients (rclone, nextcloudcmd) verify with it.
-  private readonly sha1Hash = createHash('sha1');
+  private readonly sha1Hash: Hash | null;
   private readonly headChunks: Buffer[] = [];
   private headBytes = 0;
   bytes = 0;
 
   constructor(private readonly limits: WriteLimits = {}) {
     super();
+    this.sha1Hash = limits.sha1 ? createHash('sha1') : null;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -29,7 +30,7 @@ export class HashingMeter extends Transform {
       return;
     }
     this.hash.update(chunk);
-    this.sha1Hash.update(chunk);
+    this.sha1Hash?.update(chunk);
     if (this.headBytes < HEAD_BYTES) {
       const part = chunk.subarray(0, HEAD_BYTES - this.headBytes);
       this.headChunks.push(Buffer.from(part));
@@ -56,7 +57,7 @@ export class HashingMeter extends Transform {
     return this.hash.digest('hex');
   }
 
-  sha1(): string {
-    return this.sha1Hash.digest('hex');
+  sha1(): string | null {
+    return this.sha1Hash?.digest('hex') ?? null;
   }
 }

@@ -181,7 +181,7 @@ export class FilesService {
 
     let written;
     try {
-      written = await this.d.blobs.write(input.source, { maxBytes, expectedBytes: input.size });
+      written = await this.d.blobs.write(input.source, { maxBytes, expectedBytes: input.size, sha1: input.expectedSha1 !== undefined });
     } catch (err) {
       if (err instanceof LimitExceededError) {
         if (maxUploadBytes !== null && err.limit === maxUploadBytes) {
