@@ -88,8 +88,7 @@ export class FilesService {
     this.batcher = new NewFileBatcher({
       ...d,
       db: d.tree.db,
-      single: (item) =>
-        this.commitUpload({ ...item, folders: [], overwrite: false, ifMatch: undefined }),
+      single: (item) => this.commitUpload({ ...item, folders: [], overwrite: item.replace, ifMatch: undefined }),
     });
   }
 
@@ -206,9 +205,8 @@ export class FilesService {
       const mime = await sniffMime(name, input.mime, written.head, this.d.logger);
       const modifiedAt = input.modifiedAt ?? new Date();
       const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite: input.overwrite ?? false, ifMatch: input.ifMatch };
-      if (folders.length === 0 && !commit.overwrite && commit.ifMatch === undefined) {
-        const done = await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt });
-        return { ...done, created: true };
+      if (folders.length === 0 && commit.ifMatch === undefined) {
+        return await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt, replace: commit.overwrite });
       }
       return await this.commitUpload(commit);
     } catch (err) {

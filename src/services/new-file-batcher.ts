@@ -18,12 +18,16 @@ export interface NewFileCommit {
   written: BlobWriteResult;
   mime: string;
   modifiedAt: Date;
+  /** When the name turns out to be taken: replace that file (new version) rather than pick a free name. */
+  replace: boolean;
 }
 
 export interface CommittedFile {
   node: Node;
   version: Version;
   path: string;
+  /** False when an existing file got a new version instead. */
+  created: boolean;
 }
 
 interface Pending {
@@ -199,9 +203,8 @@ export class NewFileBatcher {
         event: { action: 'file.upload', nodeId, path, bytes: p.item.written.size },
       })),
     );
-    for (const { p, nodeId, versionId } of rows) {
-      const event = events.find((e) => e.p === p)!;
-      done.set(p, { node: nodeById.get(nodeId)!, version: versionById.get(versionId)!, path: event.path });
+    for (const [i, { p, nodeId, versionId }] of rows.entries()) {
+      done.set(p, { node: nodeById.get(nodeId)!, version: versionById.get(versionId)!, path: events[i]!.path, created: true });
     }
     return { done, leftover };
   }
