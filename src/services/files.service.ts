@@ -7,7 +7,7 @@ import type { CallContext } from '../core/context.js';
 import { badRequest, conflict, forbidden, insufficientStorage, notFound, payloadTooLarge } from '../core/errors.js';
 import { normalizeName, parsePath } from '../core/names.js';
 import type { Node, Version } from '../db/schema.js';
-import type { Db, ListOptions, NodeRepository } from '../repositories/node.repository.js';
+import type { Db, ListOptions, NodeRepository, NodeSummary } from '../repositories/node.repository.js';
 import type { PropertyRepository } from '../repositories/property.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
@@ -111,6 +111,21 @@ export class FilesService {
       this.d.nodes.countChildren(this.db, folder.node.id),
     ]);
     return { folder, items, total };
+  }
+
+  /** A folder's children page by page, checking the caller's access once. */
+  async *children(ctx: CallContext, folderId: string, pageSize = 1000): AsyncGenerator<NodeSummary[]> {
+    const folder = await this.d.tree.folderById(ctx, folderId);
+    // Folders first, then files, each in name order: the order of the REST listing.
+    for (const folders of [true, false]) {
+      let after: NodeSummary | null = null;
+      for (;;) {
+        const page = await this.d.nodes.listChildSummaries(this.db, folder.node.id, folders, after, pageSize);
+        if (page.length > 0) yield page;
+        if (page.length < pageSize) break;
+        after = page[page.length - 1]!;
+      }
+    }
   }
 
   /**

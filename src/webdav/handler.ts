@@ -10,7 +10,7 @@ import {
   isProtected,
   modifiedTimeProperty,
   parsePropertyTime,
-  renderResponse,
+  compileRenderer,
   type LiveContext,
 } from './properties.js';
 import { interpretLockinfo, interpretPropfind, interpretProppatch, type PatchOp } from './requests.js';
@@ -47,6 +47,7 @@ export interface DavHandlerOptions {
 export const DAV_METHODS = ['OPTIONS', 'GET', 'HEAD', 'PUT', 'DELETE', 'MKCOL', 'COPY', 'MOVE', 'PROPFIND', 'PROPPATCH', 'LOCK', 'UNLOCK'];
 const XML_TYPE = 'application/xml; charset=utf-8';
 const MEMBER_PAGE_FLUSH = 64 * 1024;
+const NO_DEAD: DeadProperty[] = [];
 
 /** RFC 4918 over a DavBackend: one instance per request. */
 export class DavHandler {
@@ -376,14 +377,12 @@ export class DavHandler {
     const quota = needsQuota ? await this.b.quota() : { used: 0, available: null };
     const needsDead = what.kind !== 'prop' || what.names.some((n) => !isProtected(n));
     const ns = new NamespacePrefixes();
-    const ctxFor = (r: DavResource): LiveContext => ({
-      href: (p, c) => this.href(p, c),
-      locks: dedupe(locks.filter((l) => lockCovers(l, r.path))),
-      quota: () => quota,
-      now: this.now,
-    });
+    const renderer = compileRenderer(what, ns);
+    const shared: LiveContext = { href: (p, c) => this.href(p, c), locks: [], quota: () => quota, now: this.now };
+    const ctxFor = (r: DavResource): LiveContext =>
+      locks.length === 0 ? shared : { ...shared, locks: dedupe(locks.filter((l) => lockCovers(l, r.path))) };
     const render = (r: DavResource, dead: Map<string, DeadProperty[]>) =>
-      renderResponse(r, this.href(r.path, r.collection), what, dead.get(r.id) ?? [], ctxFor(r), ns);
+      renderer(r, this.href(r.path, r.collection), dead.get(r.id) ?? NO_DEAD, ctxFor(r));
 
     const first = render(resource, needsDead ? await this.b.deadProperties([resource]) : new Map());
     const b = this.b;

@@ -93,57 +93,75 @@ export function activeLockXml(lock: DavLock, rootHref: string, now: Date): strin
 
 export type PropRequest = { kind: 'allprop'; include: PropertyName[] } | { kind: 'propname' } | { kind: 'prop'; names: PropertyName[] };
 
-/** One `<d:response>` for a resource, given what was asked for. */
-export function renderResponse(
-  r: DavResource,
-  href: string,
-  req: PropRequest,
-  dead: DeadProperty[],
-  ctx: LiveContext,
-  ns: NamespacePrefixes,
-): string {
-  const found: string[] = [];
-  const missing: string[] = [];
-  const element = (p: PropertyName, inner: string) => {
-    const t = ns.tag(p.ns, p.local);
-    return inner === '' ? t.selfClosing : `${t.open}${inner}${t.close}`;
-  };
-  const extras = new Map((r.extra ?? []).map((e) => [key(e.name.ns, e.name.local), e] as const));
-  const deadByKey = new Map(dead.map((d) => [key(d.ns, d.local), d] as const));
-  const live = (p: PropertyName): string | null => {
-    const extra = extras.get(key(p.ns, p.local));
-    if (extra) return escapeXml(extra.text);
-    const render = LIVE.get(key(p.ns, p.local));
-    return render ? render(r, ctx) : null;
-  };
+/** Renders `<d:response>` elements for one PROPFIND: the request is looked at once, not per resource. */
+export type ResponseRenderer = (r: DavResource, href: string, dead: DeadProperty[], ctx: LiveContext) => string;
 
-  if (req.kind === 'propname') {
-    for (const p of [...ALLPROP, ...(r.extra ?? []).map((e) => e.name), ...dead]) {
-      if (live(p) !== null || deadByKey.has(key(p.ns, p.local))) found.push(element(p, ''));
+export function compileRenderer(req: PropRequest, ns: NamespacePrefixes): ResponseRenderer {
+  const tags = new Map<string, ReturnType<NamespacePrefixes['tag']>>();
+  const tagOf = (p: PropertyName) => {
+    const k = key(p.ns, p.local);
+    let t = tags.get(k);
+    if (!t) {
+      t = ns.tag(p.ns, p.local);
+      tags.set(k, t);
     }
-  } else {
-    const names =
-      req.kind === 'prop'
-        ? req.names
-        : [...ALLPROP, ...(r.extra ?? []).map((e) => e.name), ...dead, ...req.include];
-    const seen = new Set<string>();
-    for (const p of names) {
-      const k = key(p.ns, p.local);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const value = live(p);
+    return t;
+  };
+  const element = (p: PropertyName, inner: string) => {
+    const t = tagOf(p);
+    return inner === '' ? t.selfClosing : t.open + inner + t.close;
+  };
+  const requested = req.kind === 'prop' ? dedupeNames(req.names) : req.kind === 'allprop' ? dedupeNames([...ALLPROP, ...req.include]) : ALLPROP;
+  const planned = requested.map((p) => ({ p, k: key(p.ns, p.local), live: LIVE.get(key(p.ns, p.local)) }));
+  const status200 = '<d:status>HTTP/1.1 200 OK</d:status></d:propstat>';
+  const status404 = '<d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>';
+
+  return (r, href, dead, ctx) => {
+    let found = '';
+    let missing = '';
+    const extras = r.extra && r.extra.length > 0 ? new Map(r.extra.map((e) => [key(e.name.ns, e.name.local), e] as const)) : null;
+    const deadByKey = dead.length > 0 ? new Map(dead.map((d) => [key(d.ns, d.local), d] as const)) : null;
+    for (const { p, k, live } of planned) {
+      const extra = extras?.get(k);
+      const value = extra ? escapeXml(extra.text) : live ? live(r, ctx) : null;
       if (value !== null) {
-        found.push(element(p, value));
+        found += req.kind === 'propname' ? tagOf(p).selfClosing : element(p, value);
         continue;
       }
-      const d = deadByKey.get(k);
-      if (d) found.push(element(p, d.xml));
-      else if (req.kind === 'prop') missing.push(element(p, ''));
+      const d = deadByKey?.get(k);
+      if (d) found += req.kind === 'propname' ? tagOf(p).selfClosing : element(p, d.xml);
+      else if (req.kind === 'prop') missing += tagOf(p).selfClosing;
     }
-  }
-  let out = `<d:response><d:href>${escapeXml(href)}</d:href>`;
-  if (found.length > 0) out += `<d:propstat><d:prop>${found.join('')}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>`;
-  if (missing.length > 0) out += `<d:propstat><d:prop>${missing.join('')}</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>`;
-  if (found.length === 0 && missing.length === 0) out += '<d:propstat><d:prop/><d:status>HTTP/1.1 200 OK</d:status></d:propstat>';
-  return out + '</d:response>';
+    if (req.kind !== 'prop') {
+      // allprop and propname also report the backend's extra live properties and every dead one.
+      const seen = new Set(planned.map((x) => x.k));
+      for (const e of r.extra ?? []) {
+        const k = key(e.name.ns, e.name.local);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        found += req.kind === 'propname' ? tagOf(e.name).selfClosing : element(e.name, escapeXml(e.text));
+      }
+      for (const d of dead) {
+        const k = key(d.ns, d.local);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        found += req.kind === 'propname' ? tagOf(d).selfClosing : element(d, d.xml);
+      }
+    }
+    let out = '<d:response><d:href>' + escapeXml(href) + '</d:href>';
+    if (found !== '') out += '<d:propstat><d:prop>' + found + '</d:prop>' + status200;
+    if (missing !== '') out += '<d:propstat><d:prop>' + missing + '</d:prop>' + status404;
+    if (found === '' && missing === '') out += '<d:propstat><d:prop/>' + status200;
+    return out + '</d:response>';
+  };
+}
+
+function dedupeNames(names: PropertyName[]): PropertyName[] {
+  const seen = new Set<string>();
+  return names.filter((p) => {
+    const k = key(p.ns, p.local);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

@@ -3,6 +3,7 @@ import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
 import type { Node } from '../../db/schema.js';
+import type { NodeSummary } from '../../repositories/node.repository.js';
 import type { ResourceLock } from '../../services/locks.service.js';
 import type { DavBackend, DavLock, DavResource, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
 import { DavError } from '../../webdav/errors.js';
@@ -54,15 +55,13 @@ export class CoreDavBackend implements DavBackend {
       }
     }
     const root = collection.path.length === 0;
-    for (let offset = 0; ; offset += PAGE) {
-      const { items } = await dav(() => this.core.files.list(this.ctx, collection.id, { sort: 'name', order: 'asc', limit: PAGE, offset }));
-      const sha1 = await this.core.files.sha1Of(items);
-      const page = items
-        .filter((n) => !(root && n.name === TRASH_FOLDER))
-        .map((n) => toResource(n, [...collection.path, n.name], sha1));
-      if (root && offset === 0) page.unshift(this.trashRoot(collection));
-      if (page.length > 0) yield page;
-      if (items.length < PAGE) return;
+    if (root) yield [this.trashRoot(collection)];
+    const pages = this.core.files.children(this.ctx, collection.id, PAGE);
+    for (;;) {
+      const next = await dav(() => pages.next());
+      if (next.done) return;
+      const page = root ? next.value.filter((n) => n.name !== TRASH_FOLDER) : next.value;
+      yield page.map((n) => summaryResource(n, collection.path));
     }
   }
 
@@ -213,6 +212,23 @@ function trashResource(n: Node): DavResource {
       { name: { ns: 'http://nextcloud.org/ns', local: 'trashbin-filename' }, text: n.name },
       { name: { ns: 'http://nextcloud.org/ns', local: 'trashbin-deletion-time' }, text: String(Math.floor(deletedAt.getTime() / 1000)) },
     ],
+  };
+}
+
+function summaryResource(n: NodeSummary, parent: string[]): DavResource {
+  const folder = n.kind === 'folder';
+  return {
+    id: n.id,
+    path: [...parent, n.name],
+    collection: folder,
+    size: n.size,
+    etag: n.etag,
+    contentType: folder ? null : n.mime,
+    createdAt: new Date(n.created_ms),
+    modifiedAt: new Date(n.modified_ms),
+    sha1: n.sha1,
+    permissions: folder ? FOLDER_PERMISSIONS : FILE_PERMISSIONS,
+    readOnly: false,
   };
 }
 
