@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Node, User } from '../db/schema.js';
+import type { ListedNode } from '../repositories/node.repository.js';
 
 export const nodeSchema = z
   .object({
@@ -19,6 +20,22 @@ export const nodeSchema = z
   .meta({ id: 'Node' });
 
 export type NodeDto = z.infer<typeof nodeSchema>;
+
+export function toListedNodeDto(n: ListedNode): NodeDto {
+  return {
+    id: n.id,
+    name: n.name,
+    kind: n.kind,
+    parent_id: n.parent_id,
+    size: n.size,
+    mime: n.mime,
+    etag: n.etag,
+    version_id: n.current_version_id,
+    created_at: n.created_at,
+    modified_at: n.modified_at,
+    updated_at: n.updated_at,
+  };
+}
 
 export function toNodeDto(n: Node, path?: string): NodeDto {
   return {

@@ -18,6 +18,21 @@ export interface NodeSummary {
   sha1: string | null;
 }
 
+/** A listed child, its times already ISO 8601 strings. */
+export interface ListedNode {
+  id: string;
+  name: string;
+  kind: 'file' | 'folder';
+  parent_id: string | null;
+  size: number;
+  mime: string | null;
+  etag: string;
+  current_version_id: string | null;
+  created_at: string;
+  modified_at: string;
+  updated_at: string;
+}
+
 export interface ListOptions {
   sort: SortField;
   order: SortOrder;
@@ -133,20 +148,26 @@ export class NodeRepository {
     return Number(row.n);
   }
 
-  /** A page of a folder's live children, folders first, then by the requested field. */
-  async listChildren(db: Db, parentId: string, opts: ListOptions): Promise<Node[]> {
+  /**
+   * A page of a folder's live children, folders first, then by the requested field. Times come
+   * formatted as ISO 8601 by the database: parsing and re-formatting 10,000 × 3 dates in
+   * JavaScript costs more than the query.
+   */
+  async listChildren(db: Db, parentId: string, opts: ListOptions): Promise<ListedNode[]> {
     // Names sort case-insensitively and then by code point, whatever the database's collation,
     // so PGlite and every PostgreSQL install list a folder in the same order.
     const byName = sql`lower(name) collate "C"`;
     const nameTieBreak = sql`name collate "C"`;
+    const iso = (column: 'created_at' | 'modified_at' | 'updated_at') =>
+      sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(column);
     let q = db
       .selectFrom('nodes')
-      .selectAll()
+      .select(['id', 'name', 'kind', 'parent_id', 'size', 'mime', 'etag', 'current_version_id', iso('created_at'), iso('modified_at'), iso('updated_at')])
       .where('parent_id', '=', parentId)
       .where('deleted_at', 'is', null)
       .orderBy(sql`kind = 'folder'`, 'desc');
     if (opts.sort === 'name') q = q.orderBy(byName, opts.order).orderBy(nameTieBreak, opts.order);
-    else q = q.orderBy(opts.sort === 'size' ? 'size' : 'modified_at', opts.order).orderBy(byName, 'asc').orderBy(nameTieBreak, 'asc');
+    else q = q.orderBy(opts.sort === 'size' ? 'nodes.size' : 'nodes.modified_at', opts.order).orderBy(byName, 'asc').orderBy(nameTieBreak, 'asc');
     return q.orderBy('id').limit(opts.limit).offset(opts.offset).execute();
   }
 

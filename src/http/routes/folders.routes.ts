@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
-import { errors, nodeSchema, pageQuery, toNodeDto } from '../dto.js';
+import { errors, nodeSchema, pageQuery, toListedNodeDto, toNodeDto } from '../dto.js';
 import { ctxOf } from '../plugins/auth.js';
 
 export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core }) {
@@ -10,6 +10,9 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
   r.addHook('onRequest', app.authenticate);
 
   r.get('/folders/:id/children', {
+    // The DTOs are built here from typed rows; validating 10,000 of them again on the way out
+    // cost more than the query. The schema still documents the response.
+    serializerCompiler: () => (data) => JSON.stringify(data),
     schema: {
       tags: ['folders'],
       summary: 'List a folder ("root" for your top folder): folders first, paginated and sorted',
@@ -28,7 +31,7 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
     handler: async (request) => {
       const q = request.query;
       const { folder, items, total } = await core.files.list(ctxOf(request), request.params.id, q);
-      return { folder: toNodeDto(folder.node, folder.path), items: items.map((n) => toNodeDto(n)), total, limit: q.limit, offset: q.offset };
+      return { folder: toNodeDto(folder.node, folder.path), items: items.map(toListedNodeDto), total, limit: q.limit, offset: q.offset };
     },
   });
 
