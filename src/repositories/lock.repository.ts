@@ -16,8 +16,9 @@ function likePrefix(path: string): string {
 /** SQL for resource locks (WebDAV), shared by all servers through the database. */
 export class LockRepository {
   /** Unexpired locks on `path`, on its ancestors with depth infinity, and (with `descendants`) beneath it. */
-  async covering(db: Db, spaceId: string, segments: string[], descendants: boolean, now: Date): Promise<Lock[]> {
+  async covering(db: Db, spaceId: string, segments: string[], descendants: boolean, now: Date, withParent = false): Promise<Lock[]> {
     const self = lockPath(segments);
+    const parent = withParent && segments.length > 0 ? [lockPath(segments.slice(0, -1))] : [];
     const ancestors = segments.map((_, i) => lockPath(segments.slice(0, i)));
     return db
       .selectFrom('locks')
@@ -26,7 +27,7 @@ export class LockRepository {
       .where('expires_at', '>', now)
       .where((eb) =>
         eb.or([
-          eb('path', '=', self),
+          eb('path', 'in', [self, ...parent]),
           ...(ancestors.length > 0 ? [eb.and([eb('path', 'in', ancestors), eb('depth', '=', 'infinity')])] : []),
           ...(descendants ? [eb('path', 'like', likePrefix(self))] : []),
         ]),

@@ -314,6 +314,21 @@ export class NodeRepository {
       .execute();
   }
 
+  /**
+   * Of these trashed items, those that share name and deletion second with an older one (by
+   * id): they need a longer display name to stay distinct.
+   */
+  async trashNameClashes(db: Db, spaceId: string, names: string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    const result = await sql<{ id: string }>`
+      select id from (
+        select id, row_number() over (partition by name, floor(extract(epoch from deleted_at)) order by id) as rn
+          from nodes
+         where space_id = ${spaceId} and deleted_at is not null and name in (${sql.join(names)})
+      ) ranked where rn > 1`.execute(db);
+    return new Set(result.rows.map((r) => r.id));
+  }
+
   async trashedBefore(db: Db, cutoff: Date, limit: number): Promise<Node[]> {
     return db
       .selectFrom('nodes')

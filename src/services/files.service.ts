@@ -13,6 +13,7 @@ import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
 import type { AuditService } from './audit.service.js';
 import { sniffMime } from './mime.js';
+import { softDelete } from './soft-delete.js';
 import { NewFileBatcher } from './new-file-batcher.js';
 import { joinPath, newEtag, type LocatedNode, type TreeService } from './tree.service.js';
 
@@ -558,22 +559,8 @@ export class FilesService {
     });
   }
 
-  /** Moves a node to the trash inside a transaction that holds the space lock. */
-  private async trashInTx(tx: Db, ctx: CallContext, target: Node, path: string): Promise<Node> {
-    const node = await tx
-      .updateTable('nodes')
-      .set({
-        deleted_at: new Date(),
-        deleted_by: ctx.actor.userId,
-        trash_origin_parent_id: target.parent_id,
-        trash_origin_path: path,
-      })
-      .where('id', '=', target.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await this.d.nodes.propagateChange(tx, target.parent_id!, -target.size);
-    await this.d.audit.record(tx, ctx, { action: 'node.delete', nodeId: node.id, path, bytes: target.size });
-    return node;
+  private trashInTx(tx: Db, ctx: CallContext, target: Node, path: string): Promise<Node> {
+    return softDelete(tx, this.d, ctx, target, path);
   }
 }
 

@@ -27,12 +27,22 @@ export class LocksService {
     private readonly repo: LockRepository,
   ) {}
 
-  private async spaceId(ctx: CallContext): Promise<string> {
-    return (await this.tree.personalSpace(ctx)).id;
+  /** One lookup per request context: a WebDAV write asks several times. */
+  private readonly spaceIds = new WeakMap<CallContext, Promise<string>>();
+
+  private spaceId(ctx: CallContext): Promise<string> {
+    let id = this.spaceIds.get(ctx);
+    if (!id) {
+      id = this.tree.personalSpace(ctx).then((s) => s.id);
+      id.catch(() => this.spaceIds.delete(ctx));
+      this.spaceIds.set(ctx, id);
+    }
+    return id;
   }
 
-  async covering(ctx: CallContext, path: string[], descendants: boolean): Promise<ResourceLock[]> {
-    return (await this.repo.covering(this.db, await this.spaceId(ctx), path, descendants, new Date())).map(toLock);
+  /** Locks covering `path`, beneath it with `descendants`, and with `withParent` any lock on its parent. */
+  async covering(ctx: CallContext, path: string[], descendants: boolean, withParent = false): Promise<ResourceLock[]> {
+    return (await this.repo.covering(this.db, await this.spaceId(ctx), path, descendants, new Date(), withParent)).map(toLock);
   }
 
   async under(ctx: CallContext, path: string[]): Promise<ResourceLock[]> {

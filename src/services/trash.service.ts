@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { CallContext } from '../core/context.js';
-import { parsePath } from '../core/names.js';
+import type { Readable } from 'node:stream';
+import type { ByteRange } from '../blobs/blob-store.js';
+import { conflict, notFound } from '../core/errors.js';
+import { normalizeName, parsePath } from '../core/names.js';
+import { softDelete } from './soft-delete.js';
 import type { Node } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
@@ -33,6 +37,12 @@ export class TrashService {
     return this.d.nodes.findTrashed(this.db, space.id, name, deletedSecond);
   }
 
+  /** Ids among `items` whose name and deletion second repeat an older trashed item's. */
+  async nameClashes(ctx: CallContext, items: Node[]): Promise<Set<string>> {
+    const space = await this.d.tree.personalSpace(ctx);
+    return this.d.nodes.trashNameClashes(this.db, space.id, [...new Set(items.map((n) => n.name))]);
+  }
+
   async list(ctx: CallContext, limit: number, offset: number) {
     const space = await this.d.tree.personalSpace(ctx);
     return this.d.nodes.listTrash(this.db, space.id, limit, offset);
@@ -40,24 +50,40 @@ export class TrashService {
 
   /**
    * Puts a trashed item back where it was. A taken name gets a free "name (n)"; a parent that is
-   * gone (trashed or purged) is recreated from the original path.
+   * gone (trashed or purged) is recreated from the original path. With `target` it goes into
+   * that folder under that name instead (WebDAV MOVE out of the trash), replacing what is there
+   * only when asked to.
    */
-  async restore(ctx: CallContext, id: string): Promise<LocatedNode> {
+  async restore(ctx: CallContext, id: string, target?: { parentId: string; name: string; replace: boolean }): Promise<LocatedNode & { replaced: boolean }> {
     const { space } = await this.d.tree.trashedById(ctx, id);
     this.d.tree.assertWritable(ctx, space);
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, space.id);
       const { node } = await this.d.tree.trashedById(ctx, id, tx);
       const originPath = node.trash_origin_path ?? `/${node.name}`;
-      const segments = parsePath(originPath);
-      const parentSegments = segments.slice(0, -1);
-      let parent = node.trash_origin_parent_id ? await this.liveFolder(tx, node.trash_origin_parent_id) : undefined;
-      if (!parent) {
-        const root = await this.d.tree.rootOf(ctx, tx);
-        const folder = await this.d.tree.ensureFolders(tx, ctx, space.id, root.node.id, parentSegments);
-        parent = { node: folder, path: '/' + parentSegments.join('/') };
+      let parent: { node: Node; path: string } | undefined;
+      let name: string;
+      let replaced = false;
+      if (target) {
+        parent = await this.liveFolder(tx, target.parentId);
+        if (!parent || parent.node.space_id !== space.id) throw notFound('The folder to restore into does not exist');
+        name = normalizeName(target.name);
+        const clash = await this.d.nodes.getLiveChild(tx, parent.node.id, name);
+        if (clash) {
+          if (!target.replace) throw conflict(`"${name}" already exists in ${parent.path}`);
+          await softDelete(tx, this.d, ctx, clash, joinPath(parent.path, name));
+          replaced = true;
+        }
+      } else {
+        const parentSegments = parsePath(originPath).slice(0, -1);
+        parent = node.trash_origin_parent_id ? await this.liveFolder(tx, node.trash_origin_parent_id) : undefined;
+        if (!parent) {
+          const root = await this.d.tree.rootOf(ctx, tx);
+          const folder = await this.d.tree.ensureFolders(tx, ctx, space.id, root.node.id, parentSegments);
+          parent = { node: folder, path: '/' + parentSegments.join('/') };
+        }
+        name = await this.d.tree.freeName(tx, parent.node.id, node.name, node.kind === 'folder');
       }
-      const name = await this.d.tree.freeName(tx, parent.node.id, node.name, node.kind === 'folder');
       const restored = await tx
         .updateTable('nodes')
         .set({
@@ -75,8 +101,18 @@ export class TrashService {
       await this.d.nodes.propagateChange(tx, parent.node.id, restored.size);
       const path = joinPath(parent.path, name);
       await this.d.audit.record(tx, ctx, { action: 'node.restore', nodeId: node.id, path, detail: { from: originPath } });
-      return { node: restored, space, path };
+      return { node: restored, space, path, replaced };
     });
+  }
+
+  /** The bytes of a trashed file, for reading it without restoring it. */
+  async download(ctx: CallContext, id: string): Promise<{ node: Node; open: (range?: ByteRange) => Promise<Readable> }> {
+    const { node } = await this.d.tree.trashedById(ctx, id);
+    if (node.kind !== 'file' || !node.current_version_id) throw conflict(`"${node.name}" is a folder`);
+    const version = await this.d.versions.getVersion(this.db, node.current_version_id);
+    const blob = version ? await this.d.versions.getBlob(this.db, version.blob_id) : undefined;
+    if (!blob) throw notFound(`The bytes of "${node.name}" are missing; ask an administrator to run coffer fsck`);
+    return { node, open: (range) => this.d.blobs.read(blob.store_key, range) };
   }
 
   private async liveFolder(tx: Db, id: string): Promise<{ node: Node; path: string } | undefined> {

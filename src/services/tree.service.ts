@@ -39,9 +39,17 @@ export class TreeService {
     return space.kind === 'personal' && space.owner_user_id === ctx.actor.userId;
   }
 
+  /**
+   * The id of each caller's root folder, remembered per request context (a WebDAV request
+   * resolves several paths); the rows themselves are always read fresh.
+   */
+  private readonly rootIds = new WeakMap<CallContext, string>();
+
   async rootOf(ctx: CallContext, db: Db = this.db): Promise<LocatedNode> {
-    const found = await this.nodes.personalRoot(db, ctx.actor.userId);
+    const known = this.rootIds.get(ctx);
+    const found = known ? await this.nodes.getWithSpace(db, known) : await this.nodes.personalRoot(db, ctx.actor.userId);
     if (!found) throw notFound('You have no personal space yet');
+    this.rootIds.set(ctx, found.node.id);
     return { node: found.node, space: found.space, path: '/' };
   }
 

@@ -94,9 +94,10 @@ export interface DavLock {
 export interface LockStore {
   /**
    * Unexpired locks that cover `path`: on it, on an ancestor with depth infinity, and with
-   * `descendants` also those on anything beneath it.
+   * `descendants` also those on anything beneath it; with `withParent` also every lock on the
+   * parent collection (a depth-0 lock there guards its membership).
    */
-  covering(path: string[], descendants: boolean): Promise<DavLock[]>;
+  covering(path: string[], descendants: boolean, withParent?: boolean): Promise<DavLock[]>;
   /** Unexpired locks on `path` itself or beneath it, for lockdiscovery of a listing. */
   under(path: string[]): Promise<DavLock[]>;
   /**

@@ -147,11 +147,7 @@ export class DavHandler {
    * (and beneath it with `subtree`), and with `membership` the parent's locks too.
    */
   private async checkLocks(path: string[], tokens: Set<string>, how: { subtree: boolean; membership: boolean }): Promise<void> {
-    const locks = await this.b.locks.covering(path, how.subtree);
-    if (how.membership && path.length > 0) {
-      const parentPath = path.slice(0, -1);
-      for (const l of await this.b.locks.covering(parentPath, false)) if (!locks.some((x) => x.token === l.token)) locks.push(l);
-    }
+    const locks = await this.b.locks.covering(path, how.subtree, how.membership);
     assertTokensSubmitted(locks, tokens, this.b.principal, (l) => this.href(l.root, l.root.length < path.length));
   }
 

@@ -50,7 +50,8 @@ export class CoreDavBackend implements DavBackend {
       if (collection.path.length > 1) return;
       for (let offset = 0; ; offset += PAGE) {
         const { items } = await dav(() => this.core.trash.list(this.ctx, PAGE, offset));
-        if (items.length > 0) yield items.map((n) => trashResource(n));
+        const clashes = await dav(() => this.core.trash.nameClashes(this.ctx, items));
+        if (items.length > 0) yield items.map((n) => trashResource(n, clashes.has(n.id)));
         if (items.length < PAGE) return;
       }
     }
@@ -72,14 +73,17 @@ export class CoreDavBackend implements DavBackend {
 
   async open(file: DavResource, range?: { start: number; end: number }): Promise<Readable> {
     return dav(async () => {
-      const d = await this.core.files.download(this.ctx, file.id);
+      const d = file.path[0] === TRASH_FOLDER ? await this.core.trash.download(this.ctx, file.id) : await this.core.files.download(this.ctx, file.id);
       return d.open(range);
     });
   }
 
   async downloaded(file: DavResource, bytes: number): Promise<void> {
-    const d = await this.core.files.get(this.ctx, file.id);
-    await this.core.files.recordDownload(this.ctx, { node: d.node, path: d.path, bytes, versionId: d.node.current_version_id ?? '' });
+    const { node, path } =
+      file.path[0] === TRASH_FOLDER
+        ? { node: (await this.core.trash.download(this.ctx, file.id)).node, path: '/' + file.path.join('/') }
+        : await this.core.files.get(this.ctx, file.id);
+    await this.core.files.recordDownload(this.ctx, { node, path, bytes, versionId: node.current_version_id ?? '' });
   }
 
   async put(path: string[], body: Readable, o: PutOptions): Promise<{ resource: DavResource; created: boolean }> {
@@ -138,15 +142,16 @@ export class CoreDavBackend implements DavBackend {
 
   async move(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
     return dav(async () => {
-      let id = source.id;
+      const parent = await this.destinationParent(destination);
+      const name = destination[destination.length - 1]!;
       if (source.path[0] === TRASH_FOLDER) {
         if (source.path.length !== 2) throw new DavError(403, 'Only whole items can be restored from the trash');
-        id = (await this.core.trash.restore(this.ctx, source.id)).node.id;
+        const restored = await this.core.trash.restore(this.ctx, source.id, { parentId: parent, name, replace: o.overwrite });
+        return { created: !restored.replaced };
       }
-      const parent = await this.destinationParent(destination);
-      const r = await this.core.files.move(this.ctx, id, {
+      const r = await this.core.files.move(this.ctx, source.id, {
         parentId: parent,
-        name: destination[destination.length - 1]!,
+        name,
         onConflict: o.overwrite ? 'replace' : 'fail',
       });
       return { created: !r.replaced };
@@ -191,17 +196,22 @@ export class CoreDavBackend implements DavBackend {
       return this.trashRoot(toResource(root.node, [], new Map()));
     }
     if (path.length > 2) return null;
-    const m = /^(.*)\.d(\d{1,12})$/.exec(path[1]!);
+    const m = /^(.*)\.d(\d{1,12})(?:\.([0-9a-f]{8}))?$/.exec(path[1]!);
     if (!m) return null;
-    const [candidate] = await this.core.trash.findByName(this.ctx, m[1]!, Number(m[2]));
-    return candidate ? trashResource(candidate) : null;
+    const candidates = await this.core.trash.findByName(this.ctx, m[1]!, Number(m[2]));
+    // The oldest keeps the plain name; the others are told apart by the start of their id.
+    const found = m[3] ? candidates.find((c, i) => i > 0 && c.id.startsWith(m[3]!)) : candidates[0];
+    return found ? trashResource(found, found !== candidates[0]) : null;
   }
 }
 
-/** Trashed items are shown as "name.d<deletion time>", as Nextcloud's trash bin does. */
-function trashResource(n: Node): DavResource {
+/**
+ * Trashed items are shown as "name.d<deletion time>", as Nextcloud's trash bin does; an item
+ * whose name and second repeat an older one's gets ".<start of its id>" as well.
+ */
+function trashResource(n: Node, clash: boolean): DavResource {
   const deletedAt = n.deleted_at ?? new Date(0);
-  const name = `${n.name}.d${Math.floor(deletedAt.getTime() / 1000)}`;
+  const name = `${n.name}.d${Math.floor(deletedAt.getTime() / 1000)}${clash ? `.${n.id.slice(0, 8)}` : ''}`;
   return {
     ...toResource(n, [TRASH_FOLDER, name], new Map()),
     permissions: 'D',
@@ -255,8 +265,8 @@ class CoreLockStore implements LockStore {
     private readonly ctx: CallContext,
   ) {}
 
-  async covering(path: string[], descendants: boolean): Promise<DavLock[]> {
-    return (await dav(() => this.core.locks.covering(this.ctx, path, descendants))).map(toDavLock);
+  async covering(path: string[], descendants: boolean, withParent = false): Promise<DavLock[]> {
+    return (await dav(() => this.core.locks.covering(this.ctx, path, descendants, withParent))).map(toDavLock);
   }
 
   async under(path: string[]): Promise<DavLock[]> {

@@ -48,6 +48,10 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const mount = mountOf(request, opts.atRoot ?? false);
     if (request.method === 'OPTIONS') return send(reply, optionsResponse());
+    if (!opts.atRoot && mount.prefix === '') {
+      request.raw.resume();
+      return send(reply, errorResponse(new DavError(404, 'No WebDAV folder here; use /dav/'), mount.prefix));
+    }
     const ctx = await authenticate(core, request);
     if (!ctx) {
       request.raw.resume();
@@ -98,7 +102,9 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
   // Windows and GNOME probe OPTIONS on the host root and on parent paths before mapping a folder.
   app.route({ method: 'OPTIONS', url: '/', handler: async (_req, reply) => send(reply, optionsResponse()) });
   app.route({ method: 'OPTIONS', url: '/remote.php', handler: async (_req, reply) => send(reply, optionsResponse()) });
-  app.route({ method: 'OPTIONS', url: '/remote.php/dav', handler: async (_req, reply) => send(reply, optionsResponse()) });
+  for (const url of ['/remote.php/', '/remote.php/dav', '/remote.php/dav/', '/remote.php/dav/files', '/remote.php/dav/files/']) {
+    app.route({ method: 'OPTIONS', url, handler: async (_req, reply) => send(reply, optionsResponse()) });
+  }
 }
 
 function optionsResponse(): DavResponse {
