@@ -2,17 +2,32 @@ import fsp, { type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
 const BUFFER_BYTES = 4 << 20;
+/** Below this a file is written in one call from the chunks as they came, without copying. */
+const SMALL_BYTES = 1 << 20;
+/** Spare 4 MiB blocks kept between uploads, so large uploads do not churn the garbage collector. */
+const POOL_LIMIT = 8;
+const pool: Buffer[] = [];
+
+function takeBuffer(): Buffer {
+  return pool.pop() ?? Buffer.allocUnsafeSlow(BUFFER_BYTES);
+}
+
+function giveBack(b: Buffer): void {
+  if (pool.length < POOL_LIMIT) pool.push(b);
+}
 
 /**
- * Writes a stream to a new file in large blocks: incoming chunks (64 KiB from a socket) are
- * copied into one of two 4 MiB buffers, and a full buffer is written while the other fills, so
- * a gigabyte costs a few hundred write calls instead of tens of thousands. With `sync` the
- * file is fsynced before the stream finishes.
+ * Writes a stream to a new file in large blocks. Small files are written in one call once the
+ * stream ends; larger ones are copied into one of two pooled 4 MiB blocks, and a full block is
+ * written while the other fills, so a gigabyte costs a few hundred write calls instead of tens
+ * of thousands. With `sync` the file is fsynced before the stream finishes.
  */
 export class FileSink extends Writable {
   private handle: FileHandle | null = null;
-  private current: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
-  private spare: Buffer | null = Buffer.allocUnsafe(BUFFER_BYTES);
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private current: Buffer | null = null;
+  private spare: Buffer | null = null;
   private used = 0;
   private position = 0;
   private inFlight: Promise<void> = Promise.resolve();
@@ -35,34 +50,50 @@ export class FileSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.current === null && this.pendingBytes + chunk.length <= SMALL_BYTES) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      callback();
+      return;
+    }
     this.append(chunk).then(() => callback(), (err: Error) => callback(err));
   }
 
   private async append(chunk: Buffer): Promise<void> {
+    if (this.current === null) {
+      // Past the small-file size: move what came so far into the first block.
+      this.current = takeBuffer();
+      const first = this.pending;
+      this.pending = [];
+      this.pendingBytes = 0;
+      for (const c of first) await this.copyIn(c);
+    }
+    await this.copyIn(chunk);
+  }
+
+  private async copyIn(chunk: Buffer): Promise<void> {
     let offset = 0;
     while (offset < chunk.length) {
       const n = Math.min(chunk.length - offset, BUFFER_BYTES - this.used);
-      chunk.copy(this.current, this.used, offset, offset + n);
+      chunk.copy(this.current!, this.used, offset, offset + n);
       this.used += n;
       offset += n;
       if (this.used === BUFFER_BYTES) await this.rotate();
     }
   }
 
-  /** Starts writing the full buffer and continues in the other one once it is free. */
+  /** Starts writing the full block and continues in the other one once it is free. */
   private async rotate(): Promise<void> {
-    const full = this.current.subarray(0, this.used);
+    const full = this.current!;
     const at = this.position;
     this.position += this.used;
     this.used = 0;
-    // Only one write in flight: wait for the previous one, whose buffer becomes the next spare.
+    // Only one write in flight: wait for the previous one, whose block becomes the next spare.
     await this.inFlight;
-    const next = this.spare ?? Buffer.allocUnsafe(BUFFER_BYTES);
+    this.current = this.spare ?? takeBuffer();
     this.spare = null;
-    const fullBuffer = this.current;
-    this.current = next;
     this.inFlight = this.writeAll(full, at).then(() => {
-      this.spare = fullBuffer;
+      this.spare = full;
     });
     // Surface a failed write on the next call rather than as an unhandled rejection.
     this.inFlight.catch(() => undefined);
@@ -79,8 +110,11 @@ export class FileSink extends Writable {
   override _final(callback: (error?: Error | null) => void): void {
     (async () => {
       await this.inFlight;
-      if (this.used > 0) await this.writeAll(this.current.subarray(0, this.used), this.position);
-      this.position += this.used;
+      if (this.current === null) {
+        if (this.pendingBytes > 0) await this.writeAll(this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending), 0);
+      } else if (this.used > 0) {
+        await this.writeAll(this.current.subarray(0, this.used), this.position);
+      }
       this.used = 0;
       if (this.sync) await this.handle!.sync();
       await this.handle!.close();
@@ -91,12 +125,19 @@ export class FileSink extends Writable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const h = this.handle;
     this.handle = null;
+    const release = () => {
+      if (this.current) giveBack(this.current);
+      if (this.spare) giveBack(this.spare);
+      this.current = null;
+      this.spare = null;
+      this.pending = [];
+    };
+    const done = this.inFlight.catch(() => undefined).then(release);
     if (!h) {
-      callback(error);
+      void done.then(() => callback(error));
       return;
     }
-    this.inFlight
-      .catch(() => undefined)
+    void done
       .then(() => h.close())
       .then(() => callback(error), () => callback(error));
   }

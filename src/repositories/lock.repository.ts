@@ -13,17 +13,25 @@ function likePrefix(path: string): string {
   return base.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
 }
 
+/** A space by id, or a user's personal space (looked up inside the same query). */
+export type SpaceRef = string | { personalOf: string };
+
+function spaceExpr(db: Db, space: SpaceRef) {
+  if (typeof space === 'string') return sql<string>`${space}::uuid`;
+  return db.selectFrom('spaces').select('id').where('owner_user_id', '=', space.personalOf).where('kind', '=', 'personal');
+}
+
 /** SQL for resource locks (WebDAV), shared by all servers through the database. */
 export class LockRepository {
   /** Unexpired locks on `path`, on its ancestors with depth infinity, and (with `descendants`) beneath it. */
-  async covering(db: Db, spaceId: string, segments: string[], descendants: boolean, now: Date, withParent = false): Promise<Lock[]> {
+  async covering(db: Db, space: SpaceRef, segments: string[], descendants: boolean, now: Date, withParent = false): Promise<Lock[]> {
     const self = lockPath(segments);
     const parent = withParent && segments.length > 0 ? [lockPath(segments.slice(0, -1))] : [];
     const ancestors = segments.map((_, i) => lockPath(segments.slice(0, i)));
     return db
       .selectFrom('locks')
       .selectAll()
-      .where('space_id', '=', spaceId)
+      .where('space_id', '=', spaceExpr(db, space))
       .where('expires_at', '>', now)
       .where((eb) =>
         eb.or([
@@ -35,12 +43,12 @@ export class LockRepository {
       .execute();
   }
 
-  async under(db: Db, spaceId: string, segments: string[], now: Date): Promise<Lock[]> {
+  async under(db: Db, space: SpaceRef, segments: string[], now: Date): Promise<Lock[]> {
     const self = lockPath(segments);
     return db
       .selectFrom('locks')
       .selectAll()
-      .where('space_id', '=', spaceId)
+      .where('space_id', '=', spaceExpr(db, space))
       .where('expires_at', '>', now)
       .where((eb) => eb.or([eb('path', '=', self), eb('path', 'like', likePrefix(self))]))
       .execute();

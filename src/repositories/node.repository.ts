@@ -105,6 +105,29 @@ export class NodeRepository {
   }
 
   /**
+   * The live nodes along `segments` from the user's personal root (the root first), each with
+   * its current version's SHA-1, in one query; shorter than `segments` + 1 where the path ends.
+   */
+  async walkPersonal(db: Db, userId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+    const result = await sql<Node & { sha1: string | null; depth: number }>`
+      with recursive walk as (
+        select n.*, v.sha1, 0 as depth
+          from spaces s join nodes n on n.id = s.root_node_id
+          left join versions v on v.id = n.current_version_id
+         where s.owner_user_id = ${userId} and s.kind = 'personal'
+        union all
+        select n.*, v.sha1, w.depth + 1
+          from walk w
+          join nodes n on n.parent_id = w.id and n.deleted_at is null
+                      and n.name = (${segments}::text[])[w.depth + 1]
+          left join versions v on v.id = n.current_version_id
+         where w.depth < ${segments.length}
+      )
+      select * from walk order by depth`.execute(db);
+    return result.rows.map(({ depth: _depth, ...node }) => node);
+  }
+
+  /**
    * The node at `segments` below `rootId`, walking live nodes only, in one query.
    * Returns the deepest node reached and how many segments matched.
    */

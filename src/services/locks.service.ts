@@ -42,11 +42,11 @@ export class LocksService {
 
   /** Locks covering `path`, beneath it with `descendants`, and with `withParent` any lock on its parent. */
   async covering(ctx: CallContext, path: string[], descendants: boolean, withParent = false): Promise<ResourceLock[]> {
-    return (await this.repo.covering(this.db, await this.spaceId(ctx), path, descendants, new Date(), withParent)).map(toLock);
+    return (await this.repo.covering(this.db, { personalOf: ctx.actor.userId }, path, descendants, new Date(), withParent)).map(toLock);
   }
 
   async under(ctx: CallContext, path: string[]): Promise<ResourceLock[]> {
-    return (await this.repo.under(this.db, await this.spaceId(ctx), path, new Date())).map(toLock);
+    return (await this.repo.under(this.db, { personalOf: ctx.actor.userId }, path, new Date())).map(toLock);
   }
 
   async create(ctx: CallContext, lock: ResourceLock, conflicts: (existing: ResourceLock[]) => Error | null): Promise<void> {

@@ -84,6 +84,17 @@ export class TreeService {
     return { node, space: root.space, path: '/' + segments.join('/') };
   }
 
+  /**
+   * The caller's own nodes along a path from their root, in one query (root first; shorter
+   * where the path ends). Names are validated and normalised as everywhere else.
+   */
+  async chain(ctx: CallContext, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+    const names = segments.map(normalizeName);
+    const nodes = await this.nodes.walkPersonal(this.db, ctx.actor.userId, names);
+    if (nodes.length === 0) throw notFound('You have no personal space yet');
+    return nodes;
+  }
+
   async folderById(ctx: CallContext, id: string, db: Db = this.db): Promise<LocatedNode> {
     const located = await this.byId(ctx, id, db);
     if (located.node.kind !== 'folder') throw conflict(`"${located.node.name}" is a file, not a folder`);

@@ -8,6 +8,8 @@ import type { ResourceLock } from '../../services/locks.service.js';
 import type { DavBackend, DavLock, DavResource, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
 import { DavError } from '../../webdav/errors.js';
 
+type ChainNode = Node & { sha1: string | null };
+
 /** The virtual folder at the DAV root that shows the trash. */
 export const TRASH_FOLDER = '.Trash';
 const TRASH_NS = 'http://coffer.dev/ns';
@@ -32,16 +34,47 @@ export class CoreDavBackend implements DavBackend {
     this.locks = new CoreLockStore(core, ctx);
   }
 
+  /**
+   * Nodes along paths resolved during this request, by path: a request looks up its target,
+   * the parent and the destination, often more than once. Dropped after every change.
+   */
+  private readonly chains = new Map<string, Promise<ChainNode[] | null>>();
+
+  private chain(path: string[]): Promise<ChainNode[] | null> {
+    const key = path.join('/');
+    let found = this.chains.get(key);
+    if (!found) {
+      found = this.core.tree.chain(this.ctx, path).catch((err: unknown) => {
+        if (err instanceof CofferError && err.code === 'invalid-name') return null;
+        throw err;
+      });
+      this.chains.set(key, found);
+    }
+    return found;
+  }
+
+  /** The live node at `path`, or undefined. */
+  private async nodeAt(path: string[]): Promise<ChainNode | undefined> {
+    const nodes = await this.chain(path);
+    return nodes && nodes.length === path.length + 1 ? nodes[path.length] : undefined;
+  }
+
+  /** The folder at `path`; 409 if it is missing or a file. */
+  private async folderAt(path: string[]): Promise<ChainNode> {
+    const node = await this.nodeAt(path);
+    if (!node || node.kind !== 'folder') throw new DavError(409, `The folder /${path.join('/')} does not exist`);
+    return node;
+  }
+
+  private changed(): void {
+    this.chains.clear();
+  }
+
   async stat(path: string[]): Promise<DavResource | null> {
     return dav(async () => {
       if (path[0] === TRASH_FOLDER) return this.statTrash(path);
-      const found = await this.core.tree.byPath(this.ctx, '/' + path.join('/')).catch((err: unknown) => {
-        if (err instanceof CofferError && (err.status === 404 || err.code === 'invalid-name')) return null;
-        throw err;
-      });
-      if (!found) return null;
-      const sha1 = found.node.kind === 'file' ? await this.core.files.sha1Of([found.node]) : new Map<string, string | null>();
-      return toResource(found.node, path, sha1);
+      const node = await this.nodeAt(path);
+      return node ? toResource(node, path, new Map([[node.current_version_id ?? '', node.sha1]])) : null;
     });
   }
 
@@ -89,9 +122,10 @@ export class CoreDavBackend implements DavBackend {
   async put(path: string[], body: Readable, o: PutOptions): Promise<{ resource: DavResource; created: boolean }> {
     return dav(async () => {
       if (path[0] === TRASH_FOLDER) throw new DavError(403, 'The trash is read-only');
-      const parent = await this.core.tree.byPath(this.ctx, '/' + path.slice(0, -1).join('/'));
+      const parent = await this.folderAt(path.slice(0, -1));
+      this.changed();
       const result = await this.core.files.upload(this.ctx, {
-        parentId: parent.node.id,
+        parentId: parent.id,
         relativePath: path[path.length - 1]!,
         source: body,
         size: o.size,
@@ -109,13 +143,15 @@ export class CoreDavBackend implements DavBackend {
   async mkcol(path: string[]): Promise<DavResource> {
     return dav(async () => {
       if (path[0] === TRASH_FOLDER) throw new DavError(403, 'The trash is read-only');
-      const parent = await this.core.tree.byPath(this.ctx, '/' + path.slice(0, -1).join('/'));
-      const created = await this.core.files.createFolder(this.ctx, parent.node.id, path[path.length - 1]!, { parents: false });
+      const parent = await this.folderAt(path.slice(0, -1));
+      this.changed();
+      const created = await this.core.files.createFolder(this.ctx, parent.id, path[path.length - 1]!, { parents: false });
       return toResource(created.node, path, new Map());
     });
   }
 
   async delete(resource: DavResource): Promise<void> {
+    this.changed();
     await dav(async () => {
       if (resource.path[0] === TRASH_FOLDER) {
         if (resource.path.length !== 2) throw new DavError(403, 'Only whole items can be deleted from the trash');
@@ -127,6 +163,7 @@ export class CoreDavBackend implements DavBackend {
   }
 
   async copy(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
+    this.changed();
     return dav(async () => {
       if (source.path[0] === TRASH_FOLDER) throw new DavError(403, 'Copy items out of the trash by restoring them first (MOVE)');
       const parent = await this.destinationParent(destination);
@@ -143,6 +180,7 @@ export class CoreDavBackend implements DavBackend {
   async move(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
     return dav(async () => {
       const parent = await this.destinationParent(destination);
+      this.changed();
       const name = destination[destination.length - 1]!;
       if (source.path[0] === TRASH_FOLDER) {
         if (source.path.length !== 2) throw new DavError(403, 'Only whole items can be restored from the trash');
@@ -159,6 +197,7 @@ export class CoreDavBackend implements DavBackend {
   }
 
   async setModifiedAt(resource: DavResource, at: Date): Promise<void> {
+    this.changed();
     await dav(() => this.core.files.setModifiedAt(this.ctx, resource.id, at));
   }
 
@@ -183,7 +222,7 @@ export class CoreDavBackend implements DavBackend {
 
   private async destinationParent(destination: string[]): Promise<string> {
     if (destination[0] === TRASH_FOLDER) throw new DavError(403, 'Nothing can be put into the trash but by deleting it');
-    return (await this.core.tree.byPath(this.ctx, '/' + destination.slice(0, -1).join('/'))).node.id;
+    return (await this.folderAt(destination.slice(0, -1))).id;
   }
 
   private trashRoot(root: DavResource): DavResource {
