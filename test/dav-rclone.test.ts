@@ -181,6 +181,27 @@ describe('rclone (webdav, vendor nextcloud)', () => {
     expect(files.filter((f) => f.size === 0).length).toBeGreaterThanOrEqual(5);
   });
 
+  it('speaks the Nextcloud dialect: OC-Checksum and X-OC-Mtime on PUT, "X-OC-Mtime: accepted" back, no PROPPATCH fallback', async () => {
+    const probe = path.join(work, 'probe.txt');
+    fs.writeFileSync(probe, 'probe\n');
+    fs.utimesSync(probe, 1_100_000_000, 1_100_000_000);
+    const r = await rclone(['copyto', probe, 'coffer:probe/probe.txt', '--dump', 'headers']);
+    const report = describeRun('rclone copyto --dump headers', r);
+    expect(r.code, report).toBe(0);
+    const put = r.output.indexOf(`PUT /remote.php/dav/files/${user.username}/probe/probe.txt HTTP/1.1`);
+    expect(put, report).toBeGreaterThanOrEqual(0);
+    const exchange = r.output.slice(put);
+    const answer = exchange.search(/HTTP\/1\.1 \d{3}/);
+    const [request, response] = [exchange.slice(0, answer), exchange.slice(answer)];
+    expect(request, report).toContain(`Oc-Checksum: SHA1:${createHash('sha1').update('probe\n').digest('hex')}`);
+    expect(request, report).toContain('X-Oc-Mtime: 1100000000');
+    expect(response, report).toMatch(/^HTTP\/1\.1 201 Created/);
+    expect(response, report).toMatch(/X-Oc-Mtime: accepted/i);
+    expect(r.output, report).not.toMatch(/PROPPATCH \//);
+    const pf = await user.request('PROPFIND', '/probe/probe.txt', { headers: { depth: '0' } });
+    expect(Date.parse(prop200(multistatus(pf.body)[0]!, 'DAV:', 'getlastmodified').text)).toBe(1_100_000_000_000);
+  }, 60_000);
+
   it('rclone sync local → coffer uploads every file', async () => {
     const r = await rclone(['sync', local, `coffer:${REMOTE_DIR}`]);
     const report = describeRun('rclone sync up', r);

@@ -58,6 +58,7 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
     loginFailuresPerAccountPer15Min: config.loginRateLimit.perAccountFailuresPer15Min,
   });
   const propertyRepo = new PropertyRepository();
+  users.onAccessRevoked = () => auth.forgetAppPasswordSignIns();
   const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { verify } from '@node-rs/argon2';
 import { jwtVerify, SignJWT } from 'jose';
 import type { CallContext, Actor } from '../core/context.js';
@@ -48,6 +48,9 @@ function newAppPassword(): string {
 
 
 /** Sign-in, tokens, refresh-token rotation with reuse detection, and app passwords. */
+/** How long a successful app-password sign-in is remembered in this process. */
+const APP_PASSWORD_CACHE_MS = 2_000;
+
 export class AuthService {
   // A real hash to verify against when the account does not exist, so timing does not tell.
   private readonly dummyHash = hashPassword(randomUUID());
@@ -225,23 +228,49 @@ export class AuthService {
   }
 
   /** HTTP Basic with an app password (protocol clients and scripts). */
+  /**
+   * Sign-ins by app password that succeeded in the last APP_PASSWORD_CACHE_MS, so a WebDAV
+   * client's burst of requests does not look the password up each time. A revocation on
+   * another server therefore takes effect within that time (on this one, at once).
+   */
+  private readonly appPasswordHits = new Map<string, { actor: Actor; until: number }>();
+
   async authenticateAppPassword(login: string, password: string): Promise<Actor> {
-    const user = await this.users.findByLogin(this.db, login);
-    const row = user
-      ? await this.db
-          .selectFrom('app_passwords')
-          .selectAll()
-          .where('token_hash', '=', hashToken(password))
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst()
-      : undefined;
-    if (!user || !row || !safeEqual(row.user_id, user.id)) throw unauthorized('Wrong username or app password');
-    if (user.status !== 'active') throw unauthorized('This account cannot sign in');
+    const key = hashToken(`${login.trim().toLowerCase()}\u0000${password}`);
+    const hit = this.appPasswordHits.get(key);
+    if (hit && hit.until > Date.now()) return hit.actor;
+    const row = await this.db
+      .selectFrom('app_passwords')
+      .innerJoin('users', 'users.id', 'app_passwords.user_id')
+      .select([
+        'app_passwords.id',
+        'app_passwords.last_used_at',
+        'users.id as user_id',
+        'users.username',
+        'users.email',
+        'users.role',
+        'users.status',
+      ])
+      .where('app_passwords.token_hash', '=', hashToken(password))
+      .where('app_passwords.revoked_at', 'is', null)
+      .executeTakeFirst();
+    const wanted = login.trim().toLowerCase();
+    const named = row && (row.username.toLowerCase() === wanted || (row.email !== null && row.email.toLowerCase() === wanted));
+    if (!row || !named) throw unauthorized('Wrong username or app password');
+    if (row.status !== 'active') throw unauthorized('This account cannot sign in');
     // Coarse last-use stamp: one write per minute at most, not one per request.
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
       await this.db.updateTable('app_passwords').set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
     }
-    return { userId: user.id, username: user.username, role: user.role, via: 'app-password', appPasswordId: row.id };
+    const actor: Actor = { userId: row.user_id, username: row.username, role: row.role, via: 'app-password', appPasswordId: row.id };
+    if (this.appPasswordHits.size >= 10_000) this.appPasswordHits.clear();
+    this.appPasswordHits.set(key, { actor, until: Date.now() + APP_PASSWORD_CACHE_MS });
+    return actor;
+  }
+
+  /** Forgets cached sign-ins (an app password was revoked, a user suspended). */
+  forgetAppPasswordSignIns(): void {
+    this.appPasswordHits.clear();
   }
 
   async createAppPassword(ctx: CallContext, name: string) {
@@ -282,6 +311,7 @@ export class AuthService {
         .returning(['id', 'name'])
         .executeTakeFirst();
       if (!row) throw notFound(`No app password with id ${id}`);
+      this.forgetAppPasswordSignIns();
       await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('app_password_id', '=', id).where('ended_at', 'is', null).execute();
       await this.audit.record(tx, ctx, { action: 'app-password.revoke', detail: { id, name: row.name } });
     });
@@ -297,12 +327,6 @@ function statusMessage(status: User['status']): string {
     default:
       return 'This account cannot sign in';
   }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export function contextFor(user: User, client: ClientInfo): CallContext {

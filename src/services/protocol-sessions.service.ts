@@ -8,6 +8,7 @@ import type { AuditService } from './audit.service.js';
 /** A session idle this long no longer counts against the limit (and is listed as expired). */
 const IDLE_DAYS = 30;
 const TOUCH_EVERY_MS = 60_000;
+const RECENT_MS = 2_000;
 
 export interface ProtocolSessionView {
   id: string;
@@ -32,15 +33,30 @@ export class ProtocolSessionsService {
     private readonly maxActive: number,
   ) {}
 
+  /**
+   * Devices seen active in the last RECENT_MS on this server, so a burst of requests checks the
+   * session once; a sign-out on another server therefore applies within that time.
+   */
+  private readonly recent = new Map<string, number>();
+
   /** Records activity of the caller's device, opening its session if needed. */
   async touch(ctx: CallContext): Promise<void> {
     const { actor } = ctx;
     if (actor.via !== 'app-password' || !actor.appPasswordId) return;
     const device = (ctx.userAgent ?? 'unknown client').slice(0, 200);
+    const key = `${actor.appPasswordId}\u0000${device}`;
+    if ((this.recent.get(key) ?? 0) > Date.now()) return;
+    await this.touchNow(ctx, actor.appPasswordId, device);
+    if (this.recent.size >= 10_000) this.recent.clear();
+    this.recent.set(key, Date.now() + RECENT_MS);
+  }
+
+  private async touchNow(ctx: CallContext, appPasswordId: string, device: string): Promise<void> {
+    const { actor } = ctx;
     const existing = await this.db
       .selectFrom('protocol_sessions')
       .selectAll()
-      .where('app_password_id', '=', actor.appPasswordId)
+      .where('app_password_id', '=', appPasswordId)
       .where('device', '=', device)
       .executeTakeFirst();
     if (existing) {
@@ -73,7 +89,7 @@ export class ProtocolSessionsService {
       const id = randomUUID();
       await tx
         .insertInto('protocol_sessions')
-        .values({ id, user_id: actor.userId, app_password_id: actor.appPasswordId!, device, ip: ctx.ip })
+        .values({ id, user_id: actor.userId, app_password_id: appPasswordId, device, ip: ctx.ip })
         .onConflict((oc) => oc.columns(['app_password_id', 'device']).doNothing())
         .execute();
       await this.audit.record(tx, ctx, { action: 'session.open', detail: { id, device } });
@@ -111,6 +127,7 @@ export class ProtocolSessionsService {
         .where('ended_at', 'is', null)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw notFound(`No session ${id}`);
+      this.recent.clear();
       await this.audit.record(tx, ctx, { action: 'session.end', detail: { id } });
     });
   }

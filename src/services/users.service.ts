@@ -45,6 +45,9 @@ export function checkPasswordPolicy(password: string): void {
 
 /** Accounts: creation with their personal space, changes by admins, passwords. */
 export class UsersService {
+  /** Told when an account loses access, so caches of its sign-ins are dropped at once. */
+  onAccessRevoked: () => void = () => undefined;
+
   constructor(
     private readonly db: Db,
     private readonly users: UserRepository,
@@ -153,6 +156,9 @@ export class UsersService {
       }
       await this.audit.record(tx, ctx, { action, detail: { userId: id, username: user.username, ...patch } });
       return updated!;
+    }).then((updated) => {
+      if (patch.status === 'suspended' || patch.status === 'deleted') this.onAccessRevoked();
+      return updated;
     });
   }
 
