@@ -342,7 +342,17 @@ export class FilesService {
     };
   }
 
-  async recordDownload(ctx: CallContext, d: { node: Node; path: string; bytes: number; versionId: string }) {
+  /**
+   * Opens the current version of a file the caller has just resolved by path in their own
+   * tree (WebDAV), in one query; anything else is not found.
+   */
+  async openOwnCurrent(ctx: CallContext, nodeId: string, range?: ByteRange): Promise<{ versionId: string; stream: Readable }> {
+    const found = await this.d.versions.currentBlobOfOwn(this.db, nodeId, ctx.actor.userId);
+    if (!found) throw notFound('The file is gone');
+    return { versionId: found.version_id, stream: await this.d.blobs.read(found.store_key, range) };
+  }
+
+  async recordDownload(ctx: CallContext, d: { node: Pick<Node, 'id'>; path: string; bytes: number; versionId: string }) {
     await this.d.audit.recordAlone(ctx, {
       action: 'file.download',
       nodeId: d.node.id,

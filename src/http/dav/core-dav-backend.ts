@@ -66,6 +66,9 @@ export class CoreDavBackend implements DavBackend {
     return node;
   }
 
+  /** Version ids of files opened in this request, for the download's audit event. */
+  private readonly openedVersions = new Map<string, string>();
+
   private changed(): void {
     this.chains.clear();
   }
@@ -106,17 +109,16 @@ export class CoreDavBackend implements DavBackend {
 
   async open(file: DavResource, range?: { start: number; end: number }): Promise<Readable> {
     return dav(async () => {
-      const d = file.path[0] === TRASH_FOLDER ? await this.core.trash.download(this.ctx, file.id) : await this.core.files.download(this.ctx, file.id);
-      return d.open(range);
+      if (file.path[0] === TRASH_FOLDER) return (await this.core.trash.download(this.ctx, file.id)).open(range);
+      const opened = await this.core.files.openOwnCurrent(this.ctx, file.id, range);
+      this.openedVersions.set(file.id, opened.versionId);
+      return opened.stream;
     });
   }
 
   async downloaded(file: DavResource, bytes: number): Promise<void> {
-    const { node, path } =
-      file.path[0] === TRASH_FOLDER
-        ? { node: (await this.core.trash.download(this.ctx, file.id)).node, path: '/' + file.path.join('/') }
-        : await this.core.files.get(this.ctx, file.id);
-    await this.core.files.recordDownload(this.ctx, { node, path, bytes, versionId: node.current_version_id ?? '' });
+    const versionId = this.openedVersions.get(file.id) ?? '';
+    await this.core.files.recordDownload(this.ctx, { node: { id: file.id }, path: '/' + file.path.join('/'), bytes, versionId });
   }
 
   async put(path: string[], body: Readable, o: PutOptions): Promise<{ resource: DavResource; created: boolean }> {
