@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -38,10 +39,14 @@ export class FsBlobStore implements BlobStore {
     const key = randomUUID();
     const tmp = path.join(this.tmpDir, `${key}.part`);
     const meter = new HashingMeter(limits);
+    const sink = new FileSink(tmp, this.fsync);
     try {
       // The sink fsyncs the file before finishing, so the bytes are durable before the rename.
-      await pipeline(source, meter, new FileSink(tmp, this.fsync));
+      await pipeline(source, meter, sink);
     } catch (err) {
+      // The sink may still be opening the file when the pipeline gives up; remove it only once
+      // the sink is closed, or the open would create it again after the removal.
+      if (!sink.closed) await once(sink, 'close').catch(() => undefined);
       await fsp.rm(tmp, { force: true });
       throw err;
     }
