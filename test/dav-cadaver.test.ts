@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CadaverSession, tempDir } from './helpers/clients.js';
+import { CadaverSession, clientSuite, tempDir } from './helpers/clients.js';
 import { DavUser } from './helpers/dav.js';
 import { DAV, multistatus, path as xpath, prop200, type MsResponse } from './helpers/dav-xml.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 const CADAVER_NS = 'http://webdav.org/cadaver/custom-properties/';
 const FIRST = 'first version, written by cadaver\n';
 
-describe('cadaver', () => {
+describe.skipIf(clientSuite('cadaver').skip)('cadaver', () => {
   let server: TestServer;
   let user: DavUser;
   let home: string;

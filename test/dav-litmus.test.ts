@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, tempDir } from './helpers/clients.js';
+import { clientSuite, run, tempDir } from './helpers/clients.js';
 import { DavUser } from './helpers/dav.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -31,7 +31,7 @@ function problemLines(output: string): string[] {
   return output.split('\n').filter((l) => /WARNING|warning|FAIL|SKIPPED|skipped|aborted|not run/.test(l));
 }
 
-describe('litmus', () => {
+describe.skipIf(clientSuite('litmus').skip)('litmus', () => {
   let server: TestServer;
   let user: DavUser;
   const dirs: string[] = [];

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, sha1File, tail, tempDir, walkFiles, type RunResult } from './helpers/clients.js';
+import { clientSuite, run, type RunResult, sha1File, tail, tempDir, walkFiles } from './helpers/clients.js';
 import { DavUser } from './helpers/dav.js';
 import { multistatus, OC, prop200 } from './helpers/dav-xml.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -123,7 +123,7 @@ function errorLines(r: RunResult): string[] {
   return r.output.split('\n').filter((l) => /\bERROR\b|low level retry|Failed to|retrying/i.test(l));
 }
 
-describe('rclone (webdav, vendor nextcloud)', () => {
+describe.skipIf(clientSuite('rclone').skip)('rclone (webdav, vendor nextcloud)', () => {
   let server: TestServer;
   let user: DavUser;
   let work: string;

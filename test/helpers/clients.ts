@@ -181,3 +181,24 @@ export class CadaverSession {
     });
   }
 }
+
+/**
+ * Whether a client program is on the PATH. Without it its suite is skipped, so `npm test` runs
+ * on a machine that has only Node; CI sets COFFER_TEST_REQUIRE_CLIENTS=1 (after installing them),
+ * and then a missing client fails its suite instead.
+ */
+export function clientSuite(program: string): { skip: boolean } {
+  if (process.env.COFFER_TEST_REQUIRE_CLIENTS === '1') return { skip: false };
+  const found = (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && isExecutable(`${dir}/${program}`));
+  if (!found) console.warn(`${program} is not installed: its WebDAV client tests are skipped (apt-get install ${program})`);
+  return { skip: !found };
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
