@@ -83,6 +83,38 @@ export class NodeRepository {
     };
   }
 
+  /**
+   * A node with its space and its chain of ancestors (nearest first, the node itself included),
+   * in one query: what every authorised lookup by id needs.
+   */
+  async locate(db: Db, id: string): Promise<{ node: Node; space: Space; chain: Node[] } | undefined> {
+    const result = await sql<Node & { depth: number; s_kind: Space['kind'] | null; s_owner_user_id: string | null; s_name: string | null; s_quota_bytes: number | null; s_used_bytes: number | null; s_root_node_id: string | null; s_created_at: Date | null }>`
+      with recursive up as (
+        select n.*, 0 as depth from nodes n where n.id = ${id}
+        union all
+        select n.*, up.depth + 1 from nodes n join up on n.id = up.parent_id
+      )
+      select up.*, s.kind as s_kind, s.owner_user_id as s_owner_user_id, s.name as s_name,
+             s.quota_bytes as s_quota_bytes, s.used_bytes as s_used_bytes,
+             s.root_node_id as s_root_node_id, s.created_at as s_created_at
+        from up left join spaces s on up.depth = 0 and s.id = up.space_id
+       order by up.depth`.execute(db);
+    const first = result.rows[0];
+    if (!first || first.s_kind === null) return undefined;
+    const chain = result.rows.map(({ depth: _d, s_kind: _k, s_owner_user_id: _o, s_name: _n, s_quota_bytes: _q, s_used_bytes: _u, s_root_node_id: _r, s_created_at: _c, ...node }) => node as Node);
+    const space: Space = {
+      id: first.space_id,
+      kind: first.s_kind,
+      owner_user_id: first.s_owner_user_id,
+      name: first.s_name ?? '',
+      quota_bytes: first.s_quota_bytes,
+      used_bytes: Number(first.s_used_bytes ?? 0),
+      root_node_id: first.s_root_node_id,
+      created_at: first.s_created_at ?? new Date(0),
+    };
+    return { node: chain[0]!, space, chain };
+  }
+
   /** The root folder of the user's personal space, with the space, in one round trip. */
   async personalRoot(db: Db, userId: string): Promise<{ node: Node; space: Space } | undefined> {
     const space = await db
@@ -209,7 +241,7 @@ export class NodeRepository {
              (extract(epoch from n.modified_at) * 1000)::float8 as modified_ms,
              v.sha1
         from nodes n left join versions v on v.id = n.current_version_id
-       where n.parent_id = ${parentId} and n.deleted_at is null and (n.kind = 'folder') = ${folders}
+       where n.parent_id = ${parentId} and n.deleted_at is null and n.kind = ${folders ? 'folder' : 'file'}
        ${afterClause}
        order by lower(n.name) collate "C", n.name collate "C", n.id
        limit ${limit}`.execute(db);

@@ -57,11 +57,10 @@ export class TreeService {
   async byId(ctx: CallContext, id: string, db: Db = this.db): Promise<LocatedNode> {
     if (id === 'root') return this.rootOf(ctx, db);
     if (!isUuid(id)) throw notFound(`No file or folder with id ${id}`);
-    const found = await this.nodes.getWithSpace(db, id);
+    const found = await this.nodes.locate(db, id);
     if (!found || !this.canUse(ctx, found.space)) throw notFound(`No file or folder with id ${id}`);
-    const chain = await this.nodes.ancestry(db, id);
-    if (chain.some((n) => n.deleted_at !== null)) throw notFound(`The item ${id} is in the trash`);
-    return { node: found.node, space: found.space, path: pathOf(chain) };
+    if (found.chain.some((n) => n.deleted_at !== null)) throw notFound(`The item ${id} is in the trash`);
+    return { node: found.node, space: found.space, path: pathOf(found.chain) };
   }
 
   /** A trashed node (top of a trashed subtree) of the caller's spaces. */
@@ -103,13 +102,13 @@ export class TreeService {
 
   /** Re-reads a folder under the space lock and checks it is still live and in the same space. */
   async recheckFolder(tx: Db, folderId: string, spaceId: string): Promise<{ node: Node; path: string }> {
-    const chain = await this.nodes.ancestry(tx, folderId);
-    const node = await this.nodes.getById(tx, folderId);
-    if (!node || node.space_id !== spaceId || chain.some((n) => n.deleted_at !== null)) {
+    const found = await this.nodes.locate(tx, folderId);
+    const node = found?.node;
+    if (!found || !node || node.space_id !== spaceId || found.chain.some((n) => n.deleted_at !== null)) {
       throw notFound('The target folder no longer exists');
     }
     if (node.kind !== 'folder') throw conflict(`"${node.name}" is a file, not a folder`);
-    return { node, path: pathOf(chain) };
+    return { node, path: pathOf(found.chain) };
   }
 
   /** `name` if free in the folder, else the first free "name (n)". Run under the space lock. */

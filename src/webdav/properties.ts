@@ -112,7 +112,7 @@ export function compileRenderer(req: PropRequest, ns: NamespacePrefixes): Respon
     return inner === '' ? t.selfClosing : t.open + inner + t.close;
   };
   const requested = req.kind === 'prop' ? dedupeNames(req.names) : req.kind === 'allprop' ? dedupeNames([...ALLPROP, ...req.include]) : ALLPROP;
-  const planned = requested.map((p) => ({ p, k: key(p.ns, p.local), live: LIVE.get(key(p.ns, p.local)) }));
+  const planned = requested.map((p) => ({ p, k: key(p.ns, p.local), live: LIVE.get(key(p.ns, p.local)), tag: tagOf(p) }));
   const status200 = '<d:status>HTTP/1.1 200 OK</d:status></d:propstat>';
   const status404 = '<d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>';
 
@@ -121,16 +121,16 @@ export function compileRenderer(req: PropRequest, ns: NamespacePrefixes): Respon
     let missing = '';
     const extras = r.extra && r.extra.length > 0 ? new Map(r.extra.map((e) => [key(e.name.ns, e.name.local), e] as const)) : null;
     const deadByKey = dead.length > 0 ? new Map(dead.map((d) => [key(d.ns, d.local), d] as const)) : null;
-    for (const { p, k, live } of planned) {
+    for (const { k, live, tag } of planned) {
       const extra = extras?.get(k);
       const value = extra ? escapeXml(extra.text) : live ? live(r, ctx) : null;
       if (value !== null) {
-        found += req.kind === 'propname' ? tagOf(p).selfClosing : element(p, value);
+        found += req.kind === 'propname' || value === '' ? tag.selfClosing : tag.open + value + tag.close;
         continue;
       }
       const d = deadByKey?.get(k);
-      if (d) found += req.kind === 'propname' ? tagOf(p).selfClosing : element(p, d.xml);
-      else if (req.kind === 'prop') missing += tagOf(p).selfClosing;
+      if (d) found += req.kind === 'propname' || d.xml === '' ? tag.selfClosing : tag.open + d.xml + tag.close;
+      else if (req.kind === 'prop') missing += tag.selfClosing;
     }
     if (req.kind !== 'prop') {
       // allprop and propname also report the backend's extra live properties and every dead one.

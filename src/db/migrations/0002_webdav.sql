@@ -9,6 +9,7 @@ CREATE INDEX locks_expires ON locks (expires_at);
 
 CREATE UNIQUE INDEX protocol_sessions_device ON protocol_sessions (app_password_id, device);
 
--- Listings (REST pages and PROPFIND) read children in name order straight off this index.
-CREATE INDEX nodes_children_by_name ON nodes (parent_id, (kind = 'folder') DESC, (lower(name) COLLATE "C"), (name COLLATE "C"), id)
+-- Listings read a folder's children of one kind in name order straight off this index, a page
+-- at a time from where the last one ended (PROPFIND of any size, REST pages).
+CREATE INDEX nodes_children_by_name ON nodes (parent_id, kind, (lower(name) COLLATE "C"), (name COLLATE "C"), id)
   WHERE deleted_at IS NULL;
