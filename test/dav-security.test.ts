@@ -231,6 +231,8 @@ describe('WebDAV security', () => {
       '/remote.php/webdav/%2e%2e/',
       '/remote.php/dav/files/alice/../alice/notes.txt',
       '/remote.php/dav/files/alice/private/%2e%2e/notes.txt',
+      '/remote.php/dav/files/%E0%A4%A/notes.txt',
+      '/remote.php/dav/files/%zz/notes.txt',
     ];
 
     it('.., %2e%2e, encoded slashes, NUL and bad escapes are 4xx for every method', async () => {

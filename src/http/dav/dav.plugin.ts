@@ -58,7 +58,7 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       return send(reply, errorResponse(new DavError(401, 'Sign in with your username and an app password', undefined, { 'www-authenticate': CHALLENGE }), mount.prefix));
     }
     if (mount.prefix.startsWith('/remote.php/dav/files/')) {
-      const named = decodeURIComponent(mount.prefix.slice('/remote.php/dav/files/'.length));
+      const named = decodeUsername(mount.prefix.slice('/remote.php/dav/files/'.length));
       if (named.toLowerCase() !== ctx.actor.username.toLowerCase()) {
         request.raw.resume();
         return send(reply, errorResponse(new DavError(403, 'You can only reach your own files here'), mount.prefix));
@@ -158,9 +158,18 @@ function resolveOwnPath(urlPath: string, username: string, atRoot: boolean): str
   }
   const m = NEXTCLOUD_FILES.exec(urlPath);
   if (m) {
-    const named = decodeURIComponent(m[1]!.slice('/remote.php/dav/files/'.length));
+    const named = decodeUsername(m[1]!.slice('/remote.php/dav/files/'.length));
     if (named.toLowerCase() !== username.toLowerCase()) throw new DavError(403, 'The destination is in another user\'s files');
     return decodePath(m[2]!);
   }
   return null;
+}
+
+/** The username segment of a Nextcloud-style path; malformed percent-encoding is the client's error. */
+function decodeUsername(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new DavError(400, 'The username in the path is not valid percent-encoded UTF-8');
+  }
 }
