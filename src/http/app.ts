@@ -33,12 +33,8 @@ function createFastify(core: Core): FastifyInstance {
   });
 }
 
-/** The HTTP doors over the core: REST API, WebDAV, health, metrics, docs. */
-export async function buildApp(core: Core): Promise<FastifyInstance> {
-  const app = createFastify(core);
-  addDavMethods(app);
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+/** Headers every answer of either listener carries. */
+function addResponseHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Answered before the body was read to its end (an upload refused mid-stream): the unread rest
@@ -48,6 +44,15 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
       reply.header('connection', 'close');
     }
   });
+}
+
+/** The HTTP doors over the core: REST API, WebDAV, health, metrics, docs. */
+export async function buildApp(core: Core): Promise<FastifyInstance> {
+  const app = createFastify(core);
+  addDavMethods(app);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  addResponseHeaders(app);
 
   const metrics = createMetrics(core);
   await app.register(problemsPlugin);
@@ -94,13 +99,7 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
 export async function buildDavApp(core: Core): Promise<FastifyInstance> {
   const app = createFastify(core);
   addDavMethods(app);
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    const h = request.raw.headers;
-    if (!request.raw.complete && (h['transfer-encoding'] !== undefined || Number(h['content-length'] ?? 0) > 0)) {
-      reply.header('connection', 'close');
-    }
-  });
+  addResponseHeaders(app);
   await app.register(davPlugin, { core, atRoot: true });
   return app;
 }

@@ -51,12 +51,6 @@ export class VersionRepository {
   }
 
 
-  async sha1Of(db: Db, versionIds: string[]): Promise<Map<string, string | null>> {
-    if (versionIds.length === 0) return new Map();
-    const rows = await db.selectFrom('versions').select(['id', 'sha1']).where('id', 'in', versionIds).execute();
-    return new Map(rows.map((r) => [r.id, r.sha1]));
-  }
-
   /** The current version's id and stored key of a live file in a user's personal space. */
   async currentBlobOfOwn(db: Db, nodeId: string, ownerUserId: string): Promise<{ version_id: string; store_key: string } | undefined> {
     return db

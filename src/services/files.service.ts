@@ -362,12 +362,6 @@ export class FilesService {
     });
   }
 
-  /** SHA-1 of the current version of each file (by version id), for checksum-verifying sync clients. */
-  async sha1Of(nodes: Node[]): Promise<Map<string, string | null>> {
-    const ids = nodes.map((n) => n.current_version_id).filter((v): v is string => v !== null);
-    return this.d.versions.sha1Of(this.db, ids);
-  }
-
   /** Rename and/or move; one row changes whatever the size of the subtree. */
   async move(
     ctx: CallContext,

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * A protocol-level failure: the status to answer with, a message for people and, where RFC 4918
  * defines one, the precondition element to put in the `<d:error>` body (e.g. `lock-token-submitted`).
@@ -14,27 +16,7 @@ export class DavError extends Error {
   }
 }
 
-export const davStatusText: Record<number, string> = {
-  200: 'OK',
-  201: 'Created',
-  204: 'No Content',
-  207: 'Multi-Status',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  412: 'Precondition Failed',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  423: 'Locked',
-  424: 'Failed Dependency',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  507: 'Insufficient Storage',
-};
-
+/** "HTTP/1.1 424 Failed Dependency": the status element of a multistatus propstat. */
 export function statusLine(status: number): string {
-  return `HTTP/1.1 ${status} ${davStatusText[status] ?? ''}`.trimEnd();
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { DavBackend, DavLock, DavResource, DeadProperty, PropertyName } from './backend.js';
-import { DavError } from './errors.js';
+import { DavError, statusLine } from './errors.js';
 import { evaluateIf, parseIfHeader, submittedTokens, type IfList } from './if-header.js';
 import { assertTokensSubmitted, lockConflict, LOCK_TOKEN_PREFIX, lockCovers, parseTimeout } from './locks.js';
 import { decodePath, encodeHref, isWithin, samePath, uriPath } from './paths.js';
@@ -66,7 +66,7 @@ export class DavHandler {
       const path = decodePath(req.path);
       switch (req.method) {
         case 'OPTIONS':
-          return options();
+          return optionsResponse();
         case 'GET':
         case 'HEAD':
           return await this.get(req, path);
@@ -91,7 +91,7 @@ export class DavHandler {
           throw new DavError(405, `${req.method} is not a WebDAV method this server supports`, undefined, { allow: DAV_METHODS.join(', ') });
       }
     } catch (err) {
-      if (err instanceof DavError) return errorResponse(err, this.o.mount);
+      if (err instanceof DavError) return errorResponse(err);
       throw err;
     }
   }
@@ -445,7 +445,7 @@ export class DavHandler {
     }
     let xml = `${XML_DECLARATION}<d:multistatus${ns.rootDeclarations()}><d:response><d:href>${escapeXml(this.href(r.path, r.collection))}</d:href>`;
     for (const [status, props] of byStatus) {
-      xml += `<d:propstat><d:prop>${props.join('')}</d:prop><d:status>HTTP/1.1 ${status} ${statusText(status)}</d:status></d:propstat>`;
+      xml += `<d:propstat><d:prop>${props.join('')}</d:prop><d:status>${statusLine(status)}</d:status></d:propstat>`;
     }
     xml += '</d:response></d:multistatus>\n';
     return { status: 207, headers: { 'content-type': XML_TYPE }, body: xml };
@@ -526,7 +526,8 @@ export class DavHandler {
   }
 }
 
-function options(): DavResponse {
+/** The answer to OPTIONS on any path: class 1 and 2, for Finder, Windows and every other client. */
+export function optionsResponse(): DavResponse {
   return {
     status: 200,
     headers: {
@@ -540,8 +541,7 @@ function options(): DavResponse {
 }
 
 /** A DavError as a response: `<d:error>` with the RFC 4918 precondition, if any, and a message. */
-export function errorResponse(err: DavError, mount: string): DavResponse {
-  void mount;
+export function errorResponse(err: DavError): DavResponse {
   const condition = err.condition
     ? `<d:${err.condition.name}>${(err.condition.hrefs ?? []).map((h) => `<d:href>${escapeXml(h)}</d:href>`).join('')}</d:${err.condition.name}>`
     : '';
@@ -620,8 +620,4 @@ function ocChecksumSha1(req: DavRequest): string | undefined {
 function dedupe(locks: DavLock[]): DavLock[] {
   const seen = new Set<string>();
   return locks.filter((l) => (seen.has(l.token) ? false : (seen.add(l.token), true)));
-}
-
-function statusText(status: number): string {
-  return { 200: 'OK', 403: 'Forbidden', 409: 'Conflict', 424: 'Failed Dependency' }[status] ?? '';
 }

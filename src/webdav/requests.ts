@@ -1,7 +1,7 @@
 import type { DeadProperty, LockScope, PropertyName } from './backend.js';
 import { DavError } from './errors.js';
 import type { PropRequest } from './properties.js';
-import { childElements, DAV_NS, findChild, serializeChildren, type XmlElement } from './xml.js';
+import { childElements, DAV_NS, findChild, serializeChildren, textOf, type XmlElement } from './xml.js';
 
 /** A PROPFIND body (null = empty body = allprop). */
 export function interpretPropfind(root: XmlElement | null): PropRequest {
@@ -38,7 +38,7 @@ export function interpretProppatch(root: XmlElement | null): PatchOp[] {
     if (!prop) throw new DavError(400, `<${action.local}> needs a <prop> element`);
     for (const p of childElements(prop)) {
       if (action.local === 'set') {
-        ops.push({ op: 'set', prop: { ns: p.ns, local: p.local, xml: serializeChildren(p.children) }, text: textContent(p) });
+        ops.push({ op: 'set', prop: { ns: p.ns, local: p.local, xml: serializeChildren(p.children) }, text: textOf(p) });
       } else {
         ops.push({ op: 'remove', prop: nameOf(p) });
       }
@@ -46,10 +46,6 @@ export function interpretProppatch(root: XmlElement | null): PatchOp[] {
   }
   if (ops.length === 0) throw new DavError(400, 'The propertyupdate names no property to set or remove');
   return ops;
-}
-
-function textContent(el: XmlElement): string {
-  return el.children.map((c) => (typeof c === 'string' ? c : textContent(c))).join('');
 }
 
 export interface LockRequest {

@@ -77,7 +77,7 @@ export class CoreDavBackend implements DavBackend {
     return dav(async () => {
       if (path[0] === TRASH_FOLDER) return this.statTrash(path);
       const node = await this.nodeAt(path);
-      return node ? toResource(node, path, new Map([[node.current_version_id ?? '', node.sha1]])) : null;
+      return node ? toResource(node, path, node.sha1) : null;
     });
   }
 
@@ -137,8 +137,7 @@ export class CoreDavBackend implements DavBackend {
         ifMatch: o.ifMatch,
         expectedSha1: o.sha1,
       });
-      const sha1 = new Map([[result.version.id, result.version.sha1]]);
-      return { resource: toResource(result.node, [...path.slice(0, -1), result.node.name], sha1), created: result.created };
+      return { resource: toResource(result.node, [...path.slice(0, -1), result.node.name], result.version.sha1), created: result.created };
     });
   }
 
@@ -148,7 +147,7 @@ export class CoreDavBackend implements DavBackend {
       const parent = await this.folderAt(path.slice(0, -1));
       this.changed();
       const created = await this.core.files.createFolder(this.ctx, parent.id, path[path.length - 1]!, { parents: false });
-      return toResource(created.node, path, new Map());
+      return toResource(created.node, path, null);
     });
   }
 
@@ -234,7 +233,7 @@ export class CoreDavBackend implements DavBackend {
   private async statTrash(path: string[]): Promise<DavResource | null> {
     if (path.length === 1) {
       const root = await this.core.tree.rootOf(this.ctx);
-      return this.trashRoot(toResource(root.node, [], new Map()));
+      return this.trashRoot(toResource(root.node, [], null));
     }
     if (path.length > 2) return null;
     const m = /^(.*)\.d(\d{1,12})(?:\.([0-9a-f]{8}))?$/.exec(path[1]!);
@@ -254,7 +253,7 @@ function trashResource(n: Node, clash: boolean): DavResource {
   const deletedAt = n.deleted_at ?? new Date(0);
   const name = `${n.name}.d${Math.floor(deletedAt.getTime() / 1000)}${clash ? `.${n.id.slice(0, 8)}` : ''}`;
   return {
-    ...toResource(n, [TRASH_FOLDER, name], new Map()),
+    ...toResource(n, [TRASH_FOLDER, name], null),
     permissions: 'D',
     readOnly: true,
     extra: [
@@ -283,7 +282,8 @@ function summaryResource(n: NodeSummary, parent: string[]): DavResource {
   };
 }
 
-function toResource(n: Node, path: string[], sha1: Map<string, string | null>): DavResource {
+/** `sha1`: of the node's current version, where known. */
+function toResource(n: Node, path: string[], sha1: string | null): DavResource {
   const folder = n.kind === 'folder';
   return {
     id: n.id,
@@ -294,7 +294,7 @@ function toResource(n: Node, path: string[], sha1: Map<string, string | null>): 
     contentType: folder ? null : n.mime,
     createdAt: n.created_at,
     modifiedAt: n.modified_at,
-    sha1: n.current_version_id ? (sha1.get(n.current_version_id) ?? null) : null,
+    sha1,
     permissions: folder ? FOLDER_PERMISSIONS : FILE_PERMISSIONS,
     readOnly: false,
   };

@@ -3,9 +3,9 @@ import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
 import { DavError } from '../../webdav/errors.js';
-import { DAV_METHODS, DavHandler, errorResponse, type DavResponse } from '../../webdav/handler.js';
+import { DAV_METHODS, DavHandler, errorResponse, optionsResponse, type DavResponse } from '../../webdav/handler.js';
 import { decodePath } from '../../webdav/paths.js';
-import { clientInfo } from '../plugins/auth.js';
+import { basicCredentials, clientInfo } from '../plugins/auth.js';
 import { CoreDavBackend } from './core-dav-backend.js';
 
 /** Methods Node parses but Fastify routes only once told they exist. */
@@ -50,18 +50,18 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     if (request.method === 'OPTIONS') return send(reply, optionsResponse());
     if (!opts.atRoot && mount.prefix === '') {
       request.raw.resume();
-      return send(reply, errorResponse(new DavError(404, 'No WebDAV folder here; use /dav/'), mount.prefix));
+      return send(reply, errorResponse(new DavError(404, 'No WebDAV folder here; use /dav/')));
     }
     const ctx = await authenticate(core, request);
     if (!ctx) {
       request.raw.resume();
-      return send(reply, errorResponse(new DavError(401, 'Sign in with your username and an app password', undefined, { 'www-authenticate': CHALLENGE }), mount.prefix));
+      return send(reply, errorResponse(new DavError(401, 'Sign in with your username and an app password', undefined, { 'www-authenticate': CHALLENGE })));
     }
     if (mount.prefix.startsWith('/remote.php/dav/files/')) {
       const named = decodeUsername(mount.prefix.slice('/remote.php/dav/files/'.length));
       if (named.toLowerCase() !== ctx.actor.username.toLowerCase()) {
         request.raw.resume();
-        return send(reply, errorResponse(new DavError(403, 'You can only reach your own files here'), mount.prefix));
+        return send(reply, errorResponse(new DavError(403, 'You can only reach your own files here')));
       }
     }
     try {
@@ -70,7 +70,7 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       request.raw.resume();
       if (err instanceof CofferError) {
         const headers: Record<string, string> = err.status === 401 ? { 'www-authenticate': CHALLENGE } : {};
-        return send(reply, errorResponse(new DavError(err.status, err.message, undefined, headers), mount.prefix));
+        return send(reply, errorResponse(new DavError(err.status, err.message, undefined, headers)));
       }
       throw err;
     }
@@ -86,7 +86,7 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     const status = err instanceof DavError || err instanceof CofferError ? err.status : (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'WebDAV request failed');
     const message = status >= 500 ? 'The server could not complete the request' : (err as Error).message;
-    return send(reply, errorResponse(new DavError(status, message), mountOf(request, opts.atRoot ?? false).prefix));
+    return send(reply, errorResponse(new DavError(status, message)));
   });
 
   const route = (url: string) => app.route({ method: methods, url, exposeHeadRoute: false, handler: handle });
@@ -107,13 +107,6 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
   }
 }
 
-function optionsResponse(): DavResponse {
-  return {
-    status: 200,
-    headers: { dav: '1, 2', 'ms-author-via': 'DAV', allow: DAV_METHODS.join(', '), 'accept-ranges': 'bytes', 'content-length': '0' },
-  };
-}
-
 async function send(reply: FastifyReply, res: DavResponse): Promise<FastifyReply> {
   reply.code(res.status);
   for (const [k, v] of Object.entries(res.headers)) reply.header(k, v);
@@ -124,11 +117,10 @@ async function authenticate(core: Core, request: FastifyRequest): Promise<CallCo
   const header = request.headers.authorization ?? '';
   const m = /^basic\s+(\S+)$/i.exec(header);
   if (!m) return null;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
+  const credentials = basicCredentials(m[1]!);
+  if (!credentials) return null;
   try {
-    const actor = await core.auth.authenticateAppPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+    const actor = await core.auth.authenticateAppPassword(credentials.login, credentials.password);
     const client = clientInfo(request);
     return { actor, ip: client.ip, userAgent: client.userAgent };
   } catch (err) {

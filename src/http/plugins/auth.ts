@@ -23,6 +23,13 @@ export function clientInfo(request: FastifyRequest): ClientInfo {
   return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 500) : null };
 }
 
+/** Username and password of HTTP Basic credentials (the part after "Basic "), or null if malformed. */
+export function basicCredentials(encoded: string): { login: string; password: string } | null {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
 /** The caller's context; only call on routes that ran `authenticate`. */
 export function ctxOf(request: FastifyRequest): CallContext {
   if (!request.callContext) throw unauthorized();
@@ -46,10 +53,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) 
       actor = session.actor;
       request.sessionFamilyId = session.familyId;
     } else if (scheme === 'basic' && value) {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon < 0) throw unauthorized('Malformed Basic credentials');
-      actor = await auth.authenticateAppPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+      const credentials = basicCredentials(value);
+      if (!credentials) throw unauthorized('Malformed Basic credentials');
+      actor = await auth.authenticateAppPassword(credentials.login, credentials.password);
     } else {
       throw unauthorized('Sign in first: send an access token (Authorization: Bearer …) or an app password (HTTP Basic)');
     }
