@@ -58,27 +58,27 @@ export class LockRepository {
     await db.insertInto('locks').values(lock).execute();
   }
 
-  async refresh(db: Db, spaceId: string, token: string, expiresAt: Date, now: Date): Promise<Lock | undefined> {
+  async refresh(db: Db, space: SpaceRef, token: string, expiresAt: Date, now: Date): Promise<Lock | undefined> {
     return db
       .updateTable('locks')
       .set({ expires_at: expiresAt })
       .where('token', '=', token)
-      .where('space_id', '=', spaceId)
+      .where('space_id', '=', spaceExpr(db, space))
       .where('expires_at', '>', now)
       .returningAll()
       .executeTakeFirst();
   }
 
-  async remove(db: Db, spaceId: string, token: string): Promise<boolean> {
-    const r = await db.deleteFrom('locks').where('token', '=', token).where('space_id', '=', spaceId).executeTakeFirst();
+  async remove(db: Db, space: SpaceRef, token: string): Promise<boolean> {
+    const r = await db.deleteFrom('locks').where('token', '=', token).where('space_id', '=', spaceExpr(db, space)).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
-  async removeUnder(db: Db, spaceId: string, segments: string[]): Promise<void> {
+  async removeUnder(db: Db, space: SpaceRef, segments: string[]): Promise<void> {
     const self = lockPath(segments);
     await db
       .deleteFrom('locks')
-      .where('space_id', '=', spaceId)
+      .where('space_id', '=', spaceExpr(db, space))
       .where((eb) => eb.or([eb('path', '=', self), eb('path', 'like', likePrefix(self))]))
       .execute();
   }

@@ -1,6 +1,6 @@
 import type { CallContext } from '../core/context.js';
 import type { Lock } from '../db/schema.js';
-import type { LockRepository } from '../repositories/lock.repository.js';
+import type { LockRepository, SpaceRef } from '../repositories/lock.repository.js';
 import { lockPath } from '../repositories/lock.repository.js';
 import type { Db } from '../repositories/node.repository.js';
 import type { TreeService } from './tree.service.js';
@@ -27,30 +27,17 @@ export class LocksService {
     private readonly repo: LockRepository,
   ) {}
 
-  /** One lookup per request context: a WebDAV write asks several times. */
-  private readonly spaceIds = new WeakMap<CallContext, Promise<string>>();
-
-  private spaceId(ctx: CallContext): Promise<string> {
-    let id = this.spaceIds.get(ctx);
-    if (!id) {
-      id = this.tree.personalSpace(ctx).then((s) => s.id);
-      id.catch(() => this.spaceIds.delete(ctx));
-      this.spaceIds.set(ctx, id);
-    }
-    return id;
-  }
-
   /** Locks covering `path`, beneath it with `descendants`, and with `withParent` any lock on its parent. */
   async covering(ctx: CallContext, path: string[], descendants: boolean, withParent = false): Promise<ResourceLock[]> {
-    return (await this.repo.covering(this.db, { personalOf: ctx.actor.userId }, path, descendants, new Date(), withParent)).map(toLock);
+    return (await this.repo.covering(this.db, own(ctx), path, descendants, new Date(), withParent)).map(toLock);
   }
 
   async under(ctx: CallContext, path: string[]): Promise<ResourceLock[]> {
-    return (await this.repo.under(this.db, { personalOf: ctx.actor.userId }, path, new Date())).map(toLock);
+    return (await this.repo.under(this.db, own(ctx), path, new Date())).map(toLock);
   }
 
   async create(ctx: CallContext, lock: ResourceLock, conflicts: (existing: ResourceLock[]) => Error | null): Promise<void> {
-    const spaceId = await this.spaceId(ctx);
+    const spaceId = (await this.tree.personalSpace(ctx)).id;
     await this.db.transaction().execute(async (tx) => {
       await this.repo.lockSpace(tx, spaceId);
       const existing = (await this.repo.covering(tx, spaceId, lock.path, lock.depth === 'infinity', new Date())).map(toLock);
@@ -70,21 +57,26 @@ export class LocksService {
   }
 
   async refresh(ctx: CallContext, token: string, expiresAt: Date): Promise<ResourceLock | null> {
-    const row = await this.repo.refresh(this.db, await this.spaceId(ctx), token, expiresAt, new Date());
+    const row = await this.repo.refresh(this.db, own(ctx), token, expiresAt, new Date());
     return row ? toLock(row) : null;
   }
 
   async remove(ctx: CallContext, token: string): Promise<boolean> {
-    return this.repo.remove(this.db, await this.spaceId(ctx), token);
+    return this.repo.remove(this.db, own(ctx), token);
   }
 
   async removeUnder(ctx: CallContext, path: string[]): Promise<void> {
-    await this.repo.removeUnder(this.db, await this.spaceId(ctx), path);
+    await this.repo.removeUnder(this.db, own(ctx), path);
   }
 
   purgeExpired(now = new Date()): Promise<number> {
     return this.repo.purgeExpired(this.db, now);
   }
+}
+
+/** The caller's personal space, resolved inside each query. */
+function own(ctx: CallContext): SpaceRef {
+  return { personalOf: ctx.actor.userId };
 }
 
 function toLock(row: Lock): ResourceLock {
