@@ -1,0 +1,39 @@
+import { lazy } from 'react';
+import { Navigate, Route, Routes } from 'react-router';
+import { AppShell } from './layout/AppShell';
+import { useAuth } from './auth/AuthProvider';
+import { LoginPage } from './auth/LoginPage';
+import { Spinner } from './ui/Feedback';
+import { FilesPage } from './pages/files/FilesPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+
+// Screens used less often load on demand, keeping the first load small.
+const TrashPage = lazy(() => import('./pages/trash/TrashPage').then((m) => ({ default: m.TrashPage })));
+const AccountPage = lazy(() => import('./pages/account/AccountPage').then((m) => ({ default: m.AccountPage })));
+const AdminPage = lazy(() => import('./pages/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
+
+export function App() {
+  const { state } = useAuth();
+  if (state.status === 'checking') {
+    return (
+      <div className="boot">
+        <Spinner label="Opening Coffer" />
+      </div>
+    );
+  }
+  if (state.status === 'signed-out') return <LoginPage />;
+  const isAdmin = state.account.user.role === 'admin';
+  return (
+    <Routes>
+      <Route element={<AppShell />}>
+        <Route index element={<Navigate to="/files" replace />} />
+        <Route path="files" element={<FilesPage />} />
+        <Route path="files/:folderId" element={<FilesPage />} />
+        <Route path="trash" element={<TrashPage />} />
+        <Route path="account" element={<AccountPage />} />
+        <Route path="admin/*" element={isAdmin ? <AdminPage /> : <NotFoundPage forbidden />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

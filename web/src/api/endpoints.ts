@@ -1,0 +1,88 @@
+import type { ApiClient } from './client';
+import type {
+  Account,
+  AppPassword,
+  AuditEvent,
+  CreatedAppPassword,
+  FileNode,
+  FileVersion,
+  FolderListing,
+  Page,
+  ProtocolSession,
+  Role,
+  SortKey,
+  SortOrder,
+  StorageOverview,
+  TrashItem,
+  Usage,
+  User,
+  UserStatus,
+} from './types';
+
+const enc = encodeURIComponent;
+
+/** Typed calls of the REST API the web app uses; one function per endpoint. */
+export function endpoints(api: ApiClient) {
+  return {
+    // Files and folders
+    node: (id: string) => api.get<FileNode>(`/files/${enc(id)}`),
+    children: (id: string, q: { sort?: SortKey; order?: SortOrder; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
+      api.get<FolderListing>(`/folders/${enc(id)}/children`, q, signal),
+    createFolder: (parentId: string, path: string, parents = false) => api.json<FileNode>('POST', '/folders', { body: { parent_id: parentId, path, parents } }),
+    rename: (id: string, name: string) => api.json<FileNode>('PATCH', `/files/${enc(id)}`, { body: { name } }),
+    move: (id: string, parentId: string, onConflict: 'fail' | 'rename' = 'fail') =>
+      api.json<FileNode>('PATCH', `/files/${enc(id)}`, { body: { parent_id: parentId, on_conflict: onConflict } }),
+    copy: (id: string, parentId: string) => api.json<FileNode>('POST', `/files/${enc(id)}/copy`, { body: { parent_id: parentId, on_conflict: 'rename' } }),
+    trashNode: (id: string) => api.json<void>('DELETE', `/files/${enc(id)}`),
+    /** A short-lived URL that reads one file (or version) without the Authorization header: for <img>, <video>, downloads. */
+    contentLink: (id: string, opts: { versionId?: string; inline?: boolean } = {}) =>
+      api.json<{ url: string; expires_at: string }>('POST', `/files/${enc(id)}/links`, { body: { version_id: opts.versionId, inline: opts.inline ?? false } }),
+
+    // Versions
+    versions: (id: string) => api.get<{ items: FileVersion[] }>(`/files/${enc(id)}/versions`),
+    restoreVersion: (id: string, versionId: string) => api.json<FileNode>('POST', `/files/${enc(id)}/versions/${enc(versionId)}/restore`),
+
+    // Trash
+    trash: (q: { limit?: number; offset?: number } = {}) => api.get<Page<TrashItem>>('/trash', q),
+    restore: (id: string) => api.json<FileNode>('POST', `/trash/${enc(id)}/restore`),
+    purge: (id: string) => api.json<void>('DELETE', `/trash/${enc(id)}`),
+    emptyTrash: () => api.json<{ purged: number }>('DELETE', '/trash'),
+
+    // Account
+    account: () => api.get<Account>('/account'),
+    quota: () => api.get<Usage>('/account/quota'),
+    changePassword: (current: string, next: string) => api.json<void>('POST', '/account/password', { body: { current_password: current, new_password: next } }),
+    appPasswords: () => api.get<{ items: AppPassword[] }>('/auth/app-passwords'),
+    createAppPassword: (name: string) => api.json<CreatedAppPassword>('POST', '/auth/app-passwords', { body: { name } }),
+    revokeAppPassword: (id: string) => api.json<void>('DELETE', `/auth/app-passwords/${enc(id)}`),
+    sessions: () => api.get<{ items: ProtocolSession[]; limit: number }>('/account/sessions'),
+    endSession: (id: string) => api.json<void>('DELETE', `/account/sessions/${enc(id)}`),
+    logoutEverywhere: () => api.json<void>('POST', '/auth/logout-all'),
+
+    // Administration
+    users: (q: { search?: string; status?: UserStatus; role?: Role; sort?: 'username' | 'created' | 'used'; order?: SortOrder; limit?: number; offset?: number }) =>
+      api.get<Page<User>>('/admin/users', q),
+    createUser: (b: { username: string; password: string; email?: string | null; display_name?: string; role?: Role; quota_bytes?: number | null }) =>
+      api.json<User>('POST', '/admin/users', { body: b }),
+    updateUser: (id: string, b: { role?: Role; status?: 'pending' | 'active' | 'suspended'; quota_bytes?: number | null; email?: string | null; display_name?: string; password?: string }) =>
+      api.json<User>('PATCH', `/admin/users/${enc(id)}`, { body: b }),
+    suspendUser: (id: string) => api.json<User>('POST', `/admin/users/${enc(id)}/suspend`),
+    reactivateUser: (id: string) => api.json<User>('POST', `/admin/users/${enc(id)}/reactivate`),
+    audit: (q: AuditQuery) => api.get<Page<AuditEvent>>('/admin/audit', q),
+    /** The audit log as CSV, with the same filters (no paging). */
+    auditCsv: async (q: Omit<AuditQuery, 'limit' | 'offset'>) => (await api.raw('GET', '/admin/audit/export', { query: q, headers: { accept: 'text/csv' } })).blob(),
+    storage: () => api.get<StorageOverview>('/admin/storage'),
+  };
+}
+
+export type AuditQuery = {
+  user_id?: string;
+  action?: string;
+  path_prefix?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+};
+
+export type Endpoints = ReturnType<typeof endpoints>;

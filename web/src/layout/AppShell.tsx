@@ -1,0 +1,87 @@
+import * as Menu from '@radix-ui/react-dropdown-menu';
+import { FolderOpen, LogOut, Shield, Trash2, UserRound, WifiOff } from 'lucide-react';
+import { Suspense, type ReactNode } from 'react';
+import { NavLink, Outlet } from 'react-router';
+import { useAccount, useAuth } from '../auth/AuthProvider';
+import { Spinner } from '../ui/Feedback';
+import { QuotaMeter } from './QuotaMeter';
+import { Logo } from './Logo';
+import { useOnline } from './useOnline';
+import { UploadPanel } from '../upload/UploadPanel';
+
+function NavItem({ to, icon, children }: { to: string; icon: ReactNode; children: ReactNode }) {
+  return (
+    <NavLink to={to} className={({ isActive }) => (isActive ? 'nav-link active' : 'nav-link')}>
+      {icon}
+      <span>{children}</span>
+    </NavLink>
+  );
+}
+
+/** The frame around every signed-in screen: header, navigation, offline notice, uploads. */
+export function AppShell() {
+  const { user, usage } = useAccount();
+  const { signOut, signOutEverywhere } = useAuth();
+  const online = useOnline();
+  return (
+    <div className="shell">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <NavLink to="/files" className="brand" aria-label="Coffer, your files">
+          <Logo />
+        </NavLink>
+        <nav className="nav" aria-label="Main">
+          <NavItem to="/files" icon={<FolderOpen aria-hidden size={18} />}>
+            Files
+          </NavItem>
+          <NavItem to="/trash" icon={<Trash2 aria-hidden size={18} />}>
+            Trash
+          </NavItem>
+          <NavItem to="/account" icon={<UserRound aria-hidden size={18} />}>
+            Account
+          </NavItem>
+          {user.role === 'admin' ? (
+            <NavItem to="/admin" icon={<Shield aria-hidden size={18} />}>
+              Admin
+            </NavItem>
+          ) : null}
+        </nav>
+        <div className="topbar-end">
+          <QuotaMeter usage={usage} compact />
+          <Menu.Root>
+            <Menu.Trigger className="avatar-button" aria-label={`Account menu for ${user.display_name || user.username}`}>
+              <span aria-hidden>{(user.display_name || user.username).slice(0, 1).toUpperCase()}</span>
+            </Menu.Trigger>
+            <Menu.Portal>
+              <Menu.Content className="menu" align="end" sideOffset={6}>
+                <Menu.Label className="menu-label">
+                  Signed in as <strong>{user.username}</strong>
+                </Menu.Label>
+                <Menu.Separator className="menu-separator" />
+                <Menu.Item className="menu-item" onSelect={() => void signOut()}>
+                  <LogOut aria-hidden size={16} /> Sign out
+                </Menu.Item>
+                <Menu.Item className="menu-item" onSelect={() => void signOutEverywhere()}>
+                  <LogOut aria-hidden size={16} /> Sign out everywhere
+                </Menu.Item>
+              </Menu.Content>
+            </Menu.Portal>
+          </Menu.Root>
+        </div>
+      </header>
+      {online ? null : (
+        <div className="offline-banner" role="status">
+          <WifiOff aria-hidden size={16} /> You are offline. Files will load again when the connection is back.
+        </div>
+      )}
+      <main id="main" className="main" tabIndex={-1}>
+        <Suspense fallback={<Spinner />}>
+          <Outlet />
+        </Suspense>
+      </main>
+      <UploadPanel />
+    </div>
+  );
+}

@@ -1,0 +1,4 @@
+/** Placeholder: being built. */
+export function AccountPage() {
+  return <h1>AccountPage</h1>;
+}

@@ -1,0 +1,4 @@
+/** Placeholder: being built. */
+export function AdminPage() {
+  return <h1>AdminPage</h1>;
+}
