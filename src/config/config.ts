@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseByteSize } from '../util/bytes.js';
 
@@ -53,6 +55,8 @@ export interface CofferConfig {
   blobGraceSeconds: number;
   /** How often the maintenance task (trash purge, blob GC) runs; 0 turns it off. */
   maintenanceIntervalSeconds: number;
+  /** The built web app (web/dist) served at /; undefined when not built. */
+  webDir: string | undefined;
   dav: {
     /** A second listener serving WebDAV at the root of its own host; undefined = none. */
     port: number | undefined;
@@ -120,6 +124,22 @@ function readS3(env: Env): S3Config | undefined {
   };
 }
 
+/** COFFER_WEB_DIR, else the web workspace's build next to this package; undefined if not built. */
+function readWebDir(env: Env): string | undefined {
+  const configured = env.COFFER_WEB_DIR;
+  if (configured) {
+    const dir = path.resolve(configured);
+    if (!fs.existsSync(path.join(dir, 'index.html'))) throw new ConfigError('COFFER_WEB_DIR', `(${dir}) has no index.html; build the web app with "npm run build"`);
+    return dir;
+  }
+  // Run from src/ (tsx, tests) or from dist/src/ (npm start): the workspace sits at the package root.
+  for (const up of ['../../web/dist/', '../../../web/dist/']) {
+    const dir = fileURLToPath(new URL(up, import.meta.url));
+    if (fs.existsSync(path.join(dir, 'index.html'))) return dir;
+  }
+  return undefined;
+}
+
 export function loadConfig(env: Env = process.env): CofferConfig {
   const dataDir = path.resolve(env.COFFER_DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -160,6 +180,7 @@ export function loadConfig(env: Env = process.env): CofferConfig {
     trustProxy: readBool(env, 'COFFER_TRUST_PROXY', false),
     blobGraceSeconds: readInt(env, 'COFFER_BLOB_GRACE_SECONDS', 3600, 0, 30 * 24 * 3600),
     maintenanceIntervalSeconds: readInt(env, 'COFFER_MAINTENANCE_INTERVAL', 3600, 0, 7 * 24 * 3600),
+    webDir: readWebDir(env),
     dav: {
       port: env.COFFER_DAV_PORT ? readInt(env, 'COFFER_DAV_PORT', 0, 0, 65535) : undefined,
       maxProtocolSessions: readInt(env, 'COFFER_MAX_PROTOCOL_SESSIONS', 5, 1, 10_000),

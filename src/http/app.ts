@@ -6,6 +6,7 @@ import { addDavMethods, davPlugin } from './dav/dav.plugin.js';
 import { authPlugin } from './plugins/auth.js';
 import { createMetrics, metricsPlugin } from './plugins/metrics.js';
 import { problemsPlugin } from './plugins/problems.js';
+import { webAppPlugin } from './plugins/web-app.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -55,6 +56,7 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
   addResponseHeaders(app);
 
   const metrics = createMetrics(core);
+  await app.register((await import('@fastify/cookie')).default);
   await app.register(problemsPlugin);
   await app.register(metricsPlugin, { metrics });
   await app.register((await import('@fastify/swagger')).default, {
@@ -92,6 +94,7 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
   );
   await app.register((await import('@fastify/swagger-ui')).default, { routePrefix: '/api/docs' });
   await app.register(davPlugin, { core });
+  if (core.config.webDir) await app.register(webAppPlugin, { dir: core.config.webDir });
   return app;
 }
 

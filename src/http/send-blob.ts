@@ -59,6 +59,11 @@ export async function sendRepresentation(request: FastifyRequest, reply: Fastify
   reply.header('cache-control', 'private, no-cache');
   reply.header('x-content-type-options', 'nosniff');
   if (rep.fileName !== undefined) reply.header('content-disposition', contentDisposition(rep.disposition ?? 'attachment', rep.fileName));
+  // Shown in the browser, a stored HTML or SVG file would run its scripts as Coffer's own page:
+  // sandbox it. PDF is exempt only because the browser's viewer refuses to run sandboxed.
+  if (rep.disposition === 'inline' && rep.contentType.split(';')[0]!.trim().toLowerCase() !== 'application/pdf') {
+    reply.header('content-security-policy', "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'");
+  }
 
   const h = request.headers;
   if (h['if-match'] && !etagMatches(h['if-match'], rep.etag, false)) {

@@ -27,6 +27,10 @@ export interface AuditQuery {
   to?: Date | undefined;
   limit: number;
   offset: number;
+  /** Only rows older than this id: keyset paging for exports that must not skip or repeat rows. */
+  beforeId?: number | undefined;
+  /** Skip counting the matches (an export page does not need the total). */
+  withoutTotal?: boolean;
 }
 
 type HashedFields = Omit<AuditEvent, 'id' | 'hash'>;
@@ -92,9 +96,10 @@ export class AuditRepository {
     if (q.pathPrefix) base = base.where('path', 'like', escapeLike(q.pathPrefix) + '%');
     if (q.from) base = base.where('at', '>=', q.from);
     if (q.to) base = base.where('at', '<', q.to);
+    const page = q.beforeId !== undefined ? base.where('id', '<', q.beforeId) : base;
     const [items, count] = await Promise.all([
-      base.selectAll().orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      page.selectAll().orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute(),
+      q.withoutTotal ? Promise.resolve({ n: -1 }) : base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items, total: Number(count.n) };
   }

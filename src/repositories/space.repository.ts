@@ -73,4 +73,35 @@ export class SpaceRepository {
   async setUsed(db: Db, id: string, used: number): Promise<void> {
     await db.updateTable('spaces').set({ used_bytes: used }).where('id', '=', id).execute();
   }
+
+  /**
+   * Storage across every space: used bytes (what quotas count), live file bytes (the roots'
+   * sizes), bytes held by trashed items and the quota handed out (null once any space is unlimited).
+   */
+  async totals(db: Db): Promise<{ spaces: number; used: number; files: number; trash: number; quotaTotal: number | null }> {
+    const row = await db
+      .selectFrom('spaces as s')
+      .leftJoin('nodes as r', 'r.id', 's.root_node_id')
+      .select([
+        sql<number>`count(*)`.as('spaces'),
+        sql<number>`coalesce(sum(s.used_bytes), 0)`.as('used'),
+        sql<number>`coalesce(sum(r.size), 0)`.as('files'),
+        sql<number | null>`case when bool_or(s.quota_bytes is null) then null else coalesce(sum(s.quota_bytes), 0) end`.as('quota_total'),
+      ])
+      .executeTakeFirstOrThrow();
+    const trash = await sql<{ bytes: number | null }>`
+      with recursive down(id) as (
+        select id from nodes where deleted_at is not null
+        union
+        select n.id from nodes n join down d on n.parent_id = d.id
+      )
+      select sum(v.size)::bigint as bytes from versions v where v.node_id in (select id from down)`.execute(db);
+    return {
+      spaces: Number(row.spaces),
+      used: Number(row.used),
+      files: Number(row.files),
+      trash: Number(trash.rows[0]?.bytes ?? 0),
+      quotaTotal: row.quota_total === null ? null : Number(row.quota_total),
+    };
+  }
 }

@@ -56,6 +56,21 @@ export class AuditService {
     return this.repo.query(this.db, q);
   }
 
+  /**
+   * Every matching event, newest first, a page at a time. Pages follow ids, so rows recorded while
+   * the export runs are neither repeated nor shift later pages.
+   */
+  async *exportAll(filter: Omit<AuditQuery, 'limit' | 'offset' | 'beforeId' | 'withoutTotal'>, pageSize = 1000) {
+    let beforeId: number | undefined;
+    for (;;) {
+      const { items } = await this.repo.query(this.db, { ...filter, limit: pageSize, offset: 0, beforeId, withoutTotal: true });
+      if (items.length === 0) return;
+      yield items;
+      if (items.length < pageSize) return;
+      beforeId = Number(items[items.length - 1]!.id);
+    }
+  }
+
   verify() {
     return this.repo.verify(this.db);
   }

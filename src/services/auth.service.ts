@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { verify } from '@node-rs/argon2';
 import { jwtVerify, SignJWT } from 'jose';
 import type { CallContext, Actor } from '../core/context.js';
-import { badRequest, CofferError, notFound, tooManyRequests, unauthorized } from '../core/errors.js';
+import { badRequest, CofferError, forbidden, notFound, tooManyRequests, unauthorized } from '../core/errors.js';
 import type { User } from '../db/schema.js';
 import type { Db } from '../repositories/node.repository.js';
 import type { RateLimitRepository } from '../repositories/rate-limit.repository.js';
@@ -50,6 +50,10 @@ function newAppPassword(): string {
 /** Sign-in, tokens, refresh-token rotation with reuse detection, and app passwords. */
 /** How long a successful app-password sign-in is remembered in this process. */
 const APP_PASSWORD_CACHE_MS = 2_000;
+
+/** How long a file link works: long enough to watch a film with seeks, short enough not to linger. */
+export const FILE_LINK_TTL_SECONDS = 4 * 3600;
+const FILE_LINK_ISSUER = 'coffer-file-link';
 
 export class AuthService {
   // A real hash to verify against when the account does not exist, so timing does not tell.
@@ -225,6 +229,42 @@ export class AuthService {
     if (this.verifiedTokens.size >= 10_000) this.verifiedTokens.clear();
     this.verifiedTokens.set(token, verified);
     return verified;
+  }
+
+  /**
+   * A signed, short-lived link that reads one file (or one version of it) without an
+   * Authorization header, for what a browser fetches by itself: <img>, <video> with its Range
+   * requests, downloads. It is bound to the caller's sign-in, so signing out ends it.
+   */
+  async issueFileLink(ctx: CallContext, fileId: string, versionId: string | undefined, familyId: string | undefined): Promise<{ ticket: string; expiresAt: Date }> {
+    // An app password cannot end a link it made when it is revoked; scripts download directly anyway.
+    if (!familyId) throw forbidden('File links are for signed-in web sessions; with an app password, download the content directly');
+    const expiresAt = new Date(Date.now() + FILE_LINK_TTL_SECONDS * 1000);
+    const ticket = await new SignJWT({ nid: fileId, fam: familyId, ...(versionId ? { vid: versionId } : {}) })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(ctx.actor.userId)
+      .setIssuedAt()
+      // Another issuer than access tokens', so a link can never be used as a Bearer token.
+      .setIssuer(FILE_LINK_ISSUER)
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.settings.jwtSecret);
+    return { ticket, expiresAt };
+  }
+
+  /** The actor of a file link, if it was issued for exactly this file (and version) and is still valid. */
+  async authenticateFileLink(ticket: string, fileId: string, versionId: string | undefined): Promise<Actor> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(ticket, this.settings.jwtSecret, { issuer: FILE_LINK_ISSUER, algorithms: ['HS256'] }));
+    } catch {
+      throw unauthorized('This link has expired or is invalid; open the file again from Coffer');
+    }
+    if (!payload.sub || payload.nid !== fileId || (payload.vid ?? undefined) !== versionId) throw unauthorized('This link is for another file');
+    if (typeof payload.fam !== 'string') throw unauthorized('This link is invalid');
+    const user = await this.users.getWithSession(this.db, payload.sub, payload.fam);
+    if (!user || user.status !== 'active') throw unauthorized('This account cannot sign in');
+    if (!user.session_open) throw unauthorized('This session has ended; sign in again');
+    return { userId: user.id, username: user.username, role: user.role, via: 'token' };
   }
 
   /** HTTP Basic with an app password (protocol clients and scripts). */

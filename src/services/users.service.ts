@@ -190,6 +190,24 @@ export class UsersService {
   }
 
   /** Usage of the caller's space split into live files, trash and old versions. */
+  /** Storage of the whole server for the admin overview: totals and the users using the most. */
+  async storageOverview(top = 20) {
+    const [totals, users, heaviest] = await Promise.all([
+      this.spaces.totals(this.db),
+      this.list({ limit: 1, offset: 0, sort: 'username', order: 'asc' }),
+      this.list({ limit: top, offset: 0, sort: 'used', order: 'desc' }),
+    ]);
+    return {
+      users: users.total,
+      used: totals.used,
+      files: totals.files,
+      trash: totals.trash,
+      versions: Math.max(0, totals.used - totals.files - totals.trash),
+      quota_total: totals.quotaTotal,
+      top_users: heaviest.items.map((u) => ({ id: u.id, username: u.username, used: Number(u.used_bytes ?? 0), quota: u.quota_bytes ?? null })),
+    };
+  }
+
   async usage(userId: string) {
     const space = await this.spaces.getPersonal(this.db, userId);
     if (!space) throw notFound('You have no personal space yet');

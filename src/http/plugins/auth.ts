@@ -30,6 +30,15 @@ export function basicCredentials(encoded: string): { login: string; password: st
   return colon < 0 ? null : { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Routes a file link may read: the content of a file and of one of its versions, nothing else. */
+const FILE_LINK_ROUTES = new Set(['/api/v1/files/:id/content', '/api/v1/files/:id/versions/:versionId/content']);
+
+function fileLinkTicket(request: FastifyRequest): string | undefined {
+  if ((request.method !== 'GET' && request.method !== 'HEAD') || !FILE_LINK_ROUTES.has(request.routeOptions.url ?? '')) return undefined;
+  const ticket = (request.query as { ticket?: unknown }).ticket;
+  return typeof ticket === 'string' && ticket.length > 0 && ticket.length < 4096 ? ticket : undefined;
+}
+
 /** The caller's context; only call on routes that ran `authenticate`. */
 export function ctxOf(request: FastifyRequest): CallContext {
   if (!request.callContext) throw unauthorized();
@@ -48,7 +57,11 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) 
     const header = request.headers.authorization ?? '';
     const [scheme, value] = [header.slice(0, header.indexOf(' ')).toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
     let actor;
-    if (scheme === 'bearer' && value) {
+    const ticket = fileLinkTicket(request);
+    if (ticket !== undefined && !header) {
+      const params = request.params as { id?: string; versionId?: string };
+      actor = await auth.authenticateFileLink(ticket, params.id ?? '', params.versionId);
+    } else if (scheme === 'bearer' && value) {
       const session = await auth.authenticateSession(value);
       actor = session.actor;
       request.sessionFamilyId = session.familyId;

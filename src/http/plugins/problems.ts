@@ -70,7 +70,8 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
     }
     return sendProblem(reply, request, status, err.code?.toLowerCase().replace(/^fst_/, '') ?? 'error', err.message);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, 404, 'not-found', `No route for ${request.method} ${request.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    if (app.webAppShell?.wants(request)) return app.webAppShell.send(request, reply);
+    return sendProblem(reply, request, 404, 'not-found', `No route for ${request.method} ${request.url.split('?')[0]}`);
+  });
 });

@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
@@ -134,32 +136,32 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
     })
     .meta({ id: 'AuditEvent' });
 
+  const auditFilter = {
+    user_id: z.uuid().optional(),
+    action: z.string().max(100).optional(),
+    path_prefix: z.string().max(4096).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+  };
+  const filterOf = (q: { user_id?: string; action?: string; path_prefix?: string; from?: string; to?: string }) => ({
+    actorId: q.user_id,
+    action: q.action,
+    pathPrefix: q.path_prefix,
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+  });
+
   r.get('/admin/audit', {
     schema: {
       tags: ['admin'],
       summary: 'Query the audit log, newest first',
       security: [{ bearer: [] }],
-      querystring: z.object({
-        user_id: z.uuid().optional(),
-        action: z.string().max(100).optional(),
-        path_prefix: z.string().max(4096).optional(),
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
-        ...pageQuery,
-      }),
+      querystring: z.object({ ...auditFilter, ...pageQuery }),
       response: { 200: z.object({ items: z.array(auditEvent), total: z.number() }), ...errors(400, 401, 403) },
     },
     handler: async (request) => {
       const q = request.query;
-      const { items, total } = await core.audit.query({
-        actorId: q.user_id,
-        action: q.action,
-        pathPrefix: q.path_prefix,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
-        limit: q.limit,
-        offset: q.offset,
-      });
+      const { items, total } = await core.audit.query({ ...filterOf(q), limit: q.limit, offset: q.offset });
       return {
         items: items.map((e) => ({
           id: Number(e.id),
@@ -179,4 +181,69 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
       };
     },
   });
+
+  r.get('/admin/audit/export', {
+    schema: {
+      tags: ['admin'],
+      summary: 'The audit log as CSV (newest first), with the same filters as the query and no paging',
+      description: 'Streamed; cells that a spreadsheet would run as a formula are prefixed with an apostrophe.',
+      security: [{ bearer: [] }],
+      querystring: z.object(auditFilter),
+      produces: ['text/csv'],
+      response: errors(400, 401, 403),
+    },
+    handler: async (request, reply) => {
+      // Rows recorded after the export started are left out, so the file is one moment's view.
+      const filter = { ...filterOf(request.query), to: filterOf(request.query).to ?? new Date() };
+      const pages = core.audit.exportAll(filter);
+      const rows = Readable.from(
+        (async function* () {
+          for await (const page of pages) {
+            for (const e of page) {
+              yield [e.id, e.at.toISOString(), e.actor_name ?? '', e.actor_id ?? '', e.action, e.result, e.path ?? '', e.bytes ?? '', e.ip ?? '', e.user_agent ?? '', e.detail ?? ''].map(
+                neutraliseFormula,
+              );
+            }
+          }
+        })(),
+      );
+      const csv = rows.pipe(
+        stringify({ header: true, columns: ['id', 'at', 'user', 'user_id', 'action', 'result', 'path', 'bytes', 'ip', 'user_agent', 'detail'] }),
+      );
+      rows.on('error', (err) => csv.destroy(err));
+      return sendCsv(reply, csv, `coffer-audit-${new Date().toISOString().slice(0, 10)}.csv`);
+    },
+  });
+
+  r.get('/admin/storage', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Storage of the whole server: totals and the users using the most',
+      security: [{ bearer: [] }],
+      response: {
+        200: z
+          .object({
+            users: z.number(),
+            used: z.number().describe('Bytes counted against quotas: files, trash and old versions'),
+            files: z.number(),
+            trash: z.number(),
+            versions: z.number(),
+            quota_total: z.number().nullable().describe('Quota handed out; null when some account is unlimited'),
+            top_users: z.array(z.object({ id: z.string(), username: z.string(), used: z.number(), quota: z.number().nullable() })),
+          })
+          .meta({ id: 'StorageOverview' }),
+        ...errors(401, 403),
+      },
+    },
+    handler: async () => core.users.storageOverview(),
+  });
+}
+
+function sendCsv(reply: FastifyReply, body: Readable, fileName: string) {
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).header('cache-control', 'no-store').send(body);
+}
+
+/** A spreadsheet runs a cell starting with = + - @ (or a tab/CR) as a formula: defuse it. */
+function neutraliseFormula(value: string | number): string | number {
+  return typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }

@@ -4,43 +4,76 @@ import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import { errors } from '../dto.js';
 import { clientInfo, ctxOf } from '../plugins/auth.js';
+import { sessionCookies } from '../plugins/session-cookies.js';
 
 const tokenPair = z
-  .object({ access_token: z.string(), refresh_token: z.string(), expires_in: z.number(), token_type: z.literal('Bearer') })
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string().optional().describe('Absent in cookie sessions: the refresh credential is then an httpOnly cookie'),
+    expires_in: z.number(),
+    token_type: z.literal('Bearer'),
+  })
   .meta({ id: 'TokenPair' });
 
 export async function authRoutes(app: FastifyInstance, { core }: { core: Core }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const cookies = sessionCookies(core.config.refreshTokenTtlSeconds);
 
   r.post('/auth/login', {
     schema: {
       tags: ['auth'],
       summary: 'Sign in with username (or email) and password',
-      body: z.object({ username: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
+      description:
+        'With `session: "cookie"` (browsers) the refresh token is set as an httpOnly, SameSite=Strict cookie instead of being returned, together with a readable `coffer_csrf` cookie whose value must be echoed in the `X-CSRF-Token` header of refresh and logout.',
+      body: z.object({
+        username: z.string().min(1).max(320),
+        password: z.string().min(1).max(1024),
+        session: z.enum(['token', 'cookie']).default('token').describe('Where the refresh token goes: the response body, or an httpOnly cookie'),
+      }),
       response: { 200: tokenPair, ...errors(400, 401, 403, 429) },
     },
-    handler: async (request) => (await core.auth.login(clientInfo(request), request.body.username, request.body.password)).tokens,
+    handler: async (request, reply) => {
+      const { tokens } = await core.auth.login(clientInfo(request), request.body.username, request.body.password);
+      return request.body.session === 'cookie' ? cookies.keep(request, reply, tokens) : tokens;
+    },
   });
 
   r.post('/auth/refresh', {
     schema: {
       tags: ['auth'],
       summary: 'Exchange a refresh token for a new pair (the old one stops working)',
-      body: z.object({ refresh_token: z.string().min(1).max(200) }),
-      response: { 200: tokenPair, ...errors(400, 401) },
+      description: 'Without `refresh_token` in the body, the session cookie is used; that needs the `X-CSRF-Token` header.',
+      body: z.object({ refresh_token: z.string().min(1).max(200).optional() }).default({}),
+      response: { 200: tokenPair, ...errors(400, 401, 403) },
     },
-    handler: async (request) => core.auth.refresh(clientInfo(request), request.body.refresh_token),
+    handler: async (request, reply) => {
+      if (request.body.refresh_token) return core.auth.refresh(clientInfo(request), request.body.refresh_token);
+      const fromCookie = cookies.read(request);
+      try {
+        return cookies.keep(request, reply, await core.auth.refresh(clientInfo(request), fromCookie));
+      } catch (err) {
+        cookies.clear(reply);
+        throw err;
+      }
+    },
   });
 
   r.post('/auth/logout', {
     schema: {
       tags: ['auth'],
       summary: 'End the session the refresh token belongs to',
-      body: z.object({ refresh_token: z.string().min(1).max(200) }),
-      response: { 204: z.null(), ...errors(400) },
+      description: 'Without `refresh_token` in the body, ends the cookie session (needs the `X-CSRF-Token` header) and clears its cookies.',
+      body: z.object({ refresh_token: z.string().min(1).max(200).optional() }).default({}),
+      response: { 204: z.null(), ...errors(400, 403) },
     },
     handler: async (request, reply) => {
-      await core.auth.logout(null, request.body.refresh_token);
+      if (request.body.refresh_token) {
+        await core.auth.logout(null, request.body.refresh_token);
+      } else {
+        const token = cookies.readOptional(request);
+        if (token) await core.auth.logout(null, token);
+        cookies.clear(reply);
+      }
       return reply.code(204).send(null);
     },
   });

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { badRequest, CofferError } from '../../core/errors.js';
+import { badRequest, CofferError, notFound } from '../../core/errors.js';
 import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, toNodeDto } from '../dto.js';
 import { ctxOf } from '../plugins/auth.js';
@@ -105,7 +105,35 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     return request.method === 'GET' && conditional === undefined && core.config.s3 !== undefined && size >= core.config.s3.redirectMinBytes;
   };
 
+  r.post('/files/:id/links', {
+    schema: {
+      tags: ['files'],
+      summary: 'A short-lived URL that reads this file (or one version) without the Authorization header',
+      description:
+        'For what a browser fetches by itself: images, audio and video (with Range), PDF previews and downloads. The URL works for 4 hours, only for this file, and stops working when the web session that made it signs out. Web sessions only.',
+      security: [{ bearer: [] }],
+      params: idParam,
+      body: z.object({ version_id: z.uuid().optional(), inline: z.boolean().default(false) }),
+      response: { 200: z.object({ url: z.string(), expires_at: z.string() }).meta({ id: 'FileLink' }), ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => {
+      const ctx = ctxOf(request);
+      const b = request.body;
+      // Checks the caller may read it now; the link is named by the file's real id, not "root".
+      const located = await core.files.get(ctx, request.params.id);
+      if (located.node.kind !== 'file') throw badRequest('Only files have content to link to');
+      if (b.version_id) await core.versions.list(ctx, located.node.id).then(({ items }) => {
+        if (!items.some((v) => v.id === b.version_id)) throw notFound('This file has no such version');
+      });
+      const { ticket, expiresAt } = await core.auth.issueFileLink(ctx, located.node.id, b.version_id, request.sessionFamilyId);
+      const path = b.version_id ? `/api/v1/files/${located.node.id}/versions/${b.version_id}/content` : `/api/v1/files/${located.node.id}/content`;
+      const query = new URLSearchParams({ ticket, ...(b.inline ? { inline: '1' } : {}) });
+      return { url: `${path}?${query}`, expires_at: expiresAt.toISOString() };
+    },
+  });
+
   const contentQuery = z.object({
+    ticket: z.string().max(4096).optional().describe('A file link from POST /files/{id}/links, instead of the Authorization header'),
     inline: boolish.describe('Content-Disposition: inline (previews) instead of attachment'),
     redirect: boolish.describe(
       'On S3, answer a GET of a large file (COFFER_S3_REDIRECT_MIN_BYTES, default 1 MiB) with 302 to a presigned URL valid for 5 minutes',

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+/**
+ * The page's own rules: scripts and styles only from Coffer, media and frames from Coffer or the
+ * page's blob: URLs, never framed by another site. Radix injects a <style> for scroll locking.
+ */
+const SHELL_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' blob: data:",
+  "media-src 'self' blob:",
+  "frame-src 'self' blob:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Paths that belong to the API and protocol doors: a miss there is a 404, never the app shell. */
+const NOT_APP = /^\/(api|dav|remote\.php|healthz|readyz|metrics)(\/|$|\?)/;
+
+export interface WebAppOptions {
+  dir: string;
+}
+
+/**
+ * Serves the built web app at /: hashed assets cached for a year, everything else revalidated,
+ * and any other GET that asks for HTML answered with the app shell so client routes survive a reload.
+ */
+export const webAppPlugin = fp(async (app: FastifyInstance, opts: WebAppOptions) => {
+  await app.register((await import('@fastify/static')).default, {
+    root: opts.dir,
+    prefix: '/',
+    wildcard: false,
+    index: false,
+    // The listing of directories is never wanted, and dotfiles are not part of a build.
+    list: false,
+    dotfiles: 'ignore',
+    setHeaders: (res, filePath) => {
+      res.header('x-content-type-options', 'nosniff');
+      res.header('cache-control', /[\\/]assets[\\/]/.test(filePath) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      if (filePath.endsWith('.html')) setShellHeaders(res);
+    },
+  });
+  const sendShell = (_request: FastifyRequest, reply: FastifyReply) => {
+    setShellHeaders(reply);
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  };
+  app.get('/', { schema: { hide: true } }, sendShell);
+  app.decorate('webAppShell', { wants: wantsShell, send: sendShell });
+});
+
+function setShellHeaders(reply: FastifyReply) {
+  reply.header('content-security-policy', SHELL_CSP);
+  reply.header('referrer-policy', 'same-origin');
+  reply.header('x-frame-options', 'DENY');
+}
+
+/** A browser navigating to a client-side route (e.g. /files/…) after a reload or from a bookmark. */
+function wantsShell(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  if (NOT_APP.test(request.url)) return false;
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set when the web app is served; lets the 404 handler answer navigations with the shell. */
+    webAppShell?: { wants: (request: FastifyRequest) => boolean; send: (request: FastifyRequest, reply: FastifyReply) => FastifyReply };
+  }
+}
