@@ -29,6 +29,13 @@ async function cookieLogin(base: string, username = 'admin', password = ADMIN_PA
   };
 }
 
+/** The status of a request, its body read so the connection is free again. */
+async function statusOf(url: string, init?: RequestInit): Promise<number> {
+  const res = await fetch(url, init);
+  await res.arrayBuffer();
+  return res.status;
+}
+
 function cookieHeader(refresh: string, csrf: string) {
   return `coffer_refresh=${refresh}; coffer_csrf=${csrf}`;
 }
@@ -71,6 +78,7 @@ describe('web app support in the API', () => {
       expect(((await noHeader.json()) as { detail: string }).detail).toMatch(/X-CSRF-Token/i);
       const wrongHeader = await refresh({ cookie: cookieHeader(login.refresh, login.csrf), 'x-csrf-token': `${login.csrf.slice(0, -2)}xx` });
       expect(wrongHeader.status).toBe(403);
+      await wrongHeader.text();
 
       const ok = await refresh({ cookie: cookieHeader(login.refresh, login.csrf), 'x-csrf-token': login.csrf });
       expect(ok.status).toBe(200);
@@ -85,25 +93,30 @@ describe('web app support in the API', () => {
       // The used cookie is spent: replaying it ends the whole sign-in, the rotated one included.
       const replay = await refresh({ cookie: cookieHeader(login.refresh, login.csrf), 'x-csrf-token': login.csrf });
       expect(replay.status).toBe(401);
+      await replay.text();
       const after = await refresh({ cookie: cookieHeader(rotated, login.csrf), 'x-csrf-token': login.csrf });
       expect(after.status).toBe(401);
+      await after.text();
     });
 
     it('without a session cookie, refresh is a 401 and says to sign in', async () => {
       const res = await fetch(`${server.url}/api/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(res.status).toBe(401);
+      await res.text();
     });
 
     it('logout needs the CSRF header, ends the session and clears both cookies', async () => {
       const login = await cookieLogin(server.url);
       const forged = await fetch(`${server.url}/api/v1/auth/logout`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookieHeader(login.refresh, login.csrf) }, body: '{}' });
       expect(forged.status).toBe(403);
+      await forged.text();
       const out = await fetch(`${server.url}/api/v1/auth/logout`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie: cookieHeader(login.refresh, login.csrf), 'x-csrf-token': login.csrf },
         body: '{}',
       });
       expect(out.status).toBe(204);
+      await out.text();
       const cleared = setCookies(out);
       expect(cleared.get('coffer_refresh')).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/);
       expect(cleared.get('coffer_csrf')).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/);
@@ -129,17 +142,17 @@ describe('web app support in the API', () => {
 
       // Not another file, not another route, not as a Bearer token.
       const ticket = new URL(link.body.url, server.url).searchParams.get('ticket')!;
-      expect((await fetch(`${server.url}/api/v1/files/${other.body.id}/content?ticket=${ticket}`)).status).toBe(401);
-      expect((await fetch(`${server.url}/api/v1/files/${file.body.id}?ticket=${ticket}`)).status).toBe(401);
+      expect(await statusOf(`${server.url}/api/v1/files/${other.body.id}/content?ticket=${ticket}`)).toBe(401);
+      expect(await statusOf(`${server.url}/api/v1/files/${file.body.id}?ticket=${ticket}`)).toBe(401);
       expect((await new Api(server.url, ticket).json('/account')).status).toBe(401);
-      expect((await fetch(`${server.url}/api/v1/files/${file.body.id}/content?ticket=${ticket.slice(0, -3)}abc`)).status).toBe(401);
+      expect(await statusOf(`${server.url}/api/v1/files/${file.body.id}/content?ticket=${ticket.slice(0, -3)}abc`)).toBe(401);
 
-      await fetch(`${server.url}/api/v1/auth/logout`, {
+      await statusOf(`${server.url}/api/v1/auth/logout`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie: cookieHeader(login.refresh, login.csrf), 'x-csrf-token': login.csrf },
         body: '{}',
       });
-      expect((await fetch(`${server.url}${link.body.url}`)).status).toBe(401);
+      expect(await statusOf(`${server.url}${link.body.url}`)).toBe(401);
     });
 
     it('links one old version, refuses folders, unknown versions, app passwords and other users', async () => {
@@ -171,13 +184,14 @@ describe('web app support in the API', () => {
       const res = await fetch(`${server.url}${link.body.url}`);
       expect(res.headers.get('content-security-policy')).toMatch(/^sandbox/);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      await res.text();
     });
   });
 
   describe('administration', () => {
     it('exports the filtered audit log as CSV with formulas defused', async () => {
       // A user agent is the caller's to choose: a spreadsheet must not run it.
-      await admin.fetch(`/files?path=formula.txt`, { method: 'POST', body: 'csv', headers: { 'user-agent': '=SUM(1,2)', 'content-type': 'text/plain' } });
+      await admin.json(`/files?path=formula.txt`, { method: 'POST', body: 'csv', headers: { 'user-agent': '=SUM(1,2)', 'content-type': 'text/plain' } });
       const res = await admin.fetch('/admin/audit/export?action=file.upload');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
@@ -249,6 +263,7 @@ describe('the web app at /', () => {
     expect(api.headers.get('content-type')).toMatch(/problem\+json/);
     const script = await fetch(`${server.url}/files/2b4c`, { headers: { accept: 'application/json' } });
     expect(script.status).toBe(404);
+    await Promise.all([api.text(), script.text()]);
   });
 
   it('caches hashed assets for good and the rest only with revalidation', async () => {
@@ -258,11 +273,13 @@ describe('the web app at /', () => {
     const js = await fetch(`${server.url}${asset}`);
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
+    await js.arrayBuffer();
     const manifest = await fetch(`${server.url}/manifest.webmanifest`);
     expect(manifest.status).toBe(200);
     expect(((await manifest.json()) as { icons: unknown[] }).icons.length).toBeGreaterThan(1);
     const sw = await fetch(`${server.url}/sw.js`);
     expect(sw.status).toBe(200);
     expect(sw.headers.get('cache-control')).toBe('no-cache');
+    await sw.text();
   });
 });
