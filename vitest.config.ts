@@ -11,13 +11,17 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
-    projects: backends.map((backend) => ({
-      extends: true,
-      test: {
-        name: backend,
-        include: ['test/**/*.test.ts'],
-        env: { COFFER_TEST_BACKEND: backend },
-      },
-    })),
+    projects: [
+      ...backends.map((backend) => ({
+        extends: true,
+        test: {
+          name: backend,
+          include: ['test/**/*.test.ts'],
+          env: { COFFER_TEST_BACKEND: backend },
+        },
+      })),
+      // The web app's component and state tests (jsdom), configured in its own workspace.
+      'web/vite.config.ts',
+    ],
   },
 });

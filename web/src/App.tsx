@@ -3,6 +3,7 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AppShell } from './layout/AppShell';
 import { useAuth } from './auth/AuthProvider';
 import { LoginPage } from './auth/LoginPage';
+import { OfflineScreen } from './layout/OfflineScreen';
 import { Spinner } from './ui/Feedback';
 import { FilesPage } from './pages/files/FilesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -21,6 +22,7 @@ export function App() {
       </div>
     );
   }
+  if (state.status === 'offline') return <OfflineScreen />;
   if (state.status === 'signed-out') return <LoginPage />;
   const isAdmin = state.account.user.role === 'admin';
   return (

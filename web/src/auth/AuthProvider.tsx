@@ -1,10 +1,12 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { NetworkError } from '../api/errors';
 import type { Account } from '../api/types';
 import { useServices } from '../app-context';
 
 type AuthState =
   | { status: 'checking' }
+  | { status: 'offline' }
   | { status: 'signed-out' }
   | { status: 'signed-in'; account: Account };
 
@@ -23,20 +25,25 @@ export const ACCOUNT_QUERY = ['account'] as const;
 export function AuthProvider({ children }: { children: ReactNode }) {
   const { session, endpoints } = useServices();
   const queryClient = useQueryClient();
-  const [phase, setPhase] = useState<'checking' | 'signed-out' | 'signed-in'>('checking');
+  const [phase, setPhase] = useState<'checking' | 'offline' | 'signed-out' | 'signed-in'>('checking');
 
   useEffect(() => {
     let live = true;
-    session
-      .renew()
-      .catch(() => false)
-      .then((ok) => live && setPhase(ok ? 'signed-in' : 'signed-out'));
+    const restore = () =>
+      session.renew().then(
+        (ok) => live && setPhase(ok ? 'signed-in' : 'signed-out'),
+        // Unreachable is not signed out: the app shell says it is offline and tries again later.
+        (err: unknown) => live && setPhase(err instanceof NetworkError ? 'offline' : 'signed-out'),
+      );
+    void restore();
+    window.addEventListener('online', restore);
     const off = session.onChange((signedIn) => {
       setPhase(signedIn ? 'signed-in' : 'signed-out');
       if (!signedIn) queryClient.clear();
     });
     return () => {
       live = false;
+      window.removeEventListener('online', restore);
       off();
     };
   }, [session, queryClient]);
@@ -57,9 +64,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     await signOut();
   }, [endpoints, signOut]);
 
-  const state: AuthState =
-    phase === 'signed-out' ? { status: 'signed-out' } : phase === 'signed-in' && account.data ? { status: 'signed-in', account: account.data } : { status: 'checking' };
-  const api = useMemo(() => ({ state, signIn, signOut, signOutEverywhere }), [state, signIn, signOut, signOutEverywhere]);
+  const data = account.data;
+  const accountUnreachable = !data && account.error instanceof NetworkError;
+  const api = useMemo(() => {
+    const state: AuthState =
+      phase === 'signed-out' || phase === 'offline'
+        ? { status: phase }
+        : accountUnreachable
+          ? { status: 'offline' }
+          : phase === 'signed-in' && data
+          ? { status: 'signed-in', account: data }
+          : { status: 'checking' };
+    return { state, signIn, signOut, signOutEverywhere };
+  }, [phase, data, accountUnreachable, signIn, signOut, signOutEverywhere]);
   return <AuthContext.Provider value={api}>{children}</AuthContext.Provider>;
 }
 

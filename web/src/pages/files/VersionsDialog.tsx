@@ -1,0 +1,186 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Download, RotateCcw } from 'lucide-react';
+import { useState } from 'react';
+import type { FileNode, FileVersion } from '../../api/types';
+import { useApi } from '../../app-context';
+import { ErrorNotice, Spinner } from '../../ui/Feedback';
+import { formatBytes, formatDate } from '../../ui/format';
+import { Modal } from '../../ui/Modal';
+import { useToast } from '../../ui/Toasts';
+
+interface VersionsDialogProps {
+  file: FileNode;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+}
+
+/** The history of one file: download any version, or make an old one the newest again. */
+export function VersionsDialog({ file, open, onOpenChange }: VersionsDialogProps) {
+  return (
+    <Modal
+      open={open}
+      onOpenChange={onOpenChange}
+      wide
+      title={`Versions of ${file.name}`}
+      description="Coffer keeps earlier versions when a file is replaced. Restoring one makes it the newest; the current version stays in the list."
+      footer={
+        <button type="button" className="button" onClick={() => onOpenChange(false)}>
+          Close
+        </button>
+      }
+    >
+      {open ? <VersionList file={file} /> : null}
+    </Modal>
+  );
+}
+
+/**
+ * Hands a short-lived link to the browser's own download machinery: the bytes stream straight
+ * to disk instead of being held in memory by the page.
+ */
+function startDownload(url: string, filename: string) {
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.rel = 'noopener';
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+function VersionList({ file }: { file: FileNode }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const versions = useQuery({ queryKey: ['versions', file.id], queryFn: () => api.versions(file.id) });
+  const [downloading, setDownloading] = useState<string | null>(null);
+  const [downloadError, setDownloadError] = useState<unknown>(null);
+
+  const restore = useMutation({
+    mutationFn: (version: FileVersion) => api.restoreVersion(file.id, version.id),
+    onSuccess: async (_, version) => {
+      toast.success(`Restored the version of ${formatDate(version.created_at)}`);
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['versions', file.id] }),
+        queryClient.invalidateQueries({ queryKey: ['children'] }),
+        queryClient.invalidateQueries({ queryKey: ['node', file.id] }),
+        queryClient.invalidateQueries({ queryKey: ['account'] }),
+      ]);
+    },
+  });
+
+  const download = async (version: FileVersion) => {
+    setDownloading(version.id);
+    setDownloadError(null);
+    try {
+      const { url } = await api.contentLink(file.id, { versionId: version.id, inline: false });
+      startDownload(url, file.name);
+    } catch (err) {
+      setDownloadError(err);
+    } finally {
+      setDownloading(null);
+    }
+  };
+
+  if (versions.isPending) return <Spinner label="Loading versions" />;
+  if (versions.isError) {
+    return (
+      <ErrorNotice
+        error={versions.error}
+        action={
+          <button type="button" className="button button-small" onClick={() => void versions.refetch()}>
+            Try again
+          </button>
+        }
+      />
+    );
+  }
+
+  const items = versions.data.items;
+  return (
+    <div className="versions">
+      {restore.isError ? <ErrorNotice error={restore.error} /> : null}
+      {downloadError ? <ErrorNotice error={downloadError} /> : null}
+      <p className="sr-only" aria-live="polite">
+        {restore.isPending ? 'Restoring the version…' : downloading ? 'Preparing the download…' : ''}
+      </p>
+      {items.length === 1 ? <p className="notice notice-info">This file has only one version.</p> : null}
+      {items.length === 0 ? (
+        <p className="muted">No versions are recorded for this file.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="data-table versions-table">
+            <caption className="sr-only">Versions of {file.name}, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Saved</th>
+                <th scope="col" className="num">
+                  Size
+                </th>
+                <th scope="col" className="hide-phone">
+                  Author
+                </th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((version) => (
+                <VersionRow
+                  key={version.id}
+                  version={version}
+                  downloading={downloading === version.id}
+                  restoring={restore.isPending && restore.variables?.id === version.id}
+                  restoreDisabled={restore.isPending}
+                  onDownload={() => void download(version)}
+                  onRestore={() => restore.mutate(version)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface VersionRowProps {
+  version: FileVersion;
+  downloading: boolean;
+  restoring: boolean;
+  restoreDisabled: boolean;
+  onDownload: () => void;
+  onRestore: () => void;
+}
+
+function VersionRow({ version, downloading, restoring, restoreDisabled, onDownload, onRestore }: VersionRowProps) {
+  const date = formatDate(version.created_at);
+  return (
+    <tr aria-current={version.current ? 'true' : undefined}>
+      <td>
+        <div className="version-when">
+          <time dateTime={version.created_at}>{date}</time>
+          {version.current ? <span className="badge badge-accent">Current</span> : null}
+        </div>
+      </td>
+      <td className="num">{formatBytes(version.size)}</td>
+      <td className="hide-phone">{version.author ?? <span className="muted">Unknown</span>}</td>
+      <td>
+        <div className="button-row version-actions">
+          <button type="button" className="button button-small" aria-label={`Download version of ${date}`} disabled={downloading} onClick={onDownload}>
+            <Download aria-hidden size={16} />
+            <span className="hide-phone">{downloading ? 'Preparing…' : 'Download'}</span>
+          </button>
+          {version.current ? null : (
+            <button type="button" className="button button-small" aria-label={`Restore version of ${date}`} disabled={restoreDisabled} onClick={onRestore}>
+              <RotateCcw aria-hidden size={16} />
+              <span className="hide-phone">{restoring ? 'Restoring…' : 'Restore'}</span>
+            </button>
+          )}
+        </div>
+      </td>
+    </tr>
+  );
+}

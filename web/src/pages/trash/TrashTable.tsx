@@ -1,0 +1,100 @@
+import { useMutation } from '@tanstack/react-query';
+import { RotateCcw, Trash2 } from 'lucide-react';
+import { errorMessage } from '../../api/errors';
+import type { TrashItem } from '../../api/types';
+import { useApi } from '../../app-context';
+import { FileIcon } from '../../ui/FileIcon';
+import { formatBytes, formatDate } from '../../ui/format';
+import { useToast } from '../../ui/Toasts';
+import { folderOf } from './paths';
+import { useRefreshAfterTrashChange } from './useTrash';
+
+interface TrashTableProps {
+  items: TrashItem[];
+  onDeleteForever: (item: TrashItem) => void;
+  /** After an item left the list, so keyboard focus is not lost with its row. */
+  onItemGone: () => void;
+}
+
+export function TrashTable({ items, onDeleteForever, onItemGone }: TrashTableProps) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table trash-table">
+        <caption className="sr-only">Items in the trash, most recently deleted first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col" className="hide-phone">
+              Original location
+            </th>
+            <th scope="col">Deleted</th>
+            <th scope="col" className="num hide-phone">
+              Size
+            </th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((item) => (
+            <TrashRow key={item.id} item={item} onDeleteForever={onDeleteForever} onItemGone={onItemGone} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function TrashRow({ item, onDeleteForever, onItemGone }: { item: TrashItem; onDeleteForever: (item: TrashItem) => void; onItemGone: () => void }) {
+  const api = useApi();
+  const toast = useToast();
+  const refresh = useRefreshAfterTrashChange();
+  const folder = folderOf(item.original_path);
+  const restore = useMutation({
+    mutationFn: () => api.restore(item.id),
+    onSuccess: async (node) => {
+      toast.success(`Restored ${item.name} to ${node.path ?? folder}`);
+      await refresh();
+      onItemGone();
+    },
+    onError: (err) => toast.error(`Could not restore ${item.name}: ${errorMessage(err)}`),
+  });
+
+  return (
+    <tr aria-busy={restore.isPending || undefined}>
+      <td>
+        <div className="trash-name-cell">
+          <FileIcon kind={item.kind} mime={null} name={item.name} />
+          <div className="trash-name-text">
+            <span className="trash-name">
+              {item.name}
+              <span className="sr-only">{item.kind === 'folder' ? ' (folder)' : ''}</span>
+            </span>
+            {/* On phones the location column is hidden; the folder stays visible under the name. */}
+            <span className="trash-location-inline muted">in {folder}</span>
+          </div>
+        </div>
+      </td>
+      <td className="hide-phone trash-location" title={item.original_path ?? undefined}>
+        {folder}
+      </td>
+      <td>
+        <time dateTime={item.deleted_at}>{formatDate(item.deleted_at)}</time>
+      </td>
+      <td className="num hide-phone">{formatBytes(item.size)}</td>
+      <td>
+        <div className="button-row trash-actions">
+          <button type="button" className="button button-small" aria-label={`Restore ${item.name}`} disabled={restore.isPending} onClick={() => restore.mutate()}>
+            <RotateCcw aria-hidden size={16} />
+            {restore.isPending ? 'Restoring…' : 'Restore'}
+          </button>
+          <button type="button" className="button button-small button-ghost trash-delete" aria-label={`Delete ${item.name} forever`} title="Delete forever" disabled={restore.isPending} onClick={() => onDeleteForever(item)}>
+            <Trash2 aria-hidden size={16} />
+            <span className="hide-phone">Delete</span>
+          </button>
+        </div>
+      </td>
+    </tr>
+  );
+}
