@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, Plus } from 'lucide-react';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/errors';
 import type { AppPassword, CreatedAppPassword } from '../../api/types';
 import { useApi } from '../../app-context';
@@ -8,6 +8,7 @@ import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatDate } from '../../ui/format';
 import { ConfirmDialog } from '../../ui/Modal';
 import { useToast } from '../../ui/Toasts';
+import { refocusIfLost } from './focus';
 import { InlineError } from './InlineError';
 import { NewAppPasswordDialog } from './NewAppPasswordDialog';
 
@@ -16,9 +17,12 @@ export const APP_PASSWORDS_QUERY = ['app-passwords'] as const;
 export function AppPasswordsSection({ username }: { username: string }) {
   const [created, setCreated] = useState<CreatedAppPassword | null>(null);
   const [revoking, setRevoking] = useState<AppPassword | null>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
   return (
     <section className="card" aria-labelledby="account-app-passwords">
-      <h2 id="account-app-passwords">App passwords</h2>
+      <h2 id="account-app-passwords" ref={headingRef} tabIndex={-1}>
+        App passwords
+      </h2>
       <p className="account-note">
         WebDAV clients (Finder, Windows Explorer, GNOME Files, rclone) and scripts sign in with an app password, not with your account password, which does not work there. Create one per
         device, so you can revoke it alone if the device is lost.
@@ -26,7 +30,7 @@ export function AppPasswordsSection({ username }: { username: string }) {
       <CreateAppPasswordForm onCreated={setCreated} />
       <AppPasswordList onRevoke={setRevoking} />
       <NewAppPasswordDialog created={created} username={username} onClose={() => setCreated(null)} />
-      <RevokeDialog target={revoking} onClose={() => setRevoking(null)} />
+      <RevokeDialog target={revoking} onClose={() => setRevoking(null)} onDone={() => refocusIfLost(headingRef.current)} />
     </section>
   );
 }
@@ -128,7 +132,7 @@ function AppPasswordList({ onRevoke }: { onRevoke: (p: AppPassword) => void }) {
   );
 }
 
-function RevokeDialog({ target, onClose }: { target: AppPassword | null; onClose: () => void }) {
+function RevokeDialog({ target, onClose, onDone }: { target: AppPassword | null; onClose: () => void; onDone: () => void }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -139,6 +143,7 @@ function RevokeDialog({ target, onClose }: { target: AppPassword | null; onClose
       toast.success(`Revoked ${p.name}`);
       // Devices that used it are signed out with it.
       await Promise.all([queryClient.invalidateQueries({ queryKey: APP_PASSWORDS_QUERY }), queryClient.invalidateQueries({ queryKey: ['sessions'] })]);
+      onDone();
     },
   });
   return (

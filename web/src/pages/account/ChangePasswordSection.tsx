@@ -112,12 +112,13 @@ export function ChangePasswordSection() {
             aria-invalid={mismatch || undefined}
             aria-describedby={mismatch ? mismatchId : undefined}
           />
-          {mismatch ? (
-            <span className="field-error" id={mismatchId} role="alert">
-              The new passwords do not match.
-            </span>
-          ) : null}
         </label>
+        {/* Outside the label, so the message does not become part of the field's name. */}
+        {mismatch ? (
+          <p className="field-error" id={mismatchId} role="alert">
+            The new passwords do not match.
+          </p>
+        ) : null}
         <p className="muted account-note">Changing your password signs out your other browser sessions. App passwords keep working.</p>
         <button type="submit" className="button button-primary" disabled={change.isPending}>
           {change.isPending ? 'Changing…' : 'Change password'}

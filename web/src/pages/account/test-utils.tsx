@@ -5,6 +5,7 @@ import { MemoryRouter } from 'react-router';
 import type { Endpoints } from '../../api/endpoints';
 import { ServicesProvider, type AppServices } from '../../app-context';
 import { ToastProvider } from '../../ui/Toasts';
+import { createUploadManager, UploadProvider } from '../../upload/UploadProvider';
 
 /**
  * Renders a screen over a fake set of endpoints: only the calls a test stubs exist, so an
@@ -17,7 +18,9 @@ export function renderWithApi(ui: ReactElement, fake: Partial<Endpoints>, extra:
     <ServicesProvider services={services}>
       <QueryClientProvider client={queryClient}>
         <MemoryRouter>
-          <ToastProvider>{ui}</ToastProvider>
+          <ToastProvider>
+            <UploadProvider manager={createUploadManager({ token: async () => 'test-token', renew: async () => false, refresh: () => undefined })}>{ui}</UploadProvider>
+          </ToastProvider>
         </MemoryRouter>
       </QueryClientProvider>
     </ServicesProvider>,

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/errors';
@@ -88,5 +88,34 @@ describe('VersionsDialog', () => {
     renderWithApi(<VersionsDialog file={file} open={false} onOpenChange={() => undefined} />, { versions: list });
     expect(list).not.toHaveBeenCalled();
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+});
+
+describe('VersionsDialog new version', () => {
+  it('uploads the picked file under this file name, replacing it with a new version', async () => {
+    const file = { id: 'f1', name: 'report.txt', kind: 'file', parent_id: 'p1', size: 3, mime: 'text/plain', etag: 'e', version_id: 'v1', created_at: '', modified_at: '', updated_at: '' } as const;
+    const sent: string[] = [];
+    const RealXhr = globalThis.XMLHttpRequest;
+    globalThis.XMLHttpRequest = class {
+      upload = {};
+      open(_m: string, url: string) {
+        sent.push(url);
+      }
+      setRequestHeader() {}
+      send() {}
+    } as unknown as typeof XMLHttpRequest;
+    try {
+      renderWithApi(<VersionsDialog file={file} open onOpenChange={() => undefined} />, { versions: vi.fn().mockResolvedValue({ items: [] }) });
+      const input = document.querySelector('input[type="file"]') as HTMLInputElement;
+      expect(screen.getByRole('button', { name: 'Upload new version' })).toBeInTheDocument();
+      fireEvent.change(input, { target: { files: [new File(['new'], 'other-name.txt')] } });
+      await vi.waitFor(() => expect(sent).toHaveLength(1));
+      const url = new URL(sent[0]!, 'http://x');
+      expect(url.searchParams.get('path')).toBe('report.txt');
+      expect(url.searchParams.get('parent_id')).toBe('p1');
+      expect(url.searchParams.get('overwrite')).toBe('true');
+    } finally {
+      globalThis.XMLHttpRequest = RealXhr;
+    }
   });
 });

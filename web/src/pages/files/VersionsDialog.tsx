@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Download, RotateCcw } from 'lucide-react';
-import { useState } from 'react';
+import { Download, RotateCcw, Upload } from 'lucide-react';
+import { useRef, useState } from 'react';
 import type { FileNode, FileVersion } from '../../api/types';
 import { useApi } from '../../app-context';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatBytes, formatDate } from '../../ui/format';
 import { Modal } from '../../ui/Modal';
 import { useToast } from '../../ui/Toasts';
+import { useUploads } from '../../upload/UploadProvider';
 
 interface VersionsDialogProps {
   file: FileNode;
@@ -24,13 +25,44 @@ export function VersionsDialog({ file, open, onOpenChange }: VersionsDialogProps
       title={`Versions of ${file.name}`}
       description="Coffer keeps earlier versions when a file is replaced. Restoring one makes it the newest; the current version stays in the list."
       footer={
-        <button type="button" className="button" onClick={() => onOpenChange(false)}>
-          Close
-        </button>
+        <>
+          <NewVersionButton file={file} />
+          <button type="button" className="button" onClick={() => onOpenChange(false)}>
+            Close
+          </button>
+        </>
       }
     >
       {open ? <VersionList file={file} /> : null}
     </Modal>
+  );
+}
+
+/** Picks a file and uploads it as the newest version of this one, whatever its own name. */
+function NewVersionButton({ file }: { file: FileNode }) {
+  const uploads = useUploads();
+  const toast = useToast();
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <input
+        ref={input}
+        type="file"
+        hidden
+        tabIndex={-1}
+        aria-hidden
+        onChange={(e) => {
+          const picked = e.target.files?.[0];
+          e.target.value = '';
+          if (!picked) return;
+          uploads.enqueue(file.parent_id ?? 'root', [{ file: picked, relativePath: file.name }], { overwrite: true });
+          toast.show(`Uploading a new version of ${file.name}`);
+        }}
+      />
+      <button type="button" className="button" onClick={() => input.current?.click()}>
+        <Upload aria-hidden size={16} /> Upload new version
+      </button>
+    </>
   );
 }
 
@@ -165,7 +197,7 @@ function VersionRow({ version, downloading, restoring, restoreDisabled, onDownlo
           {version.current ? <span className="badge badge-accent">Current</span> : null}
         </div>
       </td>
-      <td className="num">{formatBytes(version.size)}</td>
+      <td className="num nowrap">{formatBytes(version.size)}</td>
       <td className="hide-phone">{version.author ?? <span className="muted">Unknown</span>}</td>
       <td>
         <div className="button-row version-actions">

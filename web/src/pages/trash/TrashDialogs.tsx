@@ -1,21 +1,11 @@
 import { useMutation } from '@tanstack/react-query';
-import { errorMessage } from '../../api/errors';
 import type { TrashItem } from '../../api/types';
 import { useApi } from '../../app-context';
 import { formatBytes } from '../../ui/format';
 import { ConfirmDialog } from '../../ui/Modal';
 import { useToast } from '../../ui/Toasts';
+import { InlineError } from '../account/InlineError';
 import { plural, useRefreshAfterTrashChange } from './useTrash';
-
-/** The server's reason, inside the dialog where the action failed. */
-function DialogError({ error }: { error: unknown }) {
-  if (!error) return null;
-  return (
-    <span className="confirm-error" role="alert">
-      {errorMessage(error)}
-    </span>
-  );
-}
 
 export function DeleteForeverDialog({ item, onClose, onDone }: { item: TrashItem | null; onClose: () => void; onDone: () => void }) {
   const api = useApi();
@@ -44,7 +34,7 @@ export function DeleteForeverDialog({ item, onClose, onDone }: { item: TrashItem
         <>
           {item?.kind === 'folder' ? 'The folder and everything in it will be deleted for good. ' : 'The file and all its versions will be deleted for good. '}
           This cannot be undone.
-          <DialogError error={purge.error} />
+          <InlineError error={purge.error} />
         </>
       }
       confirmLabel={purge.isPending ? 'Deleting…' : 'Delete forever'}
@@ -90,7 +80,7 @@ export function EmptyTrashDialog({ open, onOpenChange, count, bytes, onDone }: E
       description={
         <>
           {`All ${plural(count, 'item')} in the trash${bytes !== undefined && bytes > 0 ? ` (${formatBytes(bytes)})` : ''} will be deleted forever. This cannot be undone.`}
-          <DialogError error={empty.error} />
+          <InlineError error={empty.error} />
         </>
       }
       confirmLabel="Empty trash"

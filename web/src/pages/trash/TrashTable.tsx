@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { RotateCcw, Trash2 } from 'lucide-react';
+import { Fragment } from 'react';
 import { errorMessage } from '../../api/errors';
 import type { TrashItem } from '../../api/types';
 import { useApi } from '../../app-context';
@@ -27,7 +28,9 @@ export function TrashTable({ items, onDeleteForever, onItemGone }: TrashTablePro
             <th scope="col" className="hide-phone">
               Original location
             </th>
-            <th scope="col">Deleted</th>
+            <th scope="col" className="hide-phone">
+              Deleted
+            </th>
             <th scope="col" className="num hide-phone">
               Size
             </th>
@@ -71,18 +74,20 @@ function TrashRow({ item, onDeleteForever, onItemGone }: { item: TrashItem; onDe
               {item.name}
               <span className="sr-only">{item.kind === 'folder' ? ' (folder)' : ''}</span>
             </span>
-            {/* On phones the location column is hidden; the folder stays visible under the name. */}
-            <span className="trash-location-inline muted">in {folder}</span>
+            {/* Phones hide the location and date columns; both stay visible under the name. */}
+            <span className="trash-location-inline muted">
+              in <BreakablePath path={folder} /> · <time dateTime={item.deleted_at}>{formatDate(item.deleted_at)}</time>
+            </span>
           </div>
         </div>
       </td>
       <td className="hide-phone trash-location" title={item.original_path ?? undefined}>
-        {folder}
+        <BreakablePath path={folder} />
       </td>
-      <td>
+      <td className="hide-phone nowrap">
         <time dateTime={item.deleted_at}>{formatDate(item.deleted_at)}</time>
       </td>
-      <td className="num hide-phone">{formatBytes(item.size)}</td>
+      <td className="num hide-phone nowrap">{formatBytes(item.size)}</td>
       <td>
         <div className="button-row trash-actions">
           <button type="button" className="button button-small" aria-label={`Restore ${item.name}`} disabled={restore.isPending} onClick={() => restore.mutate()}>
@@ -96,5 +101,21 @@ function TrashRow({ item, onDeleteForever, onItemGone }: { item: TrashItem; onDe
         </div>
       </td>
     </tr>
+  );
+}
+
+/** A folder path that wraps after its slashes rather than in the middle of a name. */
+function BreakablePath({ path }: { path: string }) {
+  const parts = path.split('/');
+  return (
+    <>
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 ? '/' : ''}
+          {part}
+          {i > 0 && i < parts.length - 1 ? <wbr /> : null}
+        </Fragment>
+      ))}
+    </>
   );
 }

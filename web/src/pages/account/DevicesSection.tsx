@@ -1,0 +1,150 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { MonitorSmartphone } from 'lucide-react';
+import { useRef, useState } from 'react';
+import type { ProtocolSession } from '../../api/types';
+import { useApi } from '../../app-context';
+import { ErrorNotice, Spinner } from '../../ui/Feedback';
+import { formatDate } from '../../ui/format';
+import { ConfirmDialog } from '../../ui/Modal';
+import { useToast } from '../../ui/Toasts';
+import { refocusIfLost } from './focus';
+import { InlineError } from './InlineError';
+
+export const SESSIONS_QUERY = ['sessions'] as const;
+
+/** Devices signed in with an app password (WebDAV clients), limited in number per account. */
+export function DevicesSection() {
+  const api = useApi();
+  const sessions = useQuery({ queryKey: SESSIONS_QUERY, queryFn: () => api.sessions() });
+  const [ending, setEnding] = useState<ProtocolSession | null>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  return (
+    <section className="card" aria-labelledby="account-devices">
+      <h2 id="account-devices" ref={headingRef} tabIndex={-1}>
+        Connected devices
+      </h2>
+      {sessions.isPending ? <Spinner label="Loading devices" /> : null}
+      {sessions.isError ? <ErrorNotice error={sessions.error} /> : null}
+      {sessions.isSuccess ? <DeviceList items={sessions.data.items} limit={sessions.data.limit} onEnd={setEnding} /> : null}
+      <EndSessionDialog target={ending} onClose={() => setEnding(null)} onDone={() => refocusIfLost(headingRef.current)} />
+    </section>
+  );
+}
+
+function DeviceList({ items, limit, onEnd }: { items: ProtocolSession[]; limit: number; onEnd: (s: ProtocolSession) => void }) {
+  // Idle devices do not count against the limit.
+  const inUse = items.filter((s) => s.active).length;
+  return (
+    <>
+      <p className="account-note">
+        <strong>
+          {inUse} of {limit} devices in use.
+        </strong>{' '}
+        Devices idle for 30 days no longer count.
+      </p>
+      {inUse >= limit ? (
+        <p className="notice notice-warning" role="status">
+          The limit is reached: another device cannot connect until you sign one out.
+        </p>
+      ) : null}
+      {items.length === 0 ? (
+        <p className="muted account-empty">
+          <MonitorSmartphone aria-hidden size={18} /> No devices are connected. They appear here once they connect with an app password.
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table className="data-table devices-table">
+            <caption className="sr-only">Devices connected with an app password</caption>
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col" className="hide-phone">
+                  App password
+                </th>
+                <th scope="col" className="hide-phone">
+                  IP address
+                </th>
+                <th scope="col" className="hide-phone">
+                  Last activity
+                </th>
+                <th scope="col" className="hide-phone">
+                  Status
+                </th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((s) => (
+                <tr key={s.id}>
+                  <td className="wrap-anywhere">
+                    {s.device}
+                    {/* Phones hide the other columns; what matters stays under the device name. */}
+                    <span className="device-password-inline muted">
+                      {s.app_password_name ? `${s.app_password_name} · ` : ''}
+                      {formatDate(s.last_activity_at)} <StatusBadge active={s.active} />
+                    </span>
+                  </td>
+                  <td className="hide-phone wrap-anywhere">{s.app_password_name ?? <span className="muted">Revoked</span>}</td>
+                  <td className="hide-phone mono">{s.ip ?? '—'}</td>
+                  <td className="hide-phone">{formatDate(s.last_activity_at)}</td>
+                  <td className="hide-phone">
+                    <StatusBadge active={s.active} />
+                  </td>
+                  <td className="actions-cell">
+                    <button type="button" className="button button-small" aria-label={`Sign out ${s.device}`} onClick={() => onEnd(s)}>
+                      Sign out
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+function StatusBadge({ active }: { active: boolean }) {
+  return active ? <span className="badge badge-success">Active</span> : <span className="badge">Idle</span>;
+}
+
+function EndSessionDialog({ target, onClose, onDone }: { target: ProtocolSession | null; onClose: () => void; onDone: () => void }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const end = useMutation({
+    mutationFn: (s: ProtocolSession) => api.endSession(s.id),
+    onSuccess: async (_, s) => {
+      onClose();
+      toast.success(`Signed out ${s.device}`);
+      await queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY });
+      onDone();
+    },
+  });
+  return (
+    <ConfirmDialog
+      open={target !== null}
+      onOpenChange={(open) => {
+        if (open || end.isPending) return;
+        end.reset();
+        onClose();
+      }}
+      title="Sign out this device?"
+      description={
+        <>
+          {target ? `${target.device} will be disconnected. ` : ''}
+          It cannot connect again with the same app password; give it a new app password to reconnect.
+          <InlineError error={end.error} />
+        </>
+      }
+      confirmLabel={end.isPending ? 'Signing out…' : 'Sign out device'}
+      danger
+      busy={end.isPending}
+      onConfirm={() => target && end.mutate(target)}
+    />
+  );
+}
