@@ -29,7 +29,7 @@ export function AppShell() {
         Skip to content
       </a>
       <header className="topbar">
-        <NavLink to="/files" className="brand" aria-label="Coffer, your files">
+        <NavLink to="/files" className="brand" aria-label="Coffer home">
           <Logo />
         </NavLink>
         <nav className="nav" aria-label="Main">

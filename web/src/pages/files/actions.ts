@@ -1,0 +1,12 @@
+import type { FileNode } from '../../api/types';
+
+/** What can be done to items of the folder view; the row menus and the selection bar share it. */
+export interface ItemActions {
+  open: (node: FileNode) => void;
+  download: (nodes: FileNode[]) => void;
+  rename: (node: FileNode) => void;
+  move: (nodes: FileNode[]) => void;
+  copy: (nodes: FileNode[]) => void;
+  versions: (node: FileNode) => void;
+  trash: (nodes: FileNode[]) => void;
+}

@@ -1,0 +1,45 @@
+import { useQueries } from '@tanstack/react-query';
+import type { FileNode } from '../../api/types';
+import { useServices } from '../../app-context';
+import { resolveKey } from './listing';
+
+export const ROOT_NAME = 'My files';
+
+export interface Crumb {
+  name: string;
+  path: string;
+  /** The folder's id; null while it is still being looked up. */
+  id: string | null;
+}
+
+function ancestorPaths(path: string): string[] {
+  const segments = path.split('/').filter(Boolean);
+  return segments.map((_, i) => `/${segments.slice(0, i + 1).join('/')}`);
+}
+
+/**
+ * The trail from the root to `folder`. Paths come with the listing, ids do not: the parent's id
+ * is known, folders visited before are cached by path, and the rest are looked up by path.
+ */
+export function useCrumbs(folder: FileNode | undefined): Crumb[] {
+  const { api } = useServices();
+  const path = folder?.path ?? '/';
+  const paths = folder ? ancestorPaths(path) : [];
+  const parentPath = paths.at(-2);
+  const lookups = paths.slice(0, -2);
+  const resolved = useQueries({
+    queries: lookups.map((p) => ({
+      queryKey: resolveKey(p),
+      queryFn: ({ signal }: { signal: AbortSignal }) => api.get<FileNode>('/resolve', { path: p }, signal),
+      staleTime: 5 * 60_000,
+    })),
+  });
+  if (!folder) return [];
+  const crumbs: Crumb[] = [{ name: ROOT_NAME, path: '/', id: folder.parent_id === null ? folder.id : 'root' }];
+  paths.forEach((p, i) => {
+    const name = p.slice(p.lastIndexOf('/') + 1);
+    const id = p === path ? folder.id : p === parentPath ? folder.parent_id : (resolved[i]?.data?.id ?? null);
+    crumbs.push({ name, path: p, id });
+  });
+  return crumbs;
+}
