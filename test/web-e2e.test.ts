@@ -113,6 +113,8 @@ describe.skipIf(skip)('web app in Chromium', () => {
     await expect.poll(() => total.getAttribute('aria-valuenow'), { timeout: 240_000, interval: 500 }).toBe('100');
     await expect.poll(() => page.getByRole('region', { name: 'Uploads' }).textContent()).toMatch(new RegExp(`${tree.files.length} uploads? complete`));
     await screens.capture(page, 'upload-complete');
+    await page.getByRole('button', { name: 'Close uploads' }).click();
+    expect(await page.getByRole('region', { name: 'Uploads' }).count()).toBe(0);
 
     const big = await resolve('/e2e-tree/video/big.bin');
     expect(big.body.size).toBe(BIG_BYTES);
@@ -124,7 +126,7 @@ describe.skipIf(skip)('web app in Chromium', () => {
   it('browses into the tree, hides macOS litter, and previews a file', async () => {
     await page.getByRole('link', { name: 'e2e-tree', exact: true }).first().click();
     await expect.poll(() => page.getByRole('navigation', { name: 'Breadcrumb' }).textContent()).toContain('e2e-tree');
-    const list = page.getByLabel('Files');
+    const list = page.getByRole('grid', { name: 'Files' });
     await expect.poll(() => list.textContent()).toContain('readme.txt');
     expect(await list.textContent()).not.toContain('.DS_Store');
     // The litter is stored (WebDAV clients need it), only the app hides it.
@@ -144,7 +146,7 @@ describe.skipIf(skip)('web app in Chromium', () => {
 
   it('renames, moves and deletes, then restores from the trash', async () => {
     await page.getByRole('link', { name: 'docs', exact: true }).click();
-    await expect.poll(() => page.getByLabel('Files').textContent()).toContain('to-rename.txt');
+    await expect.poll(() => page.getByRole('grid', { name: 'Files' }).textContent()).toContain('to-rename.txt');
 
     await page.getByRole('button', { name: 'Actions for to-rename.txt' }).click();
     await page.getByRole('menuitem', { name: 'Rename' }).click();

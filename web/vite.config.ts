@@ -6,7 +6,7 @@ const backend = process.env.COFFER_DEV_BACKEND ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 400 },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 450 },
   server: { proxy: { '/api': backend, '/dav': backend } },
   test: {
     name: 'web',

@@ -1,6 +1,6 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { useLayoutEffect, useRef, type ReactNode } from 'react';
 
 interface ModalProps {
   open: boolean;
@@ -15,11 +15,24 @@ interface ModalProps {
 
 /** An accessible dialog: focus trapped, Escape closes, title and description announced. */
 export function Modal({ open, onOpenChange, title, description, children, footer, wide }: ModalProps) {
+  // Radix returns focus only to a Dialog.Trigger; these dialogs open from menus and toolbars, so
+  // remember what had focus (a layout effect runs before the dialog moves focus inside).
+  const returnTo = useRef<HTMLElement | null>(null);
+  useLayoutEffect(() => {
+    if (open) returnTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  }, [open]);
+  const restoreFocus = (event: Event) => {
+    const target = returnTo.current;
+    if (target?.isConnected) {
+      event.preventDefault();
+      target.focus();
+    }
+  };
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="modal-overlay" />
-        <Dialog.Content className={wide ? 'modal modal-wide' : 'modal'} aria-describedby={description ? undefined : undefined}>
+        <Dialog.Content className={wide ? 'modal modal-wide' : 'modal'} onCloseAutoFocus={restoreFocus}>
           <div className="modal-header">
             <Dialog.Title className="modal-title">{title}</Dialog.Title>
             <Dialog.Close className="icon-button" aria-label="Close">

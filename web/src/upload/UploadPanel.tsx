@@ -78,7 +78,12 @@ export function UploadPanel() {
   useEffect(() => {
     if (totals.files === 0) return;
     if (wasFinished.current && !totals.finished) setAnnouncement(`Uploading ${totals.files - totals.cancelled} files`);
-    if (!wasFinished.current && totals.finished) setAnnouncement(summary(totals));
+    if (!wasFinished.current && totals.finished) {
+      setAnnouncement(summary(totals));
+      // A clean finish folds the rows away so the panel stops covering the files; failures stay open.
+      if (totals.failed === 0) setOpen(false);
+    }
+    if (wasFinished.current && !totals.finished) setOpen(true);
     wasFinished.current = totals.finished;
   }, [totals]);
 
@@ -93,6 +98,11 @@ export function UploadPanel() {
         <button type="button" className="icon-button" aria-expanded={open} aria-label={open ? 'Hide uploads' : 'Show uploads'} onClick={() => setOpen(!open)}>
           {open ? <ChevronDown aria-hidden size={18} /> : <ChevronUp aria-hidden size={18} />}
         </button>
+        {totals.finished ? (
+          <button type="button" className="icon-button" aria-label="Close uploads" onClick={() => uploads.clearAll()}>
+            <X aria-hidden size={18} />
+          </button>
+        ) : null}
       </div>
       <ProgressBar value={totals.fraction} label="Total upload progress" tone={tone} />
       <div className="sr-only" aria-live="polite">
@@ -100,7 +110,8 @@ export function UploadPanel() {
       </div>
       {open ? (
         <>
-          <ul className="upload-list">
+          {/* Focusable, so keyboard users can scroll a long list. */}
+          <ul className="upload-list" tabIndex={0} aria-label="Upload list">
             {shown.map((item) => (
               <UploadRow key={item.id} item={item} />
             ))}

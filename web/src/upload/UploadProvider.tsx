@@ -15,6 +15,8 @@ export interface UploadManager extends UploadApi {
   cancelAll: () => void;
   retry: (id: number) => void;
   clearFinished: () => void;
+  /** Closes the panel: forgets every row, failures included, once nothing is running. */
+  clearAll: () => void;
   subscribe: (listener: () => void) => () => void;
   snapshot: () => UploadState;
 }
@@ -129,6 +131,9 @@ export function createUploadManager(deps: ManagerDeps, concurrency = 3): UploadM
     clearFinished() {
       queue.clearFinished();
       changed(true);
+    },
+    clearAll() {
+      if (queue.clearAll()) changed(true);
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -3,15 +3,16 @@ import type { EnqueueOptions, PickedFile } from './types';
 export type UploadStatus = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled';
 
 export interface UploadItem {
-  id: number;
-  parentId: string;
-  relativePath: string;
-  size: number;
-  overwrite: boolean;
-  status: UploadStatus;
+  readonly id: number;
+  readonly parentId: string;
+  readonly relativePath: string;
+  readonly size: number;
+  readonly overwrite: boolean;
+  readonly status: UploadStatus;
   /** Bytes the server has received so far. */
-  loaded: number;
-  error?: string;
+  readonly loaded: number;
+  /** Why it failed, in words for its row. */
+  readonly error?: string;
 }
 
 export interface UploadTotals {
@@ -21,125 +22,191 @@ export interface UploadTotals {
   cancelled: number;
   active: number;
   queued: number;
-  /** Bytes of every file not cancelled, and how many of them have arrived. */
+  /** Bytes of every file neither cancelled nor failed, and how many of them have arrived. */
   bytes: number;
   loaded: number;
-  /** 0..1 over the bytes not cancelled; 1 when nothing is left to do. */
+  /** 0..1 over those bytes; 1 when nothing is left to do. */
   fraction: number;
   /** Bytes per second over the last few seconds; 0 while unknown. */
   speed: number;
   /** Seconds left at that speed; undefined while unknown. */
   etaSeconds: number | undefined;
+  /** Nothing queued or running (an empty queue is finished). */
   finished: boolean;
 }
 
 /** How far back the speed looks: long enough to be steady, short enough to follow changes. */
-const SPEED_WINDOW_MS = 5_000;
+export const SPEED_WINDOW_MS = 5_000;
+/** Progress events arrive many times a second per request; a few samples a second are plenty. */
+const SAMPLE_EVERY_MS = 100;
+
+interface Sample {
+  at: number;
+  sent: number;
+}
 
 /**
  * The upload queue as plain state, with no browser or React in it: which files wait, which run
  * (at most `concurrency` at once), how far each got, and the totals with speed and time left.
+ *
+ * Items are immutable objects replaced on change, so a view can skip rows whose object is the
+ * same; the list itself is copied only when someone asks for it after a change, because progress
+ * events come far more often than anyone draws them and a batch can hold thousands of files.
  */
 export class UploadQueue {
   private items: UploadItem[] = [];
-  private files = new Map<number, File>();
+  private readonly index = new Map<number, number>();
+  private readonly files = new Map<number, File>();
+  private snapshot: readonly UploadItem[] = [];
+  private dirty = false;
   private nextId = 1;
-  private samples: { at: number; loaded: number }[] = [];
+  private readonly count: Record<UploadStatus, number> = { queued: 0, uploading: 0, done: 0, failed: 0, cancelled: 0 };
+  /** Every byte sent since the queue was made; only grows, so cancelled or failed files never make the speed negative. */
+  private sent = 0;
+  private samples: Sample[] = [];
 
   constructor(readonly concurrency = 3) {}
 
-  add(parentId: string, picked: PickedFile[], options: EnqueueOptions = {}): UploadItem[] {
+  add(parentId: string, picked: readonly PickedFile[], options: EnqueueOptions = {}): UploadItem[] {
     const added = picked.map((p) => {
       const item: UploadItem = { id: this.nextId++, parentId, relativePath: p.relativePath, size: p.file.size, overwrite: options.overwrite ?? false, status: 'queued', loaded: 0 };
       this.files.set(item.id, p.file);
+      this.index.set(item.id, this.items.length);
+      this.items.push(item);
+      this.count.queued++;
       return item;
     });
-    this.items = [...this.items, ...added];
+    if (added.length) this.dirty = true;
     return added;
   }
 
   list(): readonly UploadItem[] {
-    return this.items;
+    if (this.dirty) {
+      this.snapshot = [...this.items];
+      this.dirty = false;
+    }
+    return this.snapshot;
   }
 
+  get(id: number): UploadItem | undefined {
+    const at = this.index.get(id);
+    return at === undefined ? undefined : this.items[at];
+  }
+
+  /** The file to send for an item; kept while the item may still be sent (queued, running, failed). */
   file(id: number): File | undefined {
     return this.files.get(id);
   }
 
+  /** Nothing queued or running. */
+  idle(): boolean {
+    return this.count.queued === 0 && this.count.uploading === 0;
+  }
+
   /** Queued items to start now so that at most `concurrency` run; marks them uploading. */
   startable(): UploadItem[] {
-    const running = this.items.filter((i) => i.status === 'uploading').length;
-    const room = Math.max(0, this.concurrency - running);
-    const next = this.items.filter((i) => i.status === 'queued').slice(0, room);
-    for (const item of next) this.update(item.id, { status: 'uploading', loaded: 0, error: undefined });
-    return next.map((i) => this.get(i.id)!);
+    const started: UploadItem[] = [];
+    for (const item of this.items) {
+      if (this.count.uploading >= this.concurrency || this.count.queued === 0) break;
+      if (item.status === 'queued') started.push(this.set(item.id, { status: 'uploading', loaded: 0, error: undefined }));
+    }
+    return started;
   }
 
   progress(id: number, loaded: number, now = Date.now()): void {
     const item = this.get(id);
     if (item?.status !== 'uploading') return;
-    const next = Math.min(loaded, item.size);
-    this.received += Math.max(0, next - item.loaded);
-    this.update(id, { loaded: next });
+    const next = Math.max(0, Math.min(loaded, item.size));
+    // A resend after a renewed session starts from zero again; those bytes still crossed the wire.
+    this.sent += Math.max(0, next - item.loaded);
+    this.set(id, { loaded: next });
     this.sample(now);
   }
 
   complete(id: number, now = Date.now()): void {
     const item = this.get(id);
     if (item?.status !== 'uploading') return;
-    this.received += item.size - item.loaded;
-    this.update(id, { status: 'done', loaded: item.size });
+    // Small files finish before any progress event: count their bytes now.
+    this.sent += item.size - item.loaded;
+    this.set(id, { status: 'done', loaded: item.size });
     this.files.delete(id);
-    this.sample(now);
+    this.sample(now, true);
   }
 
   fail(id: number, message: string): void {
     const item = this.get(id);
     if (item?.status !== 'uploading' && item?.status !== 'queued') return;
-    this.update(id, { status: 'failed', loaded: 0, error: message });
+    this.set(id, { status: 'failed', loaded: 0, error: message });
   }
 
-  /** Stops one upload; true when it was running (the caller aborts its request). */
+  /** Stops one upload; true when it was running, so the caller aborts its request. */
   cancel(id: number): boolean {
     const item = this.get(id);
-    if (!item || (item.status !== 'queued' && item.status !== 'uploading')) return false;
-    this.update(id, { status: 'cancelled', loaded: 0 });
+    if (item?.status !== 'queued' && item?.status !== 'uploading') return false;
+    this.set(id, { status: 'cancelled', loaded: 0 });
     this.files.delete(id);
     return item.status === 'uploading';
   }
 
   /** Cancels everything not finished; returns the ids that were running. */
   cancelAll(): number[] {
-    const running = this.items.filter((i) => i.status === 'uploading').map((i) => i.id);
-    for (const item of this.items) if (item.status === 'queued' || item.status === 'uploading') this.cancel(item.id);
+    const running: number[] = [];
+    for (const item of this.items) if (this.cancel(item.id)) running.push(item.id);
     return running;
   }
 
-  retry(id: number): void {
+  /** Puts a failed upload back in the queue; false when it cannot be sent again. */
+  retry(id: number): boolean {
     const item = this.get(id);
-    if (item?.status === 'failed' && this.files.has(id)) this.update(id, { status: 'queued', loaded: 0, error: undefined });
+    if (item?.status !== 'failed' || !this.files.has(id)) return false;
+    this.set(id, { status: 'queued', loaded: 0, error: undefined });
+    return true;
   }
 
-  /** Forgets finished rows (done, cancelled), keeping failures to retry and running ones. */
+  /** Queues every failed upload again; returns how many. */
+  retryFailed(): number {
+    let count = 0;
+    for (const item of this.items) if (item.status === 'failed' && this.retry(item.id)) count++;
+    return count;
+  }
+
+  /** Forgets finished rows (done, cancelled), keeping failures to retry and everything still to do. */
   clearFinished(): void {
-    this.items = this.items.filter((i) => i.status !== 'done' && i.status !== 'cancelled');
-    for (const id of [...this.files.keys()]) if (!this.items.some((i) => i.id === id)) this.files.delete(id);
-    if (this.items.length === 0) this.samples = [];
+    this.keep((i) => i.status !== 'done' && i.status !== 'cancelled');
+  }
+
+  /** Forgets failed rows and their files. */
+  clearFailed(): void {
+    this.keep((i) => i.status !== 'failed');
+  }
+
+  /** Cancels and forgets everything (someone signed out); returns the ids that were running. */
+  reset(): number[] {
+    const running = this.cancelAll();
+    this.keep(() => false);
+    return running;
+  }
+
+  /** Forgets every row once nothing runs (closing the panel); false while uploads are under way. */
+  clearAll(): boolean {
+    if (this.items.some((i) => i.status === 'queued' || i.status === 'uploading')) return false;
+    this.items = [];
+    this.files.clear();
+    this.samples = [];
+    return true;
   }
 
   totals(now = Date.now()): UploadTotals {
     let bytes = 0;
     let loaded = 0;
-    const count = { done: 0, failed: 0, cancelled: 0, uploading: 0, queued: 0 };
+    const count = this.count;
     for (const i of this.items) {
-      count[i.status]++;
       if (i.status === 'cancelled' || i.status === 'failed') continue;
       bytes += i.size;
       loaded += i.loaded;
     }
     const finished = count.uploading === 0 && count.queued === 0;
     const speed = finished ? 0 : this.speed(now);
-    const left = bytes - loaded;
     return {
       files: this.items.length,
       done: count.done,
@@ -151,33 +218,56 @@ export class UploadQueue {
       loaded,
       fraction: bytes === 0 ? (finished ? 1 : 0) : loaded / bytes,
       speed,
-      etaSeconds: speed > 0 ? left / speed : undefined,
+      etaSeconds: speed > 0 ? (bytes - loaded) / speed : undefined,
       finished,
     };
   }
 
+  /** Bytes per second: what was sent during the window, over the time since its first sample. */
   private speed(now: number): number {
     const recent = this.samples.filter((s) => now - s.at <= SPEED_WINDOW_MS);
     if (recent.length < 2) return 0;
     const first = recent[0]!;
     const last = recent[recent.length - 1]!;
-    const ms = Math.max(now - first.at, last.at - first.at);
-    return ms > 0 ? ((last.loaded - first.loaded) * 1000) / ms : 0;
+    // Measured up to now, not to the last sample, so a stalled upload shows its speed falling.
+    const ms = now - first.at;
+    return ms > 0 ? ((last.sent - first.sent) * 1000) / ms : 0;
   }
 
-  /** Records the bytes sent so far; only ever grows, so cancelled or failed files do not skew the speed. */
-  private sample(now: number): void {
-    this.samples.push({ at: now, loaded: this.received });
-    this.samples = this.samples.filter((s) => now - s.at <= SPEED_WINDOW_MS * 2);
+  private sample(now: number, force = false): void {
+    const last = this.samples[this.samples.length - 1];
+    if (last && !force && now - last.at < SAMPLE_EVERY_MS) {
+      last.sent = this.sent;
+      return;
+    }
+    this.samples.push({ at: now, sent: this.sent });
+    const oldest = now - SPEED_WINDOW_MS;
+    while (this.samples.length > 2 && this.samples[1]!.at < oldest) this.samples.shift();
   }
 
-  private received = 0;
-
-  private get(id: number): UploadItem | undefined {
-    return this.items.find((i) => i.id === id);
+  private keep(predicate: (item: UploadItem) => boolean): void {
+    const kept = this.items.filter(predicate);
+    if (kept.length === this.items.length) return;
+    for (const item of this.items) if (!predicate(item)) this.files.delete(item.id);
+    this.items = kept;
+    this.index.clear();
+    for (const status of Object.keys(this.count) as UploadStatus[]) this.count[status] = 0;
+    kept.forEach((item, at) => {
+      this.index.set(item.id, at);
+      this.count[item.status]++;
+    });
+    this.dirty = true;
+    if (kept.length === 0) this.samples = [];
   }
 
-  private update(id: number, patch: Partial<UploadItem>): void {
-    this.items = this.items.map((i) => (i.id === id ? { ...i, ...patch } : i));
+  private set(id: number, patch: Partial<Omit<UploadItem, 'id'>>): UploadItem {
+    const at = this.index.get(id)!;
+    const before = this.items[at]!;
+    const after: UploadItem = { ...before, ...patch };
+    this.count[before.status]--;
+    this.count[after.status]++;
+    this.items[at] = after;
+    this.dirty = true;
+    return after;
   }
 }

@@ -1,7 +1,8 @@
+import { API_BASE } from '../api/session';
 import type { FileNode, Problem } from '../api/types';
 import { formatBytes } from '../ui/format';
 
-/** Why one upload failed, in words for its row. */
+/** Why one upload failed: the HTTP status (0 when no answer came) and words for its row. */
 export class UploadFailure extends Error {
   constructor(
     readonly status: number,
@@ -12,77 +13,105 @@ export class UploadFailure extends Error {
   }
 }
 
+/** The request was aborted because someone cancelled the upload; not a failure to show. */
+export function isCancelled(err: unknown): boolean {
+  return err instanceof DOMException && err.name === 'AbortError';
+}
+
 export interface SendOptions {
   url: string;
   token: string;
   file: Blob;
+  /** Bytes of the body sent so far. */
   onProgress: (loaded: number) => void;
   signal: AbortSignal;
 }
 
 export type XhrFactory = () => XMLHttpRequest;
 
+const CONNECTION_LOST = 'Connection lost. Check your connection and retry.';
+
 /** The words for a refused upload, from the server's problem details. */
 export function failureMessage(status: number, problem: Problem | undefined, fileSize: number): string {
-  if (status === 0) return 'Connection lost. Check your connection and retry.';
+  if (status === 0) return CONNECTION_LOST;
   if (status === 507) {
-    const available = Number(problem?.available);
-    const needed = Number(problem?.needed ?? fileSize);
-    if (Number.isFinite(available)) return `Not enough space: ${formatBytes(available)} left, this file needs ${formatBytes(needed)}.`;
+    const available = numberOf(problem?.available);
+    const needed = numberOf(problem?.needed) ?? fileSize;
+    if (available !== undefined) return `Not enough space: ${formatBytes(available)} left, this file needs ${formatBytes(needed)}.`;
   }
   if (status === 401) return 'Your session has ended. Sign in again, then retry.';
-  return problem?.detail ?? problem?.title ?? `The server refused the upload (${status}).`;
+  const reason = problem?.detail ?? problem?.title;
+  if (reason) return reason;
+  if (status === 413) return `This file (${formatBytes(fileSize)}) is larger than the server accepts.`;
+  if (status >= 500) return `The server could not store the file (${status}). Retry in a moment.`;
+  return `The server refused the upload (${status}).`;
 }
 
-function parseProblem(text: string): Problem | undefined {
+function numberOf(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** The problem details in an answer; a proxy's HTML error page says nothing worth showing. */
+export function parseProblem(text: string): Problem | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
     return parsed && typeof parsed === 'object' ? (parsed as Problem) : undefined;
   } catch {
-    return text ? { detail: text.slice(0, 300) } : undefined;
+    const plain = text.trim();
+    return plain && !plain.startsWith('<') ? { detail: plain.slice(0, 300) } : undefined;
   }
 }
 
 /**
  * POSTs one file as the raw request body. XMLHttpRequest, because fetch reports no upload
  * progress; and sending the File itself streams it from disk, so a 2 GB file is never in memory.
+ * Resolves with the stored node (undefined if its description was unreadable); rejects with
+ * UploadFailure, or with an AbortError when `signal` cancels it.
  */
-export function sendFile({ url, token, file, onProgress, signal }: SendOptions, createXhr: XhrFactory = () => new XMLHttpRequest()): Promise<FileNode> {
+export function sendFile({ url, token, file, onProgress, signal }: SendOptions, createXhr: XhrFactory = () => new XMLHttpRequest()): Promise<FileNode | undefined> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new DOMException('Upload cancelled', 'AbortError'));
+      return;
+    }
     const xhr = createXhr();
     const abort = () => xhr.abort();
+    const settle = () => signal.removeEventListener('abort', abort);
     xhr.open('POST', url);
     xhr.setRequestHeader('authorization', `Bearer ${token}`);
     xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (e: ProgressEvent) => onProgress(e.loaded);
     xhr.onload = () => {
-      signal.removeEventListener('abort', abort);
+      settle();
       if (xhr.status >= 200 && xhr.status < 300) {
-        const node = parseProblem(xhr.responseText) as FileNode | undefined;
-        if (node) resolve(node);
-        else reject(new UploadFailure(xhr.status, 'The server sent an answer Coffer did not understand.'));
+        // Stored whatever the body says: failing here would invite a retry that stores it twice.
+        const node = parseProblem(xhr.responseText);
+        resolve(node && typeof node.id === 'string' ? (node as unknown as FileNode) : undefined);
       } else {
         reject(new UploadFailure(xhr.status, failureMessage(xhr.status, parseProblem(xhr.responseText), file.size)));
       }
     };
     xhr.onerror = () => {
-      signal.removeEventListener('abort', abort);
-      reject(new UploadFailure(0, failureMessage(0, undefined, file.size)));
+      settle();
+      reject(new UploadFailure(0, CONNECTION_LOST));
     };
-    xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'));
-    if (signal.aborted) {
+    xhr.ontimeout = xhr.onerror;
+    xhr.onabort = () => {
+      settle();
       reject(new DOMException('Upload cancelled', 'AbortError'));
-      return;
-    }
+    };
     signal.addEventListener('abort', abort, { once: true });
     xhr.send(file);
   });
 }
 
-/** The API address that stores `relativePath` under `parentId`; folders on the way are created. */
+/** The API address that stores `relativePath` under `parentId`; missing folders on the way are created. */
 export function uploadUrl(parentId: string, relativePath: string, lastModified: number | undefined, overwrite: boolean): string {
   const q = new URLSearchParams({ parent_id: parentId, path: relativePath });
+  // Keeps the file's own date instead of the upload time; 0 means the browser does not know it.
   if (lastModified && Number.isFinite(lastModified)) q.set('modified_at', new Date(lastModified).toISOString());
   if (overwrite) q.set('overwrite', 'true');
-  return `/api/v1/files?${q}`;
+  return `${API_BASE}/files?${q}`;
 }
