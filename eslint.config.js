@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks run code inside the browser page through page.evaluate.
+    files: ['bench/web.mjs'],
+    languageOptions: { globals: { document: 'readonly', getComputedStyle: 'readonly', performance: 'readonly', requestAnimationFrame: 'readonly' } },
+  },
+  {
     // The web app runs in the browser; TypeScript already knows its globals.
     files: ['web/src/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },

@@ -13,7 +13,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     projects: [
       ...backends.map((backend) => ({
-        extends: true,
+        extends: true as const,
         test: {
           name: backend,
           include: ['test/**/*.test.ts'],

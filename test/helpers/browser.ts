@@ -63,6 +63,8 @@ export class ScreenRecorder {
   /** Checks the screen with axe in both themes, and saves it at desktop and phone width. */
   async capture(page: Page, name: string): Promise<void> {
     await page.waitForLoadState('networkidle').catch(() => undefined);
+    // Messages about the step before (toasts) would cover the screen being recorded.
+    for (const dismiss of await page.getByRole('button', { name: 'Dismiss message' }).all()) await dismiss.click().catch(() => undefined);
     const original = page.viewportSize() ?? DESKTOP;
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });

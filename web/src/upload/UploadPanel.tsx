@@ -12,7 +12,8 @@ const ORDER: Record<UploadItem['status'], number> = { failed: 0, uploading: 1, q
 export function summary(t: UploadTotals): string {
   if (t.files === 0) return '';
   if (t.finished) {
-    const parts = [`${t.done} ${t.done === 1 ? 'upload' : 'uploads'} complete`];
+    const parts: string[] = [];
+    if (t.done) parts.push(`${t.done} ${t.done === 1 ? 'upload' : 'uploads'} complete`);
     if (t.failed) parts.push(`${t.failed} failed`);
     if (t.cancelled) parts.push(`${t.cancelled} cancelled`);
     return parts.join(' · ');

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import { useServices } from '../app-context';
 import { UploadQueue, type UploadItem, type UploadTotals } from './queue';
 import { sendFile, uploadUrl, UploadFailure, type XhrFactory } from './transport';

@@ -60,6 +60,8 @@ export class UploadQueue {
   private snapshot: readonly UploadItem[] = [];
   private dirty = false;
   private nextId = 1;
+  /** No queued item sits before this position. */
+  private cursor = 0;
   private readonly count: Record<UploadStatus, number> = { queued: 0, uploading: 0, done: 0, failed: 0, cancelled: 0 };
   /** Every byte sent since the queue was made; only grows, so cancelled or failed files never make the speed negative. */
   private sent = 0;
@@ -106,8 +108,11 @@ export class UploadQueue {
   /** Queued items to start now so that at most `concurrency` run; marks them uploading. */
   startable(): UploadItem[] {
     const started: UploadItem[] = [];
-    for (const item of this.items) {
+    // Everything before the cursor has left the queue; thousands of finished rows are not rescanned.
+    while (this.cursor < this.items.length && this.items[this.cursor]!.status !== 'queued') this.cursor++;
+    for (let at = this.cursor; at < this.items.length; at++) {
       if (this.count.uploading >= this.concurrency || this.count.queued === 0) break;
+      const item = this.items[at]!;
       if (item.status === 'queued') started.push(this.set(item.id, { status: 'uploading', loaded: 0, error: undefined }));
     }
     return started;
@@ -160,6 +165,7 @@ export class UploadQueue {
     const item = this.get(id);
     if (item?.status !== 'failed' || !this.files.has(id)) return false;
     this.set(id, { status: 'queued', loaded: 0, error: undefined });
+    this.cursor = Math.min(this.cursor, this.index.get(id)!);
     return true;
   }
 
@@ -250,6 +256,7 @@ export class UploadQueue {
     if (kept.length === this.items.length) return;
     for (const item of this.items) if (!predicate(item)) this.files.delete(item.id);
     this.items = kept;
+    this.cursor = 0;
     this.index.clear();
     for (const status of Object.keys(this.count) as UploadStatus[]) this.count[status] = 0;
     kept.forEach((item, at) => {
