@@ -256,8 +256,19 @@ describe.skipIf(skip)('web app in Chromium', () => {
     await expect.poll(() => userPage.getByRole('main').textContent()).toMatch(/Administrators only/);
     await theirs.close();
     // Nothing of the refused upload is counted.
-    const used = (await admin.json<{ items: { used_bytes?: number }[] }>('/admin/users?search=quota-user')).body.items[0]?.used_bytes;
-    expect(used).toBe(0);
+    const listed = (await admin.json<{ items: { id: string; used_bytes?: number }[] }>('/admin/users?search=quota-user')).body.items[0]!;
+    expect(listed.used_bytes).toBe(0);
+
+    // Suspended, the account is told why it cannot sign in.
+    await admin.json(`/admin/users/${listed.id}/suspend`, { method: 'POST' });
+    const again = await newContext(browser, server.url);
+    const loginPage = await again.newPage();
+    await loginPage.goto('/');
+    await loginPage.getByLabel('Username or email').fill('quota-user');
+    await loginPage.getByLabel('Password').fill('quota-user-password-1');
+    await loginPage.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => loginPage.getByRole('alert').textContent()).toMatch(/suspended/i);
+    await again.close();
   });
 
   it('works offline as an installed app shell and says so', async () => {

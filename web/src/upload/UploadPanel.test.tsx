@@ -1,39 +1,23 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { act, render, screen } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createServices, ServicesProvider } from '../app-context';
-import { UploadPanel, summary } from './UploadPanel';
-import { createUploadManager, UploadProvider } from './UploadProvider';
+import { FakeXhr } from './fake-xhr';
+import { createUploadManager } from './manager';
+import type { PickedFile } from './types';
+import { UploadPanel } from './UploadPanel';
+import { UploadProvider } from './UploadProvider';
 
-class PendingXhr {
-  static all: PendingXhr[] = [];
-  upload: { onprogress: ((e: ProgressEvent) => void) | null } = { onprogress: null };
-  onload: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  onabort: (() => void) | null = null;
-  status = 0;
-  responseText = '';
-  aborted = false;
-  constructor() {
-    PendingXhr.all.push(this);
-  }
-  open() {}
-  setRequestHeader() {}
-  send() {}
-  abort() {
-    this.aborted = true;
-    this.onabort?.();
-  }
-}
+const picked = (path: string, size = 4): PickedFile => ({ file: new File([new Uint8Array(size)], path.split('/').pop()!), relativePath: path });
 
-function setup() {
-  PendingXhr.all = [];
-  const manager = createUploadManager({ token: async () => 'T', renew: async () => false, refresh: () => undefined, createXhr: () => new PendingXhr() as unknown as XMLHttpRequest }, 2);
+function setup(concurrency = 2) {
+  const manager = createUploadManager({ token: async () => 'T', renew: async () => false, refresh: () => undefined, createXhr: FakeXhr.factory, concurrency, renderEveryMs: 0 });
   render(
     <ServicesProvider services={createServices()}>
       <QueryClientProvider client={new QueryClient()}>
         <UploadProvider manager={manager}>
+          <main id="main" tabIndex={-1} />
           <UploadPanel />
         </UploadProvider>
       </QueryClientProvider>
@@ -42,58 +26,140 @@ function setup() {
   return manager;
 }
 
-const tick = () => act(() => new Promise((r) => setTimeout(r, 0)));
+/** Lets the token await and the requests' answers run. */
+const settle = () => act(() => new Promise((r) => setTimeout(r, 0)));
+const panel = () => screen.getByRole('region', { name: 'Uploads' });
+const total = () => screen.getByRole('progressbar', { name: 'Total upload progress' });
+
+beforeEach(() => {
+  FakeXhr.all = [];
+});
 
 describe('UploadPanel', () => {
-  it('shows each file, the total, and cancels one upload by aborting its request', async () => {
+  it('draws nothing until something is queued', () => {
+    setup();
+    expect(screen.queryByRole('region', { name: 'Uploads' })).not.toBeInTheDocument();
+  });
+
+  it('shows each file with its state, the totals, and cancels one upload by aborting its request', async () => {
     const manager = setup();
-    act(() =>
-      manager.enqueue('root', [
-        { file: new File(['aaaa'], 'a.txt'), relativePath: 'dir/a.txt' },
-        { file: new File(['bb'], 'b.txt'), relativePath: 'dir/b.txt' },
-        { file: new File(['c'], 'c.txt'), relativePath: 'dir/c.txt' },
-      ]),
-    );
-    await tick();
-    expect(screen.getByRole('region', { name: 'Uploads' })).toHaveTextContent('Uploading');
+    act(() => manager.enqueue('root', [picked('dir/a.txt', 100), picked('dir/b.txt', 100), picked('dir/c.txt', 200)]));
+    await settle();
+    expect(panel()).toHaveTextContent('Uploading 2 of 3 files · 0 %');
     expect(screen.getByText('dir/c.txt')).toBeInTheDocument();
-    expect(PendingXhr.all).toHaveLength(2);
+    expect(screen.getByText('Waiting · 200 B')).toBeInTheDocument();
+    act(() => FakeXhr.all[0]!.progress(50));
+    expect(screen.getByRole('progressbar', { name: 'Progress of dir/a.txt' })).toHaveAttribute('aria-valuenow', '50');
+    expect(total()).toHaveAttribute('aria-valuenow', '13');
+
     await userEvent.click(screen.getByRole('button', { name: 'Cancel upload of dir/a.txt' }));
-    await tick();
-    expect(PendingXhr.all[0]!.aborted).toBe(true);
+    await settle();
+    expect(FakeXhr.all[0]!.aborted).toBe(true);
     // The freed slot goes to the third file.
-    expect(PendingXhr.all).toHaveLength(3);
+    expect(FakeXhr.all).toHaveLength(3);
     expect(screen.getByText('Cancelled')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Cancel upload of dir/a.txt' })).not.toBeInTheDocument();
+    // The pressed button is gone; the keyboard stays in the panel.
+    expect(screen.getByRole('button', { name: 'Hide uploads' })).toHaveFocus();
   });
 
-  it('reaches 100 % and says how many completed; a refusal stays on its row', async () => {
+  it('reaches 100 %, says how many completed, and keeps a refusal with its reason on the row', async () => {
     const manager = setup();
-    act(() =>
-      manager.enqueue('root', [
-        { file: new File(['aaaa'], 'a.txt'), relativePath: 'a.txt' },
-        { file: new File(['bb'], 'b.txt'), relativePath: 'b.txt' },
-      ]),
-    );
-    await tick();
-    const [a, b] = PendingXhr.all;
+    act(() => manager.enqueue('root', [picked('a.txt'), picked('b.txt', 2)]));
+    await settle();
     act(() => {
-      a!.status = 201;
-      a!.responseText = '{"id":"1"}';
-      a!.onload?.();
-      b!.status = 507;
-      b!.responseText = JSON.stringify({ status: 507, available: 0, needed: 2 });
-      b!.onload?.();
+      FakeXhr.all[0]!.answer(201, { id: '1' });
+      FakeXhr.all[1]!.answer(507, { status: 507, detail: 'Not enough space', available: 0, needed: 2 });
     });
-    await tick();
-    expect(screen.getByRole('progressbar', { name: 'Total upload progress' })).toHaveAttribute('aria-valuenow', '100');
-    expect(screen.getByRole('region', { name: 'Uploads' })).toHaveTextContent('1 upload complete · 1 failed');
+    await settle();
+    expect(total()).toHaveAttribute('aria-valuenow', '100');
+    expect(panel()).toHaveTextContent('1 upload complete · 1 failed');
     expect(screen.getByText('Not enough space: 0 B left, this file needs 2 B.')).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Retry b.txt' })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('1 upload complete · 1 failed');
+    expect(screen.queryByRole('button', { name: 'Cancel all' })).not.toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Retry b.txt' }));
+    await settle();
+    expect(FakeXhr.all).toHaveLength(3);
+    expect(screen.getByRole('status')).toHaveTextContent('Uploading 1 file');
+    act(() => FakeXhr.last.answer(201, { id: '2' }));
+    await settle();
+    expect(panel()).toHaveTextContent('2 uploads complete');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Clear finished' }));
+    expect(screen.queryByRole('region', { name: 'Uploads' })).not.toBeInTheDocument();
   });
 
-  it('summarises speed and time left while running', () => {
-    expect(summary({ files: 4, done: 1, failed: 0, cancelled: 0, active: 2, queued: 1, bytes: 4000, loaded: 1000, fraction: 0.25, speed: 1024, etaSeconds: 65, finished: false })).toBe(
-      'Uploading 3 of 4 files · 25 % · 1 KB/s · 1 min 5 s left',
-    );
+  it('asks before cancelling all, and then aborts every request and empties the queue', async () => {
+    const manager = setup();
+    act(() => manager.enqueue('root', [picked('a'), picked('b'), picked('c')]));
+    await settle();
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel all' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel all uploads?' });
+    expect(dialog).toHaveTextContent('3 files have not finished uploading');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Keep uploading' }));
+    expect(FakeXhr.all.some((x) => x.aborted)).toBe(false);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel all' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel uploads' }));
+    await settle();
+    expect(FakeXhr.all).toHaveLength(2);
+    expect(FakeXhr.all.every((x) => x.aborted)).toBe(true);
+    expect(panel()).toHaveTextContent('0 uploads complete · 3 cancelled');
+    expect(screen.getAllByText('Cancelled')).toHaveLength(3);
+  });
+
+  it('retries or dismisses all failures at once', async () => {
+    const manager = setup(3);
+    act(() => manager.enqueue('root', [picked('a'), picked('b')]));
+    await settle();
+    act(() => FakeXhr.all.forEach((x) => x.drop()));
+    await settle();
+    expect(screen.getAllByText('Connection lost. Check your connection and retry.')).toHaveLength(2);
+    expect(screen.getByRole('status')).toHaveTextContent('0 uploads complete · 2 failed');
+    await userEvent.click(screen.getByRole('button', { name: 'Retry failed' }));
+    await settle();
+    expect(FakeXhr.pending).toHaveLength(2);
+    act(() => FakeXhr.pending.forEach((x) => x.drop()));
+    await settle();
+    await userEvent.click(screen.getByRole('button', { name: 'Dismiss failed' }));
+    expect(screen.queryByRole('region', { name: 'Uploads' })).not.toBeInTheDocument();
+  });
+
+  it('closes once everything finished, failures included', async () => {
+    const manager = setup();
+    act(() => manager.enqueue('root', [picked('a'), picked('b')]));
+    await settle();
+    expect(screen.queryByRole('button', { name: 'Close uploads' })).not.toBeInTheDocument();
+    act(() => {
+      FakeXhr.all[0]!.answer(201, { id: '1' });
+      FakeXhr.all[1]!.answer(400, { detail: 'The name "b" is not allowed' });
+    });
+    await settle();
+    expect(screen.getByText('The name "b" is not allowed')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Close uploads' }));
+    expect(screen.queryByRole('region', { name: 'Uploads' })).not.toBeInTheDocument();
+    expect(document.getElementById('main')).toHaveFocus();
+  });
+
+  it('folds away, keeping the headline and the total', async () => {
+    const manager = setup();
+    act(() => manager.enqueue('root', [picked('a')]));
+    await settle();
+    await userEvent.click(screen.getByRole('button', { name: 'Hide uploads' }));
+    expect(screen.queryByText('a')).not.toBeInTheDocument();
+    expect(total()).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Show uploads' })).toHaveAttribute('aria-expanded', 'false');
+    await userEvent.click(screen.getByRole('button', { name: 'Show uploads' }));
+    expect(screen.getByText('a')).toBeInTheDocument();
+  });
+
+  it('draws a capped number of rows for a huge batch', async () => {
+    const manager = setup(3);
+    act(() => manager.enqueue('root', Array.from({ length: 1000 }, (_, i) => picked(`f${i}`))));
+    await settle();
+    expect(within(panel()).getAllByRole('listitem')).toHaveLength(201);
+    expect(panel()).toHaveTextContent('and 800 more');
+    expect(panel()).toHaveTextContent('Uploading 3 of 1000 files');
   });
 });

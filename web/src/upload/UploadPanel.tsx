@@ -1,137 +1,171 @@
-import { ChevronDown, ChevronUp, RotateCcw, X } from 'lucide-react';
-import { useEffect, useRef, useState } from 'react';
-import { formatBytes, formatDuration, formatSpeed } from '../ui/format';
+import { ChevronDown, ChevronUp, X } from 'lucide-react';
+import { useCallback, useId, useRef, useState } from 'react';
 import { ProgressBar } from '../ui/ProgressBar';
-import type { UploadItem, UploadTotals } from './queue';
+import { CancelAllDialog } from './CancelAllDialog';
+import type { UploadManager, UploadState } from './manager';
+import type { UploadTotals } from './queue';
+import { announcement, summary, visibleRows } from './summary';
 import { useUploads, useUploadState } from './UploadProvider';
+import { UploadRow } from './UploadRow';
+
+export { summary } from './summary';
 
 /** Rows drawn at most: a 5,000-file folder must not put 5,000 rows in the page. */
-const MAX_ROWS = 200;
-const ORDER: Record<UploadItem['status'], number> = { failed: 0, uploading: 1, queued: 2, done: 3, cancelled: 4 };
+export const MAX_ROWS = 200;
 
-export function summary(t: UploadTotals): string {
-  if (t.files === 0) return '';
-  if (t.finished) {
-    const parts: string[] = [];
-    if (t.done) parts.push(`${t.done} ${t.done === 1 ? 'upload' : 'uploads'} complete`);
-    if (t.failed) parts.push(`${t.failed} failed`);
-    if (t.cancelled) parts.push(`${t.cancelled} cancelled`);
-    return parts.join(' · ');
+/** Says batches starting, files failing and batches ending, not every percent. */
+function useAnnouncement(state: UploadState): string {
+  const [said, setSaid] = useState({ state, text: '' });
+  if (said.state !== state) {
+    const text = announcement(said.state, state);
+    setSaid({ state, text: text || said.text });
   }
-  const parts = [`Uploading ${t.done + t.active} of ${t.files - t.cancelled} files`, `${Math.floor(t.fraction * 100)} %`];
-  if (t.speed > 0) parts.push(formatSpeed(t.speed));
-  if (t.etaSeconds !== undefined) parts.push(`${formatDuration(t.etaSeconds)} left`);
-  return parts.join(' · ');
+  return said.text;
 }
 
-function statusText(item: UploadItem): string {
-  switch (item.status) {
-    case 'queued':
-      return 'Waiting';
-    case 'uploading':
-      return `${formatBytes(item.loaded)} of ${formatBytes(item.size)}`;
-    case 'done':
-      return `Done · ${formatBytes(item.size)}`;
-    case 'cancelled':
-      return 'Cancelled';
-    case 'failed':
-      return item.error ?? 'Failed';
-  }
-}
-
-function UploadRow({ item }: { item: UploadItem }) {
-  const uploads = useUploads();
-  const name = item.relativePath;
+function PanelActions({ totals, uploads, onCancelAll, afterClear }: { totals: UploadTotals; uploads: UploadManager; onCancelAll: () => void; afterClear: () => void }) {
   return (
-    <li className={`upload-row upload-${item.status}`}>
-      <div className="upload-row-main">
-        <span className="upload-name" title={name}>
-          {name}
-        </span>
-        <span className={item.status === 'failed' ? 'upload-status upload-error' : 'upload-status'}>{statusText(item)}</span>
-        {item.status === 'uploading' || item.status === 'queued' ? (
-          <ProgressBar value={item.size ? item.loaded / item.size : undefined} label={`Progress of ${name}`} />
-        ) : null}
-      </div>
-      {item.status === 'failed' ? (
-        <button type="button" className="icon-button" aria-label={`Retry ${name}`} onClick={() => uploads.retry(item.id)}>
-          <RotateCcw aria-hidden size={16} />
+    <div className="button-row upload-actions">
+      {totals.failed > 0 ? (
+        <>
+          <button type="button" className="button button-small" onClick={() => uploads.retryFailed()}>
+            Retry failed
+          </button>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => {
+              uploads.clearFailed();
+              afterClear();
+            }}
+          >
+            Dismiss failed
+          </button>
+        </>
+      ) : null}
+      {totals.done + totals.cancelled > 0 ? (
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => {
+            uploads.clearFinished();
+            afterClear();
+          }}
+        >
+          Clear finished
         </button>
       ) : null}
-      {item.status === 'uploading' || item.status === 'queued' ? (
-        <button type="button" className="icon-button" aria-label={`Cancel upload of ${name}`} onClick={() => uploads.cancel(item.id)}>
-          <X aria-hidden size={16} />
+      {totals.finished ? null : (
+        <button type="button" className="button button-small button-danger" onClick={onCancelAll}>
+          Cancel all
         </button>
-      ) : null}
-    </li>
+      )}
+    </div>
   );
 }
 
-/** The uploads of this tab: totals with speed and time left, each file's row, cancel and retry. */
+/** This tab's uploads, fixed at the bottom of every signed-in screen: totals, each file, cancel and retry. */
 export function UploadPanel() {
   const uploads = useUploads();
-  const { items, totals } = useUploadState();
+  const state = useUploadState();
+  const { items, totals } = state;
+  const said = useAnnouncement(state);
   const [open, setOpen] = useState(true);
-  const [announcement, setAnnouncement] = useState('');
-  const wasFinished = useRef(true);
+  const [confirming, setConfirming] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const bodyId = useId();
 
-  // Announce the start and end of a batch, not every percent.
-  useEffect(() => {
-    if (totals.files === 0) return;
-    if (wasFinished.current && !totals.finished) setAnnouncement(`Uploading ${totals.files - totals.cancelled} files`);
-    if (!wasFinished.current && totals.finished) {
-      setAnnouncement(summary(totals));
-      // A clean finish folds the rows away so the panel stops covering the files; failures stay open.
-      if (totals.failed === 0) setOpen(false);
-    }
-    if (wasFinished.current && !totals.finished) setOpen(true);
-    wasFinished.current = totals.finished;
-  }, [totals]);
+  // The button pressed vanishes with its row's change (or the whole panel with the last row):
+  // keep the keyboard somewhere sensible instead of dropping it to the top of the page.
+  const keepFocus = useCallback(() => {
+    const { totals: now } = uploads.snapshot();
+    if (now.files > 0) toggle.current?.focus();
+    else document.getElementById('main')?.focus();
+  }, [uploads]);
+  const cancel = useCallback(
+    (id: number) => {
+      uploads.cancel(id);
+      keepFocus();
+    },
+    [uploads, keepFocus],
+  );
+  const retry = useCallback(
+    (id: number) => {
+      uploads.retry(id);
+      keepFocus();
+    },
+    [uploads, keepFocus],
+  );
+  const cancelAll = () => {
+    uploads.cancelAll();
+    keepFocus();
+  };
 
   if (totals.files === 0) return null;
-  const rows = [...items].sort((a, b) => ORDER[a.status] - ORDER[b.status] || a.id - b.id);
-  const shown = rows.slice(0, MAX_ROWS);
-  const tone = totals.failed > 0 && totals.finished ? 'danger' : totals.finished ? 'success' : 'normal';
+  const remaining = totals.active + totals.queued;
+  const { rows, hidden } = open ? visibleRows(items, MAX_ROWS) : { rows: [], hidden: 0 };
+  const tone = !totals.finished ? 'normal' : totals.failed > 0 ? 'danger' : 'success';
   return (
     <section className="upload-panel" role="region" aria-label="Uploads">
       <div className="upload-head">
-        <p className="upload-summary">{summary(totals)}</p>
-        <button type="button" className="icon-button" aria-expanded={open} aria-label={open ? 'Hide uploads' : 'Show uploads'} onClick={() => setOpen(!open)}>
+        <p className="upload-summary">
+          {/* Each part kept whole, so a line never breaks between "16" and "s left". */}
+          {summary(totals)
+            .split(' · ')
+            .map((part, i) => (
+              <span key={i}>
+                {i > 0 ? ' · ' : null}
+                {part}
+              </span>
+            ))}
+        </p>
+        <button ref={toggle} type="button" className="icon-button" aria-expanded={open} aria-controls={bodyId} aria-label={open ? 'Hide uploads' : 'Show uploads'} onClick={() => setOpen(!open)}>
           {open ? <ChevronDown aria-hidden size={18} /> : <ChevronUp aria-hidden size={18} />}
         </button>
         {totals.finished ? (
-          <button type="button" className="icon-button" aria-label="Close uploads" onClick={() => uploads.clearAll()}>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Close uploads"
+            title="Close"
+            onClick={() => {
+              uploads.close();
+              keepFocus();
+            }}
+          >
             <X aria-hidden size={18} />
           </button>
         ) : null}
       </div>
       <ProgressBar value={totals.fraction} label="Total upload progress" tone={tone} />
-      <div className="sr-only" aria-live="polite">
-        {announcement}
+      <div className="sr-only" role="status" aria-live="polite">
+        {said}
       </div>
-      {open ? (
-        <>
-          {/* Focusable, so keyboard users can scroll a long list. */}
-          <ul className="upload-list" tabIndex={0} aria-label="Upload list">
-            {shown.map((item) => (
-              <UploadRow key={item.id} item={item} />
-            ))}
-            {rows.length > shown.length ? <li className="upload-more muted">and {rows.length - shown.length} more</li> : null}
-          </ul>
-          <div className="button-row upload-actions">
-            {totals.finished ? null : (
-              <button type="button" className="button button-small" onClick={() => uploads.cancelAll()}>
-                Cancel all
-              </button>
-            )}
-            {totals.done + totals.cancelled > 0 ? (
-              <button type="button" className="button button-small" onClick={() => uploads.clearFinished()}>
-                Clear finished
-              </button>
-            ) : null}
-          </div>
-        </>
-      ) : null}
+      <div id={bodyId} className="upload-body" hidden={!open}>
+        {open ? (
+          <>
+            {/* Focusable so keyboard users can scroll a long list that has no buttons left in it. */}
+            <ul className="upload-list" aria-label="Files" tabIndex={0}>
+              {rows.map((item) => (
+                <UploadRow key={item.id} item={item} onCancel={cancel} onRetry={retry} />
+              ))}
+              {hidden > 0 ? <li className="upload-more muted">and {hidden.toLocaleString()} more</li> : null}
+            </ul>
+            <PanelActions totals={totals} uploads={uploads} onCancelAll={() => (remaining > 1 ? setConfirming(true) : cancelAll())} afterClear={keepFocus} />
+          </>
+        ) : null}
+      </div>
+      <CancelAllDialog
+        open={confirming && remaining > 0}
+        onOpenChange={setConfirming}
+        remaining={remaining}
+        onConfirm={() => {
+          uploads.cancelAll();
+          setConfirming(false);
+          // The dialog hands focus back to "Cancel all", which is gone by then.
+          setTimeout(keepFocus, 0);
+        }}
+      />
     </section>
   );
 }
