@@ -85,9 +85,16 @@ describe('UploadPanel', () => {
     act(() => FakeXhr.last.answer(201, { id: '2' }));
     await settle();
     expect(panel()).toHaveTextContent('2 uploads complete');
-
-    await userEvent.click(screen.getByRole('button', { name: 'Clear finished' }));
+    // A clean finish folds the rows away so they stop covering the files.
+    expect(screen.queryByText('b.txt')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Show uploads' })).toHaveAttribute('aria-expanded', 'false');
+    await userEvent.click(screen.getByRole('button', { name: 'Close uploads' }));
     expect(screen.queryByRole('region', { name: 'Uploads' })).not.toBeInTheDocument();
+
+    // The next batch opens it again.
+    act(() => manager.enqueue('root', [picked('c.txt')]));
+    await settle();
+    expect(screen.getByText('c.txt')).toBeInTheDocument();
   });
 
   it('asks before cancelling all, and then aborts every request and empties the queue', async () => {
@@ -105,8 +112,10 @@ describe('UploadPanel', () => {
     await settle();
     expect(FakeXhr.all).toHaveLength(2);
     expect(FakeXhr.all.every((x) => x.aborted)).toBe(true);
-    expect(panel()).toHaveTextContent('0 uploads complete · 3 cancelled');
+    expect(panel()).toHaveTextContent('3 uploads cancelled');
     expect(screen.getAllByText('Cancelled')).toHaveLength(3);
+    await userEvent.click(screen.getByRole('button', { name: 'Clear finished' }));
+    expect(screen.queryByRole('region', { name: 'Uploads' })).not.toBeInTheDocument();
   });
 
   it('retries or dismisses all failures at once', async () => {
@@ -116,7 +125,7 @@ describe('UploadPanel', () => {
     act(() => FakeXhr.all.forEach((x) => x.drop()));
     await settle();
     expect(screen.getAllByText('Connection lost. Check your connection and retry.')).toHaveLength(2);
-    expect(screen.getByRole('status')).toHaveTextContent('0 uploads complete · 2 failed');
+    expect(screen.getByRole('status')).toHaveTextContent('2 uploads failed');
     await userEvent.click(screen.getByRole('button', { name: 'Retry failed' }));
     await settle();
     expect(FakeXhr.pending).toHaveLength(2);

@@ -1,5 +1,5 @@
 import { ChevronDown, ChevronUp, X } from 'lucide-react';
-import { useCallback, useId, useRef, useState } from 'react';
+import { Fragment, useCallback, useId, useRef, useState } from 'react';
 import { ProgressBar } from '../ui/ProgressBar';
 import { CancelAllDialog } from './CancelAllDialog';
 import type { UploadManager, UploadState } from './manager';
@@ -13,14 +13,21 @@ export { summary } from './summary';
 /** Rows drawn at most: a 5,000-file folder must not put 5,000 rows in the page. */
 export const MAX_ROWS = 200;
 
-/** Says batches starting, files failing and batches ending, not every percent. */
-function useAnnouncement(state: UploadState): string {
-  const [said, setSaid] = useState({ state, text: '' });
-  if (said.state !== state) {
-    const text = announcement(said.state, state);
-    setSaid({ state, text: text || said.text });
+/**
+ * Reacts to the edges of a batch: says batches starting, files failing and batches ending (not
+ * every percent); folds the rows away after a clean finish so the panel stops covering the
+ * files (failures and cancellations stay in view), and opens them again for a new batch.
+ */
+function useBatchEdges(state: UploadState) {
+  const [seen, setSeen] = useState({ state, said: '' });
+  const [open, setOpen] = useState(true);
+  if (seen.state !== state) {
+    const [was, now] = [seen.state.totals, state.totals];
+    setSeen({ state, said: announcement(seen.state, state) || seen.said });
+    if (!was.finished && now.finished && now.done === now.files) setOpen(false);
+    if (was.finished && !now.finished) setOpen(true);
   }
-  return said.text;
+  return { said: seen.said, open, setOpen };
 }
 
 function PanelActions({ totals, uploads, onCancelAll, afterClear }: { totals: UploadTotals; uploads: UploadManager; onCancelAll: () => void; afterClear: () => void }) {
@@ -69,8 +76,7 @@ export function UploadPanel() {
   const uploads = useUploads();
   const state = useUploadState();
   const { items, totals } = state;
-  const said = useAnnouncement(state);
-  const [open, setOpen] = useState(true);
+  const { said, open, setOpen } = useBatchEdges(state);
   const [confirming, setConfirming] = useState(false);
   const toggle = useRef<HTMLButtonElement>(null);
   const bodyId = useId();
@@ -113,10 +119,10 @@ export function UploadPanel() {
           {summary(totals)
             .split(' · ')
             .map((part, i) => (
-              <span key={i}>
+              <Fragment key={i}>
                 {i > 0 ? ' · ' : null}
-                {part}
-              </span>
+                <span>{part}</span>
+              </Fragment>
             ))}
         </p>
         <button ref={toggle} type="button" className="icon-button" aria-expanded={open} aria-controls={bodyId} aria-label={open ? 'Hide uploads' : 'Show uploads'} onClick={() => setOpen(!open)}>
@@ -145,7 +151,7 @@ export function UploadPanel() {
         {open ? (
           <>
             {/* Focusable so keyboard users can scroll a long list that has no buttons left in it. */}
-            <ul className="upload-list" aria-label="Files" tabIndex={0}>
+            <ul className="upload-list" aria-label="Upload list" tabIndex={0}>
               {rows.map((item) => (
                 <UploadRow key={item.id} item={item} onCancel={cancel} onRetry={retry} />
               ))}

@@ -18,6 +18,8 @@ describe('summary', () => {
   it('says how it ended', () => {
     expect(summary(totals({ files: 50, done: 50, finished: true, fraction: 1 }))).toBe('50 uploads complete');
     expect(summary(totals({ files: 3, done: 1, failed: 1, cancelled: 1, finished: true, fraction: 1 }))).toBe('1 upload complete · 1 failed · 1 cancelled');
+    expect(summary(totals({ files: 2, failed: 2, finished: true, fraction: 1 }))).toBe('2 uploads failed');
+    expect(summary(totals({ files: 3, failed: 1, cancelled: 2, finished: true, fraction: 1 }))).toBe('1 upload failed · 2 cancelled');
     expect(summary(totals({ files: 0, finished: true }))).toBe('');
   });
 });

@@ -8,10 +8,15 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 export function summary(t: UploadTotals): string {
   if (t.files === 0) return '';
   if (t.finished) {
-    const parts = [`${plural(t.done, 'upload', 'uploads')} complete`];
-    if (t.failed) parts.push(`${t.failed} failed`);
-    if (t.cancelled) parts.push(`${t.cancelled} cancelled`);
-    return parts.join(' · ');
+    // "2 uploads failed" rather than "0 uploads complete · 2 failed".
+    const parts = (
+      [
+        [t.done, 'complete'],
+        [t.failed, 'failed'],
+        [t.cancelled, 'cancelled'],
+      ] as const
+    ).filter(([n]) => n > 0);
+    return parts.map(([n, what], i) => (i === 0 ? `${plural(n, 'upload', 'uploads')} ${what}` : `${n} ${what}`)).join(' · ');
   }
   const wanted = t.files - t.cancelled - t.failed;
   const parts = [`Uploading ${Math.min(t.done + t.active, wanted)} of ${plural(wanted, 'file', 'files')}`, `${Math.floor(t.fraction * 100)} %`];
