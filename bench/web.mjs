@@ -23,8 +23,9 @@ const UPLOAD_BYTES = Number(env.BENCH_WEB_UPLOAD_BYTES ?? 2 * 1024 ** 3);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-web-'));
 
 const pgUrl = env.COFFER_BENCH_DATABASE_URL;
-let databaseUrl;
-if (pgUrl && (await pgReachable(pgUrl))) databaseUrl = await createDatabase(pgUrl, `coffer_bench_web_${crypto.randomBytes(4).toString('hex')}`);
+let database;
+if (pgUrl && (await pgReachable(pgUrl))) database = await createDatabase(pgUrl, `coffer_bench_web_${crypto.randomBytes(4).toString('hex')}`);
+const databaseUrl = database?.url;
 const server = await startCoffer({ dataDir: path.join(work, 'data'), databaseUrl, fsync: false });
 log(`server on ${server.url} (${databaseUrl ? 'PostgreSQL' : 'PGlite'})`);
 
@@ -89,7 +90,13 @@ for (let run = 0; run < RUNS; run++) {
   page = await context.newPage();
   const t0 = Date.now();
   await page.goto(`${server.url}/files/${many.id}`);
-  await page.getByText('file-00000.txt', { exact: true }).first().waitFor({ timeout: 60_000 });
+  await page
+    .getByText('file-00000.txt', { exact: true })
+    .first()
+    .waitFor({ timeout: 60_000 })
+    .catch(async (err) => {
+      throw new Error(`${err.message}\npage shows: ${(await page.locator('body').innerText()).slice(0, 800)}`);
+    });
   const firstRows = Date.now() - t0;
   // Interactive: the row responds to a click by being selected.
   await page.getByText('file-00001.txt', { exact: true }).first().click();
@@ -158,6 +165,7 @@ log(`upload ${UPLOAD_BYTES} B in ${uploadSeconds} s`);
 
 await browser.close();
 await server.stop();
+await database?.drop();
 fs.rmSync(work, { recursive: true, force: true });
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
