@@ -64,7 +64,7 @@ export class ScreenRecorder {
   async capture(page: Page, name: string): Promise<void> {
     await page.waitForLoadState('networkidle').catch(() => undefined);
     // Messages about the step before (toasts) would cover the screen being recorded.
-    for (const dismiss of await page.getByRole('button', { name: 'Dismiss message' }).all()) await dismiss.click().catch(() => undefined);
+    const hideToasts = await page.addStyleTag({ content: '.toasts { visibility: hidden !important; }' });
     const original = page.viewportSize() ?? DESKTOP;
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -93,5 +93,6 @@ export class ScreenRecorder {
     this.shots.push(dark);
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize(original);
+    await hideToasts.evaluate((style: unknown) => (style as { remove(): void }).remove());
   }
 }
