@@ -6,6 +6,7 @@ import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { CofferConfig } from './config/config.js';
 import { createCore, type Core } from './core/core.js';
 import { migrate, openDatabase, type Database } from './db/database.js';
+import { requestForLog } from './util/log-redaction.js';
 
 export interface OpenOptions {
   logger?: Logger | undefined;
@@ -16,7 +17,7 @@ export interface OpenOptions {
 }
 
 export function createLogger(config: CofferConfig): Logger {
-  return pino({ level: config.logLevel, base: { service: 'coffer' } });
+  return pino({ level: config.logLevel, base: { service: 'coffer' }, serializers: { req: requestForLog } });
 }
 
 function s3NotFound(err: unknown): boolean {
