@@ -1,6 +1,9 @@
 import * as Menu from '@radix-ui/react-dropdown-menu';
 import { FolderOpen, LogOut, Shield, Trash2, UserRound, WifiOff } from 'lucide-react';
-import { Suspense, type ReactNode } from 'react';
+import { Suspense, useState, type ReactNode } from 'react';
+import { errorMessage } from '../api/errors';
+import { ConfirmDialog } from '../ui/Modal';
+import { useToast } from '../ui/Toasts';
 import { NavLink, Outlet } from 'react-router';
 import { useAccount, useAuth } from '../auth/AuthProvider';
 import { Spinner } from '../ui/Feedback';
@@ -23,6 +26,8 @@ export function AppShell() {
   const { user, usage } = useAccount();
   const { signOut, signOutEverywhere } = useAuth();
   const online = useOnline();
+  const toast = useToast();
+  const [confirmEverywhere, setConfirmEverywhere] = useState(false);
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -63,8 +68,8 @@ export function AppShell() {
                 <Menu.Item className="menu-item" onSelect={() => void signOut()}>
                   <LogOut aria-hidden size={16} /> Sign out
                 </Menu.Item>
-                <Menu.Item className="menu-item" onSelect={() => void signOutEverywhere()}>
-                  <LogOut aria-hidden size={16} /> Sign out everywhere
+                <Menu.Item className="menu-item" onSelect={() => setConfirmEverywhere(true)}>
+                  <LogOut aria-hidden size={16} /> Sign out everywhere…
                 </Menu.Item>
               </Menu.Content>
             </Menu.Portal>
@@ -82,6 +87,18 @@ export function AppShell() {
         </Suspense>
       </main>
       <UploadPanel />
+      <ConfirmDialog
+        open={confirmEverywhere}
+        onOpenChange={setConfirmEverywhere}
+        title="Sign out everywhere?"
+        description="You will be signed out in every browser, including this one. Devices connected with app passwords stay connected."
+        confirmLabel="Sign out everywhere"
+        danger
+        onConfirm={() => {
+          setConfirmEverywhere(false);
+          signOutEverywhere().catch((err: unknown) => toast.error(errorMessage(err)));
+        }}
+      />
     </div>
   );
 }
