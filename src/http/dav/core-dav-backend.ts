@@ -236,12 +236,19 @@ export class CoreDavBackend implements DavBackend {
       return this.trashRoot(toResource(root.node, [], null));
     }
     if (path.length > 2) return null;
-    const m = /^(.*)\.d(\d{1,12})(?:\.([0-9a-f]{8}))?$/.exec(path[1]!);
-    if (!m) return null;
-    const candidates = await this.core.trash.findByName(this.ctx, m[1]!, Number(m[2]));
-    // The oldest keeps the plain name; the others are told apart by the start of their id.
-    const found = m[3] ? candidates.find((c, i) => i > 0 && c.id.startsWith(m[3]!)) : candidates[0];
-    return found ? trashResource(found, found !== candidates[0]) : null;
+    // "a.txt.d1700000000.d1554454" reads two ways: an id prefix can itself look like ".d<digits>".
+    // The reading with an id prefix is tried first; the other would need a deletion in 1970.
+    const withId = /^(.*)\.d(\d{1,12})\.([0-9a-f]{8})$/.exec(path[1]!);
+    if (withId) {
+      const candidates = await this.core.trash.findByName(this.ctx, withId[1]!, Number(withId[2]));
+      // The oldest keeps the plain name; the others are told apart by the start of their id.
+      const found = candidates.find((c, i) => i > 0 && c.id.startsWith(withId[3]!));
+      if (found) return trashResource(found, true);
+    }
+    const plain = /^(.*)\.d(\d{1,12})$/.exec(path[1]!);
+    if (!plain) return null;
+    const [oldest] = await this.core.trash.findByName(this.ctx, plain[1]!, Number(plain[2]));
+    return oldest ? trashResource(oldest, false) : null;
   }
 }
 
