@@ -51,6 +51,7 @@ export function endpoints(api: ApiClient) {
     // Account
     account: () => api.get<Account>('/account'),
     quota: () => api.get<Usage>('/account/quota'),
+    updateProfile: (b: { display_name?: string; email?: string | null }) => api.json<User>('PATCH', '/account', { body: b }),
     changePassword: (current: string, next: string) => api.json<void>('POST', '/account/password', { body: { current_password: current, new_password: next } }),
     appPasswords: () => api.get<{ items: AppPassword[] }>('/auth/app-passwords'),
     createAppPassword: (name: string) => api.json<CreatedAppPassword>('POST', '/auth/app-passwords', { body: { name } }),
