@@ -11,12 +11,18 @@ export function Spinner({ label = 'Loading' }: { label?: string }) {
   );
 }
 
-export function ErrorNotice({ error, action }: { error: unknown; action?: ReactNode }) {
+/** The reason something failed, with an `action` of the caller's or, given `onRetry`, a "Try again" button. */
+export function ErrorNotice({ error, action, onRetry }: { error: unknown; action?: ReactNode; onRetry?: () => void }) {
   return (
     <div className="notice notice-error" role="alert">
       <AlertTriangle aria-hidden size={18} />
       <span>{errorMessage(error)}</span>
       {action}
+      {onRetry ? (
+        <button type="button" className="button button-small" onClick={onRetry}>
+          Try again
+        </button>
+      ) : null}
     </div>
   );
 }

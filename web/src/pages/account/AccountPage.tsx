@@ -22,14 +22,7 @@ export function AccountPage() {
       </div>
       {account.isPending ? <Spinner label="Loading your account" /> : null}
       {account.isError ? (
-        <ErrorNotice
-          error={account.error}
-          action={
-            <button type="button" className="button button-small" onClick={() => void account.refetch()}>
-              Try again
-            </button>
-          }
-        />
+        <ErrorNotice error={account.error} onRetry={() => void account.refetch()} />
       ) : null}
       {account.data ? (
         <div className="account-grid">

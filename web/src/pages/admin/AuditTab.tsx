@@ -43,14 +43,7 @@ export function AuditTab() {
       </p>
       {query.isPending ? <Spinner label="Loading the audit log" /> : null}
       {query.isError ? (
-        <ErrorNotice
-          error={query.error}
-          action={
-            <button type="button" className="button button-small" onClick={() => void query.refetch()}>
-              Try again
-            </button>
-          }
-        />
+        <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
       ) : null}
       {data && data.items.length === 0 ? (
         <EmptyState icon={<ScrollText aria-hidden size={40} />} title={filtered ? 'No matching events' : 'No events yet'}>

@@ -3,7 +3,8 @@ import { Download } from 'lucide-react';
 import { errorMessage } from '../../api/errors';
 import { useApi } from '../../app-context';
 import type { AuditFilters } from './auditQuery';
-import { auditFileName, saveBlob } from './download';
+import { saveBlob } from '../../ui/download';
+import { auditFileName } from './download';
 
 /** Downloads every event matching the filters (not just this page) as CSV. */
 export function ExportCsvButton({ filters }: { filters: AuditFilters }) {

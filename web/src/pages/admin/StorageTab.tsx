@@ -18,14 +18,7 @@ export function StorageTab() {
       <h2 id="admin-storage-title">Storage</h2>
       {query.isPending ? <Spinner label="Loading storage" /> : null}
       {query.isError ? (
-        <ErrorNotice
-          error={query.error}
-          action={
-            <button type="button" className="button button-small" onClick={() => void query.refetch()}>
-              Try again
-            </button>
-          }
-        />
+        <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
       ) : null}
       {query.data ? (
         <>

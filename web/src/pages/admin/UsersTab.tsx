@@ -83,14 +83,7 @@ export function UsersTab() {
 
       {query.isPending ? <Spinner label="Loading users" /> : null}
       {query.isError ? (
-        <ErrorNotice
-          error={query.error}
-          action={
-            <button type="button" className="button button-small" onClick={() => void query.refetch()}>
-              Try again
-            </button>
-          }
-        />
+        <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
       ) : null}
       {data && data.items.length === 0 && data.total === 0 ? (
         <EmptyState icon={<Users aria-hidden size={40} />} title={filtered ? 'No matching users' : 'No users yet'}>

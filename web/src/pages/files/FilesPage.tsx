@@ -4,7 +4,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useReducer, useRef, us
 import { useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import type { FileNode } from '../../api/types';
 import { useApi } from '../../app-context';
-import { Spinner } from '../../ui/Feedback';
+import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatBytes } from '../../ui/format';
 import { useUploads } from '../../upload/UploadProvider';
 import type { PickedFile } from '../../upload/types';
@@ -15,7 +15,7 @@ import { ROOT_NAME, useCrumbs } from './crumbs';
 import { FileGrid } from './FileGrid';
 import { FileList } from './FileList';
 import { FilesToolbar } from './FilesToolbar';
-import { FolderEmpty, FolderError, FolderMissing, isMissingFolder, NoMatches } from './FolderStates';
+import { FolderEmpty, FolderMissing, isMissingFolder, NoMatches } from './FolderStates';
 import { arrangeItems, isSortState, isViewMode, plural, useFolderListing, useSessionPreference, type SortState, type ViewMode, type ViewSort } from './listing';
 import { NameDialog } from './NameDialog';
 import { SelectionBar } from './SelectionBar';
@@ -242,7 +242,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
           </button>
         </div>
       ) : null}
-      {listing.isError && listing.data ? <FolderError error={listing.error} onRetry={() => void listing.refetch()} /> : null}
+      {listing.isError && listing.data ? <ErrorNotice error={listing.error} onRetry={() => void listing.refetch()} /> : null}
 
       <p className="sr-only" role="status">
         {listStatus}
@@ -257,7 +257,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
           isMissingFolder(listing.error) ? (
             <FolderMissing />
           ) : (
-            <FolderError error={listing.error} onRetry={() => void listing.refetch()} />
+            <ErrorNotice error={listing.error} onRetry={() => void listing.refetch()} />
           )
         ) : null}
         {listing.data && shownTotal === 0 ? <FolderEmpty /> : null}

@@ -1,7 +1,7 @@
 import { FolderOpen, FolderX, SearchX } from 'lucide-react';
 import { Link } from 'react-router';
 import { ApiError } from '../../api/errors';
-import { EmptyState, ErrorNotice } from '../../ui/Feedback';
+import { EmptyState } from '../../ui/Feedback';
 
 export function isMissingFolder(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404;
@@ -16,19 +16,6 @@ export function FolderMissing() {
         <Link to="/files">Go to My files</Link>
       </p>
     </div>
-  );
-}
-
-export function FolderError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
-  return (
-    <ErrorNotice
-      error={error}
-      action={
-        <button type="button" className="button button-small" onClick={onRetry}>
-          Try again
-        </button>
-      }
-    />
   );
 }
 

@@ -4,6 +4,7 @@ import { useRef, useState } from 'react';
 import type { FileNode, FileVersion } from '../../api/types';
 import { useApi } from '../../app-context';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
+import { startDownload } from '../../ui/download';
 import { formatBytes, formatDate } from '../../ui/format';
 import { Modal } from '../../ui/Modal';
 import { useToast } from '../../ui/Toasts';
@@ -66,21 +67,6 @@ function NewVersionButton({ file }: { file: FileNode }) {
   );
 }
 
-/**
- * Hands a short-lived link to the browser's own download machinery: the bytes stream straight
- * to disk instead of being held in memory by the page.
- */
-function startDownload(url: string, filename: string) {
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.rel = 'noopener';
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-}
-
 function VersionList({ file }: { file: FileNode }) {
   const api = useApi();
   const queryClient = useQueryClient();
@@ -118,14 +104,7 @@ function VersionList({ file }: { file: FileNode }) {
   if (versions.isPending) return <Spinner label="Loading versions" />;
   if (versions.isError) {
     return (
-      <ErrorNotice
-        error={versions.error}
-        action={
-          <button type="button" className="button button-small" onClick={() => void versions.refetch()}>
-            Try again
-          </button>
-        }
-      />
+      <ErrorNotice error={versions.error} onRetry={() => void versions.refetch()} />
     );
   }
 

@@ -1,6 +1,7 @@
 import type { Endpoints } from '../../api/endpoints';
 import { errorMessage } from '../../api/errors';
 import type { FileNode } from '../../api/types';
+import { startDownload } from '../../ui/download';
 
 export interface BatchResult<T> {
   done: { node: FileNode; value: T }[];
@@ -34,21 +35,6 @@ export function describeFailures(verb: string, failed: BatchResult<unknown>['fai
   const first = failed[0]!;
   const head = `Could not ${verb} ${first.node.name}: ${errorMessage(first.error)}`;
   return failed.length === 1 ? head : `${head} (and ${failed.length - 1} more item${failed.length === 2 ? '' : 's'})`;
-}
-
-/**
- * Hands a short-lived link to the browser's own download machinery: the bytes stream straight
- * to disk instead of being held in memory by the page, so a 2 GB file is no problem.
- */
-export function startDownload(url: string, filename: string) {
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.rel = 'noopener';
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

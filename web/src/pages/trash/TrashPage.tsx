@@ -52,14 +52,7 @@ export function TrashPage() {
 
       {query.isPending ? <Spinner label="Loading the trash" /> : null}
       {query.isError && !query.data ? (
-        <ErrorNotice
-          error={query.error}
-          action={
-            <button type="button" className="button button-small" onClick={() => void query.refetch()}>
-              Try again
-            </button>
-          }
-        />
+        <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
       ) : null}
       {query.isSuccess && !hasItems ? (
         <EmptyState icon={<Trash2 aria-hidden size={40} />} title="Trash is empty">
