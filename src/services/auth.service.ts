@@ -205,10 +205,15 @@ export class AuthService {
   async authenticateSession(token: string): Promise<{ actor: Actor; familyId: string | undefined }> {
     const { subject, familyId } = await this.verifiedSubject(token);
     if (!familyId) throw unauthorized('The access token is invalid or has expired');
-    const user = await this.users.getWithSession(this.db, subject, familyId);
+    return { actor: await this.sessionActor(subject, familyId), familyId };
+  }
+
+  /** The actor of a sign-in that is still open, of an account that may still act. */
+  private async sessionActor(userId: string, familyId: string): Promise<Actor> {
+    const user = await this.users.getWithSession(this.db, userId, familyId);
     if (!user || user.status !== 'active') throw unauthorized('This account cannot sign in');
     if (!user.session_open) throw unauthorized('This session has ended; sign in again');
-    return { actor: { userId: user.id, username: user.username, role: user.role, via: 'token' }, familyId };
+    return { userId: user.id, username: user.username, role: user.role, via: 'token' };
   }
 
   /**
@@ -261,10 +266,7 @@ export class AuthService {
     }
     if (!payload.sub || payload.nid !== fileId || (payload.vid ?? undefined) !== versionId) throw unauthorized('This link is for another file');
     if (typeof payload.fam !== 'string') throw unauthorized('This link is invalid');
-    const user = await this.users.getWithSession(this.db, payload.sub, payload.fam);
-    if (!user || user.status !== 'active') throw unauthorized('This account cannot sign in');
-    if (!user.session_open) throw unauthorized('This session has ended; sign in again');
-    return { userId: user.id, username: user.username, role: user.role, via: 'token' };
+    return this.sessionActor(payload.sub, payload.fam);
   }
 
   /** HTTP Basic with an app password (protocol clients and scripts). */

@@ -47,10 +47,8 @@ export const webAppPlugin = fp(async (app: FastifyInstance, opts: WebAppOptions)
       if (filePath.endsWith('.html')) setShellHeaders(res);
     },
   });
-  const sendShell = (_request: FastifyRequest, reply: FastifyReply) => {
-    setShellHeaders(reply);
-    return reply.header('cache-control', 'no-cache').sendFile('index.html');
-  };
+  // sendFile runs setHeaders above too: the shell gets its CSP and no-cache there.
+  const sendShell = (_request: FastifyRequest, reply: FastifyReply) => reply.sendFile('index.html');
   app.get('/', { schema: { hide: true } }, sendShell);
   app.decorate('webAppShell', { wants: wantsShell, send: sendShell });
 });

@@ -194,7 +194,8 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
     },
     handler: async (request, reply) => {
       // Rows recorded after the export started are left out, so the file is one moment's view.
-      const filter = { ...filterOf(request.query), to: filterOf(request.query).to ?? new Date() };
+      const asked = filterOf(request.query);
+      const filter = { ...asked, to: asked.to ?? new Date() };
       const pages = core.audit.exportAll(filter);
       const rows = Readable.from(
         (async function* () {
