@@ -6,10 +6,9 @@ import type { AppPassword, CreatedAppPassword } from '../../api/types';
 import { useApi } from '../../app-context';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatDate } from '../../ui/format';
-import { ConfirmDialog } from '../../ui/Modal';
+import { ConfirmAction } from '../../ui/ConfirmAction';
 import { useToast } from '../../ui/Toasts';
 import { refocusIfLost } from './focus';
-import { InlineError } from './InlineError';
 import { NewAppPasswordDialog } from './NewAppPasswordDialog';
 
 export const APP_PASSWORDS_QUERY = ['app-passwords'] as const;
@@ -136,35 +135,21 @@ function RevokeDialog({ target, onClose, onDone }: { target: AppPassword | null;
   const api = useApi();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const revoke = useMutation({
-    mutationFn: (p: AppPassword) => api.revokeAppPassword(p.id),
-    onSuccess: async (_, p) => {
-      onClose();
-      toast.success(`Revoked ${p.name}`);
-      // Devices that used it are signed out with it.
-      await Promise.all([queryClient.invalidateQueries({ queryKey: APP_PASSWORDS_QUERY }), queryClient.invalidateQueries({ queryKey: ['sessions'] })]);
-      onDone();
-    },
-  });
   return (
-    <ConfirmDialog
-      open={target !== null}
-      onOpenChange={(open) => {
-        if (open || revoke.isPending) return;
-        revoke.reset();
-        onClose();
-      }}
+    <ConfirmAction
+      target={target}
+      onClose={onClose}
       title={target ? `Revoke ${target.name}?` : 'Revoke app password?'}
-      description={
-        <>
-          Devices and scripts that use it stop working at once. This cannot be undone.
-          <InlineError error={revoke.error} />
-        </>
-      }
-      confirmLabel={revoke.isPending ? 'Revoking…' : 'Revoke'}
-      danger
-      busy={revoke.isPending}
-      onConfirm={() => target && revoke.mutate(target)}
+      description="Devices and scripts that use it stop working at once. This cannot be undone."
+      confirmLabel="Revoke"
+      pendingLabel="Revoking…"
+      run={(p) => api.revokeAppPassword(p.id)}
+      onSuccess={async (p) => {
+        toast.success(`Revoked ${p.name}`);
+        // Devices that used it are signed out with it.
+        await Promise.all([queryClient.invalidateQueries({ queryKey: APP_PASSWORDS_QUERY }), queryClient.invalidateQueries({ queryKey: ['sessions'] })]);
+        onDone();
+      }}
     />
   );
 }

@@ -1,14 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { MonitorSmartphone } from 'lucide-react';
 import { useRef, useState } from 'react';
 import type { ProtocolSession } from '../../api/types';
 import { useApi } from '../../app-context';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatDate } from '../../ui/format';
-import { ConfirmDialog } from '../../ui/Modal';
+import { ConfirmAction } from '../../ui/ConfirmAction';
 import { useToast } from '../../ui/Toasts';
 import { refocusIfLost } from './focus';
-import { InlineError } from './InlineError';
 
 export const SESSIONS_QUERY = ['sessions'] as const;
 
@@ -116,35 +115,20 @@ function EndSessionDialog({ target, onClose, onDone }: { target: ProtocolSession
   const api = useApi();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const end = useMutation({
-    mutationFn: (s: ProtocolSession) => api.endSession(s.id),
-    onSuccess: async (_, s) => {
-      onClose();
-      toast.success(`Signed out ${s.device}`);
-      await queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY });
-      onDone();
-    },
-  });
   return (
-    <ConfirmDialog
-      open={target !== null}
-      onOpenChange={(open) => {
-        if (open || end.isPending) return;
-        end.reset();
-        onClose();
-      }}
+    <ConfirmAction
+      target={target}
+      onClose={onClose}
       title="Sign out this device?"
-      description={
-        <>
-          {target ? `${target.device} will be disconnected. ` : ''}
-          It cannot connect again with the same app password; give it a new app password to reconnect.
-          <InlineError error={end.error} />
-        </>
-      }
-      confirmLabel={end.isPending ? 'Signing out…' : 'Sign out device'}
-      danger
-      busy={end.isPending}
-      onConfirm={() => target && end.mutate(target)}
+      description={`${target ? `${target.device} will be disconnected. ` : ''}It cannot connect again with the same app password; give it a new app password to reconnect.`}
+      confirmLabel="Sign out device"
+      pendingLabel="Signing out…"
+      run={(s) => api.endSession(s.id)}
+      onSuccess={async (s) => {
+        toast.success(`Signed out ${s.device}`);
+        await queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY });
+        onDone();
+      }}
     />
   );
 }

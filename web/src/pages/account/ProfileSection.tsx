@@ -6,7 +6,7 @@ import { useApi } from '../../app-context';
 import { formatDate } from '../../ui/format';
 import { Modal } from '../../ui/Modal';
 import { useToast } from '../../ui/Toasts';
-import { InlineError } from './InlineError';
+import { InlineError } from '../../ui/InlineError';
 
 export function ProfileSection({ user }: { user: User }) {
   const [editing, setEditing] = useState(false);

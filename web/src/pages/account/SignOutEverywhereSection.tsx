@@ -1,7 +1,7 @@
 import { LogOut } from 'lucide-react';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../ui/Modal';
-import { InlineError } from './InlineError';
+import { InlineError } from '../../ui/InlineError';
 
 /** Ends every browser and API session of the account, this one included. */
 export function SignOutEverywhereSection({ signOutEverywhere }: { signOutEverywhere: () => Promise<void> }) {

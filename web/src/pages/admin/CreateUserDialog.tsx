@@ -6,7 +6,7 @@ import { useApi } from '../../app-context';
 import { Modal } from '../../ui/Modal';
 import { useToast } from '../../ui/Toasts';
 import { SelectField, TextField } from './fields';
-import { FormError } from './FormError';
+import { ErrorNotice } from '../../ui/Feedback';
 import { useRefreshAfterUserChange } from './invalidate';
 import { quotaFromBytes, quotaToBytes, type QuotaState } from './quota';
 import { QuotaInput } from './QuotaInput';
@@ -97,7 +97,7 @@ function CreateUserForm({ onClose }: { onClose: () => void }) {
       <TextField ref={passwordRef} label="Password" type="password" value={password} onValueChange={setPassword} error={problems.password} hint="At least 8 characters." autoComplete="new-password" required />
       <SelectField label="Role" value={role} options={ROLE_OPTIONS} onValueChange={setRole} hint={role === 'admin' ? 'Administrators can manage every user and read the audit log.' : undefined} />
       <QuotaInput value={quota} onChange={setQuota} error={problems.quota} hint="Leave empty to use the server’s default quota." />
-      <FormError error={create.error} />
+      {create.error ? <ErrorNotice error={create.error} /> : null}
       <div className="modal-footer">
         <button type="button" className="button" onClick={onClose}>
           Cancel

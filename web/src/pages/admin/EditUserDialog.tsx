@@ -6,7 +6,7 @@ import { Modal } from '../../ui/Modal';
 import { useToast } from '../../ui/Toasts';
 import { ROLE_OPTIONS } from './CreateUserDialog';
 import { SelectField, TextField } from './fields';
-import { FormError } from './FormError';
+import { ErrorNotice } from '../../ui/Feedback';
 import { useRefreshAfterUserChange } from './invalidate';
 import { QuotaInput } from './QuotaInput';
 import { editFormOf, userPatch, type EditableStatus, type EditUserForm, type UserPatch } from './userPatch';
@@ -85,7 +85,7 @@ function EditUserFormView({ user, isMe, onClose }: { user: User; isMe: boolean; 
         hint="Optional. Leave empty to keep the current one; a new one signs them out of the web app."
         autoComplete="new-password"
       />
-      <FormError error={save.error} />
+      {save.error ? <ErrorNotice error={save.error} /> : null}
       <div className="modal-footer">
         <button type="button" className="button" onClick={onClose}>
           Cancel

@@ -3,44 +3,29 @@ import type { TrashItem } from '../../api/types';
 import { useApi } from '../../app-context';
 import { formatBytes } from '../../ui/format';
 import { ConfirmDialog } from '../../ui/Modal';
+import { ConfirmAction } from '../../ui/ConfirmAction';
 import { useToast } from '../../ui/Toasts';
-import { InlineError } from '../account/InlineError';
+import { InlineError } from '../../ui/InlineError';
 import { plural, useRefreshAfterTrashChange } from './useTrash';
 
 export function DeleteForeverDialog({ item, onClose, onDone }: { item: TrashItem | null; onClose: () => void; onDone: () => void }) {
   const api = useApi();
   const toast = useToast();
   const refresh = useRefreshAfterTrashChange();
-  const purge = useMutation({
-    mutationFn: (target: TrashItem) => api.purge(target.id),
-    onSuccess: async (_, target) => {
-      onClose();
-      toast.success(`Deleted ${target.name} forever`);
-      await refresh();
-      onDone();
-    },
-  });
-  const close = (open: boolean) => {
-    if (open || purge.isPending) return;
-    purge.reset();
-    onClose();
-  };
   return (
-    <ConfirmDialog
-      open={item !== null}
-      onOpenChange={close}
+    <ConfirmAction
+      target={item}
+      onClose={onClose}
       title={item ? `Delete ${item.name} forever?` : 'Delete forever?'}
-      description={
-        <>
-          {item?.kind === 'folder' ? 'The folder and everything in it will be deleted for good. ' : 'The file and all its versions will be deleted for good. '}
-          This cannot be undone.
-          <InlineError error={purge.error} />
-        </>
-      }
-      confirmLabel={purge.isPending ? 'Deleting…' : 'Delete forever'}
-      danger
-      busy={purge.isPending}
-      onConfirm={() => item && purge.mutate(item)}
+      description={`${item?.kind === 'folder' ? 'The folder and everything in it will be deleted for good. ' : 'The file and all its versions will be deleted for good. '}This cannot be undone.`}
+      confirmLabel="Delete forever"
+      pendingLabel="Deleting…"
+      run={(target) => api.purge(target.id)}
+      onSuccess={async (target) => {
+        toast.success(`Deleted ${target.name} forever`);
+        await refresh();
+        onDone();
+      }}
     />
   );
 }

@@ -1,4 +1,4 @@
-import { errorMessage } from '../../api/errors';
+import { errorMessage } from '../api/errors';
 
 /** The server's reason inside a confirmation, where the action failed. */
 export function InlineError({ error }: { error: unknown }) {
