@@ -50,9 +50,12 @@ export const AUDIT_ACTIONS: { group: string; actions: { value: string; label: st
     actions: [
       { value: 'auth.login', label: 'Sign in' },
       { value: 'auth.logout', label: 'Sign out' },
+      { value: 'auth.logout-all', label: 'Sign out everywhere' },
       { value: 'auth.refresh', label: 'Session renewed' },
       { value: 'session.open', label: 'Device session opened' },
       { value: 'session.end', label: 'Device session ended' },
+      { value: 'app-password.create', label: 'App password created' },
+      { value: 'app-password.revoke', label: 'App password revoked' },
     ],
   },
   {
