@@ -1,22 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { Endpoints } from '../../api/endpoints';
 import { ApiError } from '../../api/errors';
-import type { Page, User } from '../../api/types';
-import { me, makeUser, renderAdmin } from './test-utils';
+import { GB, me, makeUser, pageOf, renderAdmin, usersFake } from './test-utils';
 import { UsersTab } from './UsersTab';
 
-const GB = 1024 ** 3;
-type UsersQuery = Parameters<Endpoints['users']>[0];
-
-function pageOf(items: User[], total = items.length): Page<User> {
-  return { items, total };
-}
-
-function usersFake(result: (q: UsersQuery) => Page<User> = () => pageOf([me, makeUser(1)])) {
-  return vi.fn((q: UsersQuery) => Promise.resolve(result(q)));
-}
 
 describe('UsersTab', () => {
   it('lists users with role, status, usage of quota and the first page query', async () => {

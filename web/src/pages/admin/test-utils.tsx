@@ -1,11 +1,11 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render, type RenderResult } from '@testing-library/react';
+import type { QueryClient } from '@tanstack/react-query';
+import type { RenderResult } from '@testing-library/react';
 import type { ReactElement } from 'react';
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
+import { Route, Routes } from 'react-router';
+import { vi } from 'vitest';
 import type { Endpoints } from '../../api/endpoints';
-import type { Account, User } from '../../api/types';
-import { ServicesProvider, type AppServices } from '../../app-context';
-import { ToastProvider } from '../../ui/Toasts';
+import type { Account, Page, User } from '../../api/types';
+import { renderWithServices } from '../../test-utils';
 
 export const me: User = {
   id: '00000000-0000-4000-8000-000000000001',
@@ -34,33 +34,26 @@ export function makeUser(n: number, extra: Partial<User> = {}): User {
   };
 }
 
-/** Shows where the app is, so tests can check links and redirects. */
-function Location() {
-  const location = useLocation();
-  return <output data-testid="location">{location.pathname + location.search}</output>;
+export const GB = 1024 ** 3;
+export type UsersQuery = Parameters<Endpoints['users']>[0];
+
+export function pageOf(items: User[], total = items.length): Page<User> {
+  return { items, total };
 }
 
-/**
- * Renders a screen of the admin area at `path`, over a fake set of endpoints: only the calls a
- * test stubs exist, so an unexpected call fails loudly instead of reaching a network.
- */
+/** A fake users endpoint answering each query with `result` (by default: me and user1). */
+export function usersFake(result: (q: UsersQuery) => Page<User> = () => pageOf([me, makeUser(1)])) {
+  return vi.fn((q: UsersQuery) => Promise.resolve(result(q)));
+}
+
+/** Renders a screen of the admin area at `path` over fake endpoints, signed in as `me`. */
 export function renderAdmin(ui: ReactElement, fake: Partial<Endpoints>, path = '/admin/users'): RenderResult & { queryClient: QueryClient } {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, gcTime: Infinity }, mutations: { retry: false } } });
   const account: Account = { user: me, usage: { used: 0, quota: null, available: null, files: 0, trash: 0, versions: 0 } };
-  const services = { endpoints: { account: () => Promise.resolve(account), ...fake } } as unknown as AppServices;
-  const result = render(
-    <ServicesProvider services={services}>
-      <QueryClientProvider client={queryClient}>
-        <MemoryRouter initialEntries={[path]}>
-          <ToastProvider>
-            <Routes>
-              <Route path="admin/*" element={ui} />
-            </Routes>
-            <Location />
-          </ToastProvider>
-        </MemoryRouter>
-      </QueryClientProvider>
-    </ServicesProvider>,
+  return renderWithServices(
+    <Routes>
+      <Route path="admin/*" element={ui} />
+    </Routes>,
+    { account: () => Promise.resolve(account), ...fake },
+    { path, withLocation: true },
   );
-  return { ...result, queryClient };
 }

@@ -1,12 +1,10 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
+import { Route, Routes } from 'react-router';
 import { vi } from 'vitest';
 import type { Endpoints } from '../../api/endpoints';
 import type { FileNode, FolderListing } from '../../api/types';
-import { ServicesProvider, type AppServices } from '../../app-context';
-import { ToastProvider } from '../../ui/Toasts';
+import type { AppServices } from '../../app-context';
+import { renderWithServices } from '../../test-utils';
 
 let seq = 0;
 export function node(name: string, over: Partial<FileNode> = {}): FileNode {
@@ -63,29 +61,14 @@ export function fakeLayout(width = 1000, height = 600): () => void {
   };
 }
 
-function LocationProbe() {
-  const location = useLocation();
-  return <output data-testid="location">{location.pathname + location.search}</output>;
-}
-
 /** Renders the routes of the files screen over fake endpoints (and a fake raw client for /resolve). */
 export function renderRoutes(ui: ReactElement, fake: Partial<Endpoints>, { path = '/files', get = vi.fn() }: { path?: string; get?: ReturnType<typeof vi.fn> } = {}) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, gcTime: Infinity }, mutations: { retry: false } } });
-  const services = { endpoints: fake, api: { get } } as unknown as AppServices;
-  const result = render(
-    <ServicesProvider services={services}>
-      <QueryClientProvider client={queryClient}>
-        <MemoryRouter initialEntries={[path]}>
-          <ToastProvider>
-            <Routes>
-              <Route path="/files" element={ui} />
-              <Route path="/files/:folderId" element={ui} />
-            </Routes>
-            <LocationProbe />
-          </ToastProvider>
-        </MemoryRouter>
-      </QueryClientProvider>
-    </ServicesProvider>,
+  return renderWithServices(
+    <Routes>
+      <Route path="/files" element={ui} />
+      <Route path="/files/:folderId" element={ui} />
+    </Routes>,
+    fake,
+    { path, services: { api: { get } as unknown as AppServices['api'] }, withLocation: true },
   );
-  return { ...result, queryClient };
 }
