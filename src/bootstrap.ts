@@ -6,6 +6,7 @@ import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { CofferConfig } from './config/config.js';
 import { createCore, type Core } from './core/core.js';
 import { migrate, openDatabase, type Database } from './db/database.js';
+import { loadAuditKey } from './services/audit-key.js';
 import { requestForLog } from './util/log-redaction.js';
 
 export interface OpenOptions {
@@ -78,13 +79,17 @@ export async function openCore(config: CofferConfig, options: OpenOptions = {}):
       url: config.databaseUrl,
       pgliteDir: path.join(config.dataDir, 'db'),
       pgliteTemplate: options.pgliteTemplate,
+      timeouts: config.dbTimeouts,
       onPoolError: (err) => logger.warn({ err }, 'a PostgreSQL connection failed; the pool will reconnect'),
     });
     if (options.migrate !== false) {
       const applied = await migrate(db);
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
-    return createCore({ config, db, blobs, logger, jwtSecret: await jwtSecret(db, config) });
+    const auditKey = await loadAuditKey({ db, blobs, logger, configured: config.auditKey });
+    const core = createCore({ config, db, blobs, logger, jwtSecret: await jwtSecret(db, config), auditKey });
+    if (options.migrate !== false && (await core.audit.sealLegacy())) logger.info('sealed the audit events from before the upgrade under the audit key');
+    return core;
   } catch (err) {
     await db?.destroy();
     await blobs.close?.();

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { CofferConfig } from './config/config.js';
 import type { Core } from './core/core.js';
 import { closeCore, ensureAdmin, openCore, type OpenOptions } from './bootstrap.js';
-import { buildApp, buildDavApp } from './http/app.js';
+import { buildApp, buildDavApp, buildMetricsApp } from './http/app.js';
+import { createMetrics } from './http/plugins/metrics.js';
 import { startMaintenance } from './jobs/maintenance.js';
 
 export interface RunningServer {
@@ -11,6 +12,8 @@ export interface RunningServer {
   url: string;
   /** The dedicated WebDAV listener's URL, when COFFER_DAV_PORT is set. */
   davUrl?: string | undefined;
+  /** The metrics listener's URL, when COFFER_METRICS_PORT is set. */
+  metricsUrl?: string | undefined;
   /** The generated admin password, when this start created the admin without one configured. */
   generatedAdminPassword?: string | undefined;
   close(): Promise<void>;
@@ -20,9 +23,11 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
   const core = await openCore(config, options);
   let app: FastifyInstance | undefined;
   let davApp: FastifyInstance | undefined;
+  let metricsApp: FastifyInstance | undefined;
   try {
     const admin = await ensureAdmin(core);
-    app = await buildApp(core);
+    const metrics = createMetrics(core);
+    app = await buildApp(core, metrics);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -34,23 +39,35 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
       const a = davApp.server.address();
       davUrl = `http://${host}:${typeof a === 'object' && a ? a.port : config.dav.port}`;
     }
+    let metricsUrl: string | undefined;
+    if (config.metrics.port !== undefined) {
+      metricsApp = await buildMetricsApp(core, metrics);
+      await metricsApp.listen({ host: config.metrics.host, port: config.metrics.port });
+      const a = metricsApp.server.address();
+      const h = config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host;
+      metricsUrl = `http://${h}:${typeof a === 'object' && a ? a.port : config.metrics.port}`;
+    }
     const stopMaintenance = startMaintenance(core);
     const started = app;
     const startedDav = davApp;
+    const startedMetrics = metricsApp;
     return {
       app: started,
       core,
       url: `http://${host}:${port}`,
       davUrl,
+      metricsUrl,
       generatedAdminPassword: admin.password,
       async close() {
         stopMaintenance();
+        await startedMetrics?.close();
         await startedDav?.close();
         await started.close();
         await closeCore(core);
       },
     };
   } catch (err) {
+    await metricsApp?.close().catch(() => undefined);
     await davApp?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await closeCore(core).catch(() => undefined);

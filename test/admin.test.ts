@@ -290,7 +290,8 @@ describe('admin API', () => {
       const back = await loginStatus(base, 'jack', 'jack-password');
       expect(back.status).toBe(200);
       expect((await new Api(base, back.body.access_token!).json('/account')).status).toBe(200);
-      // Sessions ended by the suspension stay ended.
+      // What the suspension ended stays ended: the app password too (reactivation revives nothing).
+      expect((await fetch(`${base}/api/v1/account`, { headers: basicAuth })).status).toBe(401);
       const oldRefresh = await fetch(`${base}/api/v1/auth/refresh`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -270,54 +270,203 @@ describe('audit trail', () => {
     expect(bad.res.headers.get('content-type')).toMatch(/problem\+json/);
   });
 
-  it('keeps the chain intact under concurrent writers', async () => {
-    await Promise.all(Array.from({ length: 16 }, (_, i) => user.upload(`burst/file-${i}.txt`, `burst ${i}`)));
-    await Promise.all(Array.from({ length: 4 }, () => loginWithUa(server.url, 'auditee', 'wrong-password')));
+  /** The damage tests put every row back afterwards, so each starts from an intact trail. */
+  async function restoring(fn: () => Promise<void>): Promise<void> {
+    const db = server.core.db;
+    const events = await db.selectFrom('audit_events').selectAll().execute();
+    const heads = await db.selectFrom('audit_heads').selectAll().execute();
+    try {
+      await fn();
+    } finally {
+      await db.deleteFrom('audit_events').execute();
+      await db.insertInto('audit_events').values(events).execute();
+      await db.deleteFrom('audit_heads').execute();
+      await db.insertInto('audit_heads').values(heads).execute();
+      expect((await server.core.audit.verify()).problems).toEqual([]);
+    }
+  }
+
+  const spaceOf = async (username: string) =>
+    (
+      await server.core.db
+        .selectFrom('spaces')
+        .innerJoin('users', 'users.id', 'spaces.owner_user_id')
+        .select('spaces.id')
+        .where('users.username', '=', username)
+        .executeTakeFirstOrThrow()
+    ).id;
+
+  const chainRows = (chain: string) => server.core.db.selectFrom('audit_events').selectAll().where('chain', '=', chain).orderBy('id').execute();
+
+  it('keeps a chain per space, apart from the account chain, intact under concurrent writers in two spaces', async () => {
+    await Promise.all([
+      ...Array.from({ length: 16 }, (_, i) => user.upload(`burst/file-${i}.txt`, `burst ${i}`)),
+      ...Array.from({ length: 16 }, (_, i) => admin.upload(`burst/admin-${i}.txt`, `admin burst ${i}`)),
+      ...Array.from({ length: 4 }, () => loginWithUa(server.url, 'auditee', 'wrong-password')),
+    ]);
     const result = await server.core.audit.verify();
-    expect(result.firstBroken).toBeNull();
-    const total = (await audit('limit=1')).total;
-    expect(result.checked).toBe(total);
+    expect(result.problems).toEqual([]);
+    expect(result.checked).toBe((await audit('limit=1')).total);
     expect((await eventsOf('file.upload')).filter((e) => e.path?.startsWith('/burst/'))).toHaveLength(16);
+
+    // Each user's file events are in their own space's chain, sign-ins in the account chain, and
+    // each chain links only to its own events: the two spaces never shared a chain (or its lock).
+    const [userSpace, adminSpace] = [await spaceOf('auditee'), await spaceOf('admin')];
+    const userChain = await chainRows(userSpace);
+    const adminChain = await chainRows(adminSpace);
+    expect(userChain.filter((e) => e.path?.startsWith('/burst/'))).toHaveLength(16);
+    expect(adminChain.filter((e) => e.path?.startsWith('/burst/'))).toHaveLength(16);
+    expect(userChain.every((e) => e.actor_name === 'auditee')).toBe(true);
+    expect(adminChain.every((e) => e.actor_name === 'admin')).toBe(true);
+    expect((await chainRows('account')).some((e) => e.action === 'auth.login-failed' || e.action === 'auth.login')).toBe(true);
+    for (const chain of [userChain, adminChain]) {
+      chain.forEach((e, i) => expect(e.prev_hash).toBe(i === 0 ? '0'.repeat(64) : chain[i - 1]!.hash));
+    }
+    const heads = await server.core.db.selectFrom('audit_heads').selectAll().where('chain', 'in', [userSpace, adminSpace]).execute();
+    expect(heads.map((h) => [h.chain, Number(h.event_count), h.hash]).sort()).toEqual(
+      [
+        [userSpace, userChain.length, userChain.at(-1)!.hash],
+        [adminSpace, adminChain.length, adminChain.at(-1)!.hash],
+      ].sort(),
+    );
   });
 
-  it('detects a row altered in the database, naming it', async () => {
+  it('detects a row altered in the database, naming its chain and id', async () => {
     const db = server.core.db;
     const target = (await eventsOf('file.overwrite'))[0]!;
-    expect((await server.core.audit.verify()).firstBroken).toBeNull();
-
-    await db.updateTable('audit_events').set({ bytes: 1 }).where('id', '=', target.id).execute();
-    const tampered = await server.core.audit.verify();
-    expect(tampered.firstBroken?.id).toBe(target.id);
-    expect(tampered.checked).toBeLessThan((await audit('limit=1')).total);
-
-    // Re-hashing the altered row does not hide it: the next row's link no longer matches.
-    const { hashAuditRow } = await import('../src/repositories/audit.repository.js');
-    const row = await db.selectFrom('audit_events').selectAll().where('id', '=', target.id).executeTakeFirstOrThrow();
-    const { id: _id, hash: _hash, ...fields } = row;
-    await db.updateTable('audit_events').set({ hash: hashAuditRow(fields) }).where('id', '=', target.id).execute();
-    const rehashed = await server.core.audit.verify();
-    expect(rehashed.firstBroken).not.toBeNull();
-    expect(rehashed.firstBroken!.id).toBeGreaterThan(target.id);
-
-    // Putting the original values back makes the chain whole again.
-    await db.updateTable('audit_events').set({ bytes: 13, hash: _hash }).where('id', '=', target.id).execute();
-    expect((await server.core.audit.verify()).firstBroken).toBeNull();
+    await restoring(async () => {
+      await db.updateTable('audit_events').set({ bytes: 1 }).where('id', '=', target.id).execute();
+      const { problems } = await server.core.audit.verify();
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ chain: await spaceOf('auditee'), kind: 'altered', eventId: target.id });
+      expect(problems[0]!.message).toContain(`auditee's personal space`);
+      expect(problems[0]!.message).toContain(`event ${target.id} was altered or rewritten`);
+    });
   });
 
-  it('detects a row deleted from the middle, naming the row after the gap', async () => {
+  it('detects a rewrite whose later hashes were recomputed with plain SHA-256, as an attacker without the key would', async () => {
     const db = server.core.db;
-    const all = (await audit(`user_id=${userId}&limit=1000`)).items.map((e) => e.id).sort((a, b) => a - b);
-    const victim = all[Math.floor(all.length / 2)]!;
-    const next = await db
-      .selectFrom('audit_events')
-      .select('id')
-      .where('id', '>', victim)
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirstOrThrow();
-    await db.deleteFrom('audit_events').where('id', '=', victim).execute();
-    const result = await server.core.audit.verify();
-    expect(result.firstBroken?.id).toBe(Number(next.id));
-    expect(result.firstBroken?.reason).toMatch(/previous/i);
+    const target = (await eventsOf('file.overwrite'))[0]!;
+    const space = await spaceOf('auditee');
+    await restoring(async () => {
+      const { hashAuditRow } = await import('../src/repositories/audit.repository.js');
+      await db.updateTable('audit_events').set({ bytes: 1 }).where('id', '=', target.id).execute();
+      let prev: string | null = null;
+      for (const row of await chainRows(space)) {
+        if (Number(row.id) < target.id) continue;
+        const { id, hash: _old, chain: _chain, ...fields } = row;
+        const hash = hashAuditRow({ ...fields, prev_hash: prev ?? fields.prev_hash });
+        await db.updateTable('audit_events').set({ prev_hash: prev ?? fields.prev_hash, hash }).where('id', '=', id).execute();
+        prev = hash;
+      }
+      // The head moved along too; only its MAC cannot follow without the key.
+      await db.updateTable('audit_heads').set({ hash: prev! }).where('chain', '=', space).execute();
+      const { problems } = await server.core.audit.verify();
+      expect(problems).toEqual([expect.objectContaining({ chain: space, kind: 'altered', eventId: target.id })]);
+    });
+  });
+
+  it('detects a row deleted from the middle, naming the next event of that chain only', async () => {
+    const db = server.core.db;
+    const space = await spaceOf('auditee');
+    const rows = await chainRows(space);
+    const victim = rows[Math.floor(rows.length / 2)]!;
+    const next = rows[Math.floor(rows.length / 2) + 1]!;
+    await restoring(async () => {
+      await db.deleteFrom('audit_events').where('id', '=', victim.id).execute();
+      const { problems } = await server.core.audit.verify();
+      // The admin's space and the account chain are untouched and reported intact.
+      expect(problems).toEqual([expect.objectContaining({ chain: space, kind: 'broken-link', eventId: Number(next.id) })]);
+      expect(problems[0]!.message).toMatch(/does not follow the event before it/);
+    });
+  });
+
+  it('detects the newest events deleted, with what the head expected and what is left', async () => {
+    const db = server.core.db;
+    const space = await spaceOf('auditee');
+    const rows = await chainRows(space);
+    const keep = rows.slice(0, -3);
+    await restoring(async () => {
+      await db.deleteFrom('audit_events').where('id', 'in', rows.slice(-3).map((r) => r.id)).execute();
+      const { problems } = await server.core.audit.verify();
+      expect(problems).toEqual([
+        expect.objectContaining({
+          chain: space,
+          kind: 'truncated',
+          expected: { count: rows.length, hash: rows.at(-1)!.hash },
+          found: { count: keep.length, hash: keep.at(-1)!.hash },
+        }),
+      ]);
+      expect(problems[0]!.message).toContain(`records ${rows.length} events ending in hash ${rows.at(-1)!.hash.slice(0, 16)}`);
+      expect(problems[0]!.message).toContain(`holds ${keep.length}`);
+
+      // Rewriting the head to match the cut table does not help: its MAC needs the key.
+      await db.updateTable('audit_heads').set({ event_count: keep.length, hash: keep.at(-1)!.hash }).where('chain', '=', space).execute();
+      expect((await server.core.audit.verify()).problems).toEqual([expect.objectContaining({ chain: space, kind: 'head-altered' })]);
+
+      // Nor does deleting the head.
+      await db.deleteFrom('audit_heads').where('chain', '=', space).execute();
+      expect((await server.core.audit.verify()).problems).toEqual([expect.objectContaining({ chain: space, kind: 'head-missing' })]);
+    });
+  });
+
+  it('detects a whole chain emptied while its head remains', async () => {
+    const db = server.core.db;
+    await restoring(async () => {
+      await db.deleteFrom('audit_events').where('chain', '=', 'account').execute();
+      const { problems } = await server.core.audit.verify();
+      expect(problems).toEqual([expect.objectContaining({ chain: 'account', kind: 'truncated', found: { count: 0, hash: '0'.repeat(64) } })]);
+      expect(problems[0]!.message).toMatch(/^The account and admin chain is truncated/);
+    });
+  });
+
+  it('seals the unkeyed events from before the upgrade at start, so they cannot be cut or rewritten after it', async () => {
+    const db = server.core.db;
+    const { hashAuditRow } = await import('../src/repositories/audit.repository.js');
+    await restoring(async () => {
+      // Three events as the old code wrote them: one global chain of plain SHA-256 hashes.
+      let prev = '0'.repeat(64);
+      const legacy = [];
+      for (const action of ['auth.login', 'file.upload', 'node.delete']) {
+        const fields = {
+          at: new Date(Date.UTC(2024, 0, 1)),
+          actor_id: null,
+          actor_name: 'old',
+          ip: null,
+          user_agent: null,
+          action,
+          node_id: null,
+          path: `/old/${action}`,
+          bytes: null,
+          result: 'success',
+          detail: null,
+          prev_hash: prev,
+        };
+        prev = hashAuditRow(fields);
+        legacy.push({ ...fields, hash: prev, chain: 'legacy' });
+      }
+      await db.insertInto('audit_events').values(legacy).execute();
+      expect((await server.core.audit.verify()).problems).toEqual([expect.objectContaining({ chain: 'legacy', kind: 'head-missing' })]);
+      expect(await server.core.audit.sealLegacy()).toBe(true);
+      expect(await server.core.audit.sealLegacy()).toBe(false);
+      expect((await server.core.audit.verify()).problems).toEqual([]);
+
+      const newest = await db.selectFrom('audit_events').select('id').where('chain', '=', 'legacy').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      await db.deleteFrom('audit_events').where('id', '=', newest.id).execute();
+      const { problems } = await server.core.audit.verify();
+      expect(problems).toEqual([expect.objectContaining({ chain: 'legacy', kind: 'truncated', expected: { count: 3, hash: prev } })]);
+      expect(problems[0]!.message).toMatch(/^The chain of events from before the upgrade is truncated/);
+    });
+  });
+
+  it('keeps its key out of the database: in the blob store, or from COFFER_AUDIT_KEY (at least 32 characters)', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const key = fs.readFileSync(path.join(server.dataDir, 'blobs', 'reserved', 'audit-key'), 'utf8');
+    expect(key.length).toBeGreaterThanOrEqual(32);
+    const settings = await server.core.db.selectFrom('settings').select(['key', 'value']).execute();
+    expect(settings.some((r) => r.value.includes(key))).toBe(false);
+    const { loadConfig } = await import('../src/config/config.js');
+    expect(() => loadConfig({ COFFER_AUDIT_KEY: 'too short' })).toThrow(/COFFER_AUDIT_KEY must be at least 32 characters/);
   });
 });

@@ -202,7 +202,7 @@ describe('coffer CLI', () => {
 
     const found = await runCli(['fsck'], env);
     expect(found.code).toBe(1);
-    expect(found.stdout).toMatch(/usage-drift\s+space [0-9a-f-]{36}: space records 27345 bytes used, its versions add up to 15000/);
+    expect(found.stdout).toMatch(/usage-drift\s+space [0-9a-f-]{36}: space records 27345 bytes used, its versions and properties add up to 15000/);
     expect(found.stdout).toMatch(new RegExp(`unreferenced-blob\\s+${strayKey}: 46 bytes that no file references`));
     expect(found.stdout).toMatch(new RegExp(`partial-upload\\s+${path.basename(partial)}`));
     expect(found.stdout).toContain('3 problems, run with --repair to fix the repairable ones.');
@@ -278,21 +278,44 @@ describe('coffer CLI', () => {
     });
   });
 
-  it('audit verify passes on an intact chain and names the first tampered row', async () => {
+  it('audit verify passes on an intact trail, and names a truncated chain and a rewritten event, exiting 1', async () => {
     const ok = await runCli(['audit', 'verify'], env);
+    expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    const checked = Number(/Checked (\d+) audit events: the chain is intact\./.exec(ok.stdout)?.[1]);
+    const checked = Number(/Checked (\d+) audit events in \d+ chains: every chain is intact\./.exec(ok.stdout)?.[1]);
     expect(checked).toBeGreaterThan(10);
 
-    const { victim, before } = await withDatabase(env, async (db) => {
-      const row = await db.selectFrom('audit_events').select('id').where('action', '=', 'admin.user.create').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
-      await db.updateTable('audit_events').set({ path: '/nothing-to-see-here' }).where('id', '=', row.id).execute();
-      const n = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('id', '<', row.id).executeTakeFirstOrThrow();
-      return { victim: Number(row.id), before: Number(n.n) };
+    // The newest rows of the account and admin chain deleted straight in the database.
+    const saved = await withDatabase(env, async (db) => {
+      const rows = await db.selectFrom('audit_events').selectAll().where('chain', '=', 'account').orderBy('id').execute();
+      await db.deleteFrom('audit_events').where('id', 'in', rows.slice(-2).map((r) => r.id)).execute();
+      return rows;
     });
-    const broken = await runCli(['audit', 'verify'], env);
-    expect(broken.code).toBe(1);
-    expect(broken.stdout).toContain(`The audit chain is broken at event ${victim}: content does not match its hash`);
-    expect(broken.stdout).toContain(`Checked ${before} events before it`);
+    const truncated = await runCli(['audit', 'verify'], env);
+    expect(truncated.code).toBe(1);
+    expect(truncated.stdout).toContain('1 chain is damaged');
+    expect(truncated.stdout).toContain(
+      `The account and admin chain is truncated: its head records ${saved.length} events ending in hash ${saved.at(-1)!.hash.slice(0, 16)}…, ` +
+        `but the table holds ${saved.length - 2} ending in hash ${saved.at(-3)!.hash.slice(0, 16)}…`,
+    );
+
+    // Put back; then an event edited and every later hash recomputed with plain SHA-256 (no key).
+    const victim = await withDatabase(env, async (db) => {
+      await db.insertInto('audit_events').values(saved.slice(-2)).execute();
+      const { hashAuditRow } = await import('../src/repositories/audit.repository.js');
+      const row = saved.find((r) => r.action === 'admin.user.create')!;
+      let prev: string | null = null;
+      for (const r of saved.filter((e) => Number(e.id) >= Number(row.id))) {
+        const { id, hash: _h, chain: _c, ...fields } = r;
+        const next = { ...fields, prev_hash: prev ?? fields.prev_hash, path: Number(id) === Number(row.id) ? '/nothing-to-see-here' : fields.path };
+        prev = hashAuditRow(next);
+        await db.updateTable('audit_events').set({ path: next.path, prev_hash: next.prev_hash, hash: prev }).where('id', '=', id).execute();
+      }
+      await db.updateTable('audit_heads').set({ hash: prev! }).where('chain', '=', 'account').execute();
+      return Number(row.id);
+    });
+    const rewritten = await runCli(['audit', 'verify'], env);
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.stdout).toContain(`In the account and admin chain, event ${victim} was altered or rewritten`);
   });
 });

@@ -38,7 +38,7 @@ describe('configuration from the environment', () => {
     expect(c.trashRetentionDays).toBe(30);
     expect(c.defaultQuotaBytes).toBeNull();
     expect(c.loginRateLimit.perIpPerMinute).toBeGreaterThan(0);
-    expect(c.loginRateLimit.perAccountFailuresPer15Min).toBeGreaterThan(0);
+    expect(c.loginRateLimit).toEqual({ perIpPerMinute: 30, failuresPerAccountAndIp: 5, failuresPerIp: 50 });
     // Empty values count as unset.
     expect(loadConfig({ PORT: '', HOST: '', DATABASE_URL: '', COFFER_FSYNC: '' })).toMatchObject({ port: 8080, host: '127.0.0.1', databaseUrl: undefined, fsync: true });
   });
@@ -59,11 +59,12 @@ describe('configuration from the environment', () => {
       COFFER_DEFAULT_QUOTA: '10GB',
       COFFER_LOGIN_RATE_PER_IP: '5',
       COFFER_LOGIN_FAILURES_PER_ACCOUNT: '3',
+      COFFER_LOGIN_FAILURES_PER_IP: '7',
     });
     expect(c).toMatchObject({ host: '0.0.0.0', port: 9090, dataDir: '/srv/coffer', databaseUrl: 'postgresql://coffer:secret@db:5432/coffer', fsync: false });
     expect(c.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', bucket: 'coffer', region: 'eu-west-1', accessKeyId: 'AKIA', secretAccessKey: 'secret', forcePathStyle: false });
     expect(c.defaultQuotaBytes).toBeGreaterThanOrEqual(10_000_000_000);
-    expect(c.loginRateLimit).toEqual({ perIpPerMinute: 5, perAccountFailuresPer15Min: 3 });
+    expect(c.loginRateLimit).toEqual({ perIpPerMinute: 5, failuresPerAccountAndIp: 3, failuresPerIp: 7 });
     // An endpoint turns path-style addressing on unless told otherwise (MinIO, s3rver).
     expect(loadConfig({ COFFER_S3_ENDPOINT: 'https://minio.local', COFFER_S3_BUCKET: 'b' }).s3?.forcePathStyle).toBe(true);
     // Without an endpoint it is AWS, virtual-hosted style, credentials from the SDK's chain.
@@ -105,6 +106,7 @@ describe('configuration from the environment', () => {
     expectRefused({ COFFER_TRASH_RETENTION_DAYS: '-3' }, 'COFFER_TRASH_RETENTION_DAYS');
     expectRefused({ COFFER_LOGIN_RATE_PER_IP: '0' }, 'COFFER_LOGIN_RATE_PER_IP');
     expectRefused({ COFFER_LOGIN_FAILURES_PER_ACCOUNT: 'ten' }, 'COFFER_LOGIN_FAILURES_PER_ACCOUNT');
+    expectRefused({ COFFER_LOGIN_FAILURES_PER_IP: '0' }, 'COFFER_LOGIN_FAILURES_PER_IP');
     expectRefused({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
     expectRefused({ COFFER_JWT_SECRET: 'too-short' }, 'COFFER_JWT_SECRET');
     expectRefused({ COFFER_ADMIN_PASSWORD: 'short' }, 'COFFER_ADMIN_PASSWORD');

@@ -82,36 +82,49 @@ describe('WebDAV protocol sessions (default limit 5)', () => {
     for (let i = 1; i <= 5; i++) await expectAdmitted(await propfindAs(u, `good-${i}`), `good ${i}`);
   });
 
-  it('GET /account/sessions lists the devices; DELETE signs one out (401 from then on) and frees its slot', async () => {
+  it('GET /account/sessions lists the devices; DELETE signs one out, revoking its app password, and frees its slot', async () => {
     const u = await DavUser.create(server.url, 'signout');
-    for (let i = 1; i <= 5; i++) await expectAdmitted(await propfindAs(u, `phone-${i}`), `phone ${i}`);
-    expectTooMany(await propfindAs(u, 'laptop'), 'laptop');
+    // Each phone has its own app password, as the web app suggests (one per device).
+    const basics = new Map<string, string>([['phone-1', u.authorization]]);
+    const makePassword = async (device: string) => {
+      const res = await u.api.json<{ password: string }>('/auth/app-passwords', { method: 'POST', json: { name: `for ${device}` } });
+      expect(res.status).toBe(201);
+      basics.set(device, `Basic ${Buffer.from(`signout:${res.body.password}`).toString('base64')}`);
+    };
+    for (const device of ['phone-2', 'phone-3', 'phone-4', 'phone-5', 'laptop']) await makePassword(device);
+    const as = (device: string, credentialsOf = device) => propfindAs(u, device, basics.get(credentialsOf));
+    for (let i = 1; i <= 5; i++) await expectAdmitted(await as(`phone-${i}`), `phone ${i}`);
+    expectTooMany(await as('laptop'), 'laptop');
 
     const list = await u.api.json<{ items: SessionItem[]; limit: number }>('/account/sessions');
     expect(list.status).toBe(200);
     expect(list.body.limit).toBe(5);
     expect(list.body.items.map((s) => s.device).sort()).toEqual(['phone-1', 'phone-2', 'phone-3', 'phone-4', 'phone-5']);
-    expect(list.body.items.every((s) => s.active && s.app_password_name === 'dav signout')).toBe(true);
+    expect(list.body.items.every((s) => s.active)).toBe(true);
+    expect(list.body.items.find((s) => s.device === 'phone-1')!.app_password_name).toBe('dav signout');
+    expect(list.body.items.find((s) => s.device === 'phone-2')!.app_password_name).toBe('for phone-2');
 
     // Another user cannot end this user's session.
     const stranger = await DavUser.create(server.url, 'stranger');
     const target = list.body.items.find((s) => s.device === 'phone-2')!;
     expect((await stranger.api.fetch(`/account/sessions/${target.id}`, { method: 'DELETE' })).status).toBe(404);
-    await expectAdmitted(await propfindAs(u, 'phone-2'), 'phone 2 before sign-out');
+    await expectAdmitted(await as('phone-2'), 'phone 2 before sign-out');
 
     expect((await u.api.fetch(`/account/sessions/${target.id}`, { method: 'DELETE' })).status).toBe(204);
-    const signedOut = await propfindAs(u, 'phone-2');
+    const signedOut = await as('phone-2');
     expect(signedOut.status).toBe(401);
     expect(signedOut.headers['www-authenticate']).toMatch(/^Basic /);
-    expect(errorMessage(signedOut.body)).toMatch(/signed out/);
-    // Every method, not just PROPFIND.
-    expect((await u.request('PUT', '/x.txt', { headers: { 'user-agent': 'phone-2' }, body: 'x' })).status).toBe(401);
+    expect(errorMessage(signedOut.body)).toMatch(/revoked/);
+    // Every method, and from any client: what signed the phone in is revoked.
+    expect((await u.request('PUT', '/x.txt', { headers: { 'user-agent': 'phone-2', authorization: basics.get('phone-2')! }, body: 'x' })).status).toBe(401);
+    expect((await as('another-client', 'phone-2')).status).toBe(401);
     expect((await u.request('GET', '/x.txt', { headers: { 'user-agent': 'phone-1' } })).status).toBe(404);
+    expect((await u.api.json<{ items: { name: string }[] }>('/auth/app-passwords')).body.items.map((p) => p.name)).not.toContain('for phone-2');
     // The others stay signed in, and the freed slot lets the waiting device in.
-    await expectAdmitted(await propfindAs(u, 'phone-1'), 'phone 1 after');
-    await expectAdmitted(await propfindAs(u, 'laptop'), 'laptop after');
-    expectTooMany(await propfindAs(u, 'tablet'), 'tablet');
-    expect((await propfindAs(u, 'phone-2')).status).toBe(401);
+    await expectAdmitted(await as('phone-1'), 'phone 1 after');
+    await expectAdmitted(await as('laptop'), 'laptop after');
+    expectTooMany(await as('tablet', 'phone-1'), 'tablet');
+    expect((await as('phone-2')).status).toBe(401);
 
     const after = await u.api.json<{ items: SessionItem[] }>('/account/sessions');
     expect(after.body.items.map((s) => s.device).sort()).toEqual(['laptop', 'phone-1', 'phone-3', 'phone-4', 'phone-5']);

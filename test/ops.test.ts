@@ -38,20 +38,24 @@ function expectProblem(res: Response, body: Record<string, unknown>, status: num
   expect(typeof body.type).toBe('string');
 }
 
+/** /metrics on the main listener needs this bearer token (see test/metrics-access.test.ts). */
+const METRICS_TOKEN = 'ops-test-metrics-token';
+const metricsAuth = { authorization: `Bearer ${METRICS_TOKEN}` };
+
 describe('operations', () => {
   let server: TestServer;
   let base: string;
   let admin: Api;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ COFFER_METRICS_TOKEN: METRICS_TOKEN });
     base = server.url;
     admin = await Api.admin(base);
   });
   afterAll(async () => server?.close());
 
   const metrics = async () => {
-    const res = await fetch(`${base}/metrics`);
+    const res = await fetch(`${base}/metrics`, { headers: metricsAuth });
     expect(res.status).toBe(200);
     return res.text();
   };
@@ -64,7 +68,7 @@ describe('operations', () => {
 
   describe('metrics', () => {
     it('are Prometheus text with the request, byte, upload and storage series', async () => {
-      const res = await fetch(`${base}/metrics`);
+      const res = await fetch(`${base}/metrics`, { headers: metricsAuth });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await res.text();
@@ -248,7 +252,7 @@ describe('operations', () => {
     it('gives every response an x-request-id, echoing a valid incoming one', async () => {
       const responses = await Promise.all([
         fetch(`${base}/healthz`),
-        fetch(`${base}/metrics`),
+        fetch(`${base}/metrics`, { headers: metricsAuth }),
         fetch(`${base}/api/v1/nope`),
         fetch(`${base}/api/v1/account`),
         admin.fetch('/account'),

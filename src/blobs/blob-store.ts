@@ -25,6 +25,9 @@ export interface ByteRange {
   end: number;
 }
 
+/** Names of the reserved objects; a fixed list, so no caller can address anything else. */
+export type ReservedName = 'audit-key';
+
 export interface StoredBlobInfo {
   key: string;
   size: number;
@@ -45,6 +48,14 @@ export interface BlobStore {
   stat(key: string): Promise<number | null>;
   /** Every stored blob, for consistency checks and garbage collection. */
   list(): AsyncIterable<StoredBlobInfo>;
+  /**
+   * A small named object kept apart from the blobs (never listed, never garbage-collected), for
+   * secrets every server of a cluster must share but the database must not hold (the audit key).
+   * Null when it does not exist.
+   */
+  readReserved(name: ReservedName): Promise<Buffer | null>;
+  /** Stores a reserved object only if none exists yet; returns what is stored afterwards. */
+  createReserved(name: ReservedName, content: Buffer): Promise<Buffer>;
   /** Throws when the store cannot be reached (readiness probe). */
   ping(): Promise<void>;
   /** A short-lived URL that serves the blob directly, where the store supports it. */

@@ -5,7 +5,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore, BlobWriteResult, ByteRange, StoredBlobInfo, WriteLimits } from './blob-store.js';
+import type { BlobStore, BlobWriteResult, ByteRange, ReservedName, StoredBlobInfo, WriteLimits } from './blob-store.js';
 import { FileSink } from './file-sink.js';
 import { HashingMeter } from './hashing-meter.js';
 
@@ -105,6 +105,33 @@ export class FsBlobStore implements BlobStore {
         }
       }
     }
+  }
+
+  /** Reserved objects live in `root/reserved/`, which the blob listing (two hex digits) never enters. */
+  async readReserved(name: ReservedName): Promise<Buffer | null> {
+    try {
+      return await fsp.readFile(path.join(this.root, 'reserved', name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async createReserved(name: ReservedName, content: Buffer): Promise<Buffer> {
+    const dir = path.join(this.root, 'reserved');
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    const tmp = path.join(this.tmpDir, `${randomUUID()}.reserved`);
+    await fsp.writeFile(tmp, content, { mode: 0o600, flush: true });
+    try {
+      // link() fails when the name exists, so a server that loses the race keeps the winner's content.
+      await fsp.link(tmp, path.join(dir, name));
+      await syncDir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
+    return (await this.readReserved(name))!;
   }
 
   /** Partial writes left by a crash, older than `olderThan`. */

@@ -8,6 +8,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
   type BucketLocationConstraint,
@@ -17,7 +18,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../config/config.js';
 import { contentDisposition } from '../util/content-disposition.js';
-import type { BlobStore, BlobWriteResult, ByteRange, StoredBlobInfo, WriteLimits } from './blob-store.js';
+import type { BlobStore, BlobWriteResult, ByteRange, ReservedName, StoredBlobInfo, WriteLimits } from './blob-store.js';
 import { HashingMeter } from './hashing-meter.js';
 
 const KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -61,11 +62,13 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly blobsPrefix: string;
+  private readonly reservedPrefix: string;
 
   constructor(config: S3Config) {
     this.client = createClient(config);
     this.bucket = config.bucket;
     this.blobsPrefix = `${config.prefix ? config.prefix + '/' : ''}blobs/`;
+    this.reservedPrefix = `${config.prefix ? config.prefix + '/' : ''}reserved/`;
   }
 
   private objectKey(key: string): string {
@@ -144,6 +147,29 @@ export class S3BlobStore implements BlobStore {
         yield { key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
       }
     }
+  }
+
+  /** Reserved objects live under `<prefix>/reserved/`, outside the blobs prefix that list() walks. */
+  async readReserved(name: ReservedName): Promise<Buffer | null> {
+    try {
+      const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.reservedPrefix + name }));
+      return Buffer.from(await got.Body!.transformToByteArray());
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async createReserved(name: ReservedName, content: Buffer): Promise<Buffer> {
+    try {
+      // If-None-Match: a conditional create where the service supports it (AWS, MinIO, R2);
+      // callers also hold a database lock around first creation for services that ignore it.
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.reservedPrefix + name, Body: content, IfNoneMatch: '*' }));
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== 412 && status !== 409) throw err;
+    }
+    return (await this.readReserved(name))!;
   }
 
   async ping(): Promise<void> {

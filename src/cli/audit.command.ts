@@ -3,17 +3,23 @@ import { EXIT_FAILURE, EXIT_OK, out, parseCommandLine, runCommand, subcommands, 
 
 const VERIFY_HELP = `Usage: coffer audit verify
 
-Walks the audit trail in order and checks that each event carries the hash of the one before it
-and that its own hash matches its content, so any altered, removed or inserted row shows.
+Checks the audit trail: one chain per space plus one for account and admin events. Each event
+carries the keyed hash (HMAC-SHA256) of the one before it in its chain and of its own content,
+and each chain's head (its event count and newest hash) is kept apart and MACed with the same
+key. So an altered or rewritten event, an event removed or inserted, and the newest events
+deleted all show, even if the hashes after them were recomputed without the key.
+
+The key comes from COFFER_AUDIT_KEY, or from reserved/audit-key in the blob store.
 
 Options:
   -h, --help   show this help
 
-Exit status: 0 when the chain is intact, 1 when it is broken (the first broken event is named).
+Exit status: 0 when every chain is intact, 1 when any is not (each damaged chain is named, with
+its first bad event or what its head expected).
 `;
 
 const verify = {
-  summary: 'Verify the hash chain of the audit trail',
+  summary: 'Verify the keyed hash chains of the audit trail',
   run: (config: CofferConfig, args: string[]) =>
     runCommand(VERIFY_HELP, async () => {
       const { values, positionals } = parseCommandLine({ args, options: { help: { type: 'boolean', short: 'h', default: false } } });
@@ -23,15 +29,23 @@ const verify = {
       }
       if (positionals.length > 0) throw new UsageError(`Unexpected arguments: ${positionals.join(' ')}`);
       return withCore(config, async (core) => {
-        const result = await core.audit.verify();
-        if (result.firstBroken === null) {
-          out(`Checked ${result.checked} audit events: the chain is intact.`);
+        const report = await core.audit.verify();
+        const summary = `Checked ${report.checked} audit events in ${report.chains} chains`;
+        if (report.problems.length === 0) {
+          out(`${summary}: every chain is intact.`);
           return EXIT_OK;
         }
-        out(
-          `The audit chain is broken at event ${result.firstBroken.id}: ${result.firstBroken.reason}.\n` +
-            `Checked ${result.checked} events before it; they are intact.`,
-        );
+        const lines = [`${summary}: ${report.problems.length} ${report.problems.length === 1 ? 'chain is' : 'chains are'} damaged.`];
+        for (const p of report.problems) lines.push(`  - ${p.message}`);
+        if (report.keyMismatch) {
+          lines.push(
+            'The audit key in use is not the one these chains were written with, so every keyed event fails: ' +
+              'restore the original key (COFFER_AUDIT_KEY, or reserved/audit-key in the blob store) before trusting this report.',
+          );
+        } else {
+          lines.push('Compare the named events with a backup of the database to see what was changed.');
+        }
+        out(lines.join('\n'));
         return EXIT_FAILURE;
       });
     }),

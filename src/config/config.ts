@@ -42,13 +42,23 @@ export interface CofferConfig {
   adminPassword: string | undefined;
   /** HMAC secret for access tokens; when unset a random one is generated and kept in the database. */
   jwtSecret: string | undefined;
+  /** HMAC key of the audit chains; when unset a random one is generated once and kept in the blob store. */
+  auditKey: string | undefined;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   trashRetentionDays: number;
   /** Default quota for new users in bytes; null means unlimited. */
   defaultQuotaBytes: number | null;
   maxUploadBytes: number | null;
-  loginRateLimit: { perIpPerMinute: number; perAccountFailuresPer15Min: number };
+  /** COFFER_MAX_PATH_DEPTH: how many levels below a space's root a file or folder may lie. */
+  maxPathDepth: number;
+  /**
+   * Time limits set on every PostgreSQL connection (milliseconds, 0 = none), so no request can
+   * hold a space lock or a connection for long. PGlite has no timers inside a statement.
+   */
+  dbTimeouts: { statementMs: number; lockMs: number; idleInTransactionMs: number };
+  /** Sign-in throttling: attempts per IP per minute, and failures before a source must wait (growing delays). */
+  loginRateLimit: { perIpPerMinute: number; failuresPerAccountAndIp: number; failuresPerIp: number };
   logLevel: string;
   trustProxy: boolean;
   /** How long an unreferenced blob may exist before it is treated as garbage (crash leftovers). */
@@ -57,11 +67,34 @@ export interface CofferConfig {
   maintenanceIntervalSeconds: number;
   /** The built web app (web/dist) served at /; undefined when not built. */
   webDir: string | undefined;
+  /**
+   * COFFER_CONTENT_ORIGIN, e.g. https://usercontent.example.net: a separate origin that serves
+   * only file content (file links point there); undefined = content is served on the main origin.
+   */
+  contentOrigin: URL | undefined;
   dav: {
     /** A second listener serving WebDAV at the root of its own host; undefined = none. */
     port: number | undefined;
     /** Active WebDAV devices (app password + client) per user. */
     maxProtocolSessions: number;
+  };
+  /** GET /metrics: on the main listener only with a bearer token; or on a listener of its own. */
+  metrics: {
+    /** COFFER_METRICS_TOKEN; undefined = /metrics is not served on the main listener (404). */
+    token: string | undefined;
+    /** COFFER_METRICS_PORT: a separate plain listener serving /metrics, /healthz and /readyz; undefined = none. */
+    port: number | undefined;
+    host: string;
+  };
+  /** How long a client may take to send a request (slow-client limits), on every listener. */
+  requestLimits: {
+    /** The request line and headers must arrive within this many ms. */
+    headersTimeoutMs: number;
+    /** A body that sends nothing for this long is cut (408); 0 = off. */
+    bodyIdleTimeoutMs: number;
+    /** A body averaging fewer bytes/s than this over bodyRateWindowMs is cut (408); 0 = off. */
+    bodyMinBytesPerSecond: number;
+    bodyRateWindowMs: number;
   };
 }
 
@@ -150,6 +183,10 @@ export function loadConfig(env: Env = process.env): CofferConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('COFFER_JWT_SECRET', 'must be at least 32 characters long');
   }
+  const auditKey = env.COFFER_AUDIT_KEY || undefined;
+  if (auditKey !== undefined && auditKey.length < 32) {
+    throw new ConfigError('COFFER_AUDIT_KEY', 'must be at least 32 characters long');
+  }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
@@ -167,23 +204,65 @@ export function loadConfig(env: Env = process.env): CofferConfig {
     fsync: readBool(env, 'COFFER_FSYNC', true),
     adminPassword,
     jwtSecret,
+    auditKey,
     accessTokenTtlSeconds: readInt(env, 'COFFER_ACCESS_TOKEN_TTL', 15 * 60, 10, 24 * 3600),
     refreshTokenTtlSeconds: readInt(env, 'COFFER_REFRESH_TOKEN_TTL', 30 * 24 * 3600, 60, 365 * 24 * 3600),
     trashRetentionDays: readInt(env, 'COFFER_TRASH_RETENTION_DAYS', 30, 0, 36500),
     defaultQuotaBytes: readSize(env, 'COFFER_DEFAULT_QUOTA'),
     maxUploadBytes: readSize(env, 'COFFER_MAX_UPLOAD_SIZE'),
+    maxPathDepth: readInt(env, 'COFFER_MAX_PATH_DEPTH', 100, 1, 1000),
+    dbTimeouts: {
+      statementMs: readInt(env, 'COFFER_DB_STATEMENT_TIMEOUT', 30_000, 0, 24 * 3600_000),
+      lockMs: readInt(env, 'COFFER_DB_LOCK_TIMEOUT', 10_000, 0, 24 * 3600_000),
+      idleInTransactionMs: readInt(env, 'COFFER_DB_IDLE_IN_TRANSACTION_TIMEOUT', 60_000, 0, 24 * 3600_000),
+    },
     loginRateLimit: {
       perIpPerMinute: readInt(env, 'COFFER_LOGIN_RATE_PER_IP', 30, 1, 1_000_000),
-      perAccountFailuresPer15Min: readInt(env, 'COFFER_LOGIN_FAILURES_PER_ACCOUNT', 10, 1, 1_000_000),
+      failuresPerAccountAndIp: readInt(env, 'COFFER_LOGIN_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
+      failuresPerIp: readInt(env, 'COFFER_LOGIN_FAILURES_PER_IP', 50, 1, 1_000_000),
     },
     logLevel,
     trustProxy: readBool(env, 'COFFER_TRUST_PROXY', false),
     blobGraceSeconds: readInt(env, 'COFFER_BLOB_GRACE_SECONDS', 3600, 0, 30 * 24 * 3600),
     maintenanceIntervalSeconds: readInt(env, 'COFFER_MAINTENANCE_INTERVAL', 3600, 0, 7 * 24 * 3600),
     webDir: readWebDir(env),
+    contentOrigin: readContentOrigin(env),
     dav: {
       port: env.COFFER_DAV_PORT ? readInt(env, 'COFFER_DAV_PORT', 0, 0, 65535) : undefined,
       maxProtocolSessions: readInt(env, 'COFFER_MAX_PROTOCOL_SESSIONS', 5, 1, 10_000),
     },
+    metrics: readMetrics(env),
+    requestLimits: {
+      headersTimeoutMs: readInt(env, 'COFFER_HEADERS_TIMEOUT', 60, 1, 3600) * 1000,
+      bodyIdleTimeoutMs: readInt(env, 'COFFER_BODY_IDLE_TIMEOUT', 60, 0, 24 * 3600) * 1000,
+      bodyMinBytesPerSecond: readInt(env, 'COFFER_BODY_MIN_RATE', 500, 0, 1_000_000_000),
+      bodyRateWindowMs: readInt(env, 'COFFER_BODY_RATE_WINDOW', 60, 1, 24 * 3600) * 1000,
+    },
+  };
+}
+
+function readContentOrigin(env: Env): URL | undefined {
+  const raw = env.COFFER_CONTENT_ORIGIN || undefined;
+  if (raw === undefined) return undefined;
+  const explain = `must be an origin such as https://usercontent.example.net (scheme and host, no path), got "${raw}"`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('COFFER_CONTENT_ORIGIN', explain);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash || url.pathname !== '/' || raw.replace(/\/$/, '').toLowerCase() !== url.origin) {
+    throw new ConfigError('COFFER_CONTENT_ORIGIN', explain);
+  }
+  return url;
+}
+
+function readMetrics(env: Env): CofferConfig['metrics'] {
+  const token = env.COFFER_METRICS_TOKEN || undefined;
+  if (token !== undefined && token.length < 16) throw new ConfigError('COFFER_METRICS_TOKEN', 'must be at least 16 characters long');
+  return {
+    token,
+    port: env.COFFER_METRICS_PORT ? readInt(env, 'COFFER_METRICS_PORT', 0, 0, 65535) : undefined,
+    host: env.COFFER_METRICS_HOST || '127.0.0.1',
   };
 }

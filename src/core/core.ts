@@ -41,29 +41,29 @@ export interface Core {
   protocolSessions: ProtocolSessionsService;
 }
 
-export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array }): Core {
+export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
   const { config, db, blobs, logger } = deps;
   const nodeRepo = new NodeRepository();
   const spaceRepo = new SpaceRepository();
   const versionRepo = new VersionRepository();
   const userRepo = new UserRepository();
-  const audit = new AuditService(db, new AuditRepository());
-  const tree = new TreeService(db, nodeRepo, spaceRepo);
+  const audit = new AuditService(db, new AuditRepository(deps.auditKey), deps.auditKey);
+  const tree = new TreeService(db, nodeRepo, spaceRepo, config.maxPathDepth);
   const users = new UsersService(db, userRepo, spaceRepo, nodeRepo, audit, config.defaultQuotaBytes);
   const auth = new AuthService(db, userRepo, new RateLimitRepository(), audit, {
     jwtSecret: deps.jwtSecret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     loginPerIpPerMinute: config.loginRateLimit.perIpPerMinute,
-    loginFailuresPerAccountPer15Min: config.loginRateLimit.perAccountFailuresPer15Min,
+    loginFailuresPerSource: config.loginRateLimit.failuresPerAccountAndIp,
+    loginFailuresPerIp: config.loginRateLimit.failuresPerIp,
   });
   const propertyRepo = new PropertyRepository();
-  users.onAccessRevoked = () => auth.forgetAppPasswordSignIns();
   const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
-  const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger });
+  const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
-  const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
-  const properties = new PropertiesService(db, tree, propertyRepo);
+  const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
+  const properties = new PropertiesService(db, tree, propertyRepo, spaceRepo);
   const locks = new LocksService(db, tree, new LockRepository());
   const protocolSessions = new ProtocolSessionsService(db, audit, config.dav.maxProtocolSessions);
   return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck, properties, locks, protocolSessions };

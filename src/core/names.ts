@@ -1,4 +1,4 @@
-import { invalidName } from './errors.js';
+import { CofferError, invalidName } from './errors.js';
 
 const MAX_NAME_BYTES = 255;
 // C0 and C1 control characters and DEL; they break terminals, XML and most file systems.
@@ -28,6 +28,28 @@ export function parsePath(raw: string): string[] {
     .split('/')
     .filter((s) => s.length > 0)
     .map(normalizeName);
+}
+
+/** How many levels below the space root a path lies: "/" is 0, "/a/b.txt" is 2. */
+export function pathDepth(path: string): number {
+  let depth = 0;
+  for (const segment of path.split('/')) if (segment.length > 0) depth++;
+  return depth;
+}
+
+/**
+ * The 400 for a change that would put something deeper than the server allows. `depth`, when
+ * known exactly, is quoted; a subtree measured only up to the limit is "more than" it.
+ */
+export function pathTooDeep(limit: number, depth?: number): CofferError {
+  const actual = depth !== undefined ? ` (this one would be ${depth} levels deep)` : '';
+  return new CofferError(
+    400,
+    'path-too-deep',
+    `Paths can be at most ${limit} levels deep on this server (a/b/c.txt is 3)${actual}; use a shallower path. ` +
+      'Administrators set the limit with COFFER_MAX_PATH_DEPTH.',
+    { limit, ...(depth !== undefined ? { depth } : {}) },
+  );
 }
 
 /** "report.pdf" → "report (1).pdf"; "archive.tar.gz" → "archive (1).tar.gz"; folders have no extension. */

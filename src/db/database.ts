@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 import { lockPgliteDir } from './pglite-lock.js';
+import { connectionTimeouts, TimeLimitedPostgresDialect, type DbTimeouts } from './time-limits.js';
 import type { DB } from './schema.js';
 
 export type Database = Kysely<DB>;
@@ -16,6 +17,11 @@ export interface DatabaseOptions {
   /** A gzipped PGlite data directory to start from when `pgliteDir` is empty (tests use a migrated template). */
   pgliteTemplate?: Blob | undefined;
   poolSize?: number | undefined;
+  /**
+   * Statement, lock and idle-transaction limits for every PostgreSQL connection; a statement
+   * they stop fails with a 503 (time-limits.ts). PGlite ignores them: see below.
+   */
+  timeouts?: DbTimeouts | undefined;
   onPoolError?: ((err: Error) => void) | undefined;
 }
 
@@ -36,13 +42,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionString: options.url,
       max: options.poolSize ?? 20,
       types: pgTypes as pg.CustomTypesConfig,
+      ...connectionTimeouts(options.timeouts),
     });
     // An idle connection killed by the server (restart, failover) must not crash the process.
     pool.on('error', (err) => options.onPoolError?.(err));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new TimeLimitedPostgresDialect({ pool }) });
     await sql`select 1`.execute(db);
     return db;
   }
+  // PGlite runs PostgreSQL as WebAssembly on this thread: no timer fires inside a statement, so
+  // the limits above cannot apply. Requests stay short because the work each may do is bounded
+  // (path depth, one propagation per change); moving the database off the main thread belongs
+  // to the performance work.
   const dir = options.pgliteDir;
   if (!dir) throw new Error('openDatabase needs either a PostgreSQL URL or a PGlite directory');
   fs.mkdirSync(dir, { recursive: true });
@@ -83,6 +94,10 @@ const MIGRATION_LOCK_KEY = 7_345_001;
 export async function migrate(db: Database): Promise<string[]> {
   const applied: string[] = [];
   await db.connection().execute(async (conn) => {
+    // Migrations may rebuild large tables, and another server may be migrating right now:
+    // neither the statement nor the lock time limits of request work apply to them.
+    await sql`set statement_timeout = 0`.execute(conn);
+    await sql`set lock_timeout = 0`.execute(conn);
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
       await sql`create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())`.execute(
@@ -101,6 +116,9 @@ export async function migrate(db: Database): Promise<string[]> {
       }
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+      // Back to the connection's own limits before the pool hands it to a request.
+      await sql`reset statement_timeout`.execute(conn);
+      await sql`reset lock_timeout`.execute(conn);
     }
   });
   return applied;

@@ -121,6 +121,8 @@ export interface PropertiesTable {
   namespace: string;
   name: string;
   value: string;
+  /** Generated: UTF-8 bytes of namespace + name + value, what the quota counts. */
+  size: Generated<number>;
 }
 
 export interface TagsTable {
@@ -155,6 +157,16 @@ export interface AuditEventsTable {
   detail: string | null;
   prev_hash: string;
   hash: string;
+  /** The space id, 'account' for account and admin events, 'legacy' for events from before chains were keyed. */
+  chain: string;
+}
+
+export interface AuditHeadsTable {
+  chain: string;
+  event_count: number;
+  hash: string;
+  mac: string;
+  updated_at: TimestampDefault;
 }
 
 export interface DB {
@@ -172,6 +184,7 @@ export interface DB {
   tags: TagsTable;
   locks: LocksTable;
   audit_events: AuditEventsTable;
+  audit_heads: AuditHeadsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -4,7 +4,9 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Core } from '../core/core.js';
 import { addDavMethods, davPlugin } from './dav/dav.plugin.js';
 import { authPlugin } from './plugins/auth.js';
-import { createMetrics, metricsPlugin } from './plugins/metrics.js';
+import { contentOriginPlugin } from './plugins/content-origin.js';
+import { watchRequestBodies } from './body-watchdog.js';
+import { createMetrics, metricsRoute, requestMetricsPlugin, type Metrics } from './plugins/metrics.js';
 import { problemsPlugin } from './plugins/problems.js';
 import { webAppPlugin } from './plugins/web-app.js';
 import { accountRoutes } from './routes/account.routes.js';
@@ -18,13 +20,17 @@ import { trashRoutes } from './routes/trash.routes.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 function createFastify(core: Core): FastifyInstance {
-  return Fastify({
+  const limits = core.config.requestLimits;
+  const app = Fastify({
     loggerInstance: core.logger as FastifyBaseLogger,
     trustProxy: core.config.trustProxy,
     bodyLimit: 1 << 20,
-    // Upload bodies are streamed, so no request timeout may cut off a multi-GB transfer.
+    // Upload bodies are streamed, so no total request timeout may cut off a multi-GB transfer:
+    // slow bodies are cut by the watchdog below (idle time and minimum rate) instead.
     requestTimeout: 0,
-    // ...but a client that stops sending (or reading) for five minutes is dropped.
+    // The request line and headers must arrive in bounded time (408 otherwise), checked this often.
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, limits.headersTimeoutMs / 4)) },
+    // ...and a client that stops sending (or reading) for five minutes is dropped.
     connectionTimeout: 300_000,
     keepAliveTimeout: 65_000,
     genReqId: (req) => {
@@ -32,6 +38,8 @@ function createFastify(core: Core): FastifyInstance {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
   });
+  watchRequestBodies(app, limits);
+  return app;
 }
 
 /** Headers every answer of either listener carries. */
@@ -47,18 +55,30 @@ function addResponseHeaders(app: FastifyInstance): void {
   });
 }
 
+/**
+ * The one rule for what the OpenAPI document describes: the REST API under /api/v1, nothing else.
+ * WebDAV (methods OpenAPI does not allow, `{*}` wildcards), the web app, health and metrics are
+ * other protocols, so they stay out whatever flags their own routes carry.
+ */
+const documentOnlyTheRestApi: typeof jsonSchemaTransform = (input) => {
+  if (input.url.startsWith('/api/v1/')) return jsonSchemaTransform(input);
+  return { schema: { hide: true }, url: input.url } as ReturnType<typeof jsonSchemaTransform>;
+};
+
 /** The HTTP doors over the core: REST API, WebDAV, health, metrics, docs. */
-export async function buildApp(core: Core): Promise<FastifyInstance> {
+export async function buildApp(core: Core, metrics: Metrics = createMetrics(core)): Promise<FastifyInstance> {
   const app = createFastify(core);
   addDavMethods(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   addResponseHeaders(app);
 
-  const metrics = createMetrics(core);
   await app.register((await import('@fastify/cookie')).default);
   await app.register(problemsPlugin);
-  await app.register(metricsPlugin, { metrics });
+  await app.register(contentOriginPlugin, { origin: core.config.contentOrigin });
+  await app.register(requestMetricsPlugin, { metrics });
+  // Without a token, /metrics is not served here (404): only on COFFER_METRICS_PORT, if set.
+  if (core.config.metrics.token !== undefined) await app.register(metricsRoute, { metrics, token: core.config.metrics.token });
   await app.register((await import('@fastify/swagger')).default, {
     openapi: {
       openapi: '3.1.0',
@@ -74,7 +94,7 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: documentOnlyTheRestApi,
     // Puts the schemas named with .meta({ id }) under components.schemas, where the $refs point.
     transformObject: jsonSchemaTransformObject,
   });
@@ -94,7 +114,7 @@ export async function buildApp(core: Core): Promise<FastifyInstance> {
   );
   await app.register((await import('@fastify/swagger-ui')).default, { routePrefix: '/api/docs' });
   await app.register(davPlugin, { core });
-  if (core.config.webDir) await app.register(webAppPlugin, { dir: core.config.webDir });
+  if (core.config.webDir) await app.register(webAppPlugin, { dir: core.config.webDir, contentOrigin: core.config.contentOrigin?.origin });
   return app;
 }
 
@@ -104,5 +124,18 @@ export async function buildDavApp(core: Core): Promise<FastifyInstance> {
   addDavMethods(app);
   addResponseHeaders(app);
   await app.register(davPlugin, { core, atRoot: true });
+  return app;
+}
+
+/**
+ * The metrics listener (COFFER_METRICS_PORT, on COFFER_METRICS_HOST): /metrics without a token,
+ * plus /healthz and /readyz for probes, and nothing else; for a network only monitoring reaches.
+ */
+export async function buildMetricsApp(core: Core, metrics: Metrics): Promise<FastifyInstance> {
+  const app = createFastify(core);
+  addResponseHeaders(app);
+  await app.register(problemsPlugin);
+  await app.register(metricsRoute, { metrics });
+  await app.register(healthRoutes, { core });
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ByteRange } from '../blobs/blob-store.js';
 import { rangeNotSatisfiable } from '../core/errors.js';
 import { contentDisposition } from '../util/content-disposition.js';
+import { userContentHeaders } from '../util/user-content.js';
 
 export { contentDisposition };
 
@@ -12,7 +13,10 @@ export interface Representation {
   contentType: string;
   /** The file name for Content-Disposition; omitted means none is sent. */
   fileName?: string | undefined;
-  disposition?: 'attachment' | 'inline';
+  /** What the client asked for; undefined lets the content's type decide (see userContentHeaders). */
+  disposition?: 'attachment' | 'inline' | undefined;
+  /** Served on COFFER_CONTENT_ORIGIN, embedded by the web app from its own origin. */
+  crossOrigin?: boolean | undefined;
   open(range?: ByteRange): Promise<NodeJS.ReadableStream>;
 }
 
@@ -57,13 +61,8 @@ export async function sendRepresentation(request: FastifyRequest, reply: Fastify
   reply.header('last-modified', lastModified.toUTCString());
   reply.header('accept-ranges', 'bytes');
   reply.header('cache-control', 'private, no-cache');
-  reply.header('x-content-type-options', 'nosniff');
-  if (rep.fileName !== undefined) reply.header('content-disposition', contentDisposition(rep.disposition ?? 'attachment', rep.fileName));
-  // Shown in the browser, a stored HTML or SVG file would run its scripts as Coffer's own page:
-  // sandbox it. PDF is exempt only because the browser's viewer refuses to run sandboxed.
-  if (rep.disposition === 'inline' && rep.contentType.split(';')[0]!.trim().toLowerCase() !== 'application/pdf') {
-    reply.header('content-security-policy', "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'");
-  }
+  // Stored bytes must never run as Coffer's page: nosniff, a sandbox, attachment for active types.
+  reply.headers(userContentHeaders({ contentType: rep.contentType, fileName: rep.fileName, disposition: rep.disposition, crossOrigin: rep.crossOrigin }));
 
   const h = request.headers;
   if (h['if-match'] && !etagMatches(h['if-match'], rep.etag, false)) {

@@ -180,6 +180,45 @@ export class NodeRepository {
     return row ? { id: row.id, depth: Number(row.depth) } : { id: rootId, depth: 0 };
   }
 
+  /**
+   * The deepest existing live node along `segments` below `parentId` (which is returned with
+   * depth 0 when nothing matches), in one query: where a chain of new folders must start.
+   */
+  async deepestAlong(db: Db, parentId: string, segments: string[]): Promise<{ node: Node; depth: number } | undefined> {
+    const result = await sql<Node & { depth: number }>`
+      with recursive walk as (
+        select n.*, 0 as depth from nodes n where n.id = ${parentId}
+        union all
+        select n.*, w.depth + 1
+          from walk w
+          join nodes n on n.parent_id = w.id and n.deleted_at is null
+                      and n.name = (${segments}::text[])[w.depth + 1]
+         where w.depth < ${segments.length}
+      )
+      select * from walk order by depth desc limit 1`.execute(db);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const { depth, ...node } = row;
+    return { node, depth: Number(depth) };
+  }
+
+  /**
+   * How many levels of live descendants lie below the node (0 for a file or an empty folder),
+   * counted no further than `cap`: enough to know whether a subtree fits under a depth limit
+   * without walking levels that no longer matter.
+   */
+  async subtreeHeight(db: Db, id: string, cap: number): Promise<number> {
+    const result = await sql<{ height: number | null }>`
+      with recursive down(id, depth) as (
+        select id, 0 from nodes where id = ${id}
+        union all
+        select n.id, d.depth + 1 from nodes n join down d on n.parent_id = d.id
+         where n.deleted_at is null and d.depth < ${cap}
+      )
+      select max(depth) as height from down`.execute(db);
+    return Number(result.rows[0]?.height ?? 0);
+  }
+
   /** The chain from the node up to its space's root, nearest first (the node itself included). */
   async ancestry(db: Db, id: string): Promise<Pick<Node, 'id' | 'parent_id' | 'name' | 'deleted_at' | 'kind'>[]> {
     const result = await sql<Pick<Node, 'id' | 'parent_id' | 'name' | 'deleted_at' | 'kind'>>`

@@ -13,6 +13,20 @@ export interface UserListQuery {
   offset: number;
 }
 
+export interface AppPasswordSignInRow {
+  id: string;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  user_id: string;
+  username: string;
+  email: string | null;
+  role: User['role'];
+  status: User['status'];
+  session_id: string | null;
+  session_ended_at: Date | null;
+  session_last_activity_at: Date | null;
+}
+
 export type UserWithUsage = User & { quota_bytes: number | null; used_bytes: number; space_id: string | null };
 
 export class UserRepository {
@@ -44,6 +58,34 @@ export class UserRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row ? { ...row, session_open: Boolean(row.session_open) } : undefined;
+  }
+
+  /**
+   * The app password with this hash, its owner, and the owner's device session for `device`
+   * (null if that device never signed in with it), in one round trip. Revoked passwords are
+   * returned too, so the caller can say so; every request reads this afresh, so a revocation or
+   * suspension on any server is refused on the next request.
+   */
+  async findAppPasswordSignIn(db: Db, tokenHash: string, device: string): Promise<AppPasswordSignInRow | undefined> {
+    return db
+      .selectFrom('app_passwords')
+      .innerJoin('users', 'users.id', 'app_passwords.user_id')
+      .leftJoin('protocol_sessions', (j) => j.onRef('protocol_sessions.app_password_id', '=', 'app_passwords.id').on('protocol_sessions.device', '=', device))
+      .select([
+        'app_passwords.id',
+        'app_passwords.last_used_at',
+        'app_passwords.revoked_at',
+        'users.id as user_id',
+        'users.username',
+        'users.email',
+        'users.role',
+        'users.status',
+        'protocol_sessions.id as session_id',
+        'protocol_sessions.ended_at as session_ended_at',
+        'protocol_sessions.last_activity_at as session_last_activity_at',
+      ])
+      .where('app_passwords.token_hash', '=', tokenHash)
+      .executeTakeFirst();
   }
 
   /** By username or email, case-insensitively. */
@@ -113,6 +155,4 @@ export class UserRepository {
     const rows = await tx.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').forUpdate().execute();
     return rows.map((r) => r.id);
   }
-
-
 }

@@ -1,5 +1,6 @@
 import type { CallContext } from '../core/context.js';
-import type { AuditRepository, AuditEntry, AuditQuery } from '../repositories/audit.repository.js';
+import { ACCOUNT_CHAIN, LEGACY_CHAIN, type AuditEntry, type AuditQuery, type AuditRepository, type ChainProblem } from '../repositories/audit.repository.js';
+import { auditKeyFingerprint, recordedFingerprint } from './audit-key.js';
 import type { Db } from '../repositories/node.repository.js';
 
 export type AuditRecord = Omit<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'userAgent' | 'result'> &
@@ -10,6 +11,7 @@ export class AuditService {
   constructor(
     private readonly db: Db,
     private readonly repo: AuditRepository,
+    private readonly key: Buffer,
   ) {}
 
   async record(tx: Db, ctx: CallContext | null, event: AuditRecord): Promise<void> {
@@ -71,7 +73,66 @@ export class AuditService {
     }
   }
 
-  verify() {
-    return this.repo.verify(this.db);
+  /** Anchors the events from before chains were keyed under the key (first start after the upgrade). */
+  sealLegacy(): Promise<boolean> {
+    return this.repo.sealLegacy(this.db);
   }
+
+  /** Checks every chain; each problem comes with a sentence that names the chain and what to look at. */
+  async verify(): Promise<AuditVerifyReport> {
+    const { checked, chains } = await this.repo.verify(this.db);
+    const broken = chains.flatMap((c) => (c.problem ? [c.problem] : []));
+    const names = await this.repo.describeChains(
+      this.db,
+      broken.map((p) => p.chain),
+    );
+    const label = (chain: string) =>
+      chain === ACCOUNT_CHAIN
+        ? 'the account and admin chain'
+        : chain === LEGACY_CHAIN
+          ? 'the chain of events from before the upgrade'
+          : `the chain of ${names.get(chain) ?? 'a deleted space'} (${chain})`;
+    const problems = broken.map((p) => ({ ...p, label: label(p.chain), message: describe(p, label(p.chain)) }));
+    const fingerprint = await recordedFingerprint(this.db);
+    const keyMismatch = fingerprint !== null && fingerprint !== auditKeyFingerprint(this.key);
+    return { checked, chains: chains.length, problems, keyMismatch };
+  }
+}
+
+export interface AuditVerifyReport {
+  /** Events checked across all chains. */
+  checked: number;
+  /** Chains found (one per space with events, the account chain, the sealed legacy chain). */
+  chains: number;
+  problems: (ChainProblem & { label: string; message: string })[];
+  /** The key in use is not the one the chains were first written with: every chain will look rewritten. */
+  keyMismatch: boolean;
+}
+
+function short(hash: string): string {
+  return hash.slice(0, 16) + '…';
+}
+
+function describe(p: ChainProblem, label: string): string {
+  switch (p.kind) {
+    case 'altered':
+      return `In ${label}, event ${p.eventId} was altered or rewritten: its content does not match its keyed hash.`;
+    case 'broken-link':
+      return `In ${label}, event ${p.eventId} does not follow the event before it: events before it were deleted, inserted or rewritten.`;
+    case 'truncated':
+      return (
+        `${capitalise(label)} is truncated: its head records ${p.expected!.count} events ending in hash ${short(p.expected!.hash)}, ` +
+        `but the table holds ${p.found!.count}` +
+        (p.found!.count > 0 ? ` ending in hash ${short(p.found!.hash)}` : '') +
+        ` (the newest events were deleted, or the table was restored from an older copy).`
+      );
+    case 'head-missing':
+      return `${capitalise(label)} has ${p.found!.count} events but its head record (audit_heads) is missing: it was deleted, so truncation cannot be ruled out.`;
+    case 'head-altered':
+      return `${capitalise(label)} has a head record (audit_heads) that was altered: its MAC does not match its count and hash.`;
+  }
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -5,7 +5,7 @@ import type { CallContext, Actor } from '../core/context.js';
 import { badRequest, CofferError, forbidden, notFound, tooManyRequests, unauthorized } from '../core/errors.js';
 import type { User } from '../db/schema.js';
 import type { Db } from '../repositories/node.repository.js';
-import type { RateLimitRepository } from '../repositories/rate-limit.repository.js';
+import type { FailureRule, RateLimitRepository } from '../repositories/rate-limit.repository.js';
 import type { UserRepository } from '../repositories/user.repository.js';
 import type { AuditService } from './audit.service.js';
 import { hashPassword } from './users.service.js';
@@ -27,8 +27,27 @@ export interface AuthSettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   loginPerIpPerMinute: number;
-  loginFailuresPerAccountPer15Min: number;
+  /** Failed sign-ins for one account from one client IP before that source must wait. */
+  loginFailuresPerSource: number;
+  /** Failed sign-ins from one client IP, whatever the accounts, before that IP must wait. */
+  loginFailuresPerIp: number;
 }
+
+/** A device (client) seen with an app password, as the sign-in query found it. */
+export interface DeviceSession {
+  id: string;
+  endedAt: Date | null;
+  lastActivityAt: Date;
+}
+
+export interface AppPasswordSignIn {
+  actor: Actor;
+  /** The device's session with this app password; null when the device is new to it. */
+  device: DeviceSession | null;
+}
+
+/** Longest wait between two attempts of a guessing source. */
+const MAX_LOGIN_DELAY_SECONDS = 15 * 60;
 
 /** High-entropy secrets (refresh tokens, app passwords) are stored as SHA-256: fast lookups, nothing to steal. */
 export function hashToken(token: string): string {
@@ -47,14 +66,11 @@ function newAppPassword(): string {
 }
 
 
-/** Sign-in, tokens, refresh-token rotation with reuse detection, and app passwords. */
-/** How long a successful app-password sign-in is remembered in this process. */
-const APP_PASSWORD_CACHE_MS = 2_000;
-
 /** How long a file link works: long enough to watch a film with seeks, short enough not to linger. */
 export const FILE_LINK_TTL_SECONDS = 4 * 3600;
 const FILE_LINK_ISSUER = 'coffer-file-link';
 
+/** Sign-in, tokens, refresh-token rotation with reuse detection, and app passwords. */
 export class AuthService {
   // A real hash to verify against when the account does not exist, so timing does not tell.
   private readonly dummyHash = hashPassword(randomUUID());
@@ -66,25 +82,47 @@ export class AuthService {
     private readonly rateLimits: RateLimitRepository,
     private readonly audit: AuditService,
     private readonly settings: AuthSettings,
-  ) {}
+  ) {
+    // One account from one address: delays start soon, and are forgotten only after a quiet day.
+    this.sourceRule = { freeFailures: settings.loginFailuresPerSource, maxDelaySeconds: MAX_LOGIN_DELAY_SECONDS, forgetSeconds: 24 * 3600 };
+    // One address across accounts (password spraying): a higher bar, forgotten after a quiet hour,
+    // since many honest people may share an address.
+    this.ipRule = { freeFailures: settings.loginFailuresPerIp, maxDelaySeconds: MAX_LOGIN_DELAY_SECONDS, forgetSeconds: 3600 };
+  }
 
+  private readonly sourceRule: FailureRule;
+  private readonly ipRule: FailureRule;
+
+  /**
+   * Throttles the guesser, not the owner: failures are counted per (account, client IP) and per
+   * client IP, and a source past its free failures waits 1 s, 2 s, 4 s … (at most 15 minutes)
+   * before its next attempt is even checked. A right password from any other source signs in.
+   */
   async login(client: ClientInfo, login: string, password: string): Promise<{ user: User; tokens: TokenPair }> {
-    const ipKey = `login:ip:${client.ip ?? 'unknown'}`;
-    const ip = await this.rateLimits.hit(this.db, ipKey, 60);
+    const address = client.ip ?? 'unknown';
+    const ip = await this.rateLimits.hit(this.db, `login:ip:${address}`, 60);
     if (ip.count > this.settings.loginPerIpPerMinute) {
       throw tooManyRequests(ip.resetsIn, `Too many sign-in attempts from your address; try again in ${ip.resetsIn} seconds`);
     }
+    const ipKey = `login:failed-ip:${address}`;
+    const ipWait = await this.rateLimits.attemptWait(this.db, ipKey, this.ipRule);
+    if (ipWait > 0) {
+      throw tooManyRequests(ipWait, `Too many failed sign-ins from your address; try again in ${ipWait} seconds`);
+    }
     const user = await this.users.findByLogin(this.db, login);
     // Failures count against the account whichever of its names (username, email, any case) was typed.
-    const accountKey = `login:account:${user?.id ?? login.trim().toLowerCase()}`;
-    const account = await this.rateLimits.peek(this.db, accountKey, 900);
-    if (account.count >= this.settings.loginFailuresPerAccountPer15Min) {
-      throw tooManyRequests(account.resetsIn, `Too many failed sign-ins for this account; try again in ${account.resetsIn} seconds`);
+    const sourceKey = `login:failed:${user?.id ?? login.trim().toLowerCase()}:${address}`;
+    const wait = await this.rateLimits.claimAttempt(this.db, sourceKey, this.sourceRule);
+    if (wait > 0) {
+      throw tooManyRequests(wait, `Too many failed sign-ins for this account from your address; try again in ${wait} seconds`);
     }
 
     const ok = await verify(user?.password_hash ?? (await this.dummyHash), password).catch(() => false);
     if (!user || !user.password_hash || !ok) {
-      await this.rateLimits.hit(this.db, accountKey, 900);
+      // The attempt already counts for (account, address); it counts for the address too.
+      await this.rateLimits.recordFailure(this.db, ipKey, this.ipRule);
+      // Now and then, counters of sources long silent are dropped (no separate job needed).
+      if (Math.random() < 0.01) await this.rateLimits.purgeStaleFailures(this.db, 24 * 3600);
       await this.audit.recordAlone(null, {
         actorId: user?.id ?? null,
         actorName: login.slice(0, 200),
@@ -96,6 +134,8 @@ export class AuthService {
       });
       throw unauthorized('Wrong username or password');
     }
+    // The right password: this source is not guessing.
+    await this.rateLimits.forgiveFailures(this.db, sourceKey);
     if (user.status !== 'active') {
       await this.audit.recordAlone(null, {
         actorId: user.id,
@@ -108,7 +148,6 @@ export class AuthService {
       });
       throw new CofferError(403, 'account-' + user.status, statusMessage(user.status));
     }
-    await this.rateLimits.reset(this.db, accountKey);
     const tokens = await this.db.transaction().execute(async (tx) => {
       const pair = await this.issue(tx, user, randomUUID(), client);
       await this.audit.record(tx, contextFor(user, client), { action: 'auth.login' });
@@ -269,50 +308,33 @@ export class AuthService {
     return this.sessionActor(payload.sub, payload.fam);
   }
 
-  /** HTTP Basic with an app password (protocol clients and scripts). */
   /**
-   * Sign-ins by app password that succeeded in the last APP_PASSWORD_CACHE_MS, so a WebDAV
-   * client's burst of requests does not look the password up each time. A revocation on
-   * another server therefore takes effect within that time (on this one, at once).
+   * HTTP Basic with an app password (protocol clients and scripts). `device` names the client
+   * (see deviceName), whose session with this password comes back from the same query. Nothing
+   * is cached: app passwords are high-entropy secrets stored as SHA-256, so checking one is a
+   * hash and an indexed lookup, and a revocation or suspension made on any server is refused
+   * on the very next request.
    */
-  private readonly appPasswordHits = new Map<string, { actor: Actor; until: number }>();
-
-  async authenticateAppPassword(login: string, password: string): Promise<Actor> {
-    const key = hashToken(`${login.trim().toLowerCase()}\u0000${password}`);
-    const hit = this.appPasswordHits.get(key);
-    if (hit && hit.until > Date.now()) return hit.actor;
-    const row = await this.db
-      .selectFrom('app_passwords')
-      .innerJoin('users', 'users.id', 'app_passwords.user_id')
-      .select([
-        'app_passwords.id',
-        'app_passwords.last_used_at',
-        'users.id as user_id',
-        'users.username',
-        'users.email',
-        'users.role',
-        'users.status',
-      ])
-      .where('app_passwords.token_hash', '=', hashToken(password))
-      .where('app_passwords.revoked_at', 'is', null)
-      .executeTakeFirst();
+  async authenticateAppPassword(login: string, password: string, device: string): Promise<AppPasswordSignIn> {
+    const row = await this.users.findAppPasswordSignIn(this.db, hashToken(password), device);
     const wanted = login.trim().toLowerCase();
     const named = row && (row.username.toLowerCase() === wanted || (row.email !== null && row.email.toLowerCase() === wanted));
     if (!row || !named) throw unauthorized('Wrong username or app password');
+    if (row.revoked_at !== null) {
+      throw unauthorized('This app password was revoked (its device was signed out, or the account suspended); create a new one in your account settings');
+    }
     if (row.status !== 'active') throw unauthorized('This account cannot sign in');
     // Coarse last-use stamp: one write per minute at most, not one per request.
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
       await this.db.updateTable('app_passwords').set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
     }
-    const actor: Actor = { userId: row.user_id, username: row.username, role: row.role, via: 'app-password', appPasswordId: row.id };
-    if (this.appPasswordHits.size >= 10_000) this.appPasswordHits.clear();
-    this.appPasswordHits.set(key, { actor, until: Date.now() + APP_PASSWORD_CACHE_MS });
-    return actor;
-  }
-
-  /** Forgets cached sign-ins (an app password was revoked, a user suspended). */
-  forgetAppPasswordSignIns(): void {
-    this.appPasswordHits.clear();
+    return {
+      actor: { userId: row.user_id, username: row.username, role: row.role, via: 'app-password', appPasswordId: row.id },
+      device:
+        row.session_id !== null && row.session_last_activity_at !== null
+          ? { id: row.session_id, endedAt: row.session_ended_at, lastActivityAt: row.session_last_activity_at }
+          : null,
+    };
   }
 
   async createAppPassword(ctx: CallContext, name: string) {
@@ -353,7 +375,6 @@ export class AuthService {
         .returning(['id', 'name'])
         .executeTakeFirst();
       if (!row) throw notFound(`No app password with id ${id}`);
-      this.forgetAppPasswordSignIns();
       await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('app_password_id', '=', id).where('ended_at', 'is', null).execute();
       await this.audit.record(tx, ctx, { action: 'app-password.revoke', detail: { id, name: row.name } });
     });

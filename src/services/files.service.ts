@@ -5,7 +5,7 @@ import type { BlobStore, BlobWriteResult, ByteRange } from '../blobs/blob-store.
 import { LimitExceededError, SizeMismatchError } from '../blobs/blob-store.js';
 import type { CallContext } from '../core/context.js';
 import { badRequest, conflict, forbidden, insufficientStorage, notFound, payloadTooLarge } from '../core/errors.js';
-import { normalizeName, parsePath } from '../core/names.js';
+import { normalizeName, parsePath, pathDepth } from '../core/names.js';
 import type { Node, Version } from '../db/schema.js';
 import type { Db, ListOptions, NodeRepository, NodeSummary } from '../repositories/node.repository.js';
 import type { PropertyRepository } from '../repositories/property.repository.js';
@@ -143,6 +143,8 @@ export class FilesService {
     if (segments.length === 0) throw badRequest('Give the name of the folder to create');
     const parent = await this.d.tree.folderById(ctx, parentId);
     this.d.tree.assertWritable(ctx, parent.space);
+    // Refused before the space is locked; checked again under the lock, where the parent's path is final.
+    this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, parent.space.id);
       const p = await this.d.tree.recheckFolder(tx, parent.node.id, parent.space.id);
@@ -155,14 +157,18 @@ export class FilesService {
         }
       }
       const created: Node[] = [];
-      const folder = await this.d.tree.ensureFolders(tx, ctx, parent.space.id, p.node.id, segments, created);
+      const folder = await this.d.tree.ensureFolders(tx, ctx, parent.space.id, p, segments, { created });
       if (created.length === 0) return { node: folder, space: parent.space, path, created: false };
+      await this.d.nodes.propagateChange(tx, folder.id, 0);
       // ensureFolders creates the deepest missing segments, in order.
       const firstNew = segments.length - created.length;
-      for (const [i, c] of created.entries()) {
-        const cPath = joinPath(p.path, segments.slice(0, firstNew + i + 1).join('/'));
-        await this.d.audit.record(tx, ctx, { action: 'folder.create', nodeId: c.id, path: cPath });
-      }
+      await this.d.audit.recordMany(
+        tx,
+        created.map((c, i) => ({
+          ctx,
+          event: { action: 'folder.create', nodeId: c.id, path: joinPath(p.path, segments.slice(0, firstNew + i + 1).join('/')) },
+        })),
+      );
       const fresh = (await this.d.nodes.getById(tx, folder.id))!;
       return { node: fresh, space: parent.space, path, created: true };
     });
@@ -179,6 +185,8 @@ export class FilesService {
     const folders = segments.slice(0, -1);
     const parent = await this.d.tree.folderById(ctx, input.parentId);
     this.d.tree.assertWritable(ctx, parent.space);
+    // Before a byte of the body is read; commitUpload checks again under the space lock.
+    this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
 
     const { maxUploadBytes } = this.d;
     if (input.size !== undefined && maxUploadBytes !== null && input.size > maxUploadBytes) {
@@ -239,7 +247,7 @@ export class FilesService {
     return this.db.transaction().execute(async (tx) => {
         await this.d.spaces.lock(tx, c.spaceId);
         const p = await this.d.tree.recheckFolder(tx, c.folderId, c.spaceId);
-        const folder = await this.d.tree.ensureFolders(tx, c.ctx, c.spaceId, p.node.id, folders);
+        const folder = await this.d.tree.ensureFolders(tx, c.ctx, c.spaceId, p, folders, { below: 1 });
         const folderPath = joinPath(p.path, folders.join('/'));
 
         const used = await this.d.spaces.reserve(tx, c.spaceId, c.written.size);
@@ -386,6 +394,7 @@ export class FilesService {
       }
       const sameParent = dest.node.id === current.node.parent_id;
       if (sameParent && wanted === current.node.name) return current;
+      await this.d.tree.assertSubtreeFits(tx, current.node.id, pathDepth(dest.path), pathDepth(current.path));
       let name = wanted;
       const clash = await this.d.nodes.getLiveChild(tx, dest.node.id, wanted);
       let replaced = false;
@@ -466,12 +475,22 @@ export class FilesService {
         if (n.parent_id) byParent.set(n.parent_id, [...(byParent.get(n.parent_id) ?? []), n]);
       }
       const queue = [current.node];
+      // How far below the copied node each copy lands: the copy must fit under the depth limit.
+      const levels = new Map<string, number>([[current.node.id, 0]]);
+      let height = 0;
       while (queue.length > 0) {
         const n = queue.shift()!;
         ordered.push(n);
+        const level = levels.get(n.id)! + 1;
         // Trashed items inside the subtree are not part of what the caller sees, so they are not copied.
-        for (const c of byParent.get(n.id) ?? []) if (c.deleted_at === null) queue.push(c);
+        for (const c of byParent.get(n.id) ?? []) {
+          if (c.deleted_at !== null) continue;
+          queue.push(c);
+          levels.set(c.id, level);
+          height = Math.max(height, level);
+        }
       }
+      this.d.tree.assertDepth(pathDepth(destFolder.path) + 1 + height);
       let bytes = 0;
       let copiedSize = 0;
       const now = new Date();
@@ -511,6 +530,8 @@ export class FilesService {
           });
         }
       }
+      // Dead properties are copied too, and count against the quota like the file bytes.
+      bytes += await this.d.properties.bytesOfNodes(tx, [...idMap.keys()]);
       if (bytes > 0) {
         const used = await this.d.spaces.reserve(tx, dest.space.id, bytes);
         if (used === null) {

@@ -9,6 +9,7 @@ import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
 import type { AuditService } from './audit.service.js';
 import { pathOf } from './tree.service.js';
+import type { PropertyRepository } from '../repositories/property.repository.js';
 
 export type FsckProblemKind =
   | 'missing-blob'
@@ -62,6 +63,7 @@ export class FsckService {
       spaces: SpaceRepository;
       versions: VersionRepository;
       nodes: NodeRepository;
+      properties: PropertyRepository;
       audit: AuditService;
       logger: Logger;
       graceSeconds: number;
@@ -155,8 +157,9 @@ export class FsckService {
       await this.d.audit.recordAlone(ctx, { action: 'fsck.repair', detail: { deleted } });
     }
 
-    // 4. Quota counters.
-    const drifts = await this.d.spaces.usageDrift(db);
+    // 4. Quota counters: file versions plus dead properties, both of which the quota counts.
+    const propertyBytes = await this.d.properties.bytesBySpace(db);
+    const drifts = (await this.d.spaces.usageDrift(db)).map((d) => ({ ...d, actual: d.actual + (propertyBytes.get(d.id) ?? 0) }));
     for (const drift of drifts) {
       if (drift.recorded === drift.actual) continue;
       let repaired = false;
@@ -164,7 +167,7 @@ export class FsckService {
         // Under the space lock, from a fresh sum, so an upload committing meanwhile is not lost.
         await db.transaction().execute(async (tx) => {
           const space = await this.d.spaces.lock(tx, drift.id);
-          const actual = await this.d.spaces.actualUsage(tx, drift.id);
+          const actual = (await this.d.spaces.actualUsage(tx, drift.id)) + (await this.d.properties.bytesOfSpace(tx, drift.id));
           if (space.used_bytes === actual) return;
           await this.d.spaces.setUsed(tx, drift.id, actual);
           await this.d.audit.record(tx, ctx, {
@@ -177,7 +180,7 @@ export class FsckService {
       problem({
         kind: 'usage-drift',
         spaceId: drift.id,
-        detail: `space records ${drift.recorded} bytes used, its versions add up to ${drift.actual}`,
+        detail: `space records ${drift.recorded} bytes used, its versions and properties add up to ${drift.actual}`,
         repaired,
       });
     }

@@ -4,11 +4,16 @@ import type { CallContext } from '../core/context.js';
 import { CofferError, notFound, unauthorized } from '../core/errors.js';
 import type { Db } from '../repositories/node.repository.js';
 import type { AuditService } from './audit.service.js';
+import type { DeviceSession } from './auth.service.js';
 
 /** A session idle this long no longer counts against the limit (and is listed as expired). */
 const IDLE_DAYS = 30;
 const TOUCH_EVERY_MS = 60_000;
-const RECENT_MS = 2_000;
+
+/** The device a request comes from, as its User-Agent names it (what sessions are keyed by). */
+export function deviceName(userAgent: string | null): string {
+  return (userAgent ?? 'unknown client').slice(0, 200);
+}
 
 export interface ProtocolSessionView {
   id: string;
@@ -23,8 +28,9 @@ export interface ProtocolSessionView {
 
 /**
  * Devices signed in with an app password (WebDAV clients): one session per app password and
- * client, at most `maxActive` active per user. Ending a session locks that device out of that
- * app password; it needs a new one to come back.
+ * client, at most `maxActive` active per user. Ending a session revokes the app password the
+ * device signed in with (on every server at once): it, and any other device that used it, need
+ * a new one to come back.
  */
 export class ProtocolSessionsService {
   constructor(
@@ -34,40 +40,23 @@ export class ProtocolSessionsService {
   ) {}
 
   /**
-   * Devices seen active in the last RECENT_MS on this server, so a burst of requests checks the
-   * session once; a sign-out on another server therefore applies within that time.
+   * Records activity of the caller's device, opening its session if needed. `seen` is the
+   * device's session as the sign-in query found it, so a known device costs no extra query.
    */
-  private readonly recent = new Map<string, number>();
-
-  /** Records activity of the caller's device, opening its session if needed. */
-  async touch(ctx: CallContext): Promise<void> {
+  async touch(ctx: CallContext, seen: DeviceSession | null): Promise<void> {
     const { actor } = ctx;
     if (actor.via !== 'app-password' || !actor.appPasswordId) return;
-    const device = (ctx.userAgent ?? 'unknown client').slice(0, 200);
-    const key = `${actor.appPasswordId}\u0000${device}`;
-    if ((this.recent.get(key) ?? 0) > Date.now()) return;
-    await this.touchNow(ctx, actor.appPasswordId, device);
-    if (this.recent.size >= 10_000) this.recent.clear();
-    this.recent.set(key, Date.now() + RECENT_MS);
-  }
-
-  private async touchNow(ctx: CallContext, appPasswordId: string, device: string): Promise<void> {
-    const { actor } = ctx;
-    const existing = await this.db
-      .selectFrom('protocol_sessions')
-      .selectAll()
-      .where('app_password_id', '=', appPasswordId)
-      .where('device', '=', device)
-      .executeTakeFirst();
-    if (existing) {
-      if (existing.ended_at !== null) {
+    if (seen) {
+      if (seen.endedAt !== null) {
         throw unauthorized('This device was signed out; create a new app password to connect it again');
       }
-      if (Date.now() - existing.last_activity_at.getTime() > TOUCH_EVERY_MS) {
-        await this.db.updateTable('protocol_sessions').set({ last_activity_at: new Date(), ip: ctx.ip }).where('id', '=', existing.id).execute();
+      if (Date.now() - seen.lastActivityAt.getTime() > TOUCH_EVERY_MS) {
+        await this.db.updateTable('protocol_sessions').set({ last_activity_at: new Date(), ip: ctx.ip }).where('id', '=', seen.id).execute();
       }
       return;
     }
+    const device = deviceName(ctx.userAgent);
+    const appPasswordId = actor.appPasswordId;
     await this.db.transaction().execute(async (tx) => {
       // One user's devices are counted and added one at a time, on every server.
       await sql`select pg_advisory_xact_lock(hashtext(${'protocol-sessions:' + actor.userId}))`.execute(tx);
@@ -117,18 +106,28 @@ export class ProtocolSessionsService {
     return rows.map((r) => ({ ...r, active: r.last_activity_at.getTime() > cutoff }));
   }
 
+  /**
+   * Signs a device out: ends its session and revokes the app password it signed in with (and so
+   * the sessions of any other device that used that password). Signing out must end what signed
+   * in; the revocation is a row change every server reads on its next request.
+   */
   async end(ctx: CallContext, id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const r = await tx
+      const session = await tx
         .updateTable('protocol_sessions')
         .set({ ended_at: new Date() })
         .where('id', '=', /^[0-9a-f-]{36}$/i.test(id) ? id : '00000000-0000-0000-0000-000000000000')
         .where('user_id', '=', ctx.actor.userId)
         .where('ended_at', 'is', null)
+        .returning(['app_password_id'])
         .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw notFound(`No session ${id}`);
-      this.recent.clear();
-      await this.audit.record(tx, ctx, { action: 'session.end', detail: { id } });
+      if (!session) throw notFound(`No session ${id}`);
+      const appPasswordId = session.app_password_id;
+      if (appPasswordId !== null) {
+        await tx.updateTable('app_passwords').set({ revoked_at: new Date() }).where('id', '=', appPasswordId).where('revoked_at', 'is', null).execute();
+        await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('app_password_id', '=', appPasswordId).where('ended_at', 'is', null).execute();
+      }
+      await this.audit.record(tx, ctx, { action: 'session.end', detail: { id, revokedAppPasswordId: appPasswordId } });
     });
   }
 }

@@ -4,7 +4,7 @@ import type { CallContext } from '../core/context.js';
 import type { Readable } from 'node:stream';
 import type { ByteRange } from '../blobs/blob-store.js';
 import { conflict, notFound } from '../core/errors.js';
-import { normalizeName, parsePath } from '../core/names.js';
+import { normalizeName, parsePath, pathDepth } from '../core/names.js';
 import { softDelete } from './soft-delete.js';
 import type { Node } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
@@ -12,12 +12,15 @@ import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
 import type { AuditService } from './audit.service.js';
 import { joinPath, pathOf, type LocatedNode, type TreeService } from './tree.service.js';
+import type { PropertyRepository } from '../repositories/property.repository.js';
 
 export interface TrashDeps {
   tree: TreeService;
   nodes: NodeRepository;
   spaces: SpaceRepository;
   versions: VersionRepository;
+  /** Property bytes count against the quota, so a purge releases them with the file bytes. */
+  properties: PropertyRepository;
   blobs: BlobStore;
   audit: AuditService;
   logger: Logger;
@@ -78,12 +81,15 @@ export class TrashService {
         const parentSegments = parsePath(originPath).slice(0, -1);
         parent = node.trash_origin_parent_id ? await this.liveFolder(tx, node.trash_origin_parent_id) : undefined;
         if (!parent) {
+          // Recreated at the original path, so the item lands exactly as deep as it was.
           const root = await this.d.tree.rootOf(ctx, tx);
-          const folder = await this.d.tree.ensureFolders(tx, ctx, space.id, root.node.id, parentSegments);
+          const folder = await this.d.tree.ensureFolders(tx, ctx, space.id, root, parentSegments, { below: 1 });
           parent = { node: folder, path: '/' + parentSegments.join('/') };
         }
         name = await this.d.tree.freeName(tx, parent.node.id, node.name, node.kind === 'folder');
       }
+      // Its old parent may have moved deeper since it was trashed, and a target folder can be anywhere.
+      await this.d.tree.assertSubtreeFits(tx, node.id, pathDepth(parent.path), target ? undefined : pathDepth(originPath));
       const restored = await tx
         .updateTable('nodes')
         .set({
@@ -170,11 +176,14 @@ export class TrashService {
       // (hung under the space root) instead of letting the delete cascade take them along.
       await this.d.nodes.detachTrashedDescendants(tx, node.id, space.root_node_id!);
       const { bytes, blobIds } = await this.d.nodes.subtreeVersionBytes(tx, node.id);
+      const propertyBytes = await this.d.properties.subtreeBytes(tx, node.id);
       await tx.deleteFrom('nodes').where('id', '=', node.id).execute();
-      await this.d.spaces.release(tx, node.space_id, bytes);
+      await this.d.spaces.release(tx, node.space_id, bytes + propertyBytes);
       const keys = await this.d.versions.deleteUnreferencedBlobs(tx, blobIds);
       await this.d.audit.record(tx, ctx, {
         action: 'node.purge',
+        // The node row is gone by now: name its space's chain directly.
+        spaceId: node.space_id,
         nodeId: node.id,
         path: fresh.trash_origin_path,
         bytes,

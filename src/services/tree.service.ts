@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../core/context.js';
 import { conflict, forbidden, notFound } from '../core/errors.js';
-import { normalizeName, numberedName, parsePath } from '../core/names.js';
-import type { Node, Space } from '../db/schema.js';
+import { normalizeName, numberedName, parsePath, pathDepth, pathTooDeep } from '../core/names.js';
+import type { NewNode, Node, Space } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 
@@ -26,6 +26,12 @@ export class TreeService {
     readonly db: Db,
     readonly nodes: NodeRepository,
     readonly spaces: SpaceRepository,
+    /**
+     * How many levels below a space's root anything may lie (COFFER_MAX_PATH_DEPTH). Every
+     * ancestor walk, path resolution and size propagation costs a step per level, so this also
+     * bounds what one request can make the database do.
+     */
+    readonly maxDepth: number,
   ) {}
 
   async personalSpace(ctx: CallContext, db: Db = this.db): Promise<Space> {
@@ -124,33 +130,60 @@ export class TreeService {
     }
   }
 
+  /** Refuses, with a 400 naming the limit, anything that would lie `depth` levels below the root. */
+  assertDepth(depth: number): void {
+    if (depth > this.maxDepth) throw pathTooDeep(this.maxDepth, depth);
+  }
+
   /**
-   * Creates each missing folder of `segments` below `parentId` and returns the deepest one.
-   * Run under the space lock; existing files in the way are a conflict.
+   * Refuses to put the node `nodeId` (with everything beneath it) directly into a folder at
+   * `parentDepth`. When the node lies `currentDepth` deep today and would not go deeper, nothing
+   * beneath it does either, so the subtree is only measured for moves that go down.
+   */
+  async assertSubtreeFits(tx: Db, nodeId: string, parentDepth: number, currentDepth?: number): Promise<void> {
+    const top = parentDepth + 1;
+    if (currentDepth !== undefined && top <= currentDepth) return;
+    this.assertDepth(top);
+    const room = this.maxDepth - top;
+    // Counted one level past the room left, which is all it takes to know it does not fit.
+    const height = await this.nodes.subtreeHeight(tx, nodeId, room + 1);
+    if (height > room) throw pathTooDeep(this.maxDepth);
+  }
+
+  /**
+   * Creates each missing folder of `segments` below `parent` and returns the deepest one, with
+   * `below` more levels to follow beneath it (1 for a file about to be put there). Run under
+   * the space lock; an existing file in the way is a conflict.
+   *
+   * Linear in the depth: one query finds how much of the path exists, one INSERT adds the rest.
+   * The new folders start at size 0 with fresh ETags and the ancestors are NOT touched here: the
+   * caller propagates once from the returned folder (with the size it adds, or 0), which gives
+   * every ancestor up to the root its new size and ETag in one statement.
    */
   async ensureFolders(
     tx: Db,
     ctx: CallContext,
     spaceId: string,
-    parentId: string,
+    parent: { node: Node; path: string },
     segments: string[],
-    created?: Node[],
+    options: { below?: number; created?: Node[] } = {},
   ): Promise<Node> {
-    let current = await this.nodes.getById(tx, parentId);
-    if (!current) throw notFound('The target folder no longer exists');
-    for (const raw of segments) {
-      const name = normalizeName(raw);
-      const existing = await this.nodes.getLiveChild(tx, current.id, name);
-      if (existing) {
-        if (existing.kind !== 'folder') throw conflict(`"${name}" exists and is a file, not a folder`);
-        current = existing;
-        continue;
-      }
-      const now = new Date();
-      current = await this.nodes.insert(tx, {
-        id: randomUUID(),
+    this.assertDepth(pathDepth(parent.path) + segments.length + (options.below ?? 0));
+    const names = segments.map(normalizeName);
+    const found = await this.nodes.deepestAlong(tx, parent.node.id, names);
+    if (!found) throw notFound('The target folder no longer exists');
+    if (found.node.kind !== 'folder') throw conflict(`"${found.node.name}" exists and is a file, not a folder`);
+    const missing = names.slice(found.depth);
+    if (missing.length === 0) return found.node;
+    const now = new Date();
+    const rows: NewNode[] = [];
+    let parentId = found.node.id;
+    for (const name of missing) {
+      const id = randomUUID();
+      rows.push({
+        id,
         space_id: spaceId,
-        parent_id: current.id,
+        parent_id: parentId,
         name,
         kind: 'folder',
         etag: newEtag(),
@@ -159,10 +192,13 @@ export class TreeService {
         modified_at: now,
         updated_at: now,
       });
-      created?.push(current);
-      await this.nodes.propagateChange(tx, current.parent_id!, 0);
+      parentId = id;
     }
-    return current;
+    const inserted = new Map((await this.nodes.insertMany(tx, rows)).map((n) => [n.id, n]));
+    // RETURNING promises no order: report the new folders from the top down, as created.
+    const chain = rows.map((r) => inserted.get(r.id)!);
+    options.created?.push(...chain);
+    return chain[chain.length - 1]!;
   }
 
   assertWritable(ctx: CallContext, space: Space): void {

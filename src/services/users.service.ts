@@ -45,9 +45,6 @@ export function checkPasswordPolicy(password: string): void {
 
 /** Accounts: creation with their personal space, changes by admins, passwords. */
 export class UsersService {
-  /** Told when an account loses access, so caches of its sign-ins are dropped at once. */
-  onAccessRevoked: () => void = () => undefined;
-
   constructor(
     private readonly db: Db,
     private readonly users: UserRepository,
@@ -150,15 +147,16 @@ export class UsersService {
         if (space) await this.spaces.setQuota(tx, space.id, patch.quotaBytes);
       }
       if (patch.status === 'suspended' || patch.status === 'deleted') {
-        // A suspended account keeps nothing that lets it back in without an admin.
-        await tx.updateTable('refresh_tokens').set({ revoked_at: new Date() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
-        await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('user_id', '=', id).where('ended_at', 'is', null).execute();
+        // A suspended account keeps nothing that lets it back in, and reactivation revives
+        // nothing: sign-ins, app passwords and devices end for good (whoever had them may be
+        // why it was suspended). Reactivated, the user signs in and makes new app passwords.
+        const now = new Date();
+        await tx.updateTable('refresh_tokens').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+        await tx.updateTable('app_passwords').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+        await tx.updateTable('protocol_sessions').set({ ended_at: now }).where('user_id', '=', id).where('ended_at', 'is', null).execute();
       }
       await this.audit.record(tx, ctx, { action, detail: { userId: id, username: user.username, ...patch } });
       return updated!;
-    }).then((updated) => {
-      if (patch.status === 'suspended' || patch.status === 'deleted') this.onAccessRevoked();
-      return updated;
     });
   }
 

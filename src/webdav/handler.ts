@@ -14,6 +14,7 @@ import {
   type LiveContext,
 } from './properties.js';
 import { interpretLockinfo, interpretPropfind, interpretProppatch, type PatchOp } from './requests.js';
+import { USER_CONTENT_CSP, userContentHeaders } from '../util/user-content.js';
 import { DAV_NS, DEFAULT_XML_LIMITS, escapeXml, NamespacePrefixes, readXmlBody, XML_DECLARATION, type XmlLimits } from './xml.js';
 
 export type DavHeaders = Record<string, string | string[] | undefined>;
@@ -174,7 +175,13 @@ export class DavHandler {
       const body = `<!doctype html><title>${escapeXml(r.path.at(-1) ?? '/')}</title><p>This is a WebDAV folder. Open it with a WebDAV client or the Coffer web app.</p>\n`;
       return {
         status: 200,
-        headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), etag: `"${r.etag}"` },
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          'content-length': String(Buffer.byteLength(body)),
+          etag: `"${r.etag}"`,
+          'x-content-type-options': 'nosniff',
+          'content-security-policy': USER_CONTENT_CSP,
+        },
         body: head ? undefined : body,
       };
     }
@@ -193,9 +200,12 @@ export class DavHandler {
         : ifModified !== undefined && !Number.isNaN(Date.parse(ifModified)) && seconds(r.modifiedAt) <= Date.parse(ifModified) / 1000;
     if (notModified) return { status: 304, headers: validators };
 
+    const contentType = r.contentType ?? 'application/octet-stream';
     const base = {
       ...validators,
-      'content-type': r.contentType ?? 'application/octet-stream',
+      // Stored bytes must never run as Coffer's page, whichever door serves them.
+      ...userContentHeaders({ contentType, fileName: r.path.at(-1) }),
+      'content-type': contentType,
       'accept-ranges': 'bytes',
       ...(r.sha1 ? { 'oc-checksum': `SHA1:${r.sha1}` } : {}),
     };
@@ -433,8 +443,16 @@ export class DavHandler {
         if (op.op === 'set') set.push(op.prop);
         else remove.push(op.prop);
       }
-      await this.b.patchDeadProperties(r, set, remove);
-      if (mtime) await this.b.setModifiedAt(r, mtime);
+      try {
+        await this.b.patchDeadProperties(r, set, remove);
+        if (mtime) await this.b.setModifiedAt(r, mtime);
+      } catch (err) {
+        // No room for the values (RFC 4918 §9.2.1): 507 for the properties being set, 424 for the
+        // rest, and nothing applied.
+        if (!(err instanceof DavError) || err.status !== 507) throw err;
+        const refused = new Set(set.map((p) => `${p.ns} ${p.local}`));
+        for (const [key, s] of statuses) s.status = refused.has(key) ? 507 : 424;
+      }
     }
     const ns = new NamespacePrefixes();
     const byStatus = new Map<number, string[]>();

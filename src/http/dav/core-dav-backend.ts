@@ -364,7 +364,10 @@ async function dav<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof CofferError) {
       const headers: Record<string, string> = {};
       if (typeof err.extra.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
-      throw new DavError(err.status, err.message, err.status === 507 ? { name: 'quota-not-exceeded' } : undefined, headers);
+      // A path deeper than the server allows is, in WebDAV's terms, a place it refuses to create
+      // things at (RFC 4918 §9.3.1): 403 rather than the REST API's 400.
+      const status = err.code === 'path-too-deep' ? 403 : err.status;
+      throw new DavError(status, err.message, err.status === 507 ? { name: 'quota-not-exceeded' } : undefined, headers);
     }
     throw err;
   }

@@ -5,6 +5,8 @@ import { CofferError } from '../../core/errors.js';
 import { DavError } from '../../webdav/errors.js';
 import { DAV_METHODS, DavHandler, errorResponse, optionsResponse, type DavResponse } from '../../webdav/handler.js';
 import { decodePath } from '../../webdav/paths.js';
+import type { DeviceSession } from '../../services/auth.service.js';
+import { deviceName } from '../../services/protocol-sessions.service.js';
 import { basicCredentials, clientInfo } from '../plugins/auth.js';
 import { CoreDavBackend } from './core-dav-backend.js';
 
@@ -52,11 +54,12 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       request.raw.resume();
       return send(reply, errorResponse(new DavError(404, 'No WebDAV folder here; use /dav/')));
     }
-    const ctx = await authenticate(core, request);
-    if (!ctx) {
+    const signIn = await authenticate(core, request);
+    if ('refused' in signIn) {
       request.raw.resume();
-      return send(reply, errorResponse(new DavError(401, 'Sign in with your username and an app password', undefined, { 'www-authenticate': CHALLENGE })));
+      return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': CHALLENGE })));
     }
+    const { ctx } = signIn;
     if (mount.prefix.startsWith('/remote.php/dav/files/')) {
       const named = decodeUsername(mount.prefix.slice('/remote.php/dav/files/'.length));
       if (named.toLowerCase() !== ctx.actor.username.toLowerCase()) {
@@ -65,7 +68,7 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       }
     }
     try {
-      await core.protocolSessions.touch(ctx);
+      await core.protocolSessions.touch(ctx, signIn.device);
     } catch (err) {
       request.raw.resume();
       if (err instanceof CofferError) {
@@ -113,18 +116,24 @@ async function send(reply: FastifyReply, res: DavResponse): Promise<FastifyReply
   return reply.send(res.body ?? '');
 }
 
-async function authenticate(core: Core, request: FastifyRequest): Promise<CallContext | null> {
+const SIGN_IN = 'Sign in with your username and an app password';
+
+/**
+ * The caller and its device session, from HTTP Basic with an app password (one database query,
+ * made on every request: a revocation on any server applies at once), or why it was refused.
+ */
+async function authenticate(core: Core, request: FastifyRequest): Promise<{ ctx: CallContext; device: DeviceSession | null } | { refused: string }> {
   const header = request.headers.authorization ?? '';
   const m = /^basic\s+(\S+)$/i.exec(header);
-  if (!m) return null;
+  if (!m) return { refused: SIGN_IN };
   const credentials = basicCredentials(m[1]!);
-  if (!credentials) return null;
+  if (!credentials) return { refused: SIGN_IN };
+  const client = clientInfo(request);
   try {
-    const actor = await core.auth.authenticateAppPassword(credentials.login, credentials.password);
-    const client = clientInfo(request);
-    return { actor, ip: client.ip, userAgent: client.userAgent };
+    const { actor, device } = await core.auth.authenticateAppPassword(credentials.login, credentials.password, deviceName(client.userAgent));
+    return { ctx: { actor, ip: client.ip, userAgent: client.userAgent }, device };
   } catch (err) {
-    if (err instanceof CofferError && err.status === 401) return null;
+    if (err instanceof CofferError && err.status === 401) return { refused: err.message };
     throw err;
   }
 }

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
-import { forbidden, unauthorized } from '../../core/errors.js';
+import { CofferError, forbidden, unauthorized } from '../../core/errors.js';
 import type { ClientInfo } from '../../services/auth.service.js';
+import { deviceName } from '../../services/protocol-sessions.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +17,38 @@ declare module 'fastify' {
     authenticate: (request: FastifyRequest) => Promise<void>;
     requireAdmin: (request: FastifyRequest) => Promise<void>;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route is for files and sync, so an app password (HTTP Basic) may call it. Unset means
+     * no: a route needs an interactive sign-in unless it opts in (see acceptAppPasswords).
+     */
+    appPasswords?: boolean;
+  }
+}
+
+/** The route option that lets app passwords call a route (files and sync only). */
+export const APP_PASSWORDS_ACCEPTED = { appPasswords: true } as const;
+
+/**
+ * Declares every route the plugin adds from here on as a files-and-sync route that app
+ * passwords may call (and says so in the OpenAPI document). Credentials, account security and
+ * administration never call this: there, an app password is refused.
+ */
+export function acceptAppPasswords(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), ...APP_PASSWORDS_ACCEPTED };
+    const schema = route.schema as { security?: Record<string, string[]>[] } | undefined;
+    if (schema?.security && !schema.security.some((s) => 'appPassword' in s)) schema.security = [...schema.security, { appPassword: [] }];
+  });
+}
+
+/** What an app password gets where only an interactive sign-in will do. */
+function interactiveSignInRequired(): CofferError {
+  return new CofferError(
+    403,
+    'interactive-sign-in-required',
+    'An app password cannot do this: app passwords are for files and sync only. Sign in with your account password (the web app, or POST /api/v1/auth/login) to manage credentials, account security or administration.',
+  );
 }
 
 export function clientInfo(request: FastifyRequest): ClientInfo {
@@ -47,7 +80,8 @@ export function ctxOf(request: FastifyRequest): CallContext {
 
 /**
  * Accepts `Authorization: Bearer <access token>` (web app, API clients) or HTTP Basic with an
- * app password (scripts, protocol clients). Account passwords never work over Basic.
+ * app password (scripts, protocol clients) on routes that accept app passwords. Account
+ * passwords never work over Basic.
  */
 export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) => {
   const { auth } = opts.core;
@@ -68,7 +102,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) 
     } else if (scheme === 'basic' && value) {
       const credentials = basicCredentials(value);
       if (!credentials) throw unauthorized('Malformed Basic credentials');
-      actor = await auth.authenticateAppPassword(credentials.login, credentials.password);
+      actor = (await auth.authenticateAppPassword(credentials.login, credentials.password, deviceName(clientInfo(request).userAgent))).actor;
+      if (request.routeOptions.config.appPasswords !== true) throw interactiveSignInRequired();
     } else {
       throw unauthorized('Sign in first: send an access token (Authorization: Bearer …) or an app password (HTTP Basic)');
     }
@@ -77,6 +112,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) 
   });
   app.decorate('requireAdmin', async (request: FastifyRequest) => {
     await app.authenticate(request);
+    // Administration always needs an interactive sign-in, whatever a route's options say.
+    if (request.callContext?.actor.via === 'app-password') throw interactiveSignInRequired();
     if (request.callContext?.actor.role !== 'admin') throw forbidden('Only administrators can do this');
   });
 });

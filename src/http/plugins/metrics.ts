@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Core } from '../../core/core.js';
+import { unauthorized } from '../../core/errors.js';
 
 export interface Metrics {
   registry: Registry;
@@ -33,7 +35,7 @@ export function createMetrics(core: Core): Metrics {
 }
 
 /** Request counts and latency by route pattern and status; the route pattern keeps label sets small. */
-export const metricsPlugin = fp(async (app: FastifyInstance, { metrics }: { metrics: Metrics }) => {
+export const requestMetricsPlugin = fp(async (app: FastifyInstance, { metrics }: { metrics: Metrics }) => {
   const requests = new Counter({
     name: 'coffer_http_requests_total',
     help: 'HTTP requests by method, route and status',
@@ -52,8 +54,29 @@ export const metricsPlugin = fp(async (app: FastifyInstance, { metrics }: { metr
     requests.inc(labels);
     latency.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+});
+
+/**
+ * GET /metrics. The figures (storage used, upload counts, routes) are not for the public: on the
+ * main listener the route exists only when COFFER_METRICS_TOKEN is set, and then needs it as a
+ * bearer token; the metrics listener (COFFER_METRICS_PORT) serves it without one (`token` unset).
+ */
+export const metricsRoute = fp(async (app: FastifyInstance, { metrics, token }: { metrics: Metrics; token?: string | undefined }) => {
+  const requireToken = token === undefined ? undefined : bearerTokenCheck(token);
+  app.get('/metrics', { schema: { hide: true }, ...(requireToken ? { onRequest: requireToken } : {}) }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
 });
+
+/** Compares digests, so the time taken says nothing about the token, not even its length. */
+function bearerTokenCheck(token: string) {
+  const expected = createHash('sha256').update(token).digest();
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    const given = createHash('sha256').update(m?.[1] ?? '').digest();
+    if (m && timingSafeEqual(given, expected)) return;
+    reply.header('www-authenticate', 'Bearer realm="metrics"');
+    throw unauthorized('GET /metrics needs the metrics token (COFFER_METRICS_TOKEN) as "Authorization: Bearer <token>"');
+  };
+}

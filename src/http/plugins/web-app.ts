@@ -5,27 +5,33 @@ import fp from 'fastify-plugin';
  * The page's own rules: scripts and styles only from Coffer, media and frames from Coffer or the
  * page's blob: URLs, never framed by another site. Radix injects a <style> for scroll locking.
  */
-const SHELL_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' blob: data:",
-  "media-src 'self' blob:",
-  "frame-src 'self' blob:",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "manifest-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+function shellCsp(contentOrigin: string | undefined): string {
+  // File links point at COFFER_CONTENT_ORIGIN when it is set: previews load from there.
+  const content = contentOrigin ? ` ${contentOrigin}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    `img-src 'self' blob: data:${content}`,
+    `media-src 'self' blob:${content}`,
+    `frame-src 'self' blob:${content}`,
+    `connect-src 'self'${content}`,
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 /** Paths that belong to the API and protocol doors: a miss there is a 404, never the app shell. */
 const NOT_APP = /^\/(api|dav|remote\.php|healthz|readyz|metrics)(\/|$|\?)/;
 
 export interface WebAppOptions {
   dir: string;
+  /** COFFER_CONTENT_ORIGIN as an origin string, when file content has an origin of its own. */
+  contentOrigin?: string | undefined;
 }
 
 /**
@@ -33,6 +39,7 @@ export interface WebAppOptions {
  * and any other GET that asks for HTML answered with the app shell so client routes survive a reload.
  */
 export const webAppPlugin = fp(async (app: FastifyInstance, opts: WebAppOptions) => {
+  const csp = shellCsp(opts.contentOrigin);
   await app.register((await import('@fastify/static')).default, {
     root: opts.dir,
     prefix: '/',
@@ -44,7 +51,7 @@ export const webAppPlugin = fp(async (app: FastifyInstance, opts: WebAppOptions)
     setHeaders: (res, filePath) => {
       res.header('x-content-type-options', 'nosniff');
       res.header('cache-control', /[\\/]assets[\\/]/.test(filePath) ? 'public, max-age=31536000, immutable' : 'no-cache');
-      if (filePath.endsWith('.html')) setShellHeaders(res);
+      if (filePath.endsWith('.html')) setShellHeaders(res, csp);
     },
   });
   // sendFile runs setHeaders above too: the shell gets its CSP and no-cache there.
@@ -53,8 +60,8 @@ export const webAppPlugin = fp(async (app: FastifyInstance, opts: WebAppOptions)
   app.decorate('webAppShell', { wants: wantsShell, send: sendShell });
 });
 
-function setShellHeaders(reply: FastifyReply) {
-  reply.header('content-security-policy', SHELL_CSP);
+function setShellHeaders(reply: FastifyReply, csp: string) {
+  reply.header('content-security-policy', csp);
   reply.header('referrer-policy', 'same-origin');
   reply.header('x-frame-options', 'DENY');
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import { errors, toUserDto, userSchema } from '../dto.js';
-import { ctxOf } from '../plugins/auth.js';
+import { APP_PASSWORDS_ACCEPTED, ctxOf } from '../plugins/auth.js';
 
 const usageSchema = z
   .object({
@@ -18,10 +18,13 @@ const usageSchema = z
 
 export async function accountRoutes(app: FastifyInstance, { core }: { core: Core }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  // Reading one's own account and usage is open to app passwords (sync clients show the quota);
+  // everything else here manages the account and needs an interactive sign-in.
   r.addHook('onRequest', app.authenticate);
 
   r.get('/account', {
-    schema: { tags: ['account'], summary: 'The signed-in account and its storage usage', security: [{ bearer: [] }], response: { 200: z.object({ user: userSchema, usage: usageSchema }), ...errors(401) } },
+    config: APP_PASSWORDS_ACCEPTED,
+    schema: { tags: ['account'], summary: 'The signed-in account and its storage usage', security: [{ bearer: [] }, { appPassword: [] }], response: { 200: z.object({ user: userSchema, usage: usageSchema }), ...errors(401) } },
     handler: async (request) => {
       const ctx = ctxOf(request);
       const [user, usage] = await Promise.all([core.users.get(ctx.actor.userId), core.users.usage(ctx.actor.userId)]);
@@ -30,7 +33,8 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
   });
 
   r.get('/account/quota', {
-    schema: { tags: ['account'], summary: 'Quota and usage', security: [{ bearer: [] }], response: { 200: usageSchema, ...errors(401) } },
+    config: APP_PASSWORDS_ACCEPTED,
+    schema: { tags: ['account'], summary: 'Quota and usage', security: [{ bearer: [] }, { appPassword: [] }], response: { 200: usageSchema, ...errors(401) } },
     handler: async (request) => core.users.usage(ctxOf(request).actor.userId),
   });
 
@@ -40,7 +44,7 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
       summary: 'Change display name or email',
       security: [{ bearer: [] }],
       body: z.object({ display_name: z.string().min(1).max(200).optional(), email: z.email().nullable().optional() }),
-      response: { 200: userSchema, ...errors(400, 401, 409) },
+      response: { 200: userSchema, ...errors(400, 401, 403, 409) },
     },
     handler: async (request) => {
       const ctx = ctxOf(request);
@@ -80,7 +84,7 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
       tags: ['account'],
       summary: 'Devices connected with an app password (WebDAV clients)',
       security: [{ bearer: [] }],
-      response: { 200: z.object({ items: z.array(sessionSchema), limit: z.number() }), ...errors(401) },
+      response: { 200: z.object({ items: z.array(sessionSchema), limit: z.number() }), ...errors(401, 403) },
     },
     handler: async (request) => ({
       items: (await core.protocolSessions.list(ctxOf(request))).map((s) => ({
@@ -95,10 +99,11 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
   r.delete('/account/sessions/:id', {
     schema: {
       tags: ['account'],
-      summary: 'Sign a device out; it needs a new app password to connect again',
+      summary: 'Sign a device out: revokes the app password it signed in with, on every server at once',
+      description: 'Every other device that used the same app password is signed out with it; each needs a new app password to connect again.',
       security: [{ bearer: [] }],
       params: z.object({ id: z.uuid() }),
-      response: { 204: z.null(), ...errors(401, 404) },
+      response: { 204: z.null(), ...errors(401, 403, 404) },
     },
     handler: async (request, reply) => {
       await core.protocolSessions.end(ctxOf(request), request.params.id);

@@ -80,7 +80,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
 
   r.post('/auth/logout-all', {
     onRequest: app.authenticate,
-    schema: { tags: ['auth'], summary: 'End every web and API session of the account', security: [{ bearer: [] }], response: { 204: z.null(), ...errors(401) } },
+    schema: { tags: ['auth'], summary: 'End every web and API session of the account', security: [{ bearer: [] }], response: { 204: z.null(), ...errors(401, 403) } },
     handler: async (request, reply) => {
       await core.auth.logoutEverywhere(ctxOf(request));
       return reply.code(204).send(null);
@@ -91,7 +91,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
 
   r.get('/auth/app-passwords', {
     onRequest: app.authenticate,
-    schema: { tags: ['auth'], summary: 'List app passwords with their last use', security: [{ bearer: [] }], response: { 200: z.object({ items: z.array(appPassword) }), ...errors(401) } },
+    schema: { tags: ['auth'], summary: 'List app passwords with their last use', security: [{ bearer: [] }], response: { 200: z.object({ items: z.array(appPassword) }), ...errors(401, 403) } },
     handler: async (request) => ({
       items: (await core.auth.listAppPasswords(ctxOf(request))).map((p) => ({
         id: p.id,
@@ -107,9 +107,11 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
     schema: {
       tags: ['auth'],
       summary: 'Create an app password for WebDAV and scripts (the password is shown only in this response)',
+      description:
+        'An app password reaches files and sync only (WebDAV, the file, folder and trash routes, reading the account); managing credentials, account security and administration needs an interactive sign-in, and an app password gets 403 there.',
       security: [{ bearer: [] }],
       body: z.object({ name: z.string().min(1).max(100) }),
-      response: { 201: z.object({ id: z.string(), name: z.string(), password: z.string() }), ...errors(400, 401) },
+      response: { 201: z.object({ id: z.string(), name: z.string(), password: z.string() }), ...errors(400, 401, 403) },
     },
     handler: async (request, reply) => {
       const created = await core.auth.createAppPassword(ctxOf(request), request.body.name);
@@ -119,7 +121,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
 
   r.delete('/auth/app-passwords/:id', {
     onRequest: app.authenticate,
-    schema: { tags: ['auth'], summary: 'Revoke an app password', security: [{ bearer: [] }], params: z.object({ id: z.uuid() }), response: { 204: z.null(), ...errors(401, 404) } },
+    schema: { tags: ['auth'], summary: 'Revoke an app password', security: [{ bearer: [] }], params: z.object({ id: z.uuid() }), response: { 204: z.null(), ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
       await core.auth.revokeAppPassword(ctxOf(request), request.params.id);
       return reply.code(204).send(null);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { badRequest, CofferError, notFound } from '../../core/errors.js';
 import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, toNodeDto } from '../dto.js';
-import { ctxOf } from '../plugins/auth.js';
+import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import { sendRepresentation } from '../send-blob.js';
 import type { Metrics } from '../plugins/metrics.js';
 
@@ -42,6 +42,8 @@ function declaredLength(request: FastifyRequest): number | undefined {
 export async function filesRoutes(app: FastifyInstance, { core, metrics }: { core: Core; metrics: Metrics }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.addHook('onRequest', app.authenticate);
+  // Files and sync: app passwords may call these routes.
+  acceptAppPasswords(r);
 
   r.get('/files/:id', {
     schema: { tags: ['files'], summary: 'Metadata of a file or folder ("root" for your top folder)', security: [{ bearer: [] }], params: idParam, response: { 200: nodeSchema, ...errors(401, 404) } },
@@ -85,6 +87,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
       contentType: d.version.mime ?? d.node.mime ?? 'application/octet-stream',
       fileName: d.node.name,
       disposition: inline ? 'inline' : 'attachment',
+      crossOrigin: request.onContentOrigin,
       open: (range) => d.open(range),
     });
     if (sent > 0) {
@@ -128,7 +131,10 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
       const { ticket, expiresAt } = await core.auth.issueFileLink(ctx, located.node.id, b.version_id, request.sessionFamilyId);
       const path = b.version_id ? `/api/v1/files/${located.node.id}/versions/${b.version_id}/content` : `/api/v1/files/${located.node.id}/content`;
       const query = new URLSearchParams({ ticket, ...(b.inline ? { inline: '1' } : {}) });
-      return { url: `${path}?${query}`, expires_at: expiresAt.toISOString() };
+      // With COFFER_CONTENT_ORIGIN the bytes are fetched from that other origin, never this one.
+      const contentOrigin = core.config.contentOrigin;
+      const url = contentOrigin ? new URL(`${path}?${query}`, contentOrigin).toString() : `${path}?${query}`;
+      return { url, expires_at: expiresAt.toISOString() };
     },
   });
 

@@ -3,11 +3,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, pageQuery, toListedNodeDto, toNodeDto } from '../dto.js';
-import { ctxOf } from '../plugins/auth.js';
+import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 
 export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.addHook('onRequest', app.authenticate);
+  // Files and sync: app passwords may call these routes.
+  acceptAppPasswords(r);
 
   r.get('/folders/:id/children', {
     // The DTOs are built here from typed rows; validating 10,000 of them again on the way out
@@ -42,10 +44,14 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
       security: [{ bearer: [] }],
       body: z.object({
         parent_id: z.string().max(64).default('root'),
-        path: z.string().min(1).max(4096).describe('Name, or relative path such as "a/b/c"'),
+        path: z
+          .string()
+          .min(1)
+          .max(4096)
+          .describe('Name, or relative path such as "a/b/c"; the new folder may lie at most COFFER_MAX_PATH_DEPTH (default 100) levels below the top folder'),
         parents: z.boolean().default(false),
       }),
-      response: { 201: nodeSchema, 200: nodeSchema, ...errors(400, 401, 404, 409) },
+      response: { 201: nodeSchema, 200: nodeSchema, ...errors(400, 401, 404, 409, 503) },
     },
     handler: async (request, reply) => {
       const b = request.body;

@@ -3,11 +3,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, pageQuery, toNodeDto, toTrashDto, trashItemSchema } from '../dto.js';
-import { ctxOf } from '../plugins/auth.js';
+import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 
 export async function trashRoutes(app: FastifyInstance, { core }: { core: Core }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.addHook('onRequest', app.authenticate);
+  // Files and sync: app passwords may call these routes.
+  acceptAppPasswords(r);
   const idParam = z.object({ id: z.uuid() });
 
   r.get('/trash', {

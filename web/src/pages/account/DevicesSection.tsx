@@ -7,6 +7,7 @@ import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatDate } from '../../ui/format';
 import { ConfirmAction } from '../../ui/ConfirmAction';
 import { useToast } from '../../ui/Toasts';
+import { APP_PASSWORDS_QUERY } from './AppPasswordsSection';
 import { refocusIfLost } from './focus';
 
 export const SESSIONS_QUERY = ['sessions'] as const;
@@ -120,13 +121,14 @@ function EndSessionDialog({ target, onClose, onDone }: { target: ProtocolSession
       target={target}
       onClose={onClose}
       title="Sign out this device?"
-      description={`${target ? `${target.device} will be disconnected. ` : ''}It cannot connect again with the same app password; give it a new app password to reconnect.`}
+      description={`${target ? `${target.device} will be disconnected and ` : 'The device will be disconnected and '}the app password it signed in with${target?.app_password_name ? ` (“${target.app_password_name}”)` : ''} revoked: every device using that app password needs a new one to reconnect.`}
       confirmLabel="Sign out device"
       pendingLabel="Signing out…"
       run={(s) => api.endSession(s.id)}
       onSuccess={async (s) => {
         toast.success(`Signed out ${s.device}`);
-        await queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY });
+        // Signing out revoked the device's app password (and its other devices' sessions).
+        await Promise.all([queryClient.invalidateQueries({ queryKey: SESSIONS_QUERY }), queryClient.invalidateQueries({ queryKey: APP_PASSWORDS_QUERY })]);
         onDone();
       }}
     />
