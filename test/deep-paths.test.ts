@@ -241,6 +241,29 @@ describe.runIf(usingPostgres())('PostgreSQL time limits', () => {
     }
   }
 
+  it('keeps Retry-After on a WebDAV 503 raised while a new device signs in', async () => {
+    const server = await startTestServer({ COFFER_DB_LOCK_TIMEOUT: '300', COFFER_DB_STATEMENT_TIMEOUT: '0' });
+    const holder = new pg.Client({ connectionString: server.env.DATABASE_URL });
+    try {
+      const api = await Api.admin(server.url);
+      const me = await api.json<{ user: { id: string } }>('/account');
+      const app = await api.json<{ password: string }>('/auth/app-passwords', { method: 'POST', json: { name: 'dav' } });
+      const dav = new DavUser(server.url, 'admin', app.body.password, api);
+      await holder.connect();
+      await holder.query('begin');
+      // The lock a server takes while it counts and registers one user's devices.
+      await holder.query('select pg_advisory_xact_lock(hashtext($1))', [`protocol-sessions:${me.body.user.id}`]);
+      const res = await dav.request('PROPFIND', '/', { headers: { depth: '0', 'user-agent': 'a-new-device/1.0' } });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      await holder.query('rollback');
+      expect((await dav.request('PROPFIND', '/', { headers: { depth: '0', 'user-agent': 'a-new-device/1.0' } })).status).toBe(207);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await server.close();
+    }
+  });
+
   for (const [setting, env] of [
     ['lock_timeout', { COFFER_DB_LOCK_TIMEOUT: '300', COFFER_DB_STATEMENT_TIMEOUT: '0' }],
     ['statement_timeout', { COFFER_DB_LOCK_TIMEOUT: '0', COFFER_DB_STATEMENT_TIMEOUT: '300' }],

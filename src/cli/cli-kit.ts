@@ -55,7 +55,10 @@ export async function openCliCore(config: CofferConfig): Promise<Core> {
   // Quiet unless LOG_LEVEL asks otherwise: the CLI's output is for people and scripts.
   const level = process.env.LOG_LEVEL ? config.logLevel : 'warn';
   const logger = pino({ level, base: { service: 'coffer-cli' } }, pino.destination(2));
-  return openCore(config, { logger });
+  // The statement limit protects a server's requests from each other; an operator's fsck or purge
+  // over a large installation may rightly run for minutes, so it applies only when set explicitly.
+  const statementMs = process.env.COFFER_DB_STATEMENT_TIMEOUT === undefined ? 0 : config.dbTimeouts.statementMs;
+  return openCore({ ...config, dbTimeouts: { ...config.dbTimeouts, statementMs } }, { logger });
 }
 
 export async function withCore<T>(config: CofferConfig, fn: (core: Core) => Promise<T>): Promise<T> {

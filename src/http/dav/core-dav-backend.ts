@@ -356,19 +356,21 @@ function fromDavLock(l: DavLock): ResourceLock {
   return { token: l.token, path: l.root, depth: l.depth, scope: l.scope, ownerXml: l.ownerXml, userId: l.principal, expiresAt: l.expiresAt };
 }
 
+/** A core error as the protocol error with the same status, message and Retry-After. */
+export function davErrorOf(err: CofferError, headers: Record<string, string> = {}): DavError {
+  if (typeof err.extra.retryAfter === 'number') headers = { ...headers, 'retry-after': String(err.extra.retryAfter) };
+  // A path deeper than the server allows is, in WebDAV's terms, a place it refuses to create
+  // things at (RFC 4918 §9.3.1): 403 rather than the REST API's 400.
+  const status = err.code === 'path-too-deep' ? 403 : err.status;
+  return new DavError(status, err.message, err.status === 507 ? { name: 'quota-not-exceeded' } : undefined, headers);
+}
+
 /** Runs a core call and turns its errors into protocol errors with the same status and message. */
 async function dav<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof CofferError) {
-      const headers: Record<string, string> = {};
-      if (typeof err.extra.retryAfter === 'number') headers['retry-after'] = String(err.extra.retryAfter);
-      // A path deeper than the server allows is, in WebDAV's terms, a place it refuses to create
-      // things at (RFC 4918 §9.3.1): 403 rather than the REST API's 400.
-      const status = err.code === 'path-too-deep' ? 403 : err.status;
-      throw new DavError(status, err.message, err.status === 507 ? { name: 'quota-not-exceeded' } : undefined, headers);
-    }
+    if (err instanceof CofferError) throw davErrorOf(err);
     throw err;
   }
 }

@@ -8,7 +8,7 @@ import { decodePath } from '../../webdav/paths.js';
 import type { DeviceSession } from '../../services/auth.service.js';
 import { deviceName } from '../../services/protocol-sessions.service.js';
 import { basicCredentials, clientInfo } from '../plugins/auth.js';
-import { CoreDavBackend } from './core-dav-backend.js';
+import { CoreDavBackend, davErrorOf } from './core-dav-backend.js';
 
 /** Methods Node parses but Fastify routes only once told they exist. */
 const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
@@ -72,8 +72,7 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     } catch (err) {
       request.raw.resume();
       if (err instanceof CofferError) {
-        const headers: Record<string, string> = err.status === 401 ? { 'www-authenticate': CHALLENGE } : {};
-        return send(reply, errorResponse(new DavError(err.status, err.message, undefined, headers)));
+        return send(reply, errorResponse(davErrorOf(err, err.status === 401 ? { 'www-authenticate': CHALLENGE } : {})));
       }
       throw err;
     }
@@ -86,6 +85,12 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
   };
 
   app.setErrorHandler(async (err, request, reply) => {
+    // A core error that escaped the backend (a busy database, say) keeps its status and Retry-After.
+    if (err instanceof CofferError && err.status < 500) return send(reply, errorResponse(davErrorOf(err)));
+    if (err instanceof CofferError && err.extra.retryAfter !== undefined) {
+      request.log.warn({ err }, 'WebDAV request refused for now');
+      return send(reply, errorResponse(davErrorOf(err)));
+    }
     const status = err instanceof DavError || err instanceof CofferError ? err.status : (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'WebDAV request failed');
     const message = status >= 500 ? 'The server could not complete the request' : (err as Error).message;
