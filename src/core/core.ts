@@ -21,6 +21,8 @@ import { TrashService } from '../services/trash.service.js';
 import { TreeService } from '../services/tree.service.js';
 import { UsersService } from '../services/users.service.js';
 import { VersionsService } from '../services/versions.service.js';
+import { ZipService } from '../services/zip.service.js';
+import { SubtreeRepository } from '../repositories/subtree.repository.js';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
 export interface Core {
@@ -39,6 +41,7 @@ export interface Core {
   properties: PropertiesService;
   locks: LocksService;
   protocolSessions: ProtocolSessionsService;
+  zip: ZipService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -66,5 +69,6 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const properties = new PropertiesService(db, tree, propertyRepo, spaceRepo);
   const locks = new LocksService(db, tree, new LockRepository());
   const protocolSessions = new ProtocolSessionsService(db, audit, config.dav.maxProtocolSessions);
-  return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck, properties, locks, protocolSessions };
+  const zip = new ZipService({ db, tree, subtrees: new SubtreeRepository(), blobs, audit });
+  return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip };
 }

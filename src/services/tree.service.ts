@@ -41,8 +41,13 @@ export class TreeService {
   }
 
   /** Spaces the caller may read and write. Organisation spaces will extend this. */
-  private canUse(ctx: CallContext, space: Space): boolean {
+  private canUse(ctx: CallContext, space: Pick<Space, 'kind' | 'owner_user_id'>): boolean {
     return space.kind === 'personal' && space.owner_user_id === ctx.actor.userId;
+  }
+
+  /** Whether the caller may read nodes of this space; for lookups that fetch many nodes in one query. */
+  mayRead(ctx: CallContext, space: Pick<Space, 'kind' | 'owner_user_id'>): boolean {
+    return this.canUse(ctx, space);
   }
 
   /**

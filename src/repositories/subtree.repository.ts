@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import type { Node, Space } from '../db/schema.js';
+import type { Db } from './node.repository.js';
+
+/** A live child as a walk of the tree needs it: where its current bytes are. */
+export interface WalkedChild {
+  id: string;
+  name: string;
+  kind: 'file' | 'folder';
+  modified_at: Date;
+  /** Size of the current version (files), 0 for folders. */
+  size: number;
+  store_key: string | null;
+}
+
+/** A node found by id with its space, its path from the space root and whether it is in the trash. */
+export interface LocatedMany {
+  node: Node;
+  space: Pick<Space, 'id' | 'kind' | 'owner_user_id'>;
+  path: string;
+  trashed: boolean;
+}
+
+/** SQL for walking subtrees page by page and locating many nodes at once. */
+export class SubtreeRepository {
+  /**
+   * A page of a folder's live children in name order after `after` (keyset on the
+   * nodes_children_by_name index, so every page costs the same however large the folder).
+   */
+  async childPage(db: Db, parentId: string, after: { name: string; id: string } | null, limit: number): Promise<WalkedChild[]> {
+    const afterClause = after
+      ? sql`and (lower(n.name) collate "C", n.name collate "C", n.id) > (lower(${after.name}) collate "C", ${after.name} collate "C", ${after.id}::uuid)`
+      : sql``;
+    const result = await sql<WalkedChild>`
+      select n.id, n.name, n.kind, n.modified_at, coalesce(v.size, 0)::bigint as size, b.store_key
+        from nodes n
+        left join versions v on v.id = n.current_version_id
+        left join blobs b on b.id = v.blob_id
+       where n.parent_id = ${parentId} and n.deleted_at is null
+       ${afterClause}
+       order by lower(n.name) collate "C", n.name collate "C", n.id
+       limit ${limit}`.execute(db);
+    return result.rows.map((r) => ({ ...r, size: Number(r.size), modified_at: new Date(r.modified_at) }));
+  }
+
+  /** The live nodes among `ids`, as `childPage` gives them (for files picked one by one). */
+  async walkedByIds(db: Db, ids: string[]): Promise<WalkedChild[]> {
+    if (ids.length === 0) return [];
+    const result = await sql<WalkedChild>`
+      select n.id, n.name, n.kind, n.modified_at, coalesce(v.size, 0)::bigint as size, b.store_key
+        from nodes n
+        left join versions v on v.id = n.current_version_id
+        left join blobs b on b.id = v.blob_id
+       where n.id = any(${ids}::uuid[]) and n.deleted_at is null`.execute(db);
+    return result.rows.map((r) => ({ ...r, size: Number(r.size), modified_at: new Date(r.modified_at) }));
+  }
+
+  /** Each of `ids` that exists, with its space, path and trash state, in one query (ancestors included). */
+  async locateMany(db: Db, ids: string[]): Promise<LocatedMany[]> {
+    if (ids.length === 0) return [];
+    const result = await sql<Node & { names: string[] | null; trashed: boolean; s_kind: Space['kind']; s_owner_user_id: string | null }>`
+      with recursive up as (
+        select n.id as start_id, n.parent_id, n.name, n.deleted_at, 0 as depth
+          from nodes n where n.id = any(${ids}::uuid[])
+        union all
+        select up.start_id, p.parent_id, p.name, p.deleted_at, up.depth + 1
+          from nodes p join up on p.id = up.parent_id
+      ), agg as (
+        select start_id,
+               array_agg(name order by depth desc) filter (where parent_id is not null) as names,
+               bool_or(deleted_at is not null) as trashed
+          from up group by start_id
+      )
+      select start.*, agg.names, agg.trashed, s.kind as s_kind, s.owner_user_id as s_owner_user_id
+        from agg join nodes start on start.id = agg.start_id join spaces s on s.id = start.space_id`.execute(db);
+    return result.rows.map(({ names, trashed, s_kind, s_owner_user_id, ...node }) => ({
+      node: node as Node,
+      space: { id: node.space_id, kind: s_kind, owner_user_id: s_owner_user_id },
+      path: '/' + (names ?? []).join('/'),
+      trashed,
+    }));
+  }
+}
