@@ -232,6 +232,55 @@ export class NodeRepository {
     return result.rows;
   }
 
+  /**
+   * The trash entry (a node with deleted_at set) nearest above `id`, `id` itself included: what
+   * must be restored for `id` to be live again. Undefined when the chain is live or `id` is gone.
+   */
+  async nearestTrashedAncestor(db: Db, id: string): Promise<Node | undefined> {
+    const result = await sql<Node>`
+      with recursive up(id, parent_id, deleted_at, depth) as (
+        select id, parent_id, deleted_at, 0 from nodes where id = ${id}
+        union all
+        select n.id, n.parent_id, n.deleted_at, up.depth + 1
+          from nodes n join up on n.id = up.parent_id
+         where up.deleted_at is null
+      )
+      select n.* from up join nodes n on n.id = up.id
+       where up.deleted_at is not null order by up.depth limit 1`.execute(db);
+    return result.rows[0];
+  }
+
+  /** Every child of a folder, live and separately trashed, for merging it into another. */
+  async allChildren(db: Db, parentId: string): Promise<Node[]> {
+    return db.selectFrom('nodes').selectAll().where('parent_id', '=', parentId).orderBy('name').execute();
+  }
+
+  /**
+   * Hangs a child of a merged folder under the folder it merges into. A separately trashed one
+   * also gets that folder as the place it will be restored to.
+   */
+  async rehome(db: Db, id: string, from: string, to: string, name: string): Promise<void> {
+    await db
+      .updateTable('nodes')
+      .set((eb) => ({
+        parent_id: to,
+        name,
+        trash_origin_parent_id: eb.case().when('trash_origin_parent_id', '=', from).then(to).else(eb.ref('trash_origin_parent_id')).end(),
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Deletes a folder that has no children left (a merged one); never cascades. */
+  async deleteEmptyFolder(db: Db, id: string): Promise<void> {
+    await db
+      .deleteFrom('nodes')
+      .where('id', '=', id)
+      .where('kind', '=', 'folder')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('nodes as c').select('c.id').whereRef('c.parent_id', '=', 'nodes.id'))))
+      .execute();
+  }
+
   async countChildren(db: Db, parentId: string): Promise<number> {
     const row = await db
       .selectFrom('nodes')

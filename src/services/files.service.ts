@@ -153,7 +153,10 @@ export class FilesService {
         const found = await this.d.nodes.walkPath(tx, p.node.id, segments);
         if (found.depth === segments.length) throw conflict(`${path} already exists`);
         if (found.depth < segments.length - 1) {
-          throw notFound(`The folder ${joinPath(p.path, segments.slice(0, -1).join('/'))} does not exist; ask for parents to create it`);
+          // Most often a person who typed a "/" into a folder name: say that first.
+          throw notFound(
+            `There is no folder "${joinPath(p.path, segments.slice(0, -1).join('/'))}" to create "${segments.at(-1)}" in. A folder name cannot contain "/"; to create the folders on the way, send parents: true`,
+          );
         }
       }
       const created: Node[] = [];

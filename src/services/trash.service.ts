@@ -52,10 +52,13 @@ export class TrashService {
   }
 
   /**
-   * Puts a trashed item back where it was. A taken name gets a free "name (n)"; a parent that is
-   * gone (trashed or purged) is recreated from the original path. With `target` it goes into
-   * that folder under that name instead (WebDAV MOVE out of the trash), replacing what is there
-   * only when asked to.
+   * Puts a trashed item back where it was. A taken name gets a free "name (n)". When the folder
+   * it was in is itself in the trash (on its own or inside a trashed folder), that trash entry is
+   * restored first, and so on up the chain, so the item lands in its own folder again and the
+   * tree never splits into "Projects" and "Projects (1)"; other items trashed separately from
+   * those folders stay in the trash. Only a parent that is gone for good (purged) is recreated
+   * from the original path. With `target` it goes into that folder under that name instead
+   * (WebDAV MOVE out of the trash), replacing what is there only when asked to.
    */
   async restore(ctx: CallContext, id: string, target?: { parentId: string; name: string; replace: boolean }): Promise<LocatedNode & { replaced: boolean }> {
     const { space } = await this.d.tree.trashedById(ctx, id);
@@ -63,52 +66,139 @@ export class TrashService {
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, space.id);
       const { node } = await this.d.tree.trashedById(ctx, id, tx);
-      const originPath = node.trash_origin_path ?? `/${node.name}`;
-      let parent: { node: Node; path: string } | undefined;
-      let name: string;
+      if (!target) return { ...(await this.restoreInPlace(tx, ctx, space.id, node, null)), space, replaced: false };
+      const parent = await this.liveFolder(tx, target.parentId);
+      if (!parent || parent.node.space_id !== space.id) throw notFound('The folder to restore into does not exist');
+      const name = normalizeName(target.name);
       let replaced = false;
-      if (target) {
-        parent = await this.liveFolder(tx, target.parentId);
-        if (!parent || parent.node.space_id !== space.id) throw notFound('The folder to restore into does not exist');
-        name = normalizeName(target.name);
-        const clash = await this.d.nodes.getLiveChild(tx, parent.node.id, name);
-        if (clash) {
-          if (!target.replace) throw conflict(`"${name}" already exists in ${parent.path}`);
-          await softDelete(tx, this.d, ctx, clash, joinPath(parent.path, name));
-          replaced = true;
-        }
-      } else {
-        const parentSegments = parsePath(originPath).slice(0, -1);
-        parent = node.trash_origin_parent_id ? await this.liveFolder(tx, node.trash_origin_parent_id) : undefined;
-        if (!parent) {
-          // Recreated at the original path, so the item lands exactly as deep as it was.
-          const root = await this.d.tree.rootOf(ctx, tx);
-          const folder = await this.d.tree.ensureFolders(tx, ctx, space.id, root, parentSegments, { below: 1 });
-          parent = { node: folder, path: '/' + parentSegments.join('/') };
-        }
-        name = await this.d.tree.freeName(tx, parent.node.id, node.name, node.kind === 'folder');
+      const clash = await this.d.nodes.getLiveChild(tx, parent.node.id, name);
+      // Moved back to exactly where it was, onto a folder standing there now (recreated by the
+      // restore of a child): merge, as a restore without target does, rather than trash that folder.
+      const backInPlace = node.trash_origin_parent_id === parent.node.id && name === node.name;
+      if (clash?.kind === 'folder' && node.kind === 'folder' && backInPlace) {
+        const merged = await this.restoreByMerging(tx, ctx, node, { node: clash, path: joinPath(parent.path, name) }, null);
+        return { ...merged, space, replaced: false };
       }
-      // Its old parent may have moved deeper since it was trashed, and a target folder can be anywhere.
-      await this.d.tree.assertSubtreeFits(tx, node.id, pathDepth(parent.path), target ? undefined : pathDepth(originPath));
-      const restored = await tx
-        .updateTable('nodes')
-        .set({
-          parent_id: parent.node.id,
-          name,
-          deleted_at: null,
-          deleted_by: null,
-          trash_origin_parent_id: null,
-          trash_origin_path: null,
-          updated_at: new Date(),
-        })
-        .where('id', '=', node.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await this.d.nodes.propagateChange(tx, parent.node.id, restored.size);
-      const path = joinPath(parent.path, name);
-      await this.d.audit.record(tx, ctx, { action: 'node.restore', nodeId: node.id, path, detail: { from: originPath } });
-      return { node: restored, space, path, replaced };
+      if (clash) {
+        if (!target.replace) throw conflict(`"${name}" already exists in ${parent.path}`);
+        await softDelete(tx, this.d, ctx, clash, joinPath(parent.path, name));
+        replaced = true;
+      }
+      // A target folder can be anywhere, so the whole subtree is measured against the limit.
+      await this.d.tree.assertSubtreeFits(tx, node.id, pathDepth(parent.path));
+      const restored = await this.putBack(tx, ctx, node, parent, name, null);
+      return { ...restored, space, replaced };
     });
+  }
+
+  /**
+   * Restores a trash entry to its original place, first restoring the trash entry its original
+   * folder lies in (recursively), so a child restored before its folder brings that folder back.
+   * `along` names the item whose restore brought this one back, for the audit trail.
+   */
+  private async restoreInPlace(tx: Db, ctx: CallContext, spaceId: string, node: Node, along: string | null): Promise<{ node: Node; path: string }> {
+    const originPath = node.trash_origin_path ?? `/${node.name}`;
+    let parent = node.trash_origin_parent_id ? await this.liveFolder(tx, node.trash_origin_parent_id) : undefined;
+    if (!parent && node.trash_origin_parent_id) {
+      const holder = await this.d.nodes.nearestTrashedAncestor(tx, node.trash_origin_parent_id);
+      if (holder && holder.id !== node.id && holder.space_id === spaceId) {
+        await this.restoreInPlace(tx, ctx, spaceId, holder, along ?? node.id);
+        // A merge on the way may have rehomed this item into the folder that took the contents.
+        const fresh = await this.d.nodes.getById(tx, node.id);
+        const originParentId = fresh?.trash_origin_parent_id ?? node.trash_origin_parent_id;
+        parent = await this.liveFolder(tx, originParentId);
+      }
+    }
+    if (!parent) {
+      // Gone for good (purged): recreated at the original path, so the item lands exactly as deep as it was.
+      const parentSegments = parsePath(originPath).slice(0, -1);
+      const root = await this.d.tree.rootOf(ctx, tx);
+      const folder = await this.d.tree.ensureFolders(tx, ctx, spaceId, root, parentSegments, { below: 1 });
+      parent = { node: folder, path: '/' + parentSegments.join('/') };
+    }
+    if (node.kind === 'folder') {
+      // A live folder of the same name in its place (recreated by an older restore of a child,
+      // or made since) takes the contents in instead of a "Projects (1)" beside it.
+      const same = await this.d.nodes.getLiveChild(tx, parent.node.id, node.name);
+      if (same?.kind === 'folder') return this.restoreByMerging(tx, ctx, node, { node: same, path: joinPath(parent.path, same.name) }, along);
+    }
+    const name = await this.d.tree.freeName(tx, parent.node.id, node.name, node.kind === 'folder');
+    // Its old parent may have moved deeper since it was trashed.
+    await this.d.tree.assertSubtreeFits(tx, node.id, pathDepth(parent.path), pathDepth(originPath));
+    return this.putBack(tx, ctx, node, parent, name, along);
+  }
+
+  /** Restores trashed folder `node` into the live folder of the same name at its old place. */
+  private async restoreByMerging(tx: Db, ctx: CallContext, node: Node, into: { node: Node; path: string }, along: string | null): Promise<{ node: Node; path: string }> {
+    const originPath = node.trash_origin_path ?? `/${node.name}`;
+    await this.d.tree.assertSubtreeFits(tx, node.id, pathDepth(into.path) - 1, pathDepth(originPath));
+    await this.merge(tx, node, into.node);
+    // Recorded while the merged folder's row still exists; it is deleted right after.
+    await this.d.audit.record(tx, ctx, {
+      action: 'node.restore',
+      spaceId: node.space_id,
+      nodeId: node.id,
+      path: into.path,
+      detail: { from: originPath, mergedInto: into.node.id, ...(along ? { along } : {}) },
+    });
+    await this.dropMergedFolder(tx, node);
+    const merged = await this.d.nodes.getById(tx, into.node.id);
+    return { node: merged ?? into.node, path: into.path };
+  }
+
+  /**
+   * Moves everything in folder `from` into the live folder `into`: sub-folders that meet a live
+   * folder of the same name merge too, a file (or a folder meeting a file) that meets a taken
+   * name gets the usual free "name (n)". Separately trashed children stay in the trash, now
+   * restoring into `into`. Sizes and ETags of `into` and above take what arrived.
+   */
+  private async merge(tx: Db, from: Node, into: Node): Promise<void> {
+    let arrived = 0;
+    for (const child of await this.d.nodes.allChildren(tx, from.id)) {
+      if (child.deleted_at !== null) {
+        await this.d.nodes.rehome(tx, child.id, from.id, into.id, child.name);
+        continue;
+      }
+      const clash = await this.d.nodes.getLiveChild(tx, into.id, child.name);
+      if (clash?.kind === 'folder' && child.kind === 'folder') {
+        await this.merge(tx, child, clash);
+        await this.dropMergedFolder(tx, child);
+        continue;
+      }
+      const name = clash ? await this.d.tree.freeName(tx, into.id, child.name, child.kind === 'folder') : child.name;
+      await this.d.nodes.rehome(tx, child.id, from.id, into.id, name);
+      arrived += Number(child.size);
+    }
+    await this.d.nodes.propagateChange(tx, into.id, arrived);
+  }
+
+  /** Deletes a folder emptied by a merge; its dead properties no longer count against the quota. */
+  private async dropMergedFolder(tx: Db, folder: Node): Promise<void> {
+    const propertyBytes = await this.d.properties.subtreeBytes(tx, folder.id);
+    await this.d.nodes.deleteEmptyFolder(tx, folder.id);
+    if (propertyBytes > 0) await this.d.spaces.release(tx, folder.space_id, propertyBytes);
+  }
+
+  private async putBack(tx: Db, ctx: CallContext, node: Node, parent: { node: Node; path: string }, name: string, along: string | null): Promise<{ node: Node; path: string }> {
+    const originPath = node.trash_origin_path ?? `/${node.name}`;
+    const restored = await tx
+      .updateTable('nodes')
+      .set({
+        parent_id: parent.node.id,
+        name,
+        deleted_at: null,
+        deleted_by: null,
+        trash_origin_parent_id: null,
+        trash_origin_path: null,
+        updated_at: new Date(),
+      })
+      .where('id', '=', node.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await this.d.nodes.propagateChange(tx, parent.node.id, restored.size);
+    const path = joinPath(parent.path, name);
+    await this.d.audit.record(tx, ctx, { action: 'node.restore', nodeId: node.id, path, detail: along ? { from: originPath, along } : { from: originPath } });
+    return { node: restored, path };
   }
 
   /** The bytes of a trashed file, for reading it without restoring it. */

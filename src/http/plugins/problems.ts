@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { CofferError } from '../../core/errors.js';
+import { explainValidation } from './validation-messages.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -52,16 +53,8 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
       return sendProblem(reply, request, err.status, err.code, err.message, err.extra);
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
-      const first = issues[0];
-      return sendProblem(
-        reply,
-        request,
-        400,
-        'validation',
-        `Invalid ${err.validationContext ?? 'request'}: ${first ? `${first.path} ${first.message}` : 'does not match the schema'}`,
-        { errors: issues },
-      );
+      const { detail, errors } = explainValidation(err.validation, err.validationContext);
+      return sendProblem(reply, request, 400, 'validation', detail, { errors });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) {

@@ -4,6 +4,22 @@ import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, pageQuery, toListedNodeDto, toNodeDto } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
+import { badRequest, invalidName } from '../../core/errors.js';
+import { normalizeName } from '../../core/names.js';
+
+/**
+ * `name` is one folder name, as a person types it in a "New folder" box: a "/" in it is a
+ * mistake to explain, not a path to walk. `path` keeps the relative-path form for programs.
+ */
+function folderPathOf(body: { name?: string | undefined; path?: string | undefined }): string {
+  if (body.name !== undefined && body.path !== undefined) throw badRequest('Give either the name of the new folder or its path, not both');
+  if (body.name !== undefined) {
+    if (body.name.includes('/')) throw invalidName('A folder name cannot contain "/"');
+    return normalizeName(body.name);
+  }
+  if (body.path === undefined) throw badRequest('Give the name of the folder to create');
+  return body.path;
+}
 
 export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -44,10 +60,12 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
       security: [{ bearer: [] }],
       body: z.object({
         parent_id: z.string().max(64).default('root'),
+        name: z.string().min(1).max(1024).optional().describe('The name of the one folder to create; it cannot contain "/". Give either name or path'),
         path: z
           .string()
           .min(1)
           .max(4096)
+          .optional()
           .describe('Name, or relative path such as "a/b/c"; the new folder may lie at most COFFER_MAX_PATH_DEPTH (default 100) levels below the top folder'),
         parents: z.boolean().default(false),
       }),
@@ -55,7 +73,8 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
     },
     handler: async (request, reply) => {
       const b = request.body;
-      const result = await core.files.createFolder(ctxOf(request), b.parent_id, b.path, { parents: b.parents });
+      const path = folderPathOf(b);
+      const result = await core.files.createFolder(ctxOf(request), b.parent_id, path, { parents: b.parents });
       return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, result.path));
     },
   });

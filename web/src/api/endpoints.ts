@@ -28,7 +28,8 @@ export function endpoints(api: ApiClient) {
     node: (id: string) => api.get<FileNode>(`/files/${enc(id)}`),
     children: (id: string, q: { sort?: SortKey; order?: SortOrder; limit?: number; offset?: number } = {}, signal?: AbortSignal) =>
       api.get<FolderListing>(`/folders/${enc(id)}/children`, q, signal),
-    createFolder: (parentId: string, path: string, parents = false) => api.json<FileNode>('POST', '/folders', { body: { parent_id: parentId, path, parents } }),
+    /** One new folder by the name a person typed: a "/" in it is refused with a message, never walked as a path. */
+    createFolder: (parentId: string, name: string) => api.json<FileNode>('POST', '/folders', { body: { parent_id: parentId, name } }),
     rename: (id: string, name: string) => api.json<FileNode>('PATCH', `/files/${enc(id)}`, { body: { name } }),
     move: (id: string, parentId: string, onConflict: 'fail' | 'rename' = 'fail') =>
       api.json<FileNode>('PATCH', `/files/${enc(id)}`, { body: { parent_id: parentId, on_conflict: onConflict } }),

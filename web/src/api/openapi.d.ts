@@ -2409,12 +2409,14 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description The name of the one folder to create; it cannot contain "/". Give either name or path */
+                        name?: string;
                         /** @default root */
                         parent_id?: string;
                         /** @default false */
                         parents?: boolean;
                         /** @description Name, or relative path such as "a/b/c"; the new folder may lie at most COFFER_MAX_PATH_DEPTH (default 100) levels below the top folder */
-                        path: string;
+                        path?: string;
                     };
                 };
             };
@@ -2538,6 +2540,65 @@ export interface paths {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a folder ("root" for your top folder) as a ZIP
+         * @description Streams a ZIP built on the fly (ZIP64 where needed, UTF-8 names, modification times, empty folders kept, files stored uncompressed). Errors found before the first byte are problem+json; a failure after it aborts the connection, so a truncated archive is never taken for a complete one.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
                 /** @description Default Response */
                 401: {
                     headers: {
@@ -2805,6 +2866,70 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Node"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download several files and folders of your space as one ZIP
+         * @description Streams a ZIP built on the fly (ZIP64 where needed, UTF-8 names, modification times, empty folders kept, files stored uncompressed). Errors found before the first byte are problem+json; a failure after it aborts the connection, so a truncated archive is never taken for a complete one. Each item is at the top of the archive under its name; up to 1000 ids.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Ids of files and folders to include */
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Default Response */
