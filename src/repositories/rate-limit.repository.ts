@@ -18,6 +18,15 @@ function nextAttemptAt(rule: FailureRule) {
   return sql`f.last_failure_at + make_interval(secs => least(${rule.maxDelaySeconds}::float8, power(2, least(f.failures - ${rule.freeFailures}::int, 20))))`;
 }
 
+/** Adds one failure to the source's row (starting afresh after `forgetSeconds` of silence). */
+function countFailure(key: string, rule: FailureRule) {
+  return sql`
+    insert into login_failures as f (key, failures, last_failure_at) values (${key}, 1, now())
+    on conflict (key) do update set
+      failures = case when f.last_failure_at <= now() - make_interval(secs => ${rule.forgetSeconds}) then 1 else f.failures + 1 end,
+      last_failure_at = now()`;
+}
+
 export interface WindowState {
   count: number;
   /** Seconds until the current window closes. */
@@ -52,10 +61,7 @@ export class RateLimitRepository {
    */
   async claimAttempt(db: Db, key: string, rule: FailureRule): Promise<number> {
     const admitted = await sql<{ failures: number }>`
-      insert into login_failures as f (key, failures, last_failure_at) values (${key}, 1, now())
-      on conflict (key) do update set
-        failures = case when f.last_failure_at <= now() - make_interval(secs => ${rule.forgetSeconds}) then 1 else f.failures + 1 end,
-        last_failure_at = now()
+      ${countFailure(key, rule)}
       where f.failures < ${rule.freeFailures} or ${nextAttemptAt(rule)} <= now()
       returning failures`.execute(db);
     return admitted.rows.length > 0 ? 0 : this.attemptWait(db, key, rule);
@@ -72,11 +78,7 @@ export class RateLimitRepository {
 
   /** Records one failure of the source. */
   async recordFailure(db: Db, key: string, rule: FailureRule): Promise<void> {
-    await sql`
-      insert into login_failures as f (key, failures, last_failure_at) values (${key}, 1, now())
-      on conflict (key) do update set
-        failures = case when f.last_failure_at <= now() - make_interval(secs => ${rule.forgetSeconds}) then 1 else f.failures + 1 end,
-        last_failure_at = now()`.execute(db);
+    await countFailure(key, rule).execute(db);
   }
 
   /** Forgets the source's failures (it just proved it knows the password). */

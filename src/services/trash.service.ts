@@ -97,7 +97,7 @@ export class TrashService {
    * `along` names the item whose restore brought this one back, for the audit trail.
    */
   private async restoreInPlace(tx: Db, ctx: CallContext, spaceId: string, node: Node, along: string | null): Promise<{ node: Node; path: string }> {
-    const originPath = node.trash_origin_path ?? `/${node.name}`;
+    const originPath = originPathOf(node);
     let parent = node.trash_origin_parent_id ? await this.liveFolder(tx, node.trash_origin_parent_id) : undefined;
     if (!parent && node.trash_origin_parent_id) {
       const holder = await this.d.nodes.nearestTrashedAncestor(tx, node.trash_origin_parent_id);
@@ -130,7 +130,7 @@ export class TrashService {
 
   /** Restores trashed folder `node` into the live folder of the same name at its old place. */
   private async restoreByMerging(tx: Db, ctx: CallContext, node: Node, into: { node: Node; path: string }, along: string | null): Promise<{ node: Node; path: string }> {
-    const originPath = node.trash_origin_path ?? `/${node.name}`;
+    const originPath = originPathOf(node);
     await this.d.tree.assertSubtreeFits(tx, node.id, pathDepth(into.path) - 1, pathDepth(originPath));
     await this.merge(tx, node, into.node);
     // Recorded while the merged folder's row still exists; it is deleted right after.
@@ -180,7 +180,7 @@ export class TrashService {
   }
 
   private async putBack(tx: Db, ctx: CallContext, node: Node, parent: { node: Node; path: string }, name: string, along: string | null): Promise<{ node: Node; path: string }> {
-    const originPath = node.trash_origin_path ?? `/${node.name}`;
+    const originPath = originPathOf(node);
     const restored = await tx
       .updateTable('nodes')
       .set({
@@ -293,4 +293,9 @@ export class TrashService {
       });
     }
   }
+}
+
+/** Where a trash entry was when it was deleted (entries from before that was recorded: the top). */
+function originPathOf(node: Node): string {
+  return node.trash_origin_path ?? `/${node.name}`;
 }

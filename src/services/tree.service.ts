@@ -40,14 +40,12 @@ export class TreeService {
     return space;
   }
 
-  /** Spaces the caller may read and write. Organisation spaces will extend this. */
-  private canUse(ctx: CallContext, space: Pick<Space, 'kind' | 'owner_user_id'>): boolean {
+  /**
+   * Spaces the caller may read and write. Organisation spaces will extend this. Public for
+   * lookups that fetch many nodes in one query and check each one's space.
+   */
+  canUse(ctx: CallContext, space: Pick<Space, 'kind' | 'owner_user_id'>): boolean {
     return space.kind === 'personal' && space.owner_user_id === ctx.actor.userId;
-  }
-
-  /** Whether the caller may read nodes of this space; for lookups that fetch many nodes in one query. */
-  mayRead(ctx: CallContext, space: Pick<Space, 'kind' | 'owner_user_id'>): boolean {
-    return this.canUse(ctx, space);
   }
 
   /**

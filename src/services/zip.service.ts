@@ -58,7 +58,7 @@ export class ZipService {
     const found = new Map((await this.d.subtrees.locateMany(this.d.db, unique)).map((l) => [l.node.id, l]));
     for (const id of unique) {
       const l = found.get(id);
-      if (!l || !this.d.tree.mayRead(ctx, l.space)) throw notFound(`No file or folder with id ${id}`);
+      if (!l || !this.d.tree.canUse(ctx, l.space)) throw notFound(`No file or folder with id ${id}`);
       if (l.trashed) throw notFound(`The item ${id} is in the trash`);
     }
     // Two selected items of the same name (from different folders) get "name (1)" in the archive.
