@@ -97,7 +97,7 @@ export class ZipService {
   }
 
   /**
-   * Depth first, in name order. A folder downloaded by itself is the archive's top (its
+   * Depth first. A folder downloaded by itself is the archive's top (its
    * children at the archive root); a selection puts each item under its own name.
    */
   private async *walk(tops: Top[], folderAsRoot: boolean, counts: ZipDownload['counts']): AsyncGenerator<ZipEntry> {
@@ -122,25 +122,28 @@ export class ZipService {
     }
   }
 
+  /** Sub-folders first, then files, each in name order, as the listings show them. */
   private async *walkFolder(folderId: string, prefix: string, counts: ZipDownload['counts']): AsyncGenerator<ZipEntry> {
-    let after: { name: string; id: string } | null = null;
-    for (;;) {
-      const page = await this.d.subtrees.childPage(this.d.db, folderId, after, PAGE);
-      for (const child of page) {
-        const path = prefix + child.name;
-        if (child.kind === 'folder') {
-          counts.folders++;
-          yield folderEntry(`${path}/`, child.modified_at);
-          yield* this.walkFolder(child.id, `${path}/`, counts);
-        } else {
-          counts.files++;
-          counts.bytes += child.size;
-          yield this.fileEntry(path, child.size, child.modified_at, child.store_key);
+    for (const kind of ['folder', 'file'] as const) {
+      let after: { name: string; id: string } | null = null;
+      for (;;) {
+        const page = await this.d.subtrees.childPage(this.d.db, folderId, kind, after, PAGE);
+        for (const child of page) {
+          const path = prefix + child.name;
+          if (child.kind === 'folder') {
+            counts.folders++;
+            yield folderEntry(`${path}/`, child.modified_at);
+            yield* this.walkFolder(child.id, `${path}/`, counts);
+          } else {
+            counts.files++;
+            counts.bytes += child.size;
+            yield this.fileEntry(path, child.size, child.modified_at, child.store_key);
+          }
         }
+        if (page.length < PAGE) break;
+        const last = page[page.length - 1]!;
+        after = { name: last.name, id: last.id };
       }
-      if (page.length < PAGE) return;
-      const last = page[page.length - 1]!;
-      after = { name: last.name, id: last.id };
     }
   }
 
