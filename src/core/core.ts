@@ -68,7 +68,7 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
   const properties = new PropertiesService(db, tree, propertyRepo, spaceRepo);
   const locks = new LocksService(db, tree, new LockRepository());
-  const protocolSessions = new ProtocolSessionsService(db, audit, config.dav.maxProtocolSessions);
+  const protocolSessions = new ProtocolSessionsService(db, userRepo, audit, config.dav.maxProtocolSessions);
   const zip = new ZipService({ db, tree, subtrees: new SubtreeRepository(), blobs, audit });
   return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip };
 }

@@ -88,6 +88,24 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * Revokes one of the user's app passwords and ends the sessions of every device that signed in
+   * with it; undefined when the user has no such live app password.
+   */
+  async revokeAppPassword(tx: Db, userId: string, id: string): Promise<{ id: string; name: string } | undefined> {
+    const now = new Date();
+    const row = await tx
+      .updateTable('app_passwords')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning(['id', 'name'])
+      .executeTakeFirst();
+    if (row) await tx.updateTable('protocol_sessions').set({ ended_at: now }).where('app_password_id', '=', id).where('ended_at', 'is', null).execute();
+    return row;
+  }
+
   /** By username or email, case-insensitively. */
   async findByLogin(db: Db, login: string): Promise<User | undefined> {
     const l = login.trim().toLowerCase();

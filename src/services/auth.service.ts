@@ -366,16 +366,8 @@ export class AuthService {
 
   async revokeAppPassword(ctx: CallContext, id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .updateTable('app_passwords')
-        .set({ revoked_at: new Date() })
-        .where('id', '=', id)
-        .where('user_id', '=', ctx.actor.userId)
-        .where('revoked_at', 'is', null)
-        .returning(['id', 'name'])
-        .executeTakeFirst();
+      const row = await this.users.revokeAppPassword(tx, ctx.actor.userId, id);
       if (!row) throw notFound(`No app password with id ${id}`);
-      await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('app_password_id', '=', id).where('ended_at', 'is', null).execute();
       await this.audit.record(tx, ctx, { action: 'app-password.revoke', detail: { id, name: row.name } });
     });
   }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { CallContext } from '../core/context.js';
 import { CofferError, notFound, unauthorized } from '../core/errors.js';
 import type { Db } from '../repositories/node.repository.js';
+import type { UserRepository } from '../repositories/user.repository.js';
 import type { AuditService } from './audit.service.js';
 import type { DeviceSession } from './auth.service.js';
 
@@ -35,6 +36,7 @@ export interface ProtocolSessionView {
 export class ProtocolSessionsService {
   constructor(
     private readonly db: Db,
+    private readonly users: UserRepository,
     private readonly audit: AuditService,
     private readonly maxActive: number,
   ) {}
@@ -123,10 +125,7 @@ export class ProtocolSessionsService {
         .executeTakeFirst();
       if (!session) throw notFound(`No session ${id}`);
       const appPasswordId = session.app_password_id;
-      if (appPasswordId !== null) {
-        await tx.updateTable('app_passwords').set({ revoked_at: new Date() }).where('id', '=', appPasswordId).where('revoked_at', 'is', null).execute();
-        await tx.updateTable('protocol_sessions').set({ ended_at: new Date() }).where('app_password_id', '=', appPasswordId).where('ended_at', 'is', null).execute();
-      }
+      if (appPasswordId !== null) await this.users.revokeAppPassword(tx, ctx.actor.userId, appPasswordId);
       await this.audit.record(tx, ctx, { action: 'session.end', detail: { id, revokedAppPasswordId: appPasswordId } });
     });
   }
