@@ -23,6 +23,10 @@ import { UsersService } from '../services/users.service.js';
 import { VersionsService } from '../services/versions.service.js';
 import { ZipService } from '../services/zip.service.js';
 import { SubtreeRepository } from '../repositories/subtree.repository.js';
+import { AccessRepository } from '../repositories/access.repository.js';
+import { AccessService } from '../services/access.service.js';
+import { ShareRepository } from '../repositories/share.repository.js';
+import { SharesService } from '../services/shares.service.js';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
 export interface Core {
@@ -33,6 +37,7 @@ export interface Core {
   audit: AuditService;
   auth: AuthService;
   users: UsersService;
+  access: AccessService;
   tree: TreeService;
   files: FilesService;
   trash: TrashService;
@@ -42,6 +47,7 @@ export interface Core {
   locks: LocksService;
   protocolSessions: ProtocolSessionsService;
   zip: ZipService;
+  shares: SharesService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -51,7 +57,8 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const versionRepo = new VersionRepository();
   const userRepo = new UserRepository();
   const audit = new AuditService(db, new AuditRepository(deps.auditKey), deps.auditKey);
-  const tree = new TreeService(db, nodeRepo, spaceRepo, config.maxPathDepth);
+  const access = new AccessService(db, new AccessRepository());
+  const tree = new TreeService(db, nodeRepo, spaceRepo, access, config.maxPathDepth);
   const users = new UsersService(db, userRepo, spaceRepo, nodeRepo, audit, config.defaultQuotaBytes);
   const auth = new AuthService(db, userRepo, new RateLimitRepository(), audit, {
     jwtSecret: deps.jwtSecret,
@@ -69,6 +76,7 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const properties = new PropertiesService(db, tree, propertyRepo, spaceRepo);
   const locks = new LocksService(db, tree, new LockRepository());
   const protocolSessions = new ProtocolSessionsService(db, userRepo, audit, config.dav.maxProtocolSessions);
+  const shares = new SharesService({ db, tree, access, shares: new ShareRepository(), users: userRepo, audit });
   const zip = new ZipService({ db, tree, subtrees: new SubtreeRepository(), blobs, audit });
-  return { config, db, blobs, logger, audit, auth, users, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip };
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares };
 }

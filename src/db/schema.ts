@@ -142,6 +142,40 @@ export interface LocksTable {
   expires_at: Timestamp;
 }
 
+export type ShareRole = 'viewer' | 'editor' | 'manager';
+export type LinkPermission = 'read' | 'upload' | 'read-write';
+
+export interface SharesTable {
+  id: string;
+  node_id: string;
+  space_id: string;
+  created_by: string | null;
+  recipient_id: string;
+  role: ShareRole;
+  mount_name: string;
+  expires_at: Timestamp | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface LinksTable {
+  id: string;
+  token: string;
+  node_id: string;
+  space_id: string;
+  created_by: string | null;
+  name: ColumnType<string, string | undefined, string>;
+  permission: LinkPermission;
+  password_hash: string | null;
+  expires_at: Timestamp | null;
+  max_downloads: number | null;
+  downloads: ColumnType<number, number | undefined, number>;
+  max_views: number | null;
+  views: ColumnType<number, number | undefined, number>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
   at: Timestamp;
@@ -185,6 +219,8 @@ export interface DB {
   locks: LocksTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
+  shares: SharesTable;
+  links: LinksTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -200,3 +236,5 @@ export type RefreshToken = Selectable<RefreshTokensTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Lock = Selectable<LocksTable>;
 export type ProtocolSession = Selectable<ProtocolSessionsTable>;
+export type Share = Selectable<SharesTable>;
+export type Link = Selectable<LinksTable>;

@@ -16,6 +16,7 @@ import { filesRoutes } from './routes/files.routes.js';
 import { foldersRoutes } from './routes/folders.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
+import { sharesRoutes } from './routes/shares.routes.js';
 import { zipRoutes } from './routes/zip.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -109,6 +110,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(foldersRoutes, { core });
       await api.register(trashRoutes, { core });
       await api.register(zipRoutes, { core, metrics });
+      await api.register(sharesRoutes, { core });
       await api.register(adminRoutes, { core });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },

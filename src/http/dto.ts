@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import type { Node, User } from '../db/schema.js';
 import type { ListedNode } from '../repositories/node.repository.js';
+import { SHARED_WITH_ME } from '../core/access.js';
+import type { CallContext } from '../core/context.js';
+import { visiblePath, type AccessibleNode } from '../services/access.service.js';
+import type { PlacedNode } from '../services/tree.service.js';
+
+/**
+ * A node's path as the caller may see it: the owner's own path; below "Shared with me" for a
+ * share, so a recipient never learns the names of the owner's folders above it. A changed node
+ * of someone else's space, whose grant is not at hand, goes without a path.
+ */
+export function shownPath(ctx: CallContext, item: PlacedNode | AccessibleNode): string | undefined {
+  if ('grant' in item) return visiblePath(item, SHARED_WITH_ME);
+  return !ctx.actor.link && item.space.owner_user_id === ctx.actor.userId ? item.path : undefined;
+}
 
 export const nodeSchema = z
   .object({

@@ -13,12 +13,12 @@ function likePrefix(path: string): string {
   return base.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
 }
 
-/** A space by id, or a user's personal space (looked up inside the same query). */
-export type SpaceRef = string | { personalOf: string };
+/** A space by id, or the space a user owns (looked up inside the same query). */
+export type SpaceRef = string | { ownedBy: string };
 
 function spaceExpr(db: Db, space: SpaceRef) {
   if (typeof space === 'string') return sql<string>`${space}::uuid`;
-  return db.selectFrom('spaces').select('id').where('owner_user_id', '=', space.personalOf).where('kind', '=', 'personal');
+  return db.selectFrom('spaces').select('id').where('owner_user_id', '=', space.ownedBy);
 }
 
 /** SQL for resource locks (WebDAV), shared by all servers through the database. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, NewNode, Node, Space } from '../db/schema.js';
+import type { DB, NewNode, Node, ShareRole, Space } from '../db/schema.js';
 
 export type Db = Kysely<DB>;
 export type SortField = 'name' | 'size' | 'modified';
@@ -115,17 +115,6 @@ export class NodeRepository {
     return { node: chain[0]!, space, chain };
   }
 
-  /** The root folder of the user's personal space, with the space, in one round trip. */
-  async personalRoot(db: Db, userId: string): Promise<{ node: Node; space: Space } | undefined> {
-    const space = await db
-      .selectFrom('spaces')
-      .select('root_node_id')
-      .where('owner_user_id', '=', userId)
-      .where('kind', '=', 'personal')
-      .executeTakeFirst();
-    return space?.root_node_id ? this.getWithSpace(db, space.root_node_id) : undefined;
-  }
-
   async getLiveChild(db: Db, parentId: string, name: string): Promise<Node | undefined> {
     return db
       .selectFrom('nodes')
@@ -137,16 +126,17 @@ export class NodeRepository {
   }
 
   /**
-   * The live nodes along `segments` from the user's personal root (the root first), each with
-   * its current version's SHA-1, in one query; shorter than `segments` + 1 where the path ends.
+   * The live nodes along `segments` from the root of the space the user owns (the root first),
+   * each with its current version's SHA-1, in one query; shorter than `segments` + 1 where the
+   * path ends.
    */
-  async walkPersonal(db: Db, userId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+  async walkFromHome(db: Db, userId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
     const result = await sql<Node & { sha1: string | null; depth: number }>`
       with recursive walk as (
         select n.*, v.sha1, 0 as depth
           from spaces s join nodes n on n.id = s.root_node_id
           left join versions v on v.id = n.current_version_id
-         where s.owner_user_id = ${userId} and s.kind = 'personal'
+         where s.owner_user_id = ${userId}
         union all
         select n.*, v.sha1, w.depth + 1
           from walk w
@@ -157,6 +147,56 @@ export class NodeRepository {
       )
       select * from walk order by depth`.execute(db);
     return result.rows.map(({ depth: _depth, ...node }) => node);
+  }
+
+  /**
+   * The live nodes along `segments` below the node a live share named `mountName` gives the
+   * user (that node first), in one query. Nothing when the share is unknown, expired, or its
+   * node or an ancestor is in the trash.
+   */
+  async walkShared(db: Db, userId: string, mountName: string, segments: string[]): Promise<{ nodes: (Node & { sha1: string | null })[]; share: { id: string; role: ShareRole } | null }> {
+    const result = await sql<Node & { sha1: string | null; depth: number; share_role: ShareRole; share_id: string }>`
+      with recursive share as (
+        select sh.id as share_id, sh.node_id, sh.role from shares sh
+         where sh.recipient_id = ${userId} and sh.mount_name = ${mountName}
+           and (sh.expires_at is null or sh.expires_at > now())
+      ), up as (
+        select n.id, n.parent_id, n.deleted_at from nodes n join share on n.id = share.node_id
+        union all
+        select n.id, n.parent_id, n.deleted_at from nodes n join up on n.id = up.parent_id
+      ), walk as (
+        select n.*, v.sha1, 0 as depth
+          from share join nodes n on n.id = share.node_id
+          left join versions v on v.id = n.current_version_id
+         where not exists (select 1 from up where up.deleted_at is not null)
+        union all
+        select n.*, v.sha1, w.depth + 1
+          from walk w
+          join nodes n on n.parent_id = w.id and n.deleted_at is null
+                      and n.name = (${segments}::text[])[w.depth + 1]
+          left join versions v on v.id = n.current_version_id
+         where w.depth < ${segments.length}
+      )
+      select walk.*, (select role from share) as share_role, (select share_id from share) as share_id from walk order by depth`.execute(db);
+    const first = result.rows[0];
+    return {
+      nodes: result.rows.map(({ depth: _depth, share_role: _role, share_id: _id, ...node }) => node),
+      share: first ? { id: first.share_id, role: first.share_role } : null,
+    };
+  }
+
+  /** Names of live folders and files at the top of the user's own tree that start with `stem`. */
+  async homeNamesLike(db: Db, userId: string, stem: string): Promise<string[]> {
+    const like = stem.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+    const rows = await db
+      .selectFrom('nodes as n')
+      .innerJoin('spaces as s', 's.root_node_id', 'n.parent_id')
+      .select('n.name')
+      .where('s.owner_user_id', '=', userId)
+      .where('n.deleted_at', 'is', null)
+      .where('n.name', 'like', like)
+      .execute();
+    return rows.map((r) => r.name);
   }
 
   /**

@@ -7,13 +7,9 @@ export class SpaceRepository {
     return db.selectFrom('spaces').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async getPersonal(db: Db, userId: string): Promise<Space | undefined> {
-    return db
-      .selectFrom('spaces')
-      .selectAll()
-      .where('owner_user_id', '=', userId)
-      .where('kind', '=', 'personal')
-      .executeTakeFirst();
+  /** The space a user owns: their own files. */
+  async ownedBy(db: Db, userId: string): Promise<Space | undefined> {
+    return db.selectFrom('spaces').selectAll().where('owner_user_id', '=', userId).executeTakeFirst();
   }
 
   /**

@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { Node, Space } from '../db/schema.js';
 import type { Db } from './node.repository.js';
 
 /** A live child as a walk of the tree needs it: where its current bytes are. */
@@ -11,14 +10,6 @@ export interface WalkedChild {
   /** Size of the current version (files), 0 for folders. */
   size: number;
   store_key: string | null;
-}
-
-/** A node found by id with its space, its path from the space root and whether it is in the trash. */
-export interface LocatedMany {
-  node: Node;
-  space: Pick<Space, 'id' | 'kind' | 'owner_user_id'>;
-  path: string;
-  trashed: boolean;
 }
 
 /** A node with where its current bytes are, as a walk of the tree reads it. */
@@ -59,31 +50,5 @@ export class SubtreeRepository {
       ${SELECT_WALKED}
        where n.id = any(${ids}::uuid[]) and n.deleted_at is null`.execute(db);
     return result.rows.map(toWalked);
-  }
-
-  /** Each of `ids` that exists, with its space, path and trash state, in one query (ancestors included). */
-  async locateMany(db: Db, ids: string[]): Promise<LocatedMany[]> {
-    if (ids.length === 0) return [];
-    const result = await sql<Node & { names: string[] | null; trashed: boolean; s_kind: Space['kind']; s_owner_user_id: string | null }>`
-      with recursive up as (
-        select n.id as start_id, n.parent_id, n.name, n.deleted_at, 0 as depth
-          from nodes n where n.id = any(${ids}::uuid[])
-        union all
-        select up.start_id, p.parent_id, p.name, p.deleted_at, up.depth + 1
-          from nodes p join up on p.id = up.parent_id
-      ), agg as (
-        select start_id,
-               array_agg(name order by depth desc) filter (where parent_id is not null) as names,
-               bool_or(deleted_at is not null) as trashed
-          from up group by start_id
-      )
-      select start.*, agg.names, agg.trashed, s.kind as s_kind, s.owner_user_id as s_owner_user_id
-        from agg join nodes start on start.id = agg.start_id join spaces s on s.id = start.space_id`.execute(db);
-    return result.rows.map(({ names, trashed, s_kind, s_owner_user_id, ...node }) => ({
-      node: node as Node,
-      space: { id: node.space_id, kind: s_kind, owner_user_id: s_owner_user_id },
-      path: '/' + (names ?? []).join('/'),
-      trashed,
-    }));
   }
 }

@@ -117,6 +117,25 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * Active people whose username or display name starts with `prefix` (or contains it, ranked
+   * after), for picking whom to share with. Emails are neither searched nor returned.
+   */
+  async searchActive(db: Db, prefix: string, limit: number): Promise<Pick<User, 'id' | 'username' | 'display_name'>[]> {
+    const l = prefix.trim().toLowerCase();
+    const starts = escapeLike(l) + '%';
+    const contains = '%' + escapeLike(l) + '%';
+    return db
+      .selectFrom('users')
+      .select(['id', 'username', 'display_name'])
+      .where('status', '=', 'active')
+      .where((eb) => eb.or([eb(sql`lower(username)`, 'like', contains), eb(sql`lower(display_name)`, 'like', contains)]))
+      .orderBy(sql`(lower(username) like ${starts} or lower(display_name) like ${starts})`, 'desc')
+      .orderBy('username')
+      .limit(limit)
+      .execute();
+  }
+
   async insert(db: Db, user: NewUser): Promise<User> {
     return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
   }
@@ -131,9 +150,7 @@ export class UserRepository {
   }
 
   async list(db: Db, q: UserListQuery): Promise<{ items: UserWithUsage[]; total: number }> {
-    let base = db.selectFrom('users').leftJoin('spaces', (j) =>
-      j.onRef('spaces.owner_user_id', '=', 'users.id').on('spaces.kind', '=', 'personal'),
-    );
+    let base = db.selectFrom('users').leftJoin('spaces', 'spaces.owner_user_id', 'users.id');
     if (q.search) {
       const like = '%' + escapeLike(q.search.toLowerCase()) + '%';
       base = base.where((eb) =>

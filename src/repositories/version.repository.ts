@@ -51,21 +51,6 @@ export class VersionRepository {
   }
 
 
-  /** The current version's id and stored key of a live file in a user's personal space. */
-  async currentBlobOfOwn(db: Db, nodeId: string, ownerUserId: string): Promise<{ version_id: string; store_key: string } | undefined> {
-    return db
-      .selectFrom('nodes')
-      .innerJoin('spaces', 'spaces.id', 'nodes.space_id')
-      .innerJoin('versions', 'versions.id', 'nodes.current_version_id')
-      .innerJoin('blobs', 'blobs.id', 'versions.blob_id')
-      .select(['versions.id as version_id', 'blobs.store_key'])
-      .where('nodes.id', '=', nodeId)
-      .where('nodes.deleted_at', 'is', null)
-      .where('spaces.owner_user_id', '=', ownerUserId)
-      .where('spaces.kind', '=', 'personal')
-      .executeTakeFirst();
-  }
-
   async getVersion(db: Db, id: string): Promise<Version | undefined> {
     return db.selectFrom('versions').selectAll().where('id', '=', id).executeTakeFirst();
   }

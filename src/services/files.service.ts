@@ -6,7 +6,7 @@ import { LimitExceededError, SizeMismatchError } from '../blobs/blob-store.js';
 import type { CallContext } from '../core/context.js';
 import { badRequest, conflict, forbidden, insufficientStorage, notFound, payloadTooLarge } from '../core/errors.js';
 import { normalizeName, parsePath, pathDepth } from '../core/names.js';
-import type { Node, Version } from '../db/schema.js';
+import type { Node, Space, Version } from '../db/schema.js';
 import type { Db, ListOptions, NodeRepository, NodeSummary } from '../repositories/node.repository.js';
 import type { PropertyRepository } from '../repositories/property.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
@@ -15,7 +15,7 @@ import type { AuditService } from './audit.service.js';
 import { sniffMime } from './mime.js';
 import { softDelete } from './soft-delete.js';
 import { NewFileBatcher } from './new-file-batcher.js';
-import { joinPath, newEtag, type LocatedNode, type TreeService } from './tree.service.js';
+import { joinPath, newEtag, type LocatedNode, type PlacedNode, type TreeService } from './tree.service.js';
 
 export interface UploadInput {
   /** Folder to upload into ("root" for the space root). */
@@ -36,11 +36,16 @@ export interface UploadInput {
   expectedSha1?: string | undefined;
 }
 
-export interface UploadResult {
+/** What one committed upload stored. */
+export interface CommittedUpload {
   node: Node;
   version: Version;
   created: boolean;
   path: string;
+}
+
+export interface UploadResult extends CommittedUpload {
+  space: Space;
 }
 
 export interface Download {
@@ -98,7 +103,7 @@ export class FilesService {
   }
 
   get(ctx: CallContext, id: string): Promise<LocatedNode> {
-    return this.d.tree.byId(ctx, id);
+    return this.d.tree.byId(ctx, id, 'read');
   }
 
   resolve(ctx: CallContext, path: string): Promise<LocatedNode> {
@@ -106,7 +111,7 @@ export class FilesService {
   }
 
   async list(ctx: CallContext, folderId: string, opts: ListOptions) {
-    const folder = await this.d.tree.folderById(ctx, folderId);
+    const folder = await this.d.tree.folderById(ctx, folderId, 'list');
     const [items, total] = await Promise.all([
       this.d.nodes.listChildren(this.db, folder.node.id, opts),
       this.d.nodes.countChildren(this.db, folder.node.id),
@@ -116,7 +121,7 @@ export class FilesService {
 
   /** A folder's children page by page, checking the caller's access once. */
   async *children(ctx: CallContext, folderId: string, pageSize = 1000): AsyncGenerator<NodeSummary[]> {
-    const folder = await this.d.tree.folderById(ctx, folderId);
+    const folder = await this.d.tree.folderById(ctx, folderId, 'list');
     // Folders first, then files, each in name order: the order of the REST listing.
     for (const folders of [true, false]) {
       let after: NodeSummary | null = null;
@@ -138,11 +143,10 @@ export class FilesService {
     parentId: string,
     relativePath: string,
     options: { parents: boolean } = { parents: true },
-  ): Promise<LocatedNode & { created: boolean }> {
+  ): Promise<PlacedNode & { created: boolean }> {
     const segments = parsePath(relativePath);
     if (segments.length === 0) throw badRequest('Give the name of the folder to create');
-    const parent = await this.d.tree.folderById(ctx, parentId);
-    this.d.tree.assertWritable(ctx, parent.space);
+    const parent = await this.d.tree.folderById(ctx, parentId, 'write');
     // Refused before the space is locked; checked again under the lock, where the parent's path is final.
     this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
     return this.db.transaction().execute(async (tx) => {
@@ -186,8 +190,7 @@ export class FilesService {
     if (segments.length === 0) throw badRequest('Give the file a name');
     const name = segments[segments.length - 1]!;
     const folders = segments.slice(0, -1);
-    const parent = await this.d.tree.folderById(ctx, input.parentId);
-    this.d.tree.assertWritable(ctx, parent.space);
+    const parent = await this.d.tree.folderById(ctx, input.parentId, 'write');
     // Before a byte of the body is read; commitUpload checks again under the space lock.
     this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
 
@@ -233,9 +236,9 @@ export class FilesService {
       const modifiedAt = input.modifiedAt ?? new Date();
       const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite: input.overwrite ?? false, ifMatch: input.ifMatch };
       if (folders.length === 0 && commit.ifMatch === undefined) {
-        return await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt, replace: commit.overwrite });
+        return { ...(await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt, replace: commit.overwrite })), space };
       }
-      return await this.commitUpload(commit);
+      return { ...(await this.commitUpload(commit)), space };
     } catch (err) {
       await this.d.blobs.delete(written.key).catch((e: unknown) => {
         this.d.logger.error({ err: e, key: written.key }, 'could not delete the blob of a failed upload; fsck will');
@@ -245,7 +248,7 @@ export class FilesService {
   }
 
   /** One upload's metadata in its own transaction: every rule (folders to create, overwrite, renaming, quota). */
-  private commitUpload(c: CommitRequest): Promise<UploadResult> {
+  private commitUpload(c: CommitRequest): Promise<CommittedUpload> {
     const { name, folders, mime, modifiedAt } = c;
     return this.db.transaction().execute(async (tx) => {
         await this.d.spaces.lock(tx, c.spaceId);
@@ -336,7 +339,7 @@ export class FilesService {
 
   /** The current (or a given) version of a file, ready to stream. */
   async download(ctx: CallContext, id: string, versionId?: string): Promise<Download & { path: string }> {
-    const located = await this.d.tree.byId(ctx, id);
+    const located = await this.d.tree.byId(ctx, id, 'read');
     const { node } = located;
     if (node.kind !== 'file') throw conflict(`"${node.name}" is a folder; download its files one by one`);
     const vid = versionId ?? node.current_version_id;
@@ -354,13 +357,13 @@ export class FilesService {
   }
 
   /**
-   * Opens the current version of a file the caller has just resolved by path in their own
-   * tree (WebDAV), in one query; anything else is not found.
+   * Opens the current version of a file the caller may read; the access check finds the blob
+   * in the same query, so a WebDAV GET costs one lookup.
    */
-  async openOwnCurrent(ctx: CallContext, nodeId: string, range?: ByteRange): Promise<{ versionId: string; stream: Readable }> {
-    const found = await this.d.versions.currentBlobOfOwn(this.db, nodeId, ctx.actor.userId);
-    if (!found) throw notFound('The file is gone');
-    return { versionId: found.version_id, stream: await this.d.blobs.read(found.store_key, range) };
+  async openCurrent(ctx: CallContext, nodeId: string, range?: ByteRange): Promise<{ versionId: string; stream: Readable }> {
+    const found = await this.d.tree.byId(ctx, nodeId, 'read');
+    if (!found.current) throw notFound('The file is gone');
+    return { versionId: found.current.versionId, stream: await this.d.blobs.read(found.current.storeKey, range) };
   }
 
   async recordDownload(ctx: CallContext, d: { node: Pick<Node, 'id'>; path: string; bytes: number; versionId: string }) {
@@ -378,17 +381,16 @@ export class FilesService {
     ctx: CallContext,
     id: string,
     target: { parentId?: string | undefined; name?: string | undefined; onConflict?: MoveConflictPolicy },
-  ): Promise<LocatedNode & { replaced?: boolean }> {
-    const source = await this.d.tree.byId(ctx, id);
+  ): Promise<PlacedNode & { replaced?: boolean }> {
+    const source = await this.d.tree.byId(ctx, id, 'delete');
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be moved or renamed');
-    this.d.tree.assertWritable(ctx, source.space);
-    const destParent = target.parentId ? await this.d.tree.folderById(ctx, target.parentId) : undefined;
+    const destParent = target.parentId ? await this.d.tree.folderById(ctx, target.parentId, 'write') : undefined;
     if (destParent && destParent.space.id !== source.space.id) throw forbidden('Moving between spaces is not supported yet');
     const wanted = target.name !== undefined ? normalizeName(target.name) : source.node.name;
 
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, source.space.id);
-      const current = await this.d.tree.byId(ctx, id, tx);
+      const current = await this.d.tree.byId(ctx, id, 'delete', tx);
       const parentId = destParent?.node.id ?? current.node.parent_id!;
       const dest = await this.d.tree.recheckFolder(tx, parentId, source.space.id);
       const chain = await this.d.nodes.ancestry(tx, dest.node.id);
@@ -445,16 +447,15 @@ export class FilesService {
       /** Copy a folder without its contents (WebDAV COPY with Depth 0). */
       shallow?: boolean | undefined;
     },
-  ): Promise<LocatedNode & { replaced?: boolean }> {
-    const source = await this.d.tree.byId(ctx, id);
+  ): Promise<PlacedNode & { replaced?: boolean }> {
+    const source = await this.d.tree.byId(ctx, id, 'read');
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be copied');
-    const dest = await this.d.tree.folderById(ctx, target.parentId);
-    this.d.tree.assertWritable(ctx, dest.space);
+    const dest = await this.d.tree.folderById(ctx, target.parentId, 'write');
     const wanted = target.name !== undefined ? normalizeName(target.name) : source.node.name;
 
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, dest.space.id);
-      const current = await this.d.tree.byId(ctx, id, tx);
+      const current = await this.d.tree.byId(ctx, id, 'read', tx);
       const destFolder = await this.d.tree.recheckFolder(tx, dest.node.id, dest.space.id);
       const chain = await this.d.nodes.ancestry(tx, destFolder.node.id);
       if (chain.some((n) => n.id === current.node.id)) {
@@ -560,12 +561,11 @@ export class FilesService {
 
   /** Moves a file or folder to the trash: one row changes, whatever lies beneath it. */
   async trash(ctx: CallContext, id: string): Promise<Node> {
-    const located = await this.d.tree.byId(ctx, id);
+    const located = await this.d.tree.byId(ctx, id, 'delete');
     if (located.node.parent_id === null) throw forbidden('The root folder cannot be deleted');
-    this.d.tree.assertWritable(ctx, located.space);
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, located.space.id);
-      const current = await this.d.tree.byId(ctx, id, tx);
+      const current = await this.d.tree.byId(ctx, id, 'delete', tx);
       return this.trashInTx(tx, ctx, current.node, current.path);
     });
   }
@@ -573,8 +573,7 @@ export class FilesService {
   /** Sets a file's or folder's modification time (sync clients keep their local times). */
   async setModifiedAt(ctx: CallContext, id: string, at: Date): Promise<Node> {
     if (Number.isNaN(at.getTime())) throw badRequest('The modification time is not a valid date');
-    const located = await this.d.tree.byId(ctx, id);
-    this.d.tree.assertWritable(ctx, located.space);
+    const located = await this.d.tree.byId(ctx, id, 'write');
     return this.db.transaction().execute(async (tx) => {
       const node = await tx
         .updateTable('nodes')

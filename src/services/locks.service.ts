@@ -16,7 +16,7 @@ export interface ResourceLock {
 }
 
 /**
- * Write locks on paths of the caller's personal space (WebDAV LOCK), kept in the database so
+ * Write locks on paths of the caller's own tree (WebDAV LOCK), kept in the database so
  * every server honours them. Conflict rules belong to the protocol; this keeps the records and
  * makes "check, then create" atomic across servers.
  */
@@ -37,7 +37,7 @@ export class LocksService {
   }
 
   async create(ctx: CallContext, lock: ResourceLock, conflicts: (existing: ResourceLock[]) => Error | null): Promise<void> {
-    const spaceId = (await this.tree.personalSpace(ctx)).id;
+    const spaceId = (await this.tree.homeSpace(ctx)).id;
     await this.db.transaction().execute(async (tx) => {
       await this.repo.lockSpace(tx, spaceId);
       const existing = (await this.repo.covering(tx, spaceId, lock.path, lock.depth === 'infinity', new Date())).map(toLock);
@@ -74,9 +74,9 @@ export class LocksService {
   }
 }
 
-/** The caller's personal space, resolved inside each query. */
+/** The space the caller owns, resolved inside each query. */
 function own(ctx: CallContext): SpaceRef {
-  return { personalOf: ctx.actor.userId };
+  return { ownedBy: ctx.actor.userId };
 }
 
 function toLock(row: Lock): ResourceLock {

@@ -28,17 +28,30 @@ export class PropertiesService {
     private readonly spaces: SpaceRepository,
   ) {}
 
-  /** Properties of several nodes the caller can see, by node id. */
+  /**
+   * Properties of several nodes the caller can see, by node id. A listing's nodes share a few
+   * parents, so access is checked on those (one batch), and only on a node itself where its
+   * parent is out of the caller's reach (the top of a share).
+   */
   async forNodes(ctx: CallContext, nodeIds: string[]): Promise<Map<string, NodeProperty[]>> {
-    const space = await this.tree.personalSpace(ctx);
-    const rows = await this.db
+    const out = new Map<string, NodeProperty[]>();
+    if (nodeIds.length === 0) return out;
+    const found = await this.db
       .selectFrom('properties')
       .innerJoin('nodes', 'nodes.id', 'properties.node_id')
-      .select(['properties.node_id', 'properties.namespace', 'properties.name', 'properties.value'])
-      .where('properties.node_id', 'in', nodeIds.length > 0 ? nodeIds : ['00000000-0000-0000-0000-000000000000'])
-      .where('nodes.space_id', '=', space.id)
+      .select(['properties.node_id', 'nodes.parent_id', 'properties.namespace', 'properties.name', 'properties.value'])
+      .where('properties.node_id', 'in', nodeIds)
       .execute();
-    const out = new Map<string, NodeProperty[]>();
+    if (found.length === 0) return out;
+    const parents = [...new Set(found.map((r) => r.parent_id).filter((p): p is string => p !== null))];
+    const listable = new Set(
+      [...(await this.tree.access.reachable(ctx, parents))].filter(([, a]) => this.tree.access.can(a, 'list')).map(([id]) => id),
+    );
+    const rest = [...new Set(found.filter((r) => r.parent_id === null || !listable.has(r.parent_id)).map((r) => r.node_id))];
+    const readable = new Set(
+      [...(await this.tree.access.reachable(ctx, rest))].filter(([, a]) => this.tree.access.can(a, 'read')).map(([id]) => id),
+    );
+    const rows = found.filter((r) => (r.parent_id !== null && listable.has(r.parent_id)) || readable.has(r.node_id));
     for (const r of rows) {
       const list = out.get(r.node_id) ?? [];
       list.push({ namespace: r.namespace, name: r.name, value: r.value });
@@ -53,8 +66,7 @@ export class PropertiesService {
    * conditional update as file bytes (507 when it would not fit), what it frees is released.
    */
   async patch(ctx: CallContext, nodeId: string, set: NodeProperty[], remove: { namespace: string; name: string }[]): Promise<void> {
-    const located = await this.tree.byId(ctx, nodeId);
-    this.tree.assertWritable(ctx, located.space);
+    const located = await this.tree.byId(ctx, nodeId, 'write');
     for (const p of set) {
       if (Buffer.byteLength(p.value, 'utf8') > MAX_VALUE_BYTES) {
         throw badRequest(`The value of property ${p.name} is larger than ${MAX_VALUE_BYTES} bytes`);

@@ -11,7 +11,7 @@ import type { Db, NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
 import type { AuditService } from './audit.service.js';
-import { joinPath, pathOf, type LocatedNode, type TreeService } from './tree.service.js';
+import { joinPath, pathOf, type PlacedNode, type TreeService } from './tree.service.js';
 import type { PropertyRepository } from '../repositories/property.repository.js';
 
 export interface TrashDeps {
@@ -36,18 +36,18 @@ export class TrashService {
 
   /** Trashed items named `name` that were deleted in the given second (Unix time). */
   async findByName(ctx: CallContext, name: string, deletedSecond: number): Promise<Node[]> {
-    const space = await this.d.tree.personalSpace(ctx);
+    const space = await this.d.tree.homeSpace(ctx);
     return this.d.nodes.findTrashed(this.db, space.id, name, deletedSecond);
   }
 
   /** Ids among `items` whose name and deletion second repeat an older trashed item's. */
   async nameClashes(ctx: CallContext, items: Node[]): Promise<Set<string>> {
-    const space = await this.d.tree.personalSpace(ctx);
+    const space = await this.d.tree.homeSpace(ctx);
     return this.d.nodes.trashNameClashes(this.db, space.id, [...new Set(items.map((n) => n.name))]);
   }
 
   async list(ctx: CallContext, limit: number, offset: number) {
-    const space = await this.d.tree.personalSpace(ctx);
+    const space = await this.d.tree.homeSpace(ctx);
     return this.d.nodes.listTrash(this.db, space.id, limit, offset);
   }
 
@@ -60,9 +60,9 @@ export class TrashService {
    * from the original path. With `target` it goes into that folder under that name instead
    * (WebDAV MOVE out of the trash), replacing what is there only when asked to.
    */
-  async restore(ctx: CallContext, id: string, target?: { parentId: string; name: string; replace: boolean }): Promise<LocatedNode & { replaced: boolean }> {
+  async restore(ctx: CallContext, id: string, target?: { parentId: string; name: string; replace: boolean }): Promise<PlacedNode & { replaced: boolean }> {
     const { space } = await this.d.tree.trashedById(ctx, id);
-    this.d.tree.assertWritable(ctx, space);
+    if (target) await this.d.tree.folderById(ctx, target.parentId, 'write');
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, space.id);
       const { node } = await this.d.tree.trashedById(ctx, id, tx);
@@ -219,14 +219,12 @@ export class TrashService {
   }
 
   async deletePermanently(ctx: CallContext, id: string): Promise<void> {
-    const { space } = await this.d.tree.trashedById(ctx, id);
-    this.d.tree.assertWritable(ctx, space);
     const { node } = await this.d.tree.trashedById(ctx, id);
     await this.purge(node, ctx);
   }
 
   async empty(ctx: CallContext): Promise<number> {
-    const space = await this.d.tree.personalSpace(ctx);
+    const space = await this.d.tree.homeSpace(ctx);
     let purged = 0;
     for (;;) {
       const { items } = await this.d.nodes.listTrash(this.db, space.id, 500, 0);

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { SHARED_WITH_ME, type Permission } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
 import { conflict, forbidden, notFound } from '../core/errors.js';
 import { normalizeName, numberedName, parsePath, pathDepth, pathTooDeep } from '../core/names.js';
-import type { NewNode, Node, Space } from '../db/schema.js';
+import type { NewNode, Node, ShareRole, Space } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
+import { spacePath, type AccessibleNode, type AccessService } from './access.service.js';
 
-/** A live node together with the space it belongs to and its path from the space root. */
-export interface LocatedNode {
+/** A live node the caller may reach: its space, its path from the space root and why it is reachable. */
+export type LocatedNode = AccessibleNode;
+
+/** Where a change left a node: its space and its path from the space root. */
+export interface PlacedNode {
   node: Node;
   space: Space;
   path: string;
@@ -18,14 +23,16 @@ export function newEtag(): string {
 }
 
 /**
- * Finding nodes on behalf of a caller: resolves ids and paths to live nodes of spaces the caller
- * may use, and answers 404 for anything else so ids of other people's files reveal nothing.
+ * Finding nodes on behalf of a caller: resolves ids and paths to live nodes the caller may
+ * reach, through the access service, and answers 404 for anything else so ids of other
+ * people's files reveal nothing.
  */
 export class TreeService {
   constructor(
     readonly db: Db,
     readonly nodes: NodeRepository,
     readonly spaces: SpaceRepository,
+    readonly access: AccessService,
     /**
      * How many levels below a space's root anything may lie (COFFER_MAX_PATH_DEPTH). Every
      * ancestor walk, path resolution and size propagation costs a step per level, so this also
@@ -34,18 +41,20 @@ export class TreeService {
     readonly maxDepth: number,
   ) {}
 
-  async personalSpace(ctx: CallContext, db: Db = this.db): Promise<Space> {
-    const space = await this.spaces.getPersonal(db, ctx.actor.userId);
-    if (!space) throw notFound('You have no personal space yet');
+  /**
+   * The space the caller owns (their own files, trash and quota). Link visitors have none: a
+   * link reaches its own item and nothing of its creator's.
+   */
+  async homeSpace(ctx: CallContext, db: Db = this.db): Promise<Space> {
+    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
+    const space = await this.spaces.ownedBy(db, ctx.actor.userId);
+    if (!space) throw notFound('You have no space of your own yet');
     return space;
   }
 
-  /**
-   * Spaces the caller may read and write. Organisation spaces will extend this. Public for
-   * lookups that fetch many nodes in one query and check each one's space.
-   */
-  canUse(ctx: CallContext, space: Pick<Space, 'kind' | 'owner_user_id'>): boolean {
-    return space.kind === 'personal' && space.owner_user_id === ctx.actor.userId;
+  /** Whether the caller holds `permission` on a whole space (its trash, its usage); owners do. */
+  holdsSpace(ctx: CallContext, space: Pick<Space, 'owner_user_id'>): boolean {
+    return this.access.spaceGrant(ctx, space) !== null;
   }
 
   /**
@@ -54,42 +63,49 @@ export class TreeService {
    */
   private readonly rootIds = new WeakMap<CallContext, string>();
 
+  /** The root folder of the caller's own space. */
   async rootOf(ctx: CallContext, db: Db = this.db): Promise<LocatedNode> {
-    const known = this.rootIds.get(ctx);
-    const found = known ? await this.nodes.getWithSpace(db, known) : await this.nodes.personalRoot(db, ctx.actor.userId);
-    if (!found) throw notFound('You have no personal space yet');
-    this.rootIds.set(ctx, found.node.id);
-    return { node: found.node, space: found.space, path: '/' };
+    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
+    let id = this.rootIds.get(ctx);
+    if (!id) {
+      id = (await this.homeSpace(ctx, db)).root_node_id ?? undefined;
+      if (!id) throw notFound('You have no space of your own yet');
+      this.rootIds.set(ctx, id);
+    }
+    return this.access.requireOne(ctx, 'read', id, db);
   }
 
-  /** A live node by id; "root" names the caller's root folder. */
-  async byId(ctx: CallContext, id: string, db: Db = this.db): Promise<LocatedNode> {
-    if (id === 'root') return this.rootOf(ctx, db);
+  /**
+   * A live node by id that allows `permission`; "root" names the caller's root folder. Not
+   * reachable: 404; reachable but not allowed: 403.
+   */
+  async byId(ctx: CallContext, id: string, permission: Permission, db: Db = this.db): Promise<LocatedNode> {
+    if (id === 'root') {
+      const root = await this.rootOf(ctx, db);
+      this.access.assert(root, permission);
+      return root;
+    }
     if (!isUuid(id)) throw notFound(`No file or folder with id ${id}`);
-    const found = await this.nodes.locate(db, id);
-    if (!found || !this.canUse(ctx, found.space)) throw notFound(`No file or folder with id ${id}`);
-    if (found.chain.some((n) => n.deleted_at !== null)) throw notFound(`The item ${id} is in the trash`);
-    return { node: found.node, space: found.space, path: pathOf(found.chain) };
+    return this.access.requireOne(ctx, permission, id, db);
   }
 
-  /** A trashed node (top of a trashed subtree) of the caller's spaces. */
+  /** A trashed node (top of a trashed subtree) of a space whose trash the caller holds. */
   async trashedById(ctx: CallContext, id: string, db: Db = this.db): Promise<{ node: Node; space: Space }> {
     const node = isUuid(id) ? await this.nodes.getById(db, id) : undefined;
     const space = node ? await this.spaces.getById(db, node.space_id) : undefined;
-    if (!node || !space || !this.canUse(ctx, space) || node.deleted_at === null) {
+    if (!node || !space || !this.holdsSpace(ctx, space) || node.deleted_at === null) {
       throw notFound(`No item with id ${id} in the trash`);
     }
     return { node, space };
   }
 
+  /** A node by its path from the caller's own root. */
   async byPath(ctx: CallContext, rawPath: string, db: Db = this.db): Promise<LocatedNode> {
     const segments = parsePath(rawPath);
     const root = await this.rootOf(ctx, db);
     const found = await this.nodes.walkPath(db, root.node.id, segments);
     if (found.depth !== segments.length) throw notFound(`Nothing at /${segments.join('/')}`);
-    const node = await this.nodes.getById(db, found.id);
-    if (!node) throw notFound(`Nothing at /${segments.join('/')}`);
-    return { node, space: root.space, path: '/' + segments.join('/') };
+    return this.access.requireOne(ctx, 'read', found.id, db);
   }
 
   /**
@@ -97,14 +113,37 @@ export class TreeService {
    * where the path ends). Names are validated and normalised as everywhere else.
    */
   async chain(ctx: CallContext, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
     const names = segments.map(normalizeName);
-    const nodes = await this.nodes.walkPersonal(this.db, ctx.actor.userId, names);
-    if (nodes.length === 0) throw notFound('You have no personal space yet');
+    const nodes = await this.nodes.walkFromHome(this.db, ctx.actor.userId, names);
+    if (nodes.length === 0) throw notFound('You have no space of your own yet');
     return nodes;
   }
 
-  async folderById(ctx: CallContext, id: string, db: Db = this.db): Promise<LocatedNode> {
-    const located = await this.byId(ctx, id, db);
+  /**
+   * The nodes along a path below the top of a share with the caller (the shared node first), in
+   * one query; empty when no live share of that name is theirs. The share's role comes along
+   * for showing permissions; every change still asks the access service by id.
+   */
+  async sharedChain(ctx: CallContext, mountName: string, segments: string[]): Promise<{ nodes: (Node & { sha1: string | null })[]; share: { id: string; role: ShareRole } | null }> {
+    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
+    const names = segments.map(normalizeName);
+    return this.nodes.walkShared(this.db, ctx.actor.userId, normalizeName(mountName), names);
+  }
+
+  /**
+   * The name of the virtual folder of shares at the top of the caller's tree: "Shared with me",
+   * or "Shared with me (2)" and so on when a real item already has that name.
+   */
+  async sharedFolderName(ctx: CallContext): Promise<string> {
+    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
+    const taken = new Set(await this.nodes.homeNamesLike(this.db, ctx.actor.userId, SHARED_WITH_ME));
+    if (!taken.has(SHARED_WITH_ME)) return SHARED_WITH_ME;
+    for (let n = 2; ; n++) if (!taken.has(`${SHARED_WITH_ME} (${n})`)) return `${SHARED_WITH_ME} (${n})`;
+  }
+
+  async folderById(ctx: CallContext, id: string, permission: Permission, db: Db = this.db): Promise<LocatedNode> {
+    const located = await this.byId(ctx, id, permission, db);
     if (located.node.kind !== 'folder') throw conflict(`"${located.node.name}" is a file, not a folder`);
     return located;
   }
@@ -204,15 +243,9 @@ export class TreeService {
     return chain[chain.length - 1]!;
   }
 
-  assertWritable(ctx: CallContext, space: Space): void {
-    if (!this.canUse(ctx, space)) throw forbidden('You cannot change files in this space');
-  }
 }
 
-export function pathOf(chain: { name: string; parent_id: string | null }[]): string {
-  const names = chain.filter((n) => n.parent_id !== null).map((n) => n.name);
-  return '/' + names.reverse().join('/');
-}
+export const pathOf = spacePath;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(s: string): boolean {

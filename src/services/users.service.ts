@@ -143,7 +143,7 @@ export class UsersService {
         ...(patch.status !== undefined ? { status: patch.status } : {}),
       });
       if (patch.quotaBytes !== undefined) {
-        const space = await this.spaces.getPersonal(tx, id);
+        const space = await this.spaces.ownedBy(tx, id);
         if (space) await this.spaces.setQuota(tx, space.id, patch.quotaBytes);
       }
       if (patch.status === 'suspended' || patch.status === 'deleted') {
@@ -207,8 +207,8 @@ export class UsersService {
   }
 
   async usage(userId: string) {
-    const space = await this.spaces.getPersonal(this.db, userId);
-    if (!space) throw notFound('You have no personal space yet');
+    const space = await this.spaces.ownedBy(this.db, userId);
+    if (!space) throw notFound('You have no space of your own yet');
     const root = await this.nodes.getById(this.db, space.root_node_id!);
     const trashBytes = await this.nodes.trashVersionBytes(this.db, space.id);
     const files = root?.size ?? 0;

@@ -5,7 +5,7 @@ import type { NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
 import type { AuditService } from './audit.service.js';
-import { newEtag, type LocatedNode, type TreeService } from './tree.service.js';
+import { newEtag, type PlacedNode, type TreeService } from './tree.service.js';
 
 /** A file's history: every overwrite keeps the previous version. */
 export class VersionsService {
@@ -18,19 +18,18 @@ export class VersionsService {
   ) {}
 
   async list(ctx: CallContext, fileId: string) {
-    const located = await this.tree.byId(ctx, fileId);
+    const located = await this.tree.byId(ctx, fileId, 'read');
     if (located.node.kind !== 'file') throw conflict(`"${located.node.name}" is a folder; folders have no versions`);
     const items = await this.versions.listForNode(this.tree.db, located.node.id);
     return { node: located.node, items };
   }
 
   /** Makes an old version the newest by adding a version that shares its bytes. */
-  async restore(ctx: CallContext, fileId: string, versionId: string): Promise<LocatedNode> {
-    const located = await this.tree.byId(ctx, fileId);
-    this.tree.assertWritable(ctx, located.space);
+  async restore(ctx: CallContext, fileId: string, versionId: string): Promise<PlacedNode> {
+    const located = await this.tree.byId(ctx, fileId, 'write');
     return this.tree.db.transaction().execute(async (tx) => {
       await this.spaces.lock(tx, located.space.id);
-      const current = await this.tree.byId(ctx, fileId, tx);
+      const current = await this.tree.byId(ctx, fileId, 'write', tx);
       const old = await this.versions.getVersion(tx, versionId);
       if (!old || old.node_id !== current.node.id) throw notFound(`No version ${versionId} of "${current.node.name}"`);
       if (await this.spaces.reserve(tx, located.space.id, old.size) === null) {

@@ -32,7 +32,7 @@ interface Top {
 }
 
 /**
- * ZIP downloads of the caller's own folders and selections. Authorises every item up front, then
+ * ZIP downloads of folders and selections the caller may read. Authorises every item up front, then
  * walks the tree lazily, a page of children at a time, so nothing the size of the tree is held.
  */
 export class ZipService {
@@ -42,25 +42,21 @@ export class ZipService {
 
   /** A folder ("root" for the caller's top folder) and everything beneath it. */
   async folder(ctx: CallContext, id: string): Promise<ZipDownload> {
-    const located = await this.d.tree.folderById(ctx, id);
+    const located = await this.d.tree.folderById(ctx, id, 'list');
     const name = located.path === '/' ? located.space.name || 'Files' : located.node.name;
     return this.download(ctx, name, [{ id: located.node.id, name, kind: 'folder', path: located.path, modified_at: located.node.modified_at }], true);
   }
 
   /**
-   * Files and folders of the caller's own space, each at the top of the archive. Every id is
+   * Files and folders the caller may read, each at the top of the archive. Every id is
    * authorised in one query; any id that is not the caller's live item is a 404 naming only it.
    */
   async selection(ctx: CallContext, ids: string[]): Promise<ZipDownload> {
     const unique = [...new Set(ids)];
     const bad = unique.find((id) => !isUuid(id));
     if (bad !== undefined) throw notFound(`No file or folder with id ${bad}`);
-    const found = new Map((await this.d.subtrees.locateMany(this.d.db, unique)).map((l) => [l.node.id, l]));
-    for (const id of unique) {
-      const l = found.get(id);
-      if (!l || !this.d.tree.canUse(ctx, l.space)) throw notFound(`No file or folder with id ${id}`);
-      if (l.trashed) throw notFound(`The item ${id} is in the trash`);
-    }
+    const found = await this.d.tree.access.require(ctx, 'read', unique);
+    for (const item of found.values()) if (item.node.kind === 'folder') this.d.tree.access.assert(item, 'list');
     // Two selected items of the same name (from different folders) get "name (1)" in the archive.
     const taken = new Set<string>();
     const tops: Top[] = unique.map((id) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
@@ -7,8 +8,13 @@ import type { NodeSummary } from '../../repositories/node.repository.js';
 import type { ResourceLock } from '../../services/locks.service.js';
 import type { DavBackend, DavLock, DavResource, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
 import { DavError } from '../../webdav/errors.js';
+import { SHARED_WITH_ME } from '../../core/access.js';
+import type { ShareRole } from '../../db/schema.js';
+import { davClientKind, virtualFoldersFor, type VirtualFolders } from './client-kind.js';
 
 type ChainNode = Node & { sha1: string | null };
+/** A node reached through "Shared with me", with the share that reaches it. */
+type SharedNode = { node: ChainNode; share: { id: string; role: ShareRole }; top: boolean };
 
 /** The virtual folder at the DAV root that shows the trash. */
 export const TRASH_FOLDER = '.Trash';
@@ -18,6 +24,18 @@ const FILE_PERMISSIONS = 'RGDNVW';
 const FOLDER_PERMISSIONS = 'RGDNVCK';
 
 /**
+ * Nextcloud's permission letters for what a share allows (S shared, M mounted, R reshare, G read,
+ * D delete, N rename, V move, W write, C create file, K create folder). The top of a share cannot
+ * be deleted, renamed or moved by its recipient.
+ */
+function sharedPermissions(role: ShareRole, folder: boolean, top: boolean): string {
+  let p = 'SMG';
+  if (role === 'manager') p += 'R';
+  if (role !== 'viewer') p += (top ? '' : 'DNV') + (folder ? 'CK' : 'W');
+  return p;
+}
+
+/**
  * The user's personal space as WebDAV sees it: paths map to the core's tree, `/.Trash/` to the
  * trash (read-only; MOVE out restores, DELETE purges). Every call goes through the core's
  * services with the caller's context, so every rule (permissions, quota, audit) applies.
@@ -25,6 +43,8 @@ const FOLDER_PERMISSIONS = 'RGDNVCK';
 export class CoreDavBackend implements DavBackend {
   readonly principal: string;
   readonly locks: LockStore;
+  /** The virtual folders this kind of client sees (see client-kind.ts). */
+  private readonly virtual: VirtualFolders;
 
   constructor(
     private readonly core: Core,
@@ -32,6 +52,44 @@ export class CoreDavBackend implements DavBackend {
   ) {
     this.principal = ctx.actor.userId;
     this.locks = new CoreLockStore(core, ctx);
+    this.virtual = virtualFoldersFor(davClientKind(ctx.userAgent));
+  }
+
+  private isTrash(path: string[]): boolean {
+    return this.virtual.trash && path[0] === TRASH_FOLDER;
+  }
+
+  private sharedName: Promise<string> | undefined;
+
+  /** Whether `path` lies in (or is) the virtual folder of shares; a real folder of that name wins. */
+  private async isShared(path: string[]): Promise<boolean> {
+    const first = path[0];
+    if (!this.virtual.shared || first === undefined || !first.startsWith(SHARED_WITH_ME)) return false;
+    this.sharedName ??= this.core.tree.sharedFolderName(this.ctx);
+    return first === (await this.sharedName);
+  }
+
+  private readonly sharedChains = new Map<string, Promise<SharedNode | null>>();
+
+  /** The node at a path inside "Shared with me/<share>/…", or null. */
+  private sharedAt(path: string[]): Promise<SharedNode | null> {
+    const key = path.join('/');
+    let found = this.sharedChains.get(key);
+    if (!found) {
+      const below = path.slice(2);
+      found = this.core.tree
+        .sharedChain(this.ctx, path[1]!, below)
+        .then(({ nodes, share }) => {
+          const node = nodes.length === below.length + 1 ? nodes[below.length] : undefined;
+          return node && share ? { node, share, top: below.length === 0 } : null;
+        })
+        .catch((err: unknown) => {
+          if (err instanceof CofferError && err.code === 'invalid-name') return null;
+          throw err;
+        });
+      this.sharedChains.set(key, found);
+    }
+    return found;
   }
 
   /**
@@ -53,14 +111,21 @@ export class CoreDavBackend implements DavBackend {
     return found;
   }
 
-  /** The live node at `path`, or undefined. */
+  /** The live node at `path` (in the caller's own tree or in a share), or undefined. */
   private async nodeAt(path: string[]): Promise<ChainNode | undefined> {
+    if (await this.isShared(path)) {
+      if (path.length < 2) return undefined;
+      return (await this.sharedAt(path))?.node;
+    }
     const nodes = await this.chain(path);
     return nodes && nodes.length === path.length + 1 ? nodes[path.length] : undefined;
   }
 
-  /** The folder at `path`; 409 if it is missing or a file. */
+  /** The folder at `path`; 409 if it is missing or a file, 403 for the virtual folder of shares. */
   private async folderAt(path: string[]): Promise<ChainNode> {
+    if (path.length === 1 && (await this.isShared(path))) {
+      throw new DavError(403, `"${path[0]}" holds what others share with you; nothing can be added to it directly`);
+    }
     const node = await this.nodeAt(path);
     if (!node || node.kind !== 'folder') throw new DavError(409, `The folder /${path.join('/')} does not exist`);
     return node;
@@ -71,18 +136,61 @@ export class CoreDavBackend implements DavBackend {
 
   private changed(): void {
     this.chains.clear();
+    this.sharedChains.clear();
   }
 
   async stat(path: string[]): Promise<DavResource | null> {
     return dav(async () => {
-      if (path[0] === TRASH_FOLDER) return this.statTrash(path);
+      if (this.isTrash(path)) return this.statTrash(path);
+      if (await this.isShared(path)) {
+        if (path.length === 1) return this.sharedRoot(path[0]!);
+        const found = await this.sharedAt(path);
+        if (!found) return null;
+        return { ...toResource(found.node, path, found.node.sha1), permissions: sharedPermissions(found.share.role, found.node.kind === 'folder', found.top) };
+      }
       const node = await this.nodeAt(path);
-      return node ? toResource(node, path, node.sha1) : null;
+      if (!node) return null;
+      const resource = toResource(node, path, node.sha1);
+      // Sync clients poll the top's ETag: it changes with anything in the shares too.
+      if (path.length === 0 && this.virtual.shared) {
+        const tag = await this.core.shares.tag(this.ctx);
+        if (tag) resource.etag = createHash('md5').update(`${node.etag}:${tag}`).digest('hex');
+      }
+      return resource;
     });
   }
 
+  /** The virtual folder of shares, when there are any. */
+  private async sharedRoot(name: string): Promise<DavResource | null> {
+    const tag = await this.core.shares.tag(this.ctx);
+    if (!tag) return null;
+    const root = await this.core.tree.rootOf(this.ctx);
+    const r = toResource(root.node, [name], null);
+    return { ...r, id: `shared-${root.node.id}`, size: 0, etag: tag, permissions: 'SM', readOnly: true, extra: [] };
+  }
+
   async *members(collection: DavResource): AsyncIterable<DavResource[]> {
-    if (collection.path[0] === TRASH_FOLDER) {
+    if (await this.isShared(collection.path)) {
+      if (collection.path.length === 1) {
+        const incoming = await dav(() => this.core.shares.incoming(this.ctx));
+        if (incoming.length > 0) {
+          yield incoming.map(({ share, node }) => ({
+            ...toResource(node, [collection.path[0]!, share.mount_name], null),
+            permissions: sharedPermissions(share.role, node.kind === 'folder', true),
+          }));
+        }
+        return;
+      }
+      const found = await dav(() => this.sharedAt(collection.path));
+      if (!found) return;
+      const pages = this.core.files.children(this.ctx, collection.id, PAGE);
+      for (;;) {
+        const next = await dav(() => pages.next());
+        if (next.done) return;
+        yield next.value.map((n) => ({ ...summaryResource(n, collection.path), permissions: sharedPermissions(found.share.role, n.kind === 'folder', false) }));
+      }
+    }
+    if (this.isTrash(collection.path)) {
       if (collection.path.length > 1) return;
       for (let offset = 0; ; offset += PAGE) {
         const { items } = await dav(() => this.core.trash.list(this.ctx, PAGE, offset));
@@ -92,12 +200,21 @@ export class CoreDavBackend implements DavBackend {
       }
     }
     const root = collection.path.length === 0;
-    if (root) yield [this.trashRoot(collection)];
+    if (root) {
+      const virtual: DavResource[] = [];
+      if (this.virtual.trash) virtual.push(this.trashRoot(collection));
+      if (this.virtual.shared) {
+        this.sharedName ??= this.core.tree.sharedFolderName(this.ctx);
+        const shared = await dav(async () => this.sharedRoot(await this.sharedName!));
+        if (shared) virtual.push(shared);
+      }
+      if (virtual.length > 0) yield virtual;
+    }
     const pages = this.core.files.children(this.ctx, collection.id, PAGE);
     for (;;) {
       const next = await dav(() => pages.next());
       if (next.done) return;
-      const page = root ? next.value.filter((n) => n.name !== TRASH_FOLDER) : next.value;
+      const page = root && this.virtual.trash ? next.value.filter((n) => n.name !== TRASH_FOLDER) : next.value;
       yield page.map((n) => summaryResource(n, collection.path));
     }
   }
@@ -109,8 +226,8 @@ export class CoreDavBackend implements DavBackend {
 
   async open(file: DavResource, range?: { start: number; end: number }): Promise<Readable> {
     return dav(async () => {
-      if (file.path[0] === TRASH_FOLDER) return (await this.core.trash.download(this.ctx, file.id)).open(range);
-      const opened = await this.core.files.openOwnCurrent(this.ctx, file.id, range);
+      if (this.isTrash(file.path)) return (await this.core.trash.download(this.ctx, file.id)).open(range);
+      const opened = await this.core.files.openCurrent(this.ctx, file.id, range);
       this.openedVersions.set(file.id, opened.versionId);
       return opened.stream;
     });
@@ -123,7 +240,7 @@ export class CoreDavBackend implements DavBackend {
 
   async put(path: string[], body: Readable, o: PutOptions): Promise<{ resource: DavResource; created: boolean }> {
     return dav(async () => {
-      if (path[0] === TRASH_FOLDER) throw new DavError(403, 'The trash is read-only');
+      if (this.isTrash(path)) throw new DavError(403, 'The trash is read-only');
       const parent = await this.folderAt(path.slice(0, -1));
       this.changed();
       const result = await this.core.files.upload(this.ctx, {
@@ -143,7 +260,7 @@ export class CoreDavBackend implements DavBackend {
 
   async mkcol(path: string[]): Promise<DavResource> {
     return dav(async () => {
-      if (path[0] === TRASH_FOLDER) throw new DavError(403, 'The trash is read-only');
+      if (this.isTrash(path)) throw new DavError(403, 'The trash is read-only');
       const parent = await this.folderAt(path.slice(0, -1));
       this.changed();
       const created = await this.core.files.createFolder(this.ctx, parent.id, path[path.length - 1]!, { parents: false });
@@ -154,10 +271,19 @@ export class CoreDavBackend implements DavBackend {
   async delete(resource: DavResource): Promise<void> {
     this.changed();
     await dav(async () => {
-      if (resource.path[0] === TRASH_FOLDER) {
+      if (this.isTrash(resource.path)) {
         if (resource.path.length !== 2) throw new DavError(403, 'Only whole items can be deleted from the trash');
         await this.core.trash.deletePermanently(this.ctx, resource.id);
         return;
+      }
+      if (await this.isShared(resource.path)) {
+        if (resource.path.length === 1) throw new DavError(403, `"${resource.path[0]}" holds what others share with you; leave shares one by one`);
+        // Deleting the top of a share in a file browser leaves it, as in Nextcloud.
+        const found = resource.path.length === 2 ? await this.sharedAt(resource.path) : null;
+        if (found) {
+          await this.core.shares.remove(this.ctx, found.share.id);
+          return;
+        }
       }
       await this.core.files.trash(this.ctx, resource.id);
     });
@@ -166,7 +292,7 @@ export class CoreDavBackend implements DavBackend {
   async copy(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
     this.changed();
     return dav(async () => {
-      if (source.path[0] === TRASH_FOLDER) throw new DavError(403, 'Copy items out of the trash by restoring them first (MOVE)');
+      if (this.isTrash(source.path)) throw new DavError(403, 'Copy items out of the trash by restoring them first (MOVE)');
       const parent = await this.destinationParent(destination);
       const r = await this.core.files.copy(this.ctx, source.id, {
         parentId: parent,
@@ -183,7 +309,7 @@ export class CoreDavBackend implements DavBackend {
       const parent = await this.destinationParent(destination);
       this.changed();
       const name = destination[destination.length - 1]!;
-      if (source.path[0] === TRASH_FOLDER) {
+      if (this.isTrash(source.path)) {
         if (source.path.length !== 2) throw new DavError(403, 'Only whole items can be restored from the trash');
         const restored = await this.core.trash.restore(this.ctx, source.id, { parentId: parent, name, replace: o.overwrite });
         return { created: !restored.replaced };
@@ -222,7 +348,7 @@ export class CoreDavBackend implements DavBackend {
   }
 
   private async destinationParent(destination: string[]): Promise<string> {
-    if (destination[0] === TRASH_FOLDER) throw new DavError(403, 'Nothing can be put into the trash but by deleting it');
+    if (this.isTrash(destination)) throw new DavError(403, 'Nothing can be put into the trash but by deleting it');
     return (await this.folderAt(destination.slice(0, -1))).id;
   }
 

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { badRequest, CofferError, notFound } from '../../core/errors.js';
 import type { Core } from '../../core/core.js';
-import { errors, nodeSchema, toNodeDto } from '../dto.js';
+import { errors, nodeSchema, shownPath, toNodeDto } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import { sendRepresentation } from '../send-blob.js';
 import type { Metrics } from '../plugins/metrics.js';
@@ -49,7 +49,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     schema: { tags: ['files'], summary: 'Metadata of a file or folder ("root" for your top folder)', security: [{ bearer: [] }], params: idParam, response: { 200: nodeSchema, ...errors(401, 404) } },
     handler: async (request) => {
       const located = await core.files.get(ctxOf(request), request.params.id);
-      return toNodeDto(located.node, located.path);
+      return toNodeDto(located.node, shownPath(ctxOf(request), located));
     },
   });
 
@@ -63,7 +63,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     },
     handler: async (request) => {
       const located = await core.files.resolve(ctxOf(request), request.query.path);
-      return toNodeDto(located.node, located.path);
+      return toNodeDto(located.node, shownPath(ctxOf(request), located));
     },
   });
 
@@ -214,7 +214,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     },
     handler: async (request) => {
       const located = await core.versions.restore(ctxOf(request), request.params.id, request.params.versionId);
-      return toNodeDto(located.node, located.path);
+      return toNodeDto(located.node, shownPath(ctxOf(request), located));
     },
   });
 
@@ -236,7 +236,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     handler: async (request) => {
       const b = request.body;
       const located = await core.files.move(ctxOf(request), request.params.id, { name: b.name, parentId: b.parent_id, onConflict: b.on_conflict });
-      return toNodeDto(located.node, located.path);
+      return toNodeDto(located.node, shownPath(ctxOf(request), located));
     },
   });
 
@@ -256,7 +256,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
     handler: async (request, reply) => {
       const b = request.body;
       const located = await core.files.copy(ctxOf(request), request.params.id, { parentId: b.parent_id, name: b.name, onConflict: b.on_conflict });
-      return reply.code(201).send(toNodeDto(located.node, located.path));
+      return reply.code(201).send(toNodeDto(located.node, shownPath(ctxOf(request), located)));
     },
   });
 
@@ -299,7 +299,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
         });
         metrics.bytesIn.inc(Number(result.version.size));
         metrics.uploads.inc();
-        return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, result.path));
+        return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, shownPath(ctxOf(request), result)));
       },
     });
   });
@@ -351,7 +351,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
             });
             metrics.bytesIn.inc(Number(result.version.size));
             metrics.uploads.inc();
-            results.push({ path: relativePath, status: result.created ? 201 : 200, node: toNodeDto(result.node, result.path) });
+            results.push({ path: relativePath, status: result.created ? 201 : 200, node: toNodeDto(result.node, shownPath(ctxOf(request), result)) });
           } catch (err) {
             part.file.resume();
             if (!(err instanceof CofferError)) throw err;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
-import { errors, nodeSchema, pageQuery, toListedNodeDto, toNodeDto } from '../dto.js';
+import { errors, nodeSchema, shownPath, pageQuery, toListedNodeDto, toNodeDto } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import { badRequest, invalidName } from '../../core/errors.js';
 import { normalizeName } from '../../core/names.js';
@@ -49,7 +49,7 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
     handler: async (request) => {
       const q = request.query;
       const { folder, items, total } = await core.files.list(ctxOf(request), request.params.id, q);
-      return { folder: toNodeDto(folder.node, folder.path), items: items.map(toListedNodeDto), total, limit: q.limit, offset: q.offset };
+      return { folder: toNodeDto(folder.node, shownPath(ctxOf(request), folder)), items: items.map(toListedNodeDto), total, limit: q.limit, offset: q.offset };
     },
   });
 
@@ -75,7 +75,7 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
       const b = request.body;
       const path = folderPathOf(b);
       const result = await core.files.createFolder(ctxOf(request), b.parent_id, path, { parents: b.parents });
-      return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, result.path));
+      return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, shownPath(ctxOf(request), result)));
     },
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
-import { errors, nodeSchema, pageQuery, toNodeDto, toTrashDto, trashItemSchema } from '../dto.js';
+import { errors, nodeSchema, shownPath, pageQuery, toNodeDto, toTrashDto, trashItemSchema } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 
 export async function trashRoutes(app: FastifyInstance, { core }: { core: Core }) {
@@ -36,7 +36,7 @@ export async function trashRoutes(app: FastifyInstance, { core }: { core: Core }
     },
     handler: async (request) => {
       const located = await core.trash.restore(ctxOf(request), request.params.id);
-      return toNodeDto(located.node, located.path);
+      return toNodeDto(located.node, shownPath(ctxOf(request), located));
     },
   });
 

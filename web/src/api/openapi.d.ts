@@ -2636,6 +2636,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find people to share with by username or name (emails are neither searched nor shown) */
+        get: {
+            parameters: {
+                query: {
+                    limit?: number;
+                    q: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Person"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/resolve": {
         parameters: {
             query?: never;
@@ -2699,6 +2758,345 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shares with you ("incoming", the default), shares of your items and shares you made ("outgoing"), or everyone an item is shared with (node_id) */
+        get: {
+            parameters: {
+                query?: {
+                    direction?: "incoming" | "outgoing";
+                    node_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: (components["schemas"]["IncomingShare"] | components["schemas"]["Share"])[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Share a file or folder with a person */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description When the share ends (ISO 8601); null for never */
+                        expires_at?: string | null;
+                        node_id: string;
+                        /** @description Username or user id */
+                        recipient: string;
+                        /**
+                         * @description viewer: open and download; editor: also add, change, rename, move and delete; manager: also share further (never above their own role)
+                         * @enum {string}
+                         */
+                        role: "viewer" | "editor" | "manager";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Share"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shares/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One share (its recipient, its owner or whoever made it) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Share"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Revoke a share (owner or whoever made it) or leave it (its recipient); takes effect on the next request */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change the role or expiry of a share */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description When the share ends (ISO 8601); null for never */
+                        expires_at?: string | null;
+                        /**
+                         * @description viewer: open and download; editor: also add, change, rename, move and delete; manager: also share further (never above their own role)
+                         * @enum {string}
+                         */
+                        role?: "viewer" | "editor" | "manager";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Share"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/trash": {
@@ -3010,6 +3408,52 @@ export interface components {
             expires_at: string;
             url: string;
         };
+        IncomingShare: {
+            created_at: string;
+            /** @description Username of whoever made the share */
+            created_by: string | null;
+            expires_at: string | null;
+            id: string;
+            /** @description The name the recipient sees it under, in "Shared with me" */
+            mount_name: string;
+            node: components["schemas"]["Node"];
+            node_id: string;
+            /** @enum {string} */
+            node_kind: "file" | "folder";
+            node_name: string;
+            owner: components["schemas"]["Person"] | null;
+            path: string;
+            recipient: components["schemas"]["Person"];
+            /**
+             * @description viewer: open and download; editor: also add, change, rename, move and delete; manager: also share further (never above their own role)
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "manager";
+            updated_at: string;
+        };
+        IncomingShareInput: {
+            created_at: string;
+            /** @description Username of whoever made the share */
+            created_by: string | null;
+            expires_at: string | null;
+            id: string;
+            /** @description The name the recipient sees it under, in "Shared with me" */
+            mount_name: string;
+            node: components["schemas"]["NodeInput"];
+            node_id: string;
+            /** @enum {string} */
+            node_kind: "file" | "folder";
+            node_name: string;
+            owner: components["schemas"]["PersonInput"] | null;
+            path: string;
+            recipient: components["schemas"]["PersonInput"];
+            /**
+             * @description viewer: open and download; editor: also add, change, rename, move and delete; manager: also share further (never above their own role)
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "manager";
+            updated_at: string;
+        };
         Node: {
             created_at: string;
             /** @description Changes whenever the content (or, for folders, anything beneath) changes */
@@ -3043,6 +3487,16 @@ export interface components {
             size: number;
             updated_at: string;
             version_id: string | null;
+        };
+        Person: {
+            display_name: string;
+            id: string;
+            username: string;
+        };
+        PersonInput: {
+            display_name: string;
+            id: string;
+            username: string;
         };
         /** @description RFC 9457 problem details */
         Problem: {
@@ -3085,6 +3539,48 @@ export interface components {
             id: string;
             ip: string | null;
             last_activity_at: string;
+        };
+        Share: {
+            created_at: string;
+            /** @description Username of whoever made the share */
+            created_by: string | null;
+            expires_at: string | null;
+            id: string;
+            /** @description The name the recipient sees it under, in "Shared with me" */
+            mount_name: string;
+            node_id: string;
+            /** @enum {string} */
+            node_kind: "file" | "folder";
+            node_name: string;
+            owner: components["schemas"]["Person"] | null;
+            recipient: components["schemas"]["Person"];
+            /**
+             * @description viewer: open and download; editor: also add, change, rename, move and delete; manager: also share further (never above their own role)
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "manager";
+            updated_at: string;
+        };
+        ShareInput: {
+            created_at: string;
+            /** @description Username of whoever made the share */
+            created_by: string | null;
+            expires_at: string | null;
+            id: string;
+            /** @description The name the recipient sees it under, in "Shared with me" */
+            mount_name: string;
+            node_id: string;
+            /** @enum {string} */
+            node_kind: "file" | "folder";
+            node_name: string;
+            owner: components["schemas"]["PersonInput"] | null;
+            recipient: components["schemas"]["PersonInput"];
+            /**
+             * @description viewer: open and download; editor: also add, change, rename, move and delete; manager: also share further (never above their own role)
+             * @enum {string}
+             */
+            role: "viewer" | "editor" | "manager";
+            updated_at: string;
         };
         StorageOverview: {
             files: number;

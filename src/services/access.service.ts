@@ -1,0 +1,132 @@
+import { allows, stronger, type Grant, type Permission } from '../core/access.js';
+import type { CallContext } from '../core/context.js';
+import { forbidden, notFound } from '../core/errors.js';
+import type { Node, Space } from '../db/schema.js';
+import type { AccessRepository, NodeWithSources } from '../repositories/access.repository.js';
+import type { Db } from '../repositories/node.repository.js';
+
+/** A live node the caller may reach, with its space, its path in that space and why it is reachable. */
+export interface AccessibleNode {
+  node: Node;
+  space: Space;
+  /** From the space's root: what the owner sees, and what audit events and locks record. */
+  path: string;
+  grant: Grant;
+  /** The node and its ancestors, nearest first. */
+  chain: Node[];
+  /** The current version of a file, found in the same query. */
+  current: { versionId: string; storeKey: string; sha1: string | null } | null;
+}
+
+const DENIED: Record<Permission, string> = {
+  read: 'You can only add files here, not open them',
+  list: 'You can only add files here, not see what is in this folder',
+  write: 'You can view this item but not change it; ask its owner for editing rights',
+  delete: 'You cannot delete, rename or move this item',
+  share: 'You cannot share this item; ask its owner',
+  manage: 'Only the owner can change this',
+};
+
+/**
+ * The one answer to "may this actor do this to these nodes?" Every service asks here; no door or
+ * service decides access itself. One query per batch, ancestors included, whatever the source.
+ */
+export class AccessService {
+  constructor(
+    private readonly db: Db,
+    private readonly repo: AccessRepository,
+  ) {}
+
+  /**
+   * The live nodes among `ids` the caller may reach at all, each with the strongest grant it
+   * holds; ids that are unknown, trashed or out of reach are simply missing from the result.
+   */
+  async reachable(ctx: CallContext, ids: readonly string[], db: Db = this.db): Promise<Map<string, AccessibleNode>> {
+    const { actor } = ctx;
+    const found = await this.repo.locate(db, ids, actor.link ? null : actor.userId);
+    const out = new Map<string, AccessibleNode>();
+    for (const [id, f] of found) {
+      if (f.chain.some((n) => n.deleted_at !== null)) continue;
+      const grant = grantOf(ctx, f);
+      if (grant) out.set(id, toAccessible(f, grant));
+    }
+    return out;
+  }
+
+  /**
+   * Every node of `ids`, each allowing `permission`, or an error: 404 for what the caller cannot
+   * reach (so ids of other people's files reveal nothing), 403 for what they can see but not do.
+   */
+  async require(ctx: CallContext, permission: Permission, ids: readonly string[], db: Db = this.db): Promise<Map<string, AccessibleNode>> {
+    const reached = await this.reachable(ctx, ids, db);
+    for (const id of ids) {
+      const item = reached.get(id);
+      if (!item) throw notFound(`No file or folder with id ${id}`);
+      this.assert(item, permission);
+    }
+    return reached;
+  }
+
+  async requireOne(ctx: CallContext, permission: Permission, id: string, db: Db = this.db): Promise<AccessibleNode> {
+    return (await this.require(ctx, permission, [id], db)).get(id)!;
+  }
+
+  /** Checks a permission on a node already located, without another query. */
+  assert(item: Pick<AccessibleNode, 'grant' | 'node'>, permission: Permission): void {
+    if (!allows(item.grant, permission, item.node.id)) throw forbidden(DENIED[permission]);
+  }
+
+  can(item: Pick<AccessibleNode, 'grant' | 'node'>, permission: Permission): boolean {
+    return allows(item.grant, permission, item.node.id);
+  }
+
+  /** The caller's grant on a whole space (its trash and usage): its owner's, for now. */
+  spaceGrant(ctx: CallContext, space: Pick<Space, 'owner_user_id'>): Grant | null {
+    if (ctx.actor.link) return null;
+    return space.owner_user_id !== null && space.owner_user_id === ctx.actor.userId ? { source: 'owner' } : null;
+  }
+}
+
+function grantOf(ctx: CallContext, f: NodeWithSources): Grant | null {
+  const { link } = ctx.actor;
+  if (link) {
+    return f.chain.some((n) => n.id === link.nodeId) ? { source: 'link', linkId: link.id, permission: link.permission, rootId: link.nodeId } : null;
+  }
+  if (f.space.owner_user_id !== null && f.space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
+  let best: Grant | null = null;
+  for (const s of f.shares) best = stronger(best, { source: 'share', shareId: s.id, role: s.role, rootId: s.nodeId, mountName: s.mountName });
+  return best;
+}
+
+function toAccessible(f: NodeWithSources, grant: Grant): AccessibleNode {
+  return {
+    node: f.node,
+    space: f.space,
+    path: spacePath(f.chain),
+    grant,
+    chain: f.chain,
+    current: f.storeKey && f.versionId ? { versionId: f.versionId, storeKey: f.storeKey, sha1: f.sha1 } : null,
+  };
+}
+
+/** "/a/b" from a chain of nodes nearest first (the root has no name in paths). */
+export function spacePath(chain: { name: string; parent_id: string | null }[]): string {
+  const names = chain.filter((n) => n.parent_id !== null).map((n) => n.name);
+  return '/' + names.reverse().join('/');
+}
+
+/**
+ * The path as the caller sees it: the owner's path in their space; for a share, below the share's
+ * name in "Shared with me"; for a link, below the link's top.
+ */
+export function visiblePath(item: Pick<AccessibleNode, 'grant' | 'chain' | 'path'>, sharedFolderName: string): string {
+  const { grant } = item;
+  if (grant.source === 'owner') return item.path;
+  const below: string[] = [];
+  for (const n of item.chain) {
+    if (n.id === grant.rootId) break;
+    below.unshift(n.name);
+  }
+  if (grant.source === 'link') return '/' + below.join('/');
+  return '/' + [sharedFolderName, grant.mountName, ...below].join('/');
+}
