@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamZip, type ZipEntry } from '../src/util/zip-stream.js';
 import { Api, type NodeBody } from './helpers/api.js';
@@ -231,7 +232,7 @@ describe('zip-stream', () => {
   const ZIP64_EOCD = Buffer.from([0x50, 0x4b, 0x06, 0x06]);
   const ZIP64_LOCATOR = Buffer.from([0x50, 0x4b, 0x06, 0x07]);
 
-  it('writes ZIP64 records when asked (as yazl does by itself past 4 GiB or 65,535 entries), readable by zipfile and unzip', async () => {
+  it('writes ZIP64 records when asked (as it does by itself past 4 GiB or 65,535 entries), readable by zipfile and unzip', async () => {
     const data = randomBytes(1000);
     const entries = [entry('dir/', null), entry('dir/a.bin', data), entry('ñ.txt', Buffer.from('x'))];
     const zip64 = await collect(streamZip(list(entries), { forceZip64: true }));
@@ -259,5 +260,169 @@ describe('zip-stream', () => {
       throw new Error('database went away');
     }
     await expect(collect(streamZip(failing()))).rejects.toThrow(/database went away/);
+  });
+
+  it('stops the walk and closes the file being read when the reader goes away', async () => {
+    let walkClosed = false;
+    let taken = 0;
+    // A file that never ends: the archive can only stop by being destroyed.
+    const endless = new Readable({ read() { this.push(Buffer.alloc(64 * 1024)); } });
+    async function* walk(): AsyncGenerator<ZipEntry> {
+      try {
+        taken++;
+        yield { path: 'endless.bin', kind: 'file', size: 1024 ** 3, modifiedAt: new Date(), open: () => Promise.resolve(endless) };
+        taken++;
+        yield entry('never.txt', Buffer.from('x'));
+      } finally {
+        walkClosed = true;
+      }
+    }
+    const zip = streamZip(walk());
+    let got = 0;
+    for await (const chunk of zip) {
+      got += (chunk as Buffer).length;
+      if (got > 1024 * 1024) break;
+    }
+    await expect.poll(() => walkClosed && endless.destroyed).toBe(true);
+    expect(taken).toBe(1);
+  });
+
+  it('writes more than 65,535 entries with a ZIP64 end record that zipfile, unzip and 7z count right', async () => {
+    // 70,000 entries: a folder per 1,000, then its files (empty but one byte in every 1,000th).
+    const mtime = new Date('2024-05-06T07:08:10Z');
+    const one = Buffer.from('x');
+    async function* many(): AsyncGenerator<ZipEntry> {
+      for (let d = 0; d < 70; d++) {
+        yield entry(`d${d}/`, null, mtime);
+        for (let f = 0; f < 999; f++) yield entry(`d${d}/f${f}.txt`, f === 0 ? one : Buffer.alloc(0), mtime);
+      }
+    }
+    const zip = await collect(streamZip(many()));
+    expect(zip.includes(ZIP64_EOCD)).toBe(true);
+    fs.mkdirSync(tmp, { recursive: true });
+    const file = path.join(tmp, 'many.zip');
+    fs.writeFileSync(file, zip);
+    try {
+      const py = execFileSync(
+        'python3',
+        // Reading the last folder's one-byte file checks a late entry's local header and CRC-32.
+        ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\ni = z.infolist()\nprint(len(i), sum(x.is_dir() for x in i), i[-1].filename, z.read("d69/f0.txt").decode())', file],
+        { encoding: 'utf8' },
+      );
+      expect(py.trim()).toBe('70000 70 d69/f998.txt x');
+      const unzip = spawnSync('unzip', ['-l', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      expect(unzip.status, unzip.stderr).toBe(0);
+      expect(unzip.stdout).toMatch(/\s70\s+70000 files\s*$/);
+      if (has7z) {
+        const list = spawnSync('7z', ['l', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        expect(list.status, list.stderr).toBe(0);
+        expect(list.stdout).toMatch(/\b69930 files, 70 folders\s*$/);
+      } else if (process.env.COFFER_TEST_REQUIRE_CLIENTS === '1') {
+        throw new Error('7z is not installed (Debian package p7zip-full)');
+      }
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('writes a file of more than 4 GiB and one past the 4 GiB offset with ZIP64 sizes and offsets', async () => {
+    // 4 GiB + 1 MiB of zeros goes through the writer (its CRC-32 costs about 3 s), but only the
+    // records land on disk: the data is left as a hole of a sparse file, which reads as the same
+    // zeros. The readers then list the archive from its ZIP64 central directory and extract the
+    // small file that lies past 4 GiB, which needs its 64-bit offset (extracting the big one
+    // again would read 4 GiB for nothing).
+    const size = 4 * 1024 ** 3 + 1024 ** 2;
+    const zeros = Buffer.alloc(8 * 1024 ** 2);
+    async function* zeroChunks() {
+      for (let left = size; left > 0; left -= zeros.length) yield left >= zeros.length ? zeros : zeros.subarray(0, left);
+    }
+    const after = Buffer.from('after the big one\n');
+    const mtime = new Date('2024-05-06T07:08:10Z');
+    const entries: ZipEntry[] = [
+      entry('small.txt', Buffer.from('before\n'), mtime),
+      { path: 'big.bin', kind: 'file', size, modifiedAt: mtime, open: () => Promise.resolve(Readable.from(zeroChunks())) },
+      entry('after/', null, mtime),
+      entry('after/after.txt', after, mtime),
+    ];
+    fs.mkdirSync(tmp, { recursive: true });
+    const file = path.join(tmp, 'big.zip');
+    const fd = fs.openSync(file, 'w');
+    let position = 0;
+    try {
+      await pipeline(
+        streamZip(list(entries)),
+        new Writable({
+          write(chunk: Buffer, _enc, done) {
+            // Piped chunks arrive as the writer passed them, so the big file's are `zeros` itself.
+            if (chunk.buffer !== zeros.buffer) fs.writeSync(fd, chunk, 0, chunk.length, position);
+            position += chunk.length;
+            done();
+          },
+        }),
+      );
+      fs.ftruncateSync(fd, position);
+      fs.closeSync(fd);
+      expect(position).toBeGreaterThan(size);
+
+      const py = execFileSync(
+        'python3',
+        [
+          '-c',
+          'import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\n' +
+            'print(json.dumps({"items": [[i.filename, i.file_size, i.header_offset] for i in z.infolist()], "after": z.read("after/after.txt").decode()}))',
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      const seen = JSON.parse(py) as { items: [string, number, number][]; after: string };
+      expect(seen.items.map(([name, bytes]) => [name, bytes])).toEqual([
+        ['small.txt', 7],
+        ['big.bin', size],
+        ['after/', 0],
+        ['after/after.txt', after.length],
+      ]);
+      expect(seen.items[3]![2]).toBeGreaterThan(2 ** 32);
+      expect(seen.after).toBe(after.toString());
+
+      // The big file's data descriptor (right after its bytes) has 8-byte sizes, as its local
+      // header's ZIP64 field announced to readers that stream.
+      const bigHeader = seen.items[1]![2];
+      const head = Buffer.alloc(30);
+      const rfd = fs.openSync(file, 'r');
+      fs.readSync(rfd, head, 0, 30, bigHeader);
+      const dataAt = bigHeader + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
+      const extra = Buffer.alloc(head.readUInt16LE(28));
+      fs.readSync(rfd, extra, 0, extra.length, bigHeader + 30 + head.readUInt16LE(26));
+      const descriptor = Buffer.alloc(24);
+      fs.readSync(rfd, descriptor, 0, 24, dataAt + size);
+      fs.closeSync(rfd);
+      expect(head.readUInt16LE(4)).toBe(45);
+      expect(extra.includes(Buffer.from([0x01, 0x00, 0x10, 0x00]))).toBe(true);
+      expect(descriptor.readUInt32LE(0)).toBe(0x08074b50);
+      expect(Number(descriptor.readBigUInt64LE(8))).toBe(size);
+      expect(Number(descriptor.readBigUInt64LE(16))).toBe(size);
+
+      const unzip = spawnSync('unzip', ['-p', file, 'after/after.txt'], { encoding: 'utf8' });
+      expect(unzip.status, unzip.stderr).toBe(0);
+      expect(unzip.stdout).toBe(after.toString());
+      expect(spawnSync('unzip', ['-l', file], { encoding: 'utf8' }).stdout).toMatch(new RegExp(`\\b${size}\\s+\\S+\\s+\\S+\\s+big\\.bin`));
+      if (has7z) {
+        const list = spawnSync('7z', ['l', '-slt', file], { encoding: 'utf8' });
+        expect(list.status, list.stdout + list.stderr).toBe(0);
+        expect(list.stdout).toContain(`Path = big.bin\nFolder = -\nSize = ${size}\n`);
+        const extracted = spawnSync('7z', ['e', '-so', file, 'after/after.txt'], { encoding: 'utf8' });
+        expect(extracted.status, extracted.stderr).toBe(0);
+        expect(extracted.stdout).toBe(after.toString());
+      } else if (process.env.COFFER_TEST_REQUIRE_CLIENTS === '1') {
+        throw new Error('7z is not installed (Debian package p7zip-full)');
+      }
+    } finally {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+      fs.rmSync(file, { force: true });
+    }
   });
 });

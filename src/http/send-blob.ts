@@ -121,3 +121,11 @@ export async function sendRepresentation(request: FastifyRequest, reply: Fastify
   reply.send(rep.size === 0 ? '' : await rep.open());
   return rep.size;
 }
+
+/** The body length a client announced, when it announced one (not with chunked encoding). */
+export function declaredLength(request: FastifyRequest): number | undefined {
+  const raw = request.headers['content-length'];
+  if (raw === undefined || request.headers['transfer-encoding']) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}

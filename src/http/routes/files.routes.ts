@@ -6,7 +6,7 @@ import { badRequest, CofferError, notFound } from '../../core/errors.js';
 import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, shownPath, toNodeDto } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
-import { sendRepresentation } from '../send-blob.js';
+import { declaredLength, sendRepresentation } from '../send-blob.js';
 import type { Metrics } from '../plugins/metrics.js';
 
 /** How long a presigned download URL stays valid. */
@@ -30,13 +30,6 @@ function parseMtime(raw: string | undefined): Date | undefined {
   const d = /^\d+(\.\d+)?$/.test(raw) ? new Date(Number(raw) * 1000) : new Date(raw);
   if (Number.isNaN(d.getTime())) throw badRequest(`modified_at "${raw}" is neither ISO 8601 nor Unix seconds`);
   return d;
-}
-
-function declaredLength(request: FastifyRequest): number | undefined {
-  const raw = request.headers['content-length'];
-  if (raw === undefined || request.headers['transfer-encoding']) return undefined;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 export async function filesRoutes(app: FastifyInstance, { core, metrics }: { core: Core; metrics: Metrics }) {

@@ -1,16 +1,14 @@
-import { Transform, pipeline } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
-import { MAX_ZIP_SELECTION, type ZipDownload } from '../../services/zip.service.js';
-import { contentDisposition } from '../../util/content-disposition.js';
-import { streamZip } from '../../util/zip-stream.js';
+import { MAX_ZIP_SELECTION } from '../../services/zip.service.js';
+import { sendZip } from '../send-zip.js';
 import { errors } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
 
-const zipDescription =
+export const zipDescription =
   'Streams a ZIP built on the fly (ZIP64 where needed, UTF-8 names, modification times, empty folders kept, files stored uncompressed). ' +
   'Errors found before the first byte are problem+json; a failure after it aborts the connection, so a truncated archive is never taken for a complete one.';
 
@@ -31,7 +29,7 @@ export async function zipRoutes(app: FastifyInstance, { core, metrics }: { core:
       params: z.object({ id: z.string().min(1).max(64) }),
       response: errors(401, 404, 409),
     },
-    handler: async (request, reply) => sendZip(request, reply, await core.zip.folder(ctxOf(request), request.params.id)),
+    handler: async (request, reply) => sendZip(request, reply, await core.zip.folder(ctxOf(request), request.params.id), metrics),
   });
 
   r.post('/zip', {
@@ -43,32 +41,6 @@ export async function zipRoutes(app: FastifyInstance, { core, metrics }: { core:
       body: z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(MAX_ZIP_SELECTION).describe('Ids of files and folders to include') }),
       response: errors(400, 401, 404),
     },
-    handler: async (request, reply) => sendZip(request, reply, await core.zip.selection(ctxOf(request), request.body.ids)),
+    handler: async (request, reply) => sendZip(request, reply, await core.zip.selection(ctxOf(request), request.body.ids), metrics),
   });
-
-  function sendZip(request: FastifyRequest, reply: FastifyReply, download: ZipDownload) {
-    let sent = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        sent += chunk.length;
-        done(null, chunk);
-      },
-    });
-    // A failure mid-stream destroys the counter, and Fastify then destroys the socket.
-    pipeline(streamZip(download.entries), counter, (err) => {
-      if (err) request.log.warn({ err }, 'ZIP download aborted');
-    });
-    reply.raw.once('close', () => {
-      metrics.bytesOut.inc(sent);
-      download.record({ complete: reply.raw.writableFinished && !counter.errored, bytesSent: sent }).catch((err: unknown) => {
-        request.log.error({ err }, 'could not audit a ZIP download');
-      });
-    });
-    return reply
-      .header('content-type', 'application/zip')
-      .header('content-disposition', contentDisposition('attachment', `${download.name}.zip`))
-      .header('cache-control', 'private, no-store')
-      .header('x-content-type-options', 'nosniff')
-      .send(counter);
-  }
 }
