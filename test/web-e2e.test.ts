@@ -196,6 +196,41 @@ describe.skipIf(skip)('web app in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('asks before uploading onto a taken name: keep both stores a second file, replace a new version', async () => {
+    const docs = (await resolve('/e2e-tree/docs')).body;
+    const original = (await resolve('/e2e-tree/docs/report-1.md')).body;
+    await page.goto(`/files/${docs.id}`);
+    await expect.poll(() => page.getByRole('grid', { name: 'Files' }).textContent()).toContain('report-1.md');
+    const again = path.join(work, 'again', 'report-1.md');
+    fs.mkdirSync(path.dirname(again), { recursive: true });
+    fs.writeFileSync(again, '# Report 1, again\n');
+    const uploadAgain = async () => {
+      const chooser = page.waitForEvent('filechooser');
+      await page.getByRole('button', { name: 'Upload files' }).click();
+      await (await chooser).setFiles(again);
+      const question = page.getByRole('dialog', { name: '“report-1.md” already exists' });
+      await expect.poll(() => question.isVisible(), { timeout: 10_000 }).toBe(true);
+      return question;
+    };
+    const uploads = page.getByRole('region', { name: 'Uploads' });
+
+    const question = await uploadAgain();
+    await screens.capture(page, 'upload-conflict');
+    await question.getByRole('button', { name: 'Keep both' }).click();
+    await expect.poll(() => uploads.textContent(), { timeout: 30_000 }).toContain('report-1 (1).md');
+    expect(await uploads.textContent()).toContain('kept both');
+    expect((await resolve('/e2e-tree/docs/report-1 (1).md')).status).toBe(200);
+    expect((await admin.fetch(`/files/${original.id}/content`).then((r) => r.text()))).toBe('# Report 1\n\nAll good.\n');
+    await page.getByRole('button', { name: 'Close uploads' }).click();
+
+    await (await uploadAgain()).getByRole('button', { name: 'Replace' }).click();
+    await expect.poll(() => uploads.textContent(), { timeout: 30_000 }).toContain('New version');
+    await expect.poll(async () => (await admin.fetch(`/files/${original.id}/content`)).text()).toBe('# Report 1, again\n');
+    expect((await admin.json<{ items: unknown[] }>(`/files/${original.id}/versions`)).body.items).toHaveLength(2);
+    expect((await resolve('/e2e-tree/docs/report-1 (2).md')).status).toBe(404);
+    await page.getByRole('button', { name: 'Close uploads' }).click();
+  });
+
   it('creates an app password that works with curl against /dav/', async () => {
     await page.getByRole('link', { name: 'Account' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Account', level: 1 }).isVisible()).toBe(true);

@@ -7,7 +7,8 @@ const backend = process.env.COFFER_DEV_BACKEND ?? 'http://127.0.0.1:8080';
 export default defineConfig({
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 450 },
-  server: { proxy: { '/api': backend, '/dav': backend } },
+  // A public link's bytes (/s/<token>/download, /files, /folders) come from the server; its page /s/<token> is the app.
+  server: { proxy: { '/api': backend, '/dav': backend, '^/s/[^/]+/(download|files|folders)(/|$|\\?)': backend } },
   test: {
     name: 'web',
     environment: 'jsdom',

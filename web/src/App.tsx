@@ -1,5 +1,5 @@
-import { lazy } from 'react';
-import { Navigate, Route, Routes } from 'react-router';
+import { lazy, Suspense } from 'react';
+import { Navigate, Route, Routes, useMatch } from 'react-router';
 import { AppShell } from './layout/AppShell';
 import { useAuth } from './auth/AuthProvider';
 import { LoginPage } from './auth/LoginPage';
@@ -12,9 +12,26 @@ import { NotFoundPage } from './pages/NotFoundPage';
 const TrashPage = lazy(() => import('./pages/trash/TrashPage').then((m) => ({ default: m.TrashPage })));
 const AccountPage = lazy(() => import('./pages/account/AccountPage').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
+const SharedPage = lazy(() => import('./pages/shared/SharedPage').then((m) => ({ default: m.SharedPage })));
+const PublicLinkPage = lazy(() => import('./pages/public/PublicLinkPage').then((m) => ({ default: m.PublicLinkPage })));
 
 export function App() {
   const { state } = useAuth();
+  // A public link's page is for anyone, signed in or not, and never waits for the session.
+  const publicLink = useMatch('/s/:token/*');
+  if (publicLink?.params.token) {
+    return (
+      <Suspense
+        fallback={
+          <div className="boot">
+            <Spinner label="Opening the link" />
+          </div>
+        }
+      >
+        <PublicLinkPage token={publicLink.params.token} />
+      </Suspense>
+    );
+  }
   if (state.status === 'checking') {
     return (
       <div className="boot">
@@ -31,6 +48,7 @@ export function App() {
         <Route index element={<Navigate to="/files" replace />} />
         <Route path="files" element={<FilesPage />} />
         <Route path="files/:folderId" element={<FilesPage />} />
+        <Route path="shared/*" element={<SharedPage />} />
         <Route path="trash" element={<TrashPage />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin/*" element={isAdmin ? <AdminPage /> : <NotFoundPage forbidden />} />

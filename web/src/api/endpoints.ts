@@ -18,6 +18,8 @@ import type {
   User,
   UserStatus,
 } from './types';
+import type { Link, LinkChange, LinkCreate } from './links-types';
+import type { IncomingShare, Person, Share, ShareRole } from './share-types';
 
 const enc = encodeURIComponent;
 
@@ -38,6 +40,27 @@ export function endpoints(api: ApiClient) {
     /** A short-lived URL that reads one file (or version) without the Authorization header: for <img>, <video>, downloads. */
     contentLink: (id: string, opts: { versionId?: string; inline?: boolean } = {}) =>
       api.json<{ url: string; expires_at: string }>('POST', `/files/${enc(id)}/links`, { body: { version_id: opts.versionId, inline: opts.inline ?? false } }),
+
+    // Sharing with people
+    people: (q: string, signal?: AbortSignal) => api.get<{ items: Person[] }>('/people', { q, limit: 10 }, signal),
+    /** "Shared with me": shares others made with the caller. */
+    incomingShares: () => api.get<{ items: IncomingShare[] }>('/shares'),
+    /** "Shared by me": shares of the caller's items and shares the caller made. */
+    outgoingShares: () => api.get<{ items: Share[] }>('/shares', { direction: 'outgoing' }),
+    /** Everyone one item is shared with (needs the right to share it). */
+    nodeShares: (nodeId: string) => api.get<{ items: Share[] }>('/shares', { node_id: nodeId }),
+    createShare: (b: { node_id: string; recipient: string; role: ShareRole; expires_at?: string | null }) => api.json<Share>('POST', '/shares', { body: b }),
+    updateShare: (id: string, b: { role?: ShareRole; expires_at?: string | null }) => api.json<Share>('PATCH', `/shares/${enc(id)}`, { body: b }),
+    /** Revokes a share (its owner or maker) or leaves it (its recipient). */
+    deleteShare: (id: string) => api.json<void>('DELETE', `/shares/${enc(id)}`),
+
+    // Public links
+    /** Links of all the caller's items. */
+    links: () => api.get<{ items: Link[] }>('/links'),
+    nodeLinks: (nodeId: string) => api.get<{ items: Link[] }>('/links', { node_id: nodeId }),
+    createLink: (b: LinkCreate) => api.json<Link>('POST', '/links', { body: b }),
+    updateLink: (id: string, b: LinkChange) => api.json<Link>('PATCH', `/links/${enc(id)}`, { body: b }),
+    revokeLink: (id: string) => api.json<void>('DELETE', `/links/${enc(id)}`),
 
     // Versions
     versions: (id: string) => api.get<{ items: FileVersion[] }>(`/files/${enc(id)}/versions`),

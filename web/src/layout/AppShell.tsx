@@ -1,5 +1,5 @@
 import * as Menu from '@radix-ui/react-dropdown-menu';
-import { FolderOpen, LogOut, Shield, Trash2, UserRound, WifiOff } from 'lucide-react';
+import { FolderOpen, LogOut, Shield, Trash2, UserRound, Users, WifiOff } from 'lucide-react';
 import { Suspense, useState, type ReactNode } from 'react';
 import { errorMessage } from '../api/errors';
 import { ConfirmDialog } from '../ui/Modal';
@@ -40,6 +40,9 @@ export function AppShell() {
         <nav className="nav" aria-label="Main">
           <NavItem to="/files" icon={<FolderOpen aria-hidden size={18} />}>
             Files
+          </NavItem>
+          <NavItem to="/shared" icon={<Users aria-hidden size={18} />}>
+            Shared
           </NavItem>
           <NavItem to="/trash" icon={<Trash2 aria-hidden size={18} />}>
             Trash

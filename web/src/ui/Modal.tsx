@@ -1,6 +1,6 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
-import { useLayoutEffect, useRef, type ReactNode } from 'react';
+import { useLayoutEffect, useRef, type ReactNode, type RefObject } from 'react';
 
 interface ModalProps {
   open: boolean;
@@ -11,10 +11,12 @@ interface ModalProps {
   /** Buttons at the bottom; the primary action last. */
   footer?: ReactNode;
   wide?: boolean;
+  /** What gets keyboard focus on opening, instead of the first control (the close button). */
+  initialFocus?: RefObject<HTMLElement | null>;
 }
 
 /** An accessible dialog: focus trapped, Escape closes, title and description announced. */
-export function Modal({ open, onOpenChange, title, description, children, footer, wide }: ModalProps) {
+export function Modal({ open, onOpenChange, title, description, children, footer, wide, initialFocus }: ModalProps) {
   // Radix returns focus only to a Dialog.Trigger; these dialogs open from menus and toolbars, so
   // remember what had focus (a layout effect runs before the dialog moves focus inside).
   const returnTo = useRef<HTMLElement | null>(null);
@@ -28,11 +30,18 @@ export function Modal({ open, onOpenChange, title, description, children, footer
       target.focus();
     }
   };
+  const focusFirst = (event: Event) => {
+    const target = initialFocus?.current;
+    if (target) {
+      event.preventDefault();
+      target.focus();
+    }
+  };
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="modal-overlay" />
-        <Dialog.Content className={wide ? 'modal modal-wide' : 'modal'} onCloseAutoFocus={restoreFocus}>
+        <Dialog.Content className={wide ? 'modal modal-wide' : 'modal'} onOpenAutoFocus={focusFirst} onCloseAutoFocus={restoreFocus}>
           <div className="modal-header">
             <Dialog.Title className="modal-title">{title}</Dialog.Title>
             <Dialog.Close className="icon-button" aria-label="Close">

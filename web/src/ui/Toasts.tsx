@@ -9,10 +9,17 @@ interface Toast {
   message: string;
 }
 
+interface ToastOptions {
+  /** Stays until dismissed (by the code that showed it, or by the person): for work still under way. */
+  persist?: boolean;
+}
+
 interface ToastApi {
-  show: (message: string, tone?: ToastTone) => void;
-  error: (message: string) => void;
-  success: (message: string) => void;
+  /** Shows a message; returns its id, for `dismiss`. */
+  show: (message: string, tone?: ToastTone, options?: ToastOptions) => number;
+  error: (message: string) => number;
+  success: (message: string) => number;
+  dismiss: (id: number) => void;
 }
 
 const ToastContext = createContext<ToastApi | null>(null);
@@ -23,14 +30,15 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const next = useRef(1);
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
   const show = useCallback(
-    (message: string, tone: ToastTone = 'info') => {
+    (message: string, tone: ToastTone = 'info', options: ToastOptions = {}) => {
       const id = next.current++;
       setToasts((all) => [...all.slice(-3), { id, tone, message }]);
-      setTimeout(() => dismiss(id), tone === 'error' ? 10_000 : 5_000);
+      if (!options.persist) setTimeout(() => dismiss(id), tone === 'error' ? 10_000 : 5_000);
+      return id;
     },
     [dismiss],
   );
-  const api = useMemo<ToastApi>(() => ({ show, error: (m) => show(m, 'error'), success: (m) => show(m, 'success') }), [show]);
+  const api = useMemo<ToastApi>(() => ({ show, error: (m) => show(m, 'error'), success: (m) => show(m, 'success'), dismiss }), [show, dismiss]);
   return (
     <ToastContext.Provider value={api}>
       {children}

@@ -171,4 +171,111 @@ describe('UploadPanel', () => {
     expect(panel()).toHaveTextContent('and 800 more');
     expect(panel()).toHaveTextContent('Uploading 3 of 1000 files');
   });
+
+  describe('names already taken', () => {
+    const taken = (...paths: string[]) => new Map(paths.map((p) => [p, 'file' as const]));
+
+    it('asks per file from the keyboard, applies an answer to the rest, and names what was stored', async () => {
+      const user = userEvent.setup();
+      const manager = setup(3);
+      act(() => {
+        manager.enqueue('root', ['a.txt', 'b.txt', 'c.txt', 'd.txt', 'new.txt'].map((p) => picked(p)), { conflicts: taken('a.txt', 'b.txt', 'c.txt', 'd.txt'), folderName: 'My files' });
+      });
+      await settle();
+      let dialog = screen.getByRole('dialog', { name: '“a.txt” already exists' });
+      expect(dialog).toHaveTextContent('There is already a file named “a.txt” in “My files”.');
+      expect(dialog).toHaveTextContent('such as “a (1).txt”');
+      // The file nobody asked about goes at once.
+      expect(FakeXhr.all).toHaveLength(1);
+      // The keyboard starts on the choice that changes nothing there.
+      expect(within(dialog).getByRole('button', { name: 'Keep both' })).toHaveFocus();
+      await user.keyboard('{Enter}');
+      await settle();
+
+      dialog = screen.getByRole('dialog', { name: '“b.txt” already exists' });
+      expect(within(dialog).getByRole('button', { name: 'Keep both' })).toHaveFocus();
+      expect(within(dialog).getByRole('checkbox')).not.toBeChecked();
+      await user.tab();
+      expect(within(dialog).getByRole('button', { name: 'Replace' })).toHaveFocus();
+      await user.keyboard('{Enter}');
+      await settle();
+
+      dialog = screen.getByRole('dialog', { name: '“c.txt” already exists' });
+      await user.click(within(dialog).getByRole('checkbox', { name: 'Do the same for the other file whose names are taken' }));
+      await user.click(within(dialog).getByRole('button', { name: 'Skip' }));
+      await settle();
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+
+      const urls = FakeXhr.all.map((x) => new URL(x.url, 'http://x').searchParams);
+      expect(urls.map((q) => [q.get('path'), q.get('overwrite')])).toEqual([
+        ['new.txt', null],
+        ['a.txt', null],
+        ['b.txt', 'true'],
+      ]);
+      act(() => {
+        FakeXhr.all[0]!.answer(201, { id: 'n', name: 'new.txt' });
+        FakeXhr.all[1]!.answer(201, { id: 'a2', name: 'a (1).txt' });
+        FakeXhr.all[2]!.answer(200, { id: 'b', name: 'b.txt' });
+      });
+      await settle();
+      expect(panel()).toHaveTextContent('3 uploads complete · 2 skipped');
+      // A file stored under another name keeps the rows in view.
+      const row = (name: string) => screen.getByText(name).closest('li')!;
+      expect(row('a (1).txt')).toHaveTextContent('Uploaded · 4 B · kept both, “a.txt” stays');
+      expect(row('b.txt')).toHaveTextContent('New version · 4 B');
+      expect(row('c.txt')).toHaveTextContent('Skipped · not uploaded');
+      expect(row('d.txt')).toHaveTextContent('Skipped · not uploaded');
+    });
+
+    it('keeps a replaced file in view after the batch, saying it is a new version', async () => {
+      const user = userEvent.setup();
+      const manager = setup();
+      act(() => {
+        manager.enqueue('root', [picked('a.txt')], { conflicts: taken('a.txt') });
+      });
+      await settle();
+      await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Replace' }));
+      await settle();
+      act(() => FakeXhr.last.answer(200, { id: 'a', name: 'a.txt' }));
+      await settle();
+      expect(panel()).toHaveTextContent('1 upload complete');
+      expect(screen.getByText('a.txt').closest('li')).toHaveTextContent('New version · 4 B');
+    });
+
+    it('skips every waiting file when the question is closed, replacing nothing', async () => {
+      const user = userEvent.setup();
+      const manager = setup();
+      act(() => {
+        manager.enqueue('root', [picked('a.txt'), picked('b.txt')], { conflicts: taken('a.txt', 'b.txt') });
+      });
+      await settle();
+      expect(screen.getByRole('dialog', { name: '“a.txt” already exists' })).toHaveTextContent('in “this folder”');
+      await user.keyboard('{Escape}');
+      await settle();
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+      expect(FakeXhr.all).toHaveLength(0);
+      expect(panel()).toHaveTextContent('2 uploads skipped');
+    });
+
+    it('asks again when the server refuses a replace, without offering it, and with its reason', async () => {
+      const user = userEvent.setup();
+      const manager = setup();
+      act(() => {
+        manager.enqueue('root', [picked('docs/a.txt')], { overwrite: true, folderName: 'Work' });
+      });
+      await settle();
+      act(() => FakeXhr.last.answer(409, { status: 409, detail: '"a.txt" is a folder; a file cannot replace it' }));
+      await settle();
+      const dialog = screen.getByRole('dialog', { name: '“a.txt” was not stored' });
+      expect(dialog).toHaveTextContent('The server did not store “a.txt” in “Work/docs”.');
+      expect(within(dialog).getByRole('alert')).toHaveTextContent('"a.txt" is a folder; a file cannot replace it');
+      expect(within(dialog).queryByRole('button', { name: 'Replace' })).not.toBeInTheDocument();
+      await user.click(within(dialog).getByRole('button', { name: 'Keep both' }));
+      await settle();
+      expect(new URL(FakeXhr.last.url, 'http://x').searchParams.get('overwrite')).toBeNull();
+      act(() => FakeXhr.last.answer(201, { id: 'a', name: 'a (1).txt' }));
+      await settle();
+      expect(screen.getByText('docs/a (1).txt')).toBeInTheDocument();
+    });
+  });
 });

@@ -2,9 +2,10 @@ import { ChevronDown, ChevronUp, X } from 'lucide-react';
 import { Fragment, useCallback, useId, useRef, useState } from 'react';
 import { ProgressBar } from '../ui/ProgressBar';
 import { CancelAllDialog } from './CancelAllDialog';
+import { ConflictDialog } from './ConflictDialog';
 import type { UploadManager, UploadState } from './manager';
 import type { UploadTotals } from './queue';
-import { announcement, summary, visibleRows } from './summary';
+import { announcement, settledTakenName, summary, visibleRows } from './summary';
 import { useUploads, useUploadState } from './UploadProvider';
 import { UploadRow } from './UploadRow';
 
@@ -16,7 +17,8 @@ export const MAX_ROWS = 200;
 /**
  * Reacts to the edges of a batch: says batches starting, files failing and batches ending (not
  * every percent); folds the rows away after a clean finish so the panel stops covering the
- * files (failures and cancellations stay in view), and opens them again for a new batch.
+ * files (failures, cancellations and what became of taken names stay in view), and opens them
+ * again for a new batch.
  */
 function useBatchEdges(state: UploadState) {
   const [seen, setSeen] = useState({ state, said: '' });
@@ -24,7 +26,7 @@ function useBatchEdges(state: UploadState) {
   if (seen.state !== state) {
     const [was, now] = [seen.state.totals, state.totals];
     setSeen({ state, said: announcement(seen.state, state) || seen.said });
-    if (!was.finished && now.finished && now.done === now.files) setOpen(false);
+    if (!was.finished && now.finished && now.done === now.files && !state.items.some(settledTakenName)) setOpen(false);
     if (was.finished && !now.finished) setOpen(true);
   }
   return { said: seen.said, open, setOpen };
@@ -50,7 +52,7 @@ function PanelActions({ totals, uploads, onCancelAll, afterClear }: { totals: Up
           </button>
         </>
       ) : null}
-      {totals.done + totals.cancelled > 0 ? (
+      {totals.done + totals.cancelled + totals.skipped > 0 ? (
         <button
           type="button"
           className="button button-small"
@@ -108,7 +110,7 @@ export function UploadPanel() {
   };
 
   if (totals.files === 0) return null;
-  const remaining = totals.active + totals.queued;
+  const remaining = totals.active + totals.queued + totals.waiting;
   const { rows, hidden } = open ? visibleRows(items, MAX_ROWS) : { rows: [], hidden: 0 };
   const tone = !totals.finished ? 'normal' : totals.failed > 0 ? 'danger' : 'success';
   return (
@@ -161,6 +163,7 @@ export function UploadPanel() {
           </>
         ) : null}
       </div>
+      <ConflictDialog item={state.question} waiting={totals.waiting} onChoose={(id, choice, all) => uploads.resolve(id, choice, all)} />
       <CancelAllDialog
         open={confirming && remaining > 0}
         onOpenChange={setConfirming}

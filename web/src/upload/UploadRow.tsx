@@ -1,10 +1,18 @@
-import { Ban, CircleAlert, CircleCheck, Clock, LoaderCircle, RotateCcw, X } from 'lucide-react';
+import { Ban, CircleAlert, CircleCheck, CircleHelp, Clock, LoaderCircle, RotateCcw, SkipForward, X } from 'lucide-react';
 import { memo } from 'react';
 import { ProgressBar } from '../ui/ProgressBar';
 import type { UploadItem, UploadStatus } from './queue';
-import { rowStatus } from './summary';
+import { rowStatus, storedPath } from './summary';
 
-const ICONS: Record<UploadStatus, typeof Clock> = { queued: Clock, uploading: LoaderCircle, done: CircleCheck, failed: CircleAlert, cancelled: Ban };
+const ICONS: Record<UploadStatus, typeof Clock> = {
+  queued: Clock,
+  uploading: LoaderCircle,
+  done: CircleCheck,
+  failed: CircleAlert,
+  cancelled: Ban,
+  conflict: CircleHelp,
+  skipped: SkipForward,
+};
 
 interface UploadRowProps {
   item: UploadItem;
@@ -14,9 +22,10 @@ interface UploadRowProps {
 
 /** One file of the queue. Memoised: items are replaced only when they change, so idle rows skip redraws. */
 export const UploadRow = memo(function UploadRow({ item, onCancel, onRetry }: UploadRowProps) {
-  const name = item.relativePath;
+  // What was really stored: the free name the server chose when it kept both.
+  const name = storedPath(item);
   const Icon = ICONS[item.status];
-  const active = item.status === 'uploading' || item.status === 'queued';
+  const active = item.status === 'uploading' || item.status === 'queued' || item.status === 'conflict';
   return (
     <li className={`upload-row upload-${item.status}`}>
       <Icon aria-hidden size={16} className={item.status === 'uploading' ? 'upload-row-icon spin' : 'upload-row-icon'} />

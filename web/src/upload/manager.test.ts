@@ -199,6 +199,109 @@ describe('createUploadManager', () => {
     expect(refreshes).toEqual([]);
   });
 
+  it('holds files whose names are taken until the person chooses, sending the others at once', async () => {
+    const { manager, status, refreshes } = setup();
+    const conflicts = new Map([
+      ['a.txt', 'file' as const],
+      ['b.txt', 'file' as const],
+      ['c.txt', 'file' as const],
+    ]);
+    const ids = manager.enqueue('root', ['a.txt', 'b.txt', 'c.txt', 'new.txt'].map((n) => picked(n)), { conflicts, folderName: 'My files' });
+    expect(ids).toHaveLength(4);
+    await settle();
+    expect(status()).toEqual(['a.txt:conflict', 'b.txt:conflict', 'c.txt:conflict', 'new.txt:uploading']);
+    expect(manager.snapshot().question).toMatchObject({ id: ids[0], relativePath: 'a.txt', folderName: 'My files', conflict: { existing: 'file', canReplace: true } });
+    FakeXhr.last.answer(201, { id: 'n', name: 'new.txt' });
+    await settle();
+    // Not finished while questions wait; what arrived is shown already.
+    expect(manager.snapshot().totals).toMatchObject({ finished: false, waiting: 3, done: 1 });
+    expect(refreshes).toHaveLength(1);
+
+    manager.resolve(ids[0]!, 'replace');
+    await settle();
+    const replace = new URL(FakeXhr.last.url, 'http://x').searchParams;
+    expect(replace.get('path')).toBe('a.txt');
+    expect(replace.get('overwrite')).toBe('true');
+    FakeXhr.last.answer(200, { id: 'a', name: 'a.txt' });
+    manager.resolve(ids[1]!, 'keep');
+    await settle();
+    expect(new URL(FakeXhr.last.url, 'http://x').searchParams.get('overwrite')).toBeNull();
+    FakeXhr.last.answer(201, { id: 'b2', name: 'b (1).txt' });
+    manager.resolve(ids[2]!, 'skip');
+    await settle();
+    expect(status()).toEqual(['a.txt:done', 'b.txt:done', 'c.txt:skipped', 'new.txt:done']);
+    const [a, b] = manager.snapshot().items;
+    expect(a).toMatchObject({ replaced: true, storedName: 'a.txt' });
+    expect(b).toMatchObject({ replaced: false, storedName: 'b (1).txt' });
+    expect(manager.snapshot().totals).toMatchObject({ finished: true, done: 3, skipped: 1, waiting: 0 });
+    // Skipped files are never sent.
+    expect(FakeXhr.all).toHaveLength(3);
+    expect(refreshes.some((r) => r.versions)).toBe(true);
+  });
+
+  it('applies one answer to every file still waiting, except replacing a folder, which is asked again', async () => {
+    const { manager, status } = setup();
+    const conflicts = new Map([
+      ['a', 'file' as const],
+      ['dir', 'folder' as const],
+      ['b', 'file' as const],
+    ]);
+    const ids = manager.enqueue('root', ['a', 'dir', 'b'].map((n) => picked(n)), { conflicts });
+    expect(manager.snapshot().items[1]!.conflict).toEqual({ existing: 'folder', canReplace: false });
+    manager.resolve(ids[0]!, 'replace', true);
+    await settle();
+    expect(status()).toEqual(['a:uploading', 'dir:conflict', 'b:uploading']);
+    expect(manager.snapshot().question?.relativePath).toBe('dir');
+    manager.resolve(ids[1]!, 'skip', true);
+    await settle();
+    expect(status()).toEqual(['a:uploading', 'dir:skipped', 'b:uploading']);
+  });
+
+  it('asks when the server refuses an upload over a taken name (409), and fails when keeping both is refused too', async () => {
+    const { manager, status } = setup();
+    const [id] = manager.enqueue('root', [picked('a.txt')], { overwrite: true });
+    await settle();
+    FakeXhr.last.answer(409, { status: 409, detail: '"a.txt" is a folder; a file cannot replace it' });
+    await settle();
+    expect(status()).toEqual(['a.txt:conflict']);
+    // Replacing was what the server just refused: only keeping both or skipping is offered.
+    expect(manager.snapshot().question?.conflict).toEqual({ canReplace: false, reason: '"a.txt" is a folder; a file cannot replace it' });
+    manager.resolve(id!, 'keep');
+    await settle();
+    FakeXhr.last.answer(409, { status: 409, detail: '"x" exists and is a file, not a folder' });
+    await settle();
+    expect(manager.snapshot().items[0]).toMatchObject({ status: 'failed', error: '"x" exists and is a file, not a folder' });
+
+    // A plain upload the server refuses over a name is asked about with every choice.
+    const plain = setup();
+    plain.manager.enqueue('root', [picked('b.txt')]);
+    await settle();
+    FakeXhr.last.answer(409, { status: 409, detail: '"b.txt" already exists' });
+    await settle();
+    expect(plain.manager.snapshot().question?.conflict).toMatchObject({ canReplace: true });
+  });
+
+  it('tells a caller when an upload settled, and how', async () => {
+    const { manager } = setup();
+    const [a, b, c] = manager.enqueue('root', [picked('a'), picked('b'), picked('c')], { conflicts: new Map([['c', 'file' as const]]) });
+    const settledA = manager.settled(a!);
+    const settledB = manager.settled(b!);
+    const settledC = manager.settled(c!);
+    await settle();
+    FakeXhr.all[0]!.answer(200, { id: 'a', name: 'a' });
+    FakeXhr.all[1]!.answer(500, { detail: 'Disk error' });
+    manager.resolve(c!, 'skip');
+    await expect(settledA).resolves.toMatchObject({ status: 'done' });
+    await expect(settledB).resolves.toMatchObject({ status: 'failed', error: 'Disk error' });
+    await expect(settledC).resolves.toMatchObject({ status: 'skipped' });
+    // A row that went away settles with nothing.
+    const [d] = manager.enqueue('root', [picked('d')]);
+    const settledD = manager.settled(d!);
+    manager.reset();
+    await expect(settledD).resolves.toBeUndefined();
+    await expect(manager.settled(12345)).resolves.toBeUndefined();
+  });
+
   it('reset aborts everything and forgets every row', async () => {
     const { manager, status } = setup();
     manager.enqueue('root', [picked('a'), picked('b'), picked('c'), picked('d')]);

@@ -1,13 +1,18 @@
 import { errorMessage } from '../api/errors';
-import { UploadQueue, type UploadItem, type UploadTotals } from './queue';
+import { UploadQueue, type UploadItem, type UploadStatus, type UploadTotals } from './queue';
 import { throttle } from './throttle';
 import { isCancelled, sendFile, uploadUrl, UploadFailure, type XhrFactory } from './transport';
-import type { EnqueueOptions, PickedFile, UploadApi } from './types';
+import type { ConflictChoice, EnqueueOptions, PickedFile, UploadApi } from './types';
 
 export interface UploadState {
   items: readonly UploadItem[];
   totals: UploadTotals;
+  /** The first upload whose name is taken, waiting for the person to choose. */
+  question: UploadItem | undefined;
 }
+
+/** States an upload stays in until someone acts: where a caller waiting for it stops waiting. */
+const SETTLED: ReadonlySet<UploadStatus> = new Set(['done', 'failed', 'cancelled', 'skipped']);
 
 /** The whole upload manager: what the app asks of it, what the panel shows and does. */
 export interface UploadManager extends UploadApi {
@@ -15,6 +20,10 @@ export interface UploadManager extends UploadApi {
   cancelAll: () => void;
   retry: (id: number) => void;
   retryFailed: () => void;
+  /** Answers the question about a taken name for one upload, or with `all` for every one waiting. */
+  resolve: (id: number, choice: ConflictChoice, all?: boolean) => void;
+  /** Resolves once the upload is done, failed, cancelled or skipped; undefined if its row went away. */
+  settled: (id: number) => Promise<UploadItem | undefined>;
   clearFinished: () => void;
   clearFailed: () => void;
   /** Forgets every row once nothing is left to do (the panel closes). */
@@ -50,10 +59,11 @@ export function createUploadManager(deps: ManagerDeps): UploadManager {
   const queue = new UploadQueue(deps.concurrency ?? 3);
   const controllers = new Map<number, AbortController>();
   const listeners = new Set<() => void>();
-  let state: UploadState = { items: queue.list(), totals: queue.totals() };
+  const current = (): UploadState => ({ items: queue.list(), totals: queue.totals(), question: queue.firstConflict() });
+  let state = current();
 
   const render = throttle(() => {
-    state = { items: queue.list(), totals: queue.totals() };
+    state = current();
     for (const l of listeners) l();
   }, deps.renderEveryMs ?? 200);
 
@@ -88,19 +98,26 @@ export function createUploadManager(deps: ManagerDeps): UploadManager {
     try {
       const file = queue.file(item.id);
       if (!file) throw new UploadFailure(0, 'The file is no longer available. Pick it again.');
+      let stored;
       try {
-        await send(item, file, controller.signal);
+        stored = await send(item, file, controller.signal);
       } catch (err) {
         // The access token ran out mid-batch: renew once and send again.
         if (!(err instanceof UploadFailure) || err.status !== 401 || controller.signal.aborted || !(await deps.renew())) throw err;
-        await send(item, file, controller.signal);
+        stored = await send(item, file, controller.signal);
       }
-      queue.complete(item.id);
+      // 200 is a new version of the file that was there; 201 a new file, maybe under a free name.
+      const replaced = item.overwrite && stored.status === 200;
+      queue.complete(item.id, Date.now(), { storedName: stored.node?.name, replaced });
       arrived = true;
-      newVersions ||= item.overwrite;
+      newVersions ||= replaced;
       refresh.request();
     } catch (err) {
-      if (!controller.signal.aborted && !isCancelled(err)) queue.fail(item.id, errorMessage(err));
+      if (controller.signal.aborted || isCancelled(err)) return;
+      // The name is taken in a way the request could not settle: ask, unless keeping both was the answer already.
+      if (err instanceof UploadFailure && err.status === 409 && item.decision !== 'keep') {
+        queue.ask(item.id, { canReplace: !item.overwrite, reason: err.message });
+      } else queue.fail(item.id, errorMessage(err));
     } finally {
       controllers.delete(item.id);
       pump();
@@ -124,9 +141,10 @@ export function createUploadManager(deps: ManagerDeps): UploadManager {
 
   return {
     enqueue(parentId: string, files: PickedFile[], options?: EnqueueOptions) {
-      if (files.length === 0) return;
-      queue.add(parentId, files, options);
+      if (files.length === 0) return [];
+      const added = queue.add(parentId, files, options);
       pump(true);
+      return added.map((i) => i.id);
     },
     cancel(id) {
       if (queue.cancel(id)) abort([id]);
@@ -144,6 +162,23 @@ export function createUploadManager(deps: ManagerDeps): UploadManager {
       queue.retryFailed();
       pump(true);
     },
+    resolve(id, choice, all = false) {
+      // Replacing cannot apply to a folder that is in the way: those stay to be asked about.
+      for (const each of all ? queue.conflicts() : [id]) queue.resolve(each, choice);
+      pump(true);
+    },
+    settled(id) {
+      return new Promise((resolve) => {
+        const check = () => {
+          const item = queue.get(id);
+          if (item && !SETTLED.has(item.status)) return false;
+          listeners.delete(check);
+          resolve(item);
+          return true;
+        };
+        if (!check()) listeners.add(check);
+      });
+    },
     clearFinished() {
       queue.clearFinished();
       render.flush();
@@ -153,7 +188,7 @@ export function createUploadManager(deps: ManagerDeps): UploadManager {
       render.flush();
     },
     close() {
-      if (!queue.idle()) return;
+      if (!queue.totals().finished) return;
       queue.reset();
       render.flush();
     },

@@ -1,6 +1,17 @@
-import type { EnqueueOptions, PickedFile } from './types';
+import type { ConflictChoice, EnqueueOptions, PickedFile } from './types';
 
-export type UploadStatus = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled';
+/** `conflict`: a file of that name is already there and the person has not said what to do; `skipped`: they chose not to upload it. */
+export type UploadStatus = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled' | 'conflict' | 'skipped';
+
+/** Why an upload waits for a decision. */
+export interface UploadConflict {
+  /** What is there already; unknown when the server refused without saying. */
+  existing?: 'file' | 'folder';
+  /** False when replacing cannot work: a folder is there, or the server just refused the replace. */
+  canReplace: boolean;
+  /** The server's words, when it refused the upload. */
+  reason?: string;
+}
 
 export interface UploadItem {
   readonly id: number;
@@ -9,6 +20,16 @@ export interface UploadItem {
   readonly size: number;
   readonly overwrite: boolean;
   readonly status: UploadStatus;
+  /** Where it goes, for people ("Photos"); missing when the caller did not say. */
+  readonly folderName?: string;
+  /** Set while status is `conflict`. */
+  readonly conflict?: UploadConflict;
+  /** What the person chose when the name was taken. */
+  readonly decision?: Exclude<ConflictChoice, 'skip'>;
+  /** The name the server stored the file under (another one when it kept both). */
+  readonly storedName?: string;
+  /** The file existed and got a new version. */
+  readonly replaced?: boolean;
   /** Bytes the server has received so far. */
   readonly loaded: number;
   /** Why it failed, in words for its row. */
@@ -22,7 +43,10 @@ export interface UploadTotals {
   cancelled: number;
   active: number;
   queued: number;
-  /** Bytes of every file neither cancelled nor failed, and how many of them have arrived. */
+  /** Waiting for a decision because the name is taken. */
+  waiting: number;
+  skipped: number;
+  /** Bytes of every file neither cancelled, failed nor skipped, and how many of them have arrived. */
   bytes: number;
   loaded: number;
   /** 0..1 over those bytes; 1 when nothing is left to do. */
@@ -31,7 +55,7 @@ export interface UploadTotals {
   speed: number;
   /** Seconds left at that speed; undefined while unknown. */
   etaSeconds: number | undefined;
-  /** Nothing queued or running (an empty queue is finished). */
+  /** Nothing queued, running or waiting for a decision (an empty queue is finished). */
   finished: boolean;
 }
 
@@ -62,20 +86,24 @@ export class UploadQueue {
   private nextId = 1;
   /** No queued item sits before this position. */
   private cursor = 0;
-  private readonly count: Record<UploadStatus, number> = { queued: 0, uploading: 0, done: 0, failed: 0, cancelled: 0 };
+  private readonly count: Record<UploadStatus, number> = { queued: 0, uploading: 0, done: 0, failed: 0, cancelled: 0, conflict: 0, skipped: 0 };
   /** Every byte sent since the queue was made; only grows, so cancelled or failed files never make the speed negative. */
   private sent = 0;
   private samples: Sample[] = [];
 
   constructor(readonly concurrency = 3) {}
 
+  /** Queues files; those named in `options.conflicts` wait for a decision instead. */
   add(parentId: string, picked: readonly PickedFile[], options: EnqueueOptions = {}): UploadItem[] {
+    const overwrite = options.overwrite ?? false;
     const added = picked.map((p) => {
-      const item: UploadItem = { id: this.nextId++, parentId, relativePath: p.relativePath, size: p.file.size, overwrite: options.overwrite ?? false, status: 'queued', loaded: 0 };
+      const existing = overwrite ? undefined : options.conflicts?.get(p.relativePath);
+      const base = { id: this.nextId++, parentId, relativePath: p.relativePath, size: p.file.size, overwrite, loaded: 0, folderName: options.folderName };
+      const item: UploadItem = existing ? { ...base, status: 'conflict', conflict: { existing, canReplace: existing === 'file' } } : { ...base, status: 'queued' };
       this.files.set(item.id, p.file);
       this.index.set(item.id, this.items.length);
       this.items.push(item);
-      this.count.queued++;
+      this.count[item.status]++;
       return item;
     });
     if (added.length) this.dirty = true;
@@ -100,7 +128,7 @@ export class UploadQueue {
     return this.files.get(id);
   }
 
-  /** Nothing queued or running. */
+  /** Nothing queued or running (some may still wait for a decision). */
   idle(): boolean {
     return this.count.queued === 0 && this.count.uploading === 0;
   }
@@ -128,12 +156,13 @@ export class UploadQueue {
     this.sample(now);
   }
 
-  complete(id: number, now = Date.now()): void {
+  /** The server stored it: under `storedName`, and as a new version of an existing file when `replaced`. */
+  complete(id: number, now = Date.now(), stored: { storedName?: string; replaced?: boolean } = {}): void {
     const item = this.get(id);
     if (item?.status !== 'uploading') return;
     // Small files finish before any progress event: count their bytes now.
     this.sent += item.size - item.loaded;
-    this.set(id, { status: 'done', loaded: item.size });
+    this.set(id, { status: 'done', loaded: item.size, storedName: stored.storedName, replaced: stored.replaced });
     this.files.delete(id);
     this.sample(now, true);
   }
@@ -144,11 +173,48 @@ export class UploadQueue {
     this.set(id, { status: 'failed', loaded: 0, error: message });
   }
 
+  /** The name turned out to be taken while it ran (the server refused it): it waits for a decision again. */
+  ask(id: number, conflict: UploadConflict): boolean {
+    const item = this.get(id);
+    if (item?.status !== 'uploading') return false;
+    this.set(id, { status: 'conflict', loaded: 0, conflict });
+    return true;
+  }
+
+  /**
+   * Carries out a decision about a taken name: `replace` sends it as a new version of the file
+   * there, `keep` sends it for the server to give a free name, `skip` leaves it out. False when
+   * the item is not waiting, or replacing cannot work for it.
+   */
+  resolve(id: number, choice: ConflictChoice): boolean {
+    const item = this.get(id);
+    if (item?.status !== 'conflict') return false;
+    if (choice === 'skip') {
+      this.set(id, { status: 'skipped', conflict: undefined });
+      this.files.delete(id);
+      return true;
+    }
+    if (choice === 'replace' && !item.conflict?.canReplace) return false;
+    this.set(id, { status: 'queued', conflict: undefined, decision: choice, overwrite: choice === 'replace' });
+    this.cursor = Math.min(this.cursor, this.index.get(id)!);
+    return true;
+  }
+
+  /** The first upload waiting for a decision, in the order they were queued. */
+  firstConflict(): UploadItem | undefined {
+    return this.count.conflict > 0 ? this.items.find((i) => i.status === 'conflict') : undefined;
+  }
+
+  /** Ids of every upload waiting for a decision. */
+  conflicts(): number[] {
+    return this.count.conflict > 0 ? this.items.filter((i) => i.status === 'conflict').map((i) => i.id) : [];
+  }
+
   /** Stops one upload; true when it was running, so the caller aborts its request. */
   cancel(id: number): boolean {
     const item = this.get(id);
-    if (item?.status !== 'queued' && item?.status !== 'uploading') return false;
-    this.set(id, { status: 'cancelled', loaded: 0 });
+    if (item?.status !== 'queued' && item?.status !== 'uploading' && item?.status !== 'conflict') return false;
+    this.set(id, { status: 'cancelled', loaded: 0, conflict: undefined });
     this.files.delete(id);
     return item.status === 'uploading';
   }
@@ -176,9 +242,9 @@ export class UploadQueue {
     return count;
   }
 
-  /** Forgets finished rows (done, cancelled), keeping failures to retry and everything still to do. */
+  /** Forgets finished rows (done, cancelled, skipped), keeping failures to retry and everything still to do. */
   clearFinished(): void {
-    this.keep((i) => i.status !== 'done' && i.status !== 'cancelled');
+    this.keep((i) => i.status !== 'done' && i.status !== 'cancelled' && i.status !== 'skipped');
   }
 
   /** Forgets failed rows and their files. */
@@ -195,7 +261,7 @@ export class UploadQueue {
 
   /** Forgets every row once nothing runs (closing the panel); false while uploads are under way. */
   clearAll(): boolean {
-    if (this.items.some((i) => i.status === 'queued' || i.status === 'uploading')) return false;
+    if (this.items.some((i) => i.status === 'queued' || i.status === 'uploading' || i.status === 'conflict')) return false;
     this.items = [];
     this.files.clear();
     this.samples = [];
@@ -207,11 +273,11 @@ export class UploadQueue {
     let loaded = 0;
     const count = this.count;
     for (const i of this.items) {
-      if (i.status === 'cancelled' || i.status === 'failed') continue;
+      if (i.status === 'cancelled' || i.status === 'failed' || i.status === 'skipped') continue;
       bytes += i.size;
       loaded += i.loaded;
     }
-    const finished = count.uploading === 0 && count.queued === 0;
+    const finished = count.uploading === 0 && count.queued === 0 && count.conflict === 0;
     const speed = finished ? 0 : this.speed(now);
     return {
       files: this.items.length,
@@ -220,6 +286,8 @@ export class UploadQueue {
       cancelled: count.cancelled,
       active: count.uploading,
       queued: count.queued,
+      waiting: count.conflict,
+      skipped: count.skipped,
       bytes,
       loaded,
       fraction: bytes === 0 ? (finished ? 1 : 0) : loaded / bytes,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { UploadState } from './manager';
 import type { UploadItem, UploadTotals } from './queue';
-import { announcement, rowStatus, summary, visibleRows } from './summary';
+import { announcement, rowStatus, storedPath, summary, visibleRows } from './summary';
 
-const totals = (t: Partial<UploadTotals>): UploadTotals => ({ files: 0, done: 0, failed: 0, cancelled: 0, active: 0, queued: 0, bytes: 0, loaded: 0, fraction: 0, speed: 0, etaSeconds: undefined, finished: false, ...t });
+const totals = (t: Partial<UploadTotals>): UploadTotals => ({ files: 0, done: 0, failed: 0, cancelled: 0, active: 0, queued: 0, waiting: 0, skipped: 0, bytes: 0, loaded: 0, fraction: 0, speed: 0, etaSeconds: undefined, finished: false, ...t });
 const item = (id: number, status: UploadItem['status'], extra: Partial<UploadItem> = {}): UploadItem => ({ id, parentId: 'root', relativePath: `f${id}`, size: 2048, overwrite: false, status, loaded: 0, ...extra });
 
 describe('summary', () => {
@@ -21,6 +21,12 @@ describe('summary', () => {
     expect(summary(totals({ files: 2, failed: 2, finished: true, fraction: 1 }))).toBe('2 uploads failed');
     expect(summary(totals({ files: 3, failed: 1, cancelled: 2, finished: true, fraction: 1 }))).toBe('1 upload failed · 2 cancelled');
     expect(summary(totals({ files: 0, finished: true }))).toBe('');
+    expect(summary(totals({ files: 3, done: 2, skipped: 1, finished: true, fraction: 1 }))).toBe('2 uploads complete · 1 skipped');
+  });
+
+  it('says when files wait for a choice about taken names', () => {
+    expect(summary(totals({ files: 4, done: 1, active: 1, waiting: 2, fraction: 0.5 }))).toBe('Uploading 2 of 4 files · 50 % · 2 waiting for your choice');
+    expect(summary(totals({ files: 4, done: 2, waiting: 2, fraction: 0.5 }))).toBe('2 files waiting for your choice · 2 uploaded');
   });
 });
 
@@ -31,6 +37,16 @@ describe('rowStatus', () => {
     expect(rowStatus(item(1, 'done', { loaded: 2048 }))).toBe('Uploaded · 2 KB');
     expect(rowStatus(item(1, 'failed', { error: 'Connection lost' }))).toBe('Connection lost');
     expect(rowStatus(item(1, 'cancelled'))).toBe('Cancelled');
+  });
+
+  it('names what was really stored when the name was taken', () => {
+    const replaced = item(1, 'done', { relativePath: 'album/a.txt', storedName: 'a.txt', replaced: true });
+    expect([storedPath(replaced), rowStatus(replaced)]).toEqual(['album/a.txt', 'New version · 2 KB']);
+    const kept = item(2, 'done', { relativePath: 'album/a.txt', storedName: 'a (1).txt', replaced: false });
+    expect([storedPath(kept), rowStatus(kept)]).toEqual(['album/a (1).txt', 'Uploaded · 2 KB · kept both, “a.txt” stays']);
+    expect(rowStatus(item(3, 'skipped'))).toBe('Skipped · not uploaded');
+    expect(rowStatus(item(4, 'conflict', { conflict: { existing: 'file', canReplace: true } }))).toBe('Already exists · waiting for your choice');
+    expect(rowStatus(item(5, 'conflict', { conflict: { existing: 'folder', canReplace: false } }))).toBe('A folder of this name is already there · waiting for your choice');
   });
 });
 
@@ -45,8 +61,8 @@ describe('visibleRows', () => {
 });
 
 describe('announcement', () => {
-  const state = (items: readonly UploadItem[], t: Partial<UploadTotals>): UploadState => ({ items, totals: totals({ files: items.length, ...t }) });
-  const empty: UploadState = { items: [], totals: totals({ finished: true }) };
+  const state = (items: readonly UploadItem[], t: Partial<UploadTotals>): UploadState => ({ items, totals: totals({ files: items.length, ...t }), question: undefined });
+  const empty: UploadState = { items: [], totals: totals({ finished: true }), question: undefined };
 
   it('says a batch started and how it ended', () => {
     const running = state([item(1, 'uploading'), item(2, 'queued')], { active: 1, queued: 1 });

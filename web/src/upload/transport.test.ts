@@ -29,7 +29,7 @@ describe('sendFile', () => {
     x.progress(3);
     x.progress(5);
     x.answer(201, { id: 'n1', name: 'a.txt' });
-    await expect(done).resolves.toMatchObject({ id: 'n1' });
+    await expect(done).resolves.toMatchObject({ status: 201, node: { id: 'n1', name: 'a.txt' } });
     expect(seen).toEqual([3, 5]);
   });
 
@@ -41,7 +41,7 @@ describe('sendFile', () => {
   it('still resolves on a 2xx whose body it cannot read: the file is stored, a retry would store it twice', async () => {
     const done = send();
     FakeXhr.last.answer(201, 'not json');
-    await expect(done).resolves.toBeUndefined();
+    await expect(done).resolves.toEqual({ status: 201, node: undefined });
   });
 
   it('turns a quota refusal (507) into how much is left and how much the file needs', async () => {

@@ -29,6 +29,13 @@ export interface SendOptions {
 
 export type XhrFactory = () => XMLHttpRequest;
 
+/** A stored upload: 201 when a file was created, 200 when an existing one got a new version. */
+export interface StoredFile {
+  status: number;
+  /** The stored node; undefined when its description was unreadable. */
+  node: FileNode | undefined;
+}
+
 const CONNECTION_LOST = 'Connection lost. Check your connection and retry.';
 
 /** The words for a refused upload, from the server's problem details. */
@@ -67,10 +74,10 @@ export function parseProblem(text: string): Problem | undefined {
 /**
  * POSTs one file as the raw request body. XMLHttpRequest, because fetch reports no upload
  * progress; and sending the File itself streams it from disk, so a 2 GB file is never in memory.
- * Resolves with the stored node (undefined if its description was unreadable); rejects with
- * UploadFailure, or with an AbortError when `signal` cancels it.
+ * Resolves with the answer's status and the stored node; rejects with UploadFailure, or with an
+ * AbortError when `signal` cancels it.
  */
-export function sendFile({ url, token, file, onProgress, signal }: SendOptions, createXhr: XhrFactory = () => new XMLHttpRequest()): Promise<FileNode | undefined> {
+export function sendFile({ url, token, file, onProgress, signal }: SendOptions, createXhr: XhrFactory = () => new XMLHttpRequest()): Promise<StoredFile> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new DOMException('Upload cancelled', 'AbortError'));
@@ -88,7 +95,7 @@ export function sendFile({ url, token, file, onProgress, signal }: SendOptions, 
       if (xhr.status >= 200 && xhr.status < 300) {
         // Stored whatever the body says: failing here would invite a retry that stores it twice.
         const node = parseProblem(xhr.responseText);
-        resolve(node && typeof node.id === 'string' ? (node as unknown as FileNode) : undefined);
+        resolve({ status: xhr.status, node: node && typeof node.id === 'string' ? (node as unknown as FileNode) : undefined });
       } else {
         reject(new UploadFailure(xhr.status, failureMessage(xhr.status, parseProblem(xhr.responseText), file.size)));
       }

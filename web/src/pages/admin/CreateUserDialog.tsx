@@ -58,6 +58,8 @@ function CreateUserForm({ onClose }: { onClose: () => void }) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    // The last attempt's refusal no longer applies: never show it next to this attempt's problems.
+    create.reset();
     const found: Problems = {};
     if (!username.trim()) found.username = 'Enter a username';
     if (!password) found.password = 'Enter a password';

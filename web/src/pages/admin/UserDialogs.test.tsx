@@ -84,6 +84,49 @@ describe('UsersTab dialogs', () => {
     expect(screen.getByRole('dialog')).toBeInTheDocument();
   });
 
+  it('replaces the last refusal on each new attempt and forgets it when the dialog is opened again', async () => {
+    const user = userEvent.setup();
+    const createUser = vi
+      .fn()
+      .mockRejectedValueOnce(new ApiError(409, { detail: 'The username "user1" is taken' }))
+      .mockRejectedValueOnce(new ApiError(400, { detail: 'The password is too short' }))
+      .mockRejectedValueOnce(new ApiError(409, { detail: 'The username "user2" is taken' }));
+    renderAdmin(<UsersTab />, { users: usersFake(), createUser });
+    await screen.findByText('user1');
+
+    await user.click(screen.getByRole('button', { name: 'Create user' }));
+    let dialog = await screen.findByRole('dialog');
+    await user.type(within(dialog).getByLabelText('Username'), 'user1');
+    await user.type(within(dialog).getByLabelText('Password'), 'long enough');
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('The username "user1" is taken');
+
+    // A problem found here: the server's earlier answer is gone, only the new one shows.
+    await user.clear(within(dialog).getByLabelText('Password'));
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    expect(within(dialog).getByLabelText('Password')).toHaveAccessibleDescription(expect.stringContaining('Enter a password'));
+    expect(within(dialog).queryByRole('alert')).not.toBeInTheDocument();
+    expect(dialog).not.toHaveTextContent('is taken');
+
+    // Another refusal replaces it.
+    await user.type(within(dialog).getByLabelText('Password'), 'short');
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('The password is too short');
+    expect(within(dialog).getAllByRole('alert')).toHaveLength(1);
+
+    // Closed and opened again: a fresh form without the old message.
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await user.click(screen.getByRole('button', { name: 'Create user' }));
+    dialog = await screen.findByRole('dialog');
+    expect(within(dialog).queryByRole('alert')).not.toBeInTheDocument();
+    expect(dialog).not.toHaveTextContent('too short');
+    await user.type(within(dialog).getByLabelText('Username'), 'user2');
+    await user.type(within(dialog).getByLabelText('Password'), 'long enough');
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('The username "user2" is taken');
+  });
+
   it('edits only what changed, with the quota in bytes', async () => {
     const user = userEvent.setup();
     const target = makeUser(1, { quota_bytes: 10 * GB });

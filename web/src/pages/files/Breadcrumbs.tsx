@@ -21,7 +21,7 @@ export function Breadcrumbs({ crumbs }: { crumbs: Crumb[] }) {
                   {crumb.name}
                 </span>
               ) : target ? (
-                <Link to={folderHref(target)}>{crumb.name}</Link>
+                <Link to={crumb.href ?? folderHref(target)}>{crumb.name}</Link>
               ) : (
                 // Still being looked up: shown, but not yet a link.
                 <span className="muted">{crumb.name}</span>

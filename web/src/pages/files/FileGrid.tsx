@@ -3,6 +3,7 @@ import { memo, useCallback, useEffect, useRef, useState, type Dispatch, type Mou
 import type { FileNode } from '../../api/types';
 import { FileIcon } from '../../ui/FileIcon';
 import { formatBytes } from '../../ui/format';
+import { SharingBadges } from '../../sharing/marks';
 import type { ItemActions } from './actions';
 import { ItemCheckbox, ItemLink } from './ItemParts';
 import { RowMenu } from './RowMenu';
@@ -91,6 +92,7 @@ export function FileGrid({ items, selection, dispatch, actions, compact, busy }:
                   dispatch={dispatch}
                   order={index.order}
                   onItemClick={nav.onItemClick}
+                  onItemOpen={nav.onItemOpen}
                 />
               ))}
             </div>
@@ -110,9 +112,10 @@ interface FileCardProps {
   dispatch: Dispatch<SelectionAction>;
   order: readonly string[];
   onItemClick: (e: MouseEvent, id: string) => void;
+  onItemOpen: (id: string) => void;
 }
 
-const FileCard = memo(function FileCard({ node, column, selected, tabbable, actions, dispatch, order, onItemClick }: FileCardProps) {
+const FileCard = memo(function FileCard({ node, column, selected, tabbable, actions, dispatch, order, onItemClick, onItemOpen }: FileCardProps) {
   const cardRef = useRef<HTMLDivElement>(null);
   const onToggle = (e: MouseEvent) => {
     dispatch(e.shiftKey ? { type: 'click', id: node.id, order, toggle: true, range: true } : { type: 'toggle', id: node.id });
@@ -131,10 +134,11 @@ const FileCard = memo(function FileCard({ node, column, selected, tabbable, acti
         if (e.target === e.currentTarget) dispatch({ type: 'focus', id: node.id });
       }}
       onClick={(e) => onItemClick(e, node.id)}
-      onDoubleClick={() => actions.open(node)}
+      onDoubleClick={() => onItemOpen(node.id)}
     >
       <div className="file-card-top">
         <ItemCheckbox node={node} checked={selected} onToggle={onToggle} />
+        <SharingBadges nodeId={node.id} />
         <RowMenu node={node} actions={actions} tabbable={tabbable} />
       </div>
       <FileIcon kind={node.kind} mime={node.mime} name={node.name} size={40} />

@@ -4,6 +4,7 @@ import { memo, useCallback, useEffect, useRef, type Dispatch, type MouseEvent } 
 import type { FileNode } from '../../api/types';
 import { FileIcon } from '../../ui/FileIcon';
 import { describeType, formatBytes, formatDate } from '../../ui/format';
+import { SharingBadges } from '../../sharing/marks';
 import type { ItemActions } from './actions';
 import { ItemCheckbox, ItemLink } from './ItemParts';
 import type { SortState, ViewSort } from './listing';
@@ -98,6 +99,7 @@ export function FileList({ items, selection, dispatch, actions, sort, onSort, co
               dispatch={dispatch}
               order={index.order}
               onItemClick={nav.onItemClick}
+              onItemOpen={nav.onItemOpen}
             />
           );
         })}
@@ -147,9 +149,10 @@ interface FileRowProps {
   dispatch: Dispatch<SelectionAction>;
   order: readonly string[];
   onItemClick: (e: MouseEvent, id: string) => void;
+  onItemOpen: (id: string) => void;
 }
 
-const FileRow = memo(function FileRow({ node, index, top, height, selected, tabbable, actions, dispatch, order, onItemClick }: FileRowProps) {
+const FileRow = memo(function FileRow({ node, index, top, height, selected, tabbable, actions, dispatch, order, onItemClick, onItemOpen }: FileRowProps) {
   const rowRef = useRef<HTMLDivElement>(null);
   const size = formatBytes(node.size);
   const modified = formatDate(node.modified_at);
@@ -171,7 +174,7 @@ const FileRow = memo(function FileRow({ node, index, top, height, selected, tabb
         if (e.target === e.currentTarget) dispatch({ type: 'focus', id: node.id });
       }}
       onClick={(e) => onItemClick(e, node.id)}
-      onDoubleClick={() => actions.open(node)}
+      onDoubleClick={() => onItemOpen(node.id)}
     >
       <div role="gridcell" className="cell cell-check">
         <ItemCheckbox node={node} checked={selected} onToggle={onToggle} />
@@ -184,6 +187,7 @@ const FileRow = memo(function FileRow({ node, index, top, height, selected, tabb
             {size} · {modified}
           </span>
         </span>
+        <SharingBadges nodeId={node.id} />
       </div>
       <div role="gridcell" className="cell cell-size num hide-phone">
         {size}

@@ -234,7 +234,72 @@ describe('FilesPage', () => {
     expect(folderInput).toHaveAttribute('webkitdirectory');
     const file = new File(['x'], 'a.txt');
     await user.upload(filesInput!, file);
-    expect(enqueue).toHaveBeenCalledWith('root-id', [{ file, relativePath: 'a.txt' }]);
+    await waitFor(() => expect(enqueue).toHaveBeenCalledWith('root-id', [{ file, relativePath: 'a.txt' }], { conflicts: new Map(), folderName: 'My files' }));
+  });
+
+  it('marks names already taken here, and in a folder uploaded again, so the upload asks about them', async () => {
+    const user = userEvent.setup();
+    const inPhotos = [node('cat.jpg'), node('2024', { kind: 'folder' })];
+    const children = vi.fn(async (id: string): Promise<FolderListing> => (id === photos.id ? listing(photos, inPhotos) : listing(rootFolder, items)));
+    const { container } = renderPage({ children });
+    await screen.findByRole('link', { name: 'notes.txt' });
+    const [filesInput, folderInput] = container.querySelectorAll<HTMLInputElement>('input[type="file"]');
+
+    // Against the listing on screen: no request.
+    const calls = children.mock.calls.length;
+    await user.upload(filesInput!, [new File(['x'], 'notes.txt'), new File(['y'], 'fresh.txt')]);
+    await waitFor(() => expect(enqueue).toHaveBeenCalledTimes(1));
+    expect(enqueue.mock.calls[0]![2]).toEqual({ conflicts: new Map([['notes.txt', 'file']]), folderName: 'My files' });
+    expect(children).toHaveBeenCalledTimes(calls);
+
+    // A folder picked again: its files are compared with that folder's children.
+    const inFolder = (name: string, path: string) => Object.defineProperty(new File(['z'], name), 'webkitRelativePath', { value: path });
+    await user.upload(folderInput!, [inFolder('cat.jpg', 'photos/cat.jpg'), inFolder('dog.jpg', 'photos/dog.jpg'), inFolder('2024', 'photos/2024')]);
+    await waitFor(() => expect(enqueue).toHaveBeenCalledTimes(2));
+    expect(children).toHaveBeenCalledWith(photos.id, expect.objectContaining({ limit: 10_000 }), undefined);
+    expect(enqueue.mock.calls[1]![2]).toEqual({
+      conflicts: new Map([
+        ['photos/cat.jpg', 'file'],
+        ['photos/2024', 'folder'],
+      ]),
+      folderName: 'My files',
+    });
+  });
+
+  it('leaves the selection and the filter box as they were after a preview opened from a name or a double-click', async () => {
+    const user = userEvent.setup();
+    const contentLink = vi.fn().mockResolvedValue({ url: '/api/v1/files/r/content?ticket=t&inline=1', expires_at: '' });
+    renderPage({ contentLink });
+    const reportRow = (await screen.findByRole('link', { name: 'report.pdf' })).closest('[role="row"]') as HTMLElement;
+    const notesRow = screen.getByRole('link', { name: 'notes.txt' }).closest('[role="row"]') as HTMLElement;
+    const closePreview = async () => {
+      await screen.findByRole('dialog', { name: 'report.pdf' });
+      await user.keyboard('{Escape}');
+      await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    };
+
+    // By its name.
+    await user.click(screen.getByRole('link', { name: 'report.pdf' }));
+    await closePreview();
+    expect(reportRow).toHaveAttribute('aria-selected', 'false');
+    expect(screen.queryByRole('group', { name: 'Selected items' })).not.toBeInTheDocument();
+    expect(screen.getByPlaceholderText('Filter by name')).toBeVisible();
+    // The keyboard carries on from the row it opened.
+    expect(reportRow).toHaveFocus();
+
+    // By a double-click on the row, whose clicks select it on the way.
+    await user.dblClick(within(reportRow).getByRole('gridcell', { name: '10 B' }));
+    await closePreview();
+    expect(reportRow).toHaveAttribute('aria-selected', 'false');
+    expect(screen.getByPlaceholderText('Filter by name')).toBeVisible();
+
+    // What was selected before stays selected.
+    await user.click(within(notesRow).getByRole('gridcell', { name: '2 KB' }));
+    await user.dblClick(within(reportRow).getByRole('gridcell', { name: '10 B' }));
+    await closePreview();
+    expect(selectionCount()).toBe('1 selected');
+    expect(notesRow).toHaveAttribute('aria-selected', 'true');
+    expect(reportRow).toHaveAttribute('aria-selected', 'false');
   });
 
   it('switches to the grid and remembers it', async () => {

@@ -6,7 +6,11 @@ import type { FileNode } from '../../api/types';
 import { useApi } from '../../app-context';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatBytes } from '../../ui/format';
+import { findConflicts } from '../../upload/conflicts';
 import { useUploads } from '../../upload/UploadProvider';
+import { useFolderAccess, VIEWER_ONLY } from '../../sharing/access';
+import { SharedFolderNote } from '../../sharing/SharedFolderNote';
+import { SharingMarksScope } from '../../sharing/marks';
 import type { PickedFile } from '../../upload/types';
 import type { ItemActions } from './actions';
 import { describeFailures, downloadFiles } from './batch';
@@ -16,7 +20,7 @@ import { FileGrid } from './FileGrid';
 import { FileList } from './FileList';
 import { FilesToolbar } from './FilesToolbar';
 import { FolderEmpty, FolderMissing, isMissingFolder, NoMatches } from './FolderStates';
-import { arrangeItems, isSortState, isViewMode, plural, useFolderListing, useSessionPreference, type SortState, type ViewMode, type ViewSort } from './listing';
+import { arrangeItems, fetchWholeFolder, isSortState, isViewMode, plural, useFolderListing, useSessionPreference, type SortState, type ViewMode, type ViewSort } from './listing';
 import { NameDialog } from './NameDialog';
 import { SelectionBar } from './SelectionBar';
 import { emptySelection, selectionReducer } from './selection';
@@ -27,6 +31,7 @@ import { useRefreshListings, useTrashing } from './useTrashing';
 const PreviewDialog = lazy(() => import('./PreviewDialog').then((m) => ({ default: m.PreviewDialog })));
 const FolderPickerDialog = lazy(() => import('./FolderPickerDialog').then((m) => ({ default: m.FolderPickerDialog })));
 const VersionsDialog = lazy(() => import('./VersionsDialog').then((m) => ({ default: m.VersionsDialog })));
+const ShareDialog = lazy(() => import('../../sharing/ShareDialog').then((m) => ({ default: m.ShareDialog })));
 
 /** The file browser: /files is the top folder, /files/:folderId any other. */
 export function FilesPage() {
@@ -34,7 +39,12 @@ export function FilesPage() {
   // "default" is the entry the app opened on; any later one was reached by browsing.
   const browsed = useLocation().key !== 'default';
   // Each folder gets fresh selection, filter and dialogs; focus moves to its heading when browsing.
-  return <FolderView key={folderId} folderId={folderId} focusHeading={browsed} />;
+  // Which items are shared or linked is looked up afresh for each folder view.
+  return (
+    <SharingMarksScope key={folderId}>
+      <FolderView folderId={folderId} focusHeading={browsed} />
+    </SharingMarksScope>
+  );
 }
 
 const PHONE = '(max-width: 720px)';
@@ -52,7 +62,7 @@ function useMediaQuery(query: string): boolean {
   );
 }
 
-type DialogState = { type: 'rename' | 'versions'; node: FileNode } | { type: 'move' | 'copy'; nodes: FileNode[] } | { type: 'new-folder' } | null;
+type DialogState = { type: 'rename' | 'versions' | 'share'; node: FileNode } | { type: 'move' | 'copy'; nodes: FileNode[] } | { type: 'new-folder' } | null;
 
 type Notice = { tone: 'error' | 'info'; message: string } | null;
 
@@ -79,7 +89,8 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
 
   const listing = useFolderListing(folderId, sort);
   const folder = listing.data?.folder;
-  const crumbs = useCrumbs(folder);
+  const access = useFolderAccess(folder);
+  const crumbs = useCrumbs(folder, access.share);
   const items = useMemo(() => arrangeItems(listing.data?.items ?? [], filter, sort), [listing.data, filter, sort]);
   const shownTotal = useMemo(() => arrangeItems(listing.data?.items ?? [], '', sort).length, [listing.data, sort]);
   const selectedNodes = useMemo(() => items.filter((n) => selection.selected.has(n.id)), [items, selection.selected]);
@@ -127,7 +138,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
     latest.current = { items, focus: selection.focus };
   });
 
-  const actions = useMemo<ItemActions>(
+  const ownActions = useMemo<ItemActions>(
     () => ({
       open: (node) => (node.kind === 'folder' ? navigate(folderHref(node.id)) : setPreview(node, false)),
       download: (nodes) => {
@@ -158,13 +169,28 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
     }),
     [api, navigate, refocusList, say, setPreview, showError, trashNodes],
   );
+  // Sharing joins where the caller may share; in a viewer's folder the changing actions (also
+  // reachable by keyboard shortcuts) only explain why not.
+  const actions = useMemo<ItemActions>(() => {
+    const share = access.canShare ? (node: FileNode) => setDialog({ type: 'share', node }) : undefined;
+    if (!access.readOnly) return { ...ownActions, share };
+    const refuse = () => showError(VIEWER_ONLY);
+    return { ...ownActions, share, readOnly: true, rename: refuse, move: refuse, trash: refuse, versions: refuse };
+  }, [ownActions, access.canShare, access.readOnly, showError]);
 
+  const known = listing.data?.items;
   const onFiles = useCallback(
     (files: PickedFile[]) => {
-      uploads.enqueue(folder?.id ?? folderId, files);
+      const target = folder?.id ?? folderId;
       say(`${plural(files.length, 'file')} added to the uploads`);
+      // Names already taken wait for a question (replace, keep both, skip) instead of being renamed unasked.
+      const list = async (id: string) => (await fetchWholeFolder(api, id, 'name', 'asc')).items;
+      void findConflicts(target, files, { known, list })
+        // Unable to look: upload anyway; the server keeps both and the panel names what it stored.
+        .catch(() => undefined)
+        .then((conflicts) => uploads.enqueue(target, files, { conflicts, folderName }));
     },
-    [folder?.id, folderId, say, uploads],
+    [api, folder?.id, folderId, folderName, known, say, uploads],
   );
   const drop = useFileDrop(onFiles, showError);
 
@@ -181,7 +207,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
   const listStatus = listing.isPending ? 'Loading the folder…' : selectedNodes.length > 0 ? `${selectedNodes.length.toLocaleString()} selected` : summary;
 
   return (
-    <section aria-labelledby="files-title" className={drop.active ? 'files-page dropping' : 'files-page'} {...drop.handlers}>
+    <section aria-labelledby="files-title" className={drop.active ? 'files-page dropping' : 'files-page'} {...(access.readOnly ? {} : drop.handlers)}>
       <Breadcrumbs crumbs={crumbs} />
       <div className="page-header">
         <div className="files-heading">
@@ -189,8 +215,9 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
             {folderName}
           </h1>
           {summary ? <p className="muted files-summary">{summary}</p> : null}
+          {access.share ? <SharedFolderNote share={access.share} /> : null}
         </div>
-        <div className="button-row files-actions">
+        <div className="button-row files-actions" hidden={access.readOnly}>
           <button type="button" className="button" disabled={!folder} onClick={() => setDialog({ type: 'new-folder' })}>
             <FolderPlus aria-hidden size={18} />
             New folder
@@ -327,6 +354,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
           <FolderPickerDialog mode={dialog.type} nodes={dialog.nodes} source={folder} open onOpenChange={(open) => !open && closeDialog()} onDone={refocusList} />
         ) : null}
         {dialog?.type === 'versions' ? <VersionsDialog file={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
+        {dialog?.type === 'share' ? <ShareDialog node={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
       </Suspense>
     </section>
   );

@@ -1,5 +1,5 @@
 import * as Menu from '@radix-ui/react-dropdown-menu';
-import { Copy, Download, EllipsisVertical, Eye, FolderInput, FolderOpen, History, Pencil, Trash2 } from 'lucide-react';
+import { Copy, Download, EllipsisVertical, Eye, FolderInput, FolderOpen, History, Pencil, Share2, Trash2 } from 'lucide-react';
 import type { FileNode } from '../../api/types';
 import type { ItemActions } from './actions';
 
@@ -13,6 +13,7 @@ interface RowMenuProps {
 /** The "More actions" menu of one item. */
 export function RowMenu({ node, actions, tabbable }: RowMenuProps) {
   const isFile = node.kind === 'file';
+  const { share, readOnly } = actions;
   return (
     // Not modal: a modal menu that opens a dialog can leave the page unclickable when both close.
     <Menu.Root modal={false}>
@@ -37,24 +38,37 @@ export function RowMenu({ node, actions, tabbable }: RowMenuProps) {
               <Download aria-hidden size={16} /> Download
             </Menu.Item>
           ) : null}
-          <Menu.Item className="menu-item" onSelect={() => actions.rename(node)}>
-            <Pencil aria-hidden size={16} /> Rename
-          </Menu.Item>
-          <Menu.Item className="menu-item" onSelect={() => actions.move([node])}>
-            <FolderInput aria-hidden size={16} /> Move
-          </Menu.Item>
+          {share ? (
+            <Menu.Item className="menu-item" onSelect={() => share(node)}>
+              <Share2 aria-hidden size={16} /> Share…
+            </Menu.Item>
+          ) : null}
+          {readOnly ? null : (
+            <>
+              <Menu.Item className="menu-item" onSelect={() => actions.rename(node)}>
+                <Pencil aria-hidden size={16} /> Rename
+              </Menu.Item>
+              <Menu.Item className="menu-item" onSelect={() => actions.move([node])}>
+                <FolderInput aria-hidden size={16} /> Move
+              </Menu.Item>
+            </>
+          )}
           <Menu.Item className="menu-item" onSelect={() => actions.copy([node])}>
             <Copy aria-hidden size={16} /> Copy
           </Menu.Item>
-          {isFile ? (
+          {isFile && !readOnly ? (
             <Menu.Item className="menu-item" onSelect={() => actions.versions(node)}>
               <History aria-hidden size={16} /> Versions
             </Menu.Item>
           ) : null}
-          <Menu.Separator className="menu-separator" />
-          <Menu.Item className="menu-item menu-item-danger" onSelect={() => actions.trash([node])}>
-            <Trash2 aria-hidden size={16} /> Delete
-          </Menu.Item>
+          {readOnly ? null : (
+            <>
+              <Menu.Separator className="menu-separator" />
+              <Menu.Item className="menu-item menu-item-danger" onSelect={() => actions.trash([node])}>
+                <Trash2 aria-hidden size={16} /> Delete
+              </Menu.Item>
+            </>
+          )}
         </Menu.Content>
       </Menu.Portal>
     </Menu.Root>

@@ -1,4 +1,4 @@
-import { Copy, Download, FolderInput, History, Pencil, Trash2, X } from 'lucide-react';
+import { Copy, Download, FolderInput, History, Pencil, Share2, Trash2, X } from 'lucide-react';
 import type { ReactNode } from 'react';
 import type { FileNode } from '../../api/types';
 import type { ItemActions } from './actions';
@@ -29,6 +29,7 @@ function BarButton({ label, icon, onClick, disabled, danger, hint }: { label: st
 export function SelectionBar({ selected, actions, onClear }: SelectionBarProps) {
   const files = selected.filter((n) => n.kind === 'file');
   const single = selected.length === 1 ? selected[0] : undefined;
+  const readOnly = actions.readOnly === true;
   return (
     <div className="selection-bar" role="group" aria-label="Selected items">
       <span className="selection-count">{selected.length.toLocaleString()} selected</span>
@@ -40,11 +41,12 @@ export function SelectionBar({ selected, actions, onClear }: SelectionBarProps) 
           hint={files.length === 0 ? 'Folders cannot be downloaded' : undefined}
           onClick={() => actions.download(files)}
         />
-        {single ? <BarButton label="Rename" icon={<Pencil aria-hidden size={16} />} onClick={() => actions.rename(single)} /> : null}
-        <BarButton label="Move" icon={<FolderInput aria-hidden size={16} />} onClick={() => actions.move(selected)} />
+        {single && actions.share ? <BarButton label="Share" icon={<Share2 aria-hidden size={16} />} onClick={() => actions.share?.(single)} /> : null}
+        {single && !readOnly ? <BarButton label="Rename" icon={<Pencil aria-hidden size={16} />} onClick={() => actions.rename(single)} /> : null}
+        {readOnly ? null : <BarButton label="Move" icon={<FolderInput aria-hidden size={16} />} onClick={() => actions.move(selected)} />}
         <BarButton label="Copy" icon={<Copy aria-hidden size={16} />} onClick={() => actions.copy(selected)} />
-        {single?.kind === 'file' ? <BarButton label="Versions" icon={<History aria-hidden size={16} />} onClick={() => actions.versions(single)} /> : null}
-        <BarButton label="Delete" danger icon={<Trash2 aria-hidden size={16} />} onClick={() => actions.trash(selected)} />
+        {single?.kind === 'file' && !readOnly ? <BarButton label="Versions" icon={<History aria-hidden size={16} />} onClick={() => actions.versions(single)} /> : null}
+        {readOnly ? null : <BarButton label="Delete" danger icon={<Trash2 aria-hidden size={16} />} onClick={() => actions.trash(selected)} />}
       </div>
       <button type="button" className="icon-button" aria-label="Clear selection" title="Clear selection" onClick={onClear}>
         <X aria-hidden size={18} />

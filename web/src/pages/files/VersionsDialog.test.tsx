@@ -1,9 +1,10 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../api/errors';
 import type { FileNode, FileVersion } from '../../api/types';
 import { formatDate } from '../../ui/format';
+import { FakeXhr } from '../../upload/fake-xhr';
 import { renderWithApi } from '../account/test-utils';
 import { VersionsDialog } from './VersionsDialog';
 
@@ -117,5 +118,45 @@ describe('VersionsDialog new version', () => {
     } finally {
       globalThis.XMLHttpRequest = RealXhr;
     }
+  });
+
+  describe('its toast', () => {
+    const file = { id: 'f1', name: 'report.txt', kind: 'file', parent_id: 'p1', size: 3, mime: 'text/plain', etag: 'e', version_id: 'v1', created_at: '', modified_at: '', updated_at: '' } as const;
+    const RealXhr = globalThis.XMLHttpRequest;
+    const pick = () => {
+      renderWithApi(<VersionsDialog file={file} open onOpenChange={() => undefined} />, { versions: vi.fn().mockResolvedValue({ items: [] }) });
+      fireEvent.change(document.querySelector('input[type="file"]')!, { target: { files: [new File(['new'], 'other-name.txt')] } });
+    };
+    beforeEach(() => {
+      FakeXhr.all = [];
+      globalThis.XMLHttpRequest = FakeXhr as unknown as typeof XMLHttpRequest;
+    });
+    afterEach(() => {
+      globalThis.XMLHttpRequest = RealXhr;
+      vi.useRealTimers();
+    });
+
+    it('says the upload runs for as long as it runs, then that it is done, then goes', async () => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+      pick();
+      expect(screen.getByText('Uploading a new version of report.txt…')).toBeInTheDocument();
+      await vi.waitFor(() => expect(FakeXhr.pending).toHaveLength(1));
+      // A slow upload keeps its message instead of losing it halfway.
+      await act(() => vi.advanceTimersByTimeAsync(30_000));
+      expect(screen.getByText('Uploading a new version of report.txt…')).toBeInTheDocument();
+      act(() => FakeXhr.last.answer(200, { id: 'f1', name: 'report.txt' }));
+      expect(await screen.findByText('Uploaded a new version of report.txt')).toBeInTheDocument();
+      expect(screen.queryByText('Uploading a new version of report.txt…')).not.toBeInTheDocument();
+      await act(() => vi.advanceTimersByTimeAsync(6_000));
+      expect(screen.queryByText('Uploaded a new version of report.txt')).not.toBeInTheDocument();
+    });
+
+    it('turns into the reason when the upload fails', async () => {
+      pick();
+      await vi.waitFor(() => expect(FakeXhr.pending).toHaveLength(1));
+      act(() => FakeXhr.last.answer(507, { status: 507, detail: 'Not enough space', available: 0, needed: 3 }));
+      expect(await screen.findByText('The new version of report.txt was not uploaded: Not enough space: 0 B left, this file needs 3 B.')).toBeInTheDocument();
+      expect(screen.queryByText('Uploading a new version of report.txt…')).not.toBeInTheDocument();
+    });
   });
 });

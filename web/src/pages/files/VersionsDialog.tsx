@@ -56,8 +56,15 @@ function NewVersionButton({ file }: { file: FileNode }) {
           const picked = e.target.files?.[0];
           e.target.value = '';
           if (!picked) return;
-          uploads.enqueue(file.parent_id ?? 'root', [{ file: picked, relativePath: file.name }], { overwrite: true });
-          toast.show(`Uploading a new version of ${file.name}`);
+          const [id] = uploads.enqueue(file.parent_id ?? 'root', [{ file: picked, relativePath: file.name }], { overwrite: true });
+          if (id === undefined) return;
+          // Says what happens for as long as it happens, then how it ended; it outlives this dialog.
+          const pending = toast.show(`Uploading a new version of ${file.name}…`, 'info', { persist: true });
+          void uploads.settled(id).then((item) => {
+            toast.dismiss(pending);
+            if (item?.status === 'done') toast.success(item.replaced ? `Uploaded a new version of ${file.name}` : `Uploaded ${file.name}`);
+            else if (item?.status === 'failed') toast.error(`The new version of ${file.name} was not uploaded: ${item.error ?? 'no reason given'}`);
+          });
         }}
       />
       <button type="button" className="button" onClick={() => input.current?.click()}>

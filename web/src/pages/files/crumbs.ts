@@ -1,5 +1,7 @@
 import { useQueries } from '@tanstack/react-query';
+import type { IncomingShare } from '../../api/share-types';
 import type { FileNode } from '../../api/types';
+import { SHARED_WITH_ME_PATH, sharedMountOf } from '../../sharing/access';
 import { useServices } from '../../app-context';
 import { resolveKey } from './listing';
 
@@ -10,6 +12,8 @@ export interface Crumb {
   path: string;
   /** The folder's id; null while it is still being looked up. */
   id: string | null;
+  /** Where the crumb leads when that is not a folder view ("Shared with me"). */
+  href?: string;
 }
 
 function ancestorPaths(path: string): string[] {
@@ -21,24 +25,33 @@ function ancestorPaths(path: string): string[] {
  * The trail from the root to `folder`. Paths come with the listing, ids do not: the parent's id
  * is known, folders visited before are cached by path, and the rest are looked up by path.
  */
-export function useCrumbs(folder: FileNode | undefined): Crumb[] {
+export function useCrumbs(folder: FileNode | undefined, share?: IncomingShare | null): Crumb[] {
   const { api } = useServices();
   const path = folder?.path ?? '/';
   const paths = folder ? ancestorPaths(path) : [];
   const parentPath = paths.at(-2);
   const lookups = paths.slice(0, -2);
+  // Inside "Shared with me" the top two steps are not folders to look up: the list of shares, and
+  // the shared folder, whose parent belongs to its owner.
+  const inShared = sharedMountOf(path) !== null;
+  const mountPath = share ? `${SHARED_WITH_ME_PATH}/${share.mount_name}` : undefined;
   const resolved = useQueries({
     queries: lookups.map((p) => ({
       queryKey: resolveKey(p),
       queryFn: ({ signal }: { signal: AbortSignal }) => api.get<FileNode>('/resolve', { path: p }, signal),
       staleTime: 5 * 60_000,
+      enabled: !(inShared && (p === SHARED_WITH_ME_PATH || p === mountPath)),
     })),
   });
   if (!folder) return [];
   const crumbs: Crumb[] = [{ name: ROOT_NAME, path: '/', id: folder.parent_id === null ? folder.id : 'root' }];
   paths.forEach((p, i) => {
     const name = p.slice(p.lastIndexOf('/') + 1);
-    const id = p === path ? folder.id : p === parentPath ? folder.parent_id : (resolved[i]?.data?.id ?? null);
+    if (inShared && p === SHARED_WITH_ME_PATH) {
+      crumbs.push({ name, path: p, id: 'shared', href: '/shared' });
+      return;
+    }
+    const id = p === path ? folder.id : p === mountPath ? (share?.node_id ?? null) : p === parentPath ? folder.parent_id : (resolved[i]?.data?.id ?? null);
     crumbs.push({ name, path: p, id });
   });
   return crumbs;

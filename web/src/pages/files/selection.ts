@@ -26,6 +26,8 @@ export type SelectionAction =
   | { type: 'select-all'; order: readonly string[] }
   | { type: 'select-only'; id: string }
   | { type: 'clear' }
+  /** Puts back an earlier selection (the one before a double-click opened an item). */
+  | { type: 'restore'; selection: Selection }
   /** The visible items changed: forget what is no longer there. */
   | { type: 'prune'; order: readonly string[] };
 
@@ -76,6 +78,9 @@ export function selectionReducer(state: Selection, action: SelectionAction): Sel
       return { selected: new Set([action.id]), anchor: action.id, focus: action.id };
     case 'clear':
       return state.selected.size === 0 ? state : { ...state, selected: new Set(), anchor: state.focus };
+    case 'restore':
+      // Focus stays where the pointer left it.
+      return { ...action.selection, focus: state.focus };
     case 'prune': {
       const present = new Set(action.order);
       const gone = [...state.selected].some((id) => !present.has(id));

@@ -91,15 +91,48 @@ export function useItemKeyboard({ index, items, selection, dispatch, actions, co
     [actions, columns, dispatch, indexById, items, order, pageRows, selection],
   );
 
-  /** A click on an item (anywhere but its checkbox and menu): select it the way file managers do. */
+  // The selection before the last single click, and the latest one, read by the mouse handlers
+  // without redrawing every row when the selection changes.
+  const beforeClick = useRef<Selection | null>(null);
+  const latestSelection = useRef(selection);
+  useLayoutEffect(() => {
+    latestSelection.current = selection;
+  });
+
+  /**
+   * A click on an item (anywhere but its checkbox and menu): select it the way file managers do.
+   * A plain click on its name opens it instead (the link does that) and leaves the selection alone,
+   * so closing what it opened finds the view as it was.
+   */
   const onItemClick = useCallback(
     (e: MouseEvent, id: string) => {
+      const modified = e.ctrlKey || e.metaKey || e.shiftKey || e.altKey;
+      if (!modified && e.target instanceof Element && e.target.closest('a.item-link')) {
+        dispatch({ type: 'focus', id });
+        // The row, not the link, keeps focus: arrows work from there once the preview closes.
+        if (e.currentTarget instanceof HTMLElement) e.currentTarget.focus({ preventScroll: true });
+        return;
+      }
+      // The second click of a double-click does not count as a new start.
+      if (e.detail <= 1) beforeClick.current = latestSelection.current;
       dispatch({ type: 'click', id, order, toggle: e.ctrlKey || e.metaKey, range: e.shiftKey });
     },
     [dispatch, order],
   );
 
-  return { onKeyDown, onItemClick };
+  /** A double-click opens the item; the clicks it is made of selected it on the way, which it undoes. */
+  const onItemOpen = useCallback(
+    (id: string) => {
+      const node = items[indexById.get(id) ?? -1];
+      if (!node) return;
+      if (beforeClick.current) dispatch({ type: 'restore', selection: beforeClick.current });
+      beforeClick.current = null;
+      actions.open(node);
+    },
+    [actions, dispatch, indexById, items],
+  );
+
+  return { onKeyDown, onItemClick, onItemOpen };
 }
 
 /** Keeps the focused item rendered while it is scrolled out of view, so focus is never dropped. */
