@@ -27,6 +27,9 @@ import { AccessRepository } from '../repositories/access.repository.js';
 import { AccessService } from '../services/access.service.js';
 import { ShareRepository } from '../repositories/share.repository.js';
 import { SharesService } from '../services/shares.service.js';
+import { LinkRepository } from '../repositories/link.repository.js';
+import { LinksService } from '../services/links.service.js';
+import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
 export interface Core {
@@ -48,6 +51,7 @@ export interface Core {
   protocolSessions: ProtocolSessionsService;
   zip: ZipService;
   shares: SharesService;
+  links: LinksService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -60,7 +64,8 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const access = new AccessService(db, new AccessRepository());
   const tree = new TreeService(db, nodeRepo, spaceRepo, access, config.maxPathDepth);
   const users = new UsersService(db, userRepo, spaceRepo, nodeRepo, audit, config.defaultQuotaBytes);
-  const auth = new AuthService(db, userRepo, new RateLimitRepository(), audit, {
+  const rateLimits = new RateLimitRepository();
+  const auth = new AuthService(db, userRepo, rateLimits, audit, {
     jwtSecret: deps.jwtSecret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
@@ -77,6 +82,9 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const locks = new LocksService(db, tree, new LockRepository());
   const protocolSessions = new ProtocolSessionsService(db, userRepo, audit, config.dav.maxProtocolSessions);
   const shares = new SharesService({ db, tree, access, shares: new ShareRepository(), users: userRepo, audit });
+  // Link sessions are signed with a key of their own, derived so it never equals the token key.
+  const linkKey = createHmac('sha256', deps.jwtSecret).update('coffer link sessions').digest();
+  const links = new LinksService({ db, tree, links: new LinkRepository(), rateLimits, audit, secret: linkKey });
   const zip = new ZipService({ db, tree, subtrees: new SubtreeRepository(), blobs, audit });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares };
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links };
 }

@@ -172,6 +172,7 @@ export interface LinksTable {
   downloads: ColumnType<number, number | undefined, number>;
   max_views: number | null;
   views: ColumnType<number, number | undefined, number>;
+  revoked_at: Timestamp | null;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
 }

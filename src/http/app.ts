@@ -16,6 +16,8 @@ import { filesRoutes } from './routes/files.routes.js';
 import { foldersRoutes } from './routes/folders.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
+import { linksRoutes } from './routes/links.routes.js';
+import { publicLinksApiRoutes, publicLinksContentRoutes } from './routes/public-links.routes.js';
 import { sharesRoutes } from './routes/shares.routes.js';
 import { zipRoutes } from './routes/zip.routes.js';
 
@@ -111,11 +113,14 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(trashRoutes, { core });
       await api.register(zipRoutes, { core, metrics });
       await api.register(sharesRoutes, { core });
+      await api.register(linksRoutes, { core });
+      await api.register(publicLinksApiRoutes, { core, metrics });
       await api.register(adminRoutes, { core });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },
   );
+  await app.register(publicLinksContentRoutes, { core, metrics });
   await app.register((await import('@fastify/swagger-ui')).default, { routePrefix: '/api/docs' });
   await app.register(davPlugin, { core });
   if (core.config.webDir) await app.register(webAppPlugin, { dir: core.config.webDir, contentOrigin: core.config.contentOrigin?.origin });

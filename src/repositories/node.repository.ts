@@ -150,6 +150,29 @@ export class NodeRepository {
   }
 
   /**
+   * The live nodes along `segments` below the node `topId` (that node first), in one query;
+   * shorter where the path ends. Whether the top itself may be reached is the caller's check.
+   */
+  async walkBelow(db: Db, topId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+    const result = await sql<Node & { sha1: string | null; depth: number }>`
+      with recursive walk as (
+        select n.*, v.sha1, 0 as depth
+          from nodes n
+          left join versions v on v.id = n.current_version_id
+         where n.id = ${topId} and n.deleted_at is null
+        union all
+        select n.*, v.sha1, w.depth + 1
+          from walk w
+          join nodes n on n.parent_id = w.id and n.deleted_at is null
+                      and n.name = (${segments}::text[])[w.depth + 1]
+          left join versions v on v.id = n.current_version_id
+         where w.depth < ${segments.length}
+      )
+      select * from walk order by depth`.execute(db);
+    return result.rows.map(({ depth: _depth, ...node }) => node);
+  }
+
+  /**
    * The live nodes along `segments` below the node a live share named `mountName` gives the
    * user (that node first), in one query. Nothing when the share is unknown, expired, or its
    * node or an ancestor is in the trash.

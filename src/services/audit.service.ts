@@ -15,42 +15,21 @@ export class AuditService {
   ) {}
 
   async record(tx: Db, ctx: CallContext | null, event: AuditRecord): Promise<void> {
-    await this.repo.append(tx, {
-      actorId: ctx?.actor.userId ?? null,
-      actorName: ctx?.actor.username ?? null,
-      ip: ctx?.ip ?? null,
-      userAgent: ctx?.userAgent ?? null,
-      result: 'success',
-      ...event,
-    });
+    await this.repo.append(tx, entryOf(ctx, event));
   }
 
   /** Several events of one transaction, chained in order under one lock. */
   async recordMany(tx: Db, events: { ctx: CallContext | null; event: AuditRecord }[]): Promise<void> {
     await this.repo.appendMany(
       tx,
-      events.map(({ ctx, event }) => ({
-        actorId: ctx?.actor.userId ?? null,
-        actorName: ctx?.actor.username ?? null,
-        ip: ctx?.ip ?? null,
-        userAgent: ctx?.userAgent ?? null,
-        result: 'success' as const,
-        ...event,
-      })),
+      events.map(({ ctx, event }) => entryOf(ctx, event)),
     );
   }
 
   /** For events with no change to commit alongside (downloads, failed logins). */
   async recordAlone(ctx: CallContext | null, event: AuditRecord): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      await this.repo.append(tx, {
-        actorId: ctx?.actor.userId ?? null,
-        actorName: ctx?.actor.username ?? null,
-        ip: ctx?.ip ?? null,
-        userAgent: ctx?.userAgent ?? null,
-        result: 'success',
-        ...event,
-      });
+      await this.repo.append(tx, entryOf(ctx, event));
     });
   }
 
@@ -135,4 +114,21 @@ function describe(p: ChainProblem, label: string): string {
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * The caller's part of an event. A link visitor acts on its creator's behalf: the event names the
+ * link, so the owner's log tells which link (and so which audience) did what.
+ */
+function entryOf(ctx: CallContext | null, event: AuditRecord): AuditEntry {
+  const link = ctx?.actor.link;
+  return {
+    actorId: ctx?.actor.userId ?? null,
+    actorName: ctx?.actor.username ?? null,
+    ip: ctx?.ip ?? null,
+    userAgent: ctx?.userAgent ?? null,
+    result: 'success',
+    ...event,
+    ...(link ? { detail: { ...event.detail, link: link.id } } : {}),
+  };
 }

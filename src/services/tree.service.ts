@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SHARED_WITH_ME, type Permission } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
-import { conflict, forbidden, notFound } from '../core/errors.js';
+import { conflict, notFound } from '../core/errors.js';
 import { normalizeName, numberedName, parsePath, pathDepth, pathTooDeep } from '../core/names.js';
 import type { NewNode, Node, ShareRole, Space } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
@@ -46,7 +46,7 @@ export class TreeService {
    * link reaches its own item and nothing of its creator's.
    */
   async homeSpace(ctx: CallContext, db: Db = this.db): Promise<Space> {
-    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
+    if (ctx.actor.link) throw notFound('A link reaches its own item only; there is no top folder behind it');
     const space = await this.spaces.ownedBy(db, ctx.actor.userId);
     if (!space) throw notFound('You have no space of your own yet');
     return space;
@@ -62,10 +62,12 @@ export class TreeService {
    * resolves several paths); the rows themselves are always read fresh.
    */
   private readonly rootIds = new WeakMap<CallContext, string>();
+  /** Whether a link's item is live and reachable, checked once per request context. */
+  private readonly linkTops = new WeakMap<CallContext, Promise<boolean>>();
 
   /** The root folder of the caller's own space. */
   async rootOf(ctx: CallContext, db: Db = this.db): Promise<LocatedNode> {
-    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
+    if (ctx.actor.link) throw notFound('A link reaches its own item only');
     let id = this.rootIds.get(ctx);
     if (!id) {
       id = (await this.homeSpace(ctx, db)).root_node_id ?? undefined;
@@ -109,12 +111,19 @@ export class TreeService {
   }
 
   /**
-   * The caller's own nodes along a path from their root, in one query (root first; shorter
-   * where the path ends). Names are validated and normalised as everywhere else.
+   * The caller's own nodes along a path from their root (a link visitor's: from the link's item),
+   * in one query (root first; shorter where the path ends). Names are validated and normalised
+   * as everywhere else.
    */
   async chain(ctx: CallContext, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
-    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
     const names = segments.map(normalizeName);
+    const { link } = ctx.actor;
+    if (link) {
+      // A link's tree starts at its item, once the item is known to be live and reachable.
+      if (!this.linkTops.has(ctx)) this.linkTops.set(ctx, this.access.reachable(ctx, [link.nodeId]).then((found) => found.has(link.nodeId)));
+      if (!(await this.linkTops.get(ctx))) throw notFound('What this link shares is no longer there');
+      return this.nodes.walkBelow(this.db, link.nodeId, names);
+    }
     const nodes = await this.nodes.walkFromHome(this.db, ctx.actor.userId, names);
     if (nodes.length === 0) throw notFound('You have no space of your own yet');
     return nodes;
@@ -126,7 +135,7 @@ export class TreeService {
    * for showing permissions; every change still asks the access service by id.
    */
   async sharedChain(ctx: CallContext, mountName: string, segments: string[]): Promise<{ nodes: (Node & { sha1: string | null })[]; share: { id: string; role: ShareRole } | null }> {
-    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
+    if (ctx.actor.link) throw notFound('A link reaches its own item only');
     const names = segments.map(normalizeName);
     return this.nodes.walkShared(this.db, ctx.actor.userId, normalizeName(mountName), names);
   }
@@ -136,7 +145,7 @@ export class TreeService {
    * or "Shared with me (2)" and so on when a real item already has that name.
    */
   async sharedFolderName(ctx: CallContext): Promise<string> {
-    if (ctx.actor.link) throw forbidden('A link gives access to its own item only');
+    if (ctx.actor.link) throw notFound('A link reaches its own item only');
     const taken = new Set(await this.nodes.homeNamesLike(this.db, ctx.actor.userId, SHARED_WITH_ME));
     if (!taken.has(SHARED_WITH_ME)) return SHARED_WITH_ME;
     for (let n = 2; ; n++) if (!taken.has(`${SHARED_WITH_ME} (${n})`)) return `${SHARED_WITH_ME} (${n})`;

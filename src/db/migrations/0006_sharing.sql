@@ -33,8 +33,14 @@ CREATE TABLE links (
   downloads integer NOT NULL DEFAULT 0,
   max_views integer,
   views integer NOT NULL DEFAULT 0,
+  -- A revoked link is kept (without its password) so its visitors are told it was revoked.
+  revoked_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  CHECK (max_downloads IS NULL OR max_downloads > 0),
+  CHECK (max_views IS NULL OR max_views > 0),
+  CHECK (max_downloads IS NULL OR downloads <= max_downloads),
+  CHECK (max_views IS NULL OR views <= max_views)
 );
 CREATE INDEX links_node ON links (node_id);
 CREATE INDEX links_space ON links (space_id);

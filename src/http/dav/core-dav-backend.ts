@@ -52,7 +52,8 @@ export class CoreDavBackend implements DavBackend {
   ) {
     this.principal = ctx.actor.userId;
     this.locks = new CoreLockStore(core, ctx);
-    this.virtual = virtualFoldersFor(davClientKind(ctx.userAgent));
+    // A link's visitor sees the linked folder alone: no trash, no shares of the link's creator.
+    this.virtual = ctx.actor.link ? { trash: false, shared: false } : virtualFoldersFor(davClientKind(ctx.userAgent));
   }
 
   private isTrash(path: string[]): boolean {
@@ -220,6 +221,8 @@ export class CoreDavBackend implements DavBackend {
   }
 
   async quota(): Promise<{ used: number; available: number | null }> {
+    // The creator's usage is not a link visitor's business.
+    if (this.ctx.actor.link) return { used: 0, available: null };
     const usage = await dav(() => this.core.users.usage(this.ctx.actor.userId));
     return { used: usage.used, available: usage.available };
   }
@@ -228,6 +231,13 @@ export class CoreDavBackend implements DavBackend {
     return dav(async () => {
       if (this.isTrash(file.path)) return (await this.core.trash.download(this.ctx, file.id)).open(range);
       const opened = await this.core.files.openCurrent(this.ctx, file.id, range);
+      // Through a link, a download from the first byte counts against its limit; resuming does not.
+      if (!range || range.start === 0) {
+        await this.core.links.takeDownload(this.ctx).catch((err: unknown) => {
+          opened.stream.destroy();
+          throw err;
+        });
+      }
       this.openedVersions.set(file.id, opened.versionId);
       return opened.stream;
     });
@@ -440,14 +450,18 @@ class CoreLockStore implements LockStore {
   ) {}
 
   async covering(path: string[], descendants: boolean, withParent = false): Promise<DavLock[]> {
+    // Locks are kept on their holders' own paths; a link's paths are not any user's.
+    if (this.ctx.actor.link) return [];
     return (await dav(() => this.core.locks.covering(this.ctx, path, descendants, withParent))).map(toDavLock);
   }
 
   async under(path: string[]): Promise<DavLock[]> {
+    if (this.ctx.actor.link) return [];
     return (await dav(() => this.core.locks.under(this.ctx, path))).map(toDavLock);
   }
 
   async create(lock: DavLock, conflicts: (existing: DavLock[]) => Error | null): Promise<void> {
+    if (this.ctx.actor.link) throw new DavError(403, 'Locking needs an account; through a public link, files are written without locks');
     await this.core.locks.create(this.ctx, fromDavLock(lock), (existing) => conflicts(existing.map(toDavLock)));
   }
 

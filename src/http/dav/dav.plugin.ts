@@ -54,10 +54,11 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       request.raw.resume();
       return send(reply, errorResponse(new DavError(404, 'No WebDAV folder here; use /dav/')));
     }
-    const signIn = await authenticate(core, request);
+    const signIn = mount.prefix.startsWith('/public.php/') ? await visitLink(core, request, mount) : await authenticate(core, request);
     if ('refused' in signIn) {
       request.raw.resume();
-      return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': CHALLENGE })));
+      const challenge = 'challenge' in signIn && typeof signIn.challenge === 'string' ? signIn.challenge : CHALLENGE;
+      return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': challenge })));
     }
     const { ctx } = signIn;
     if (mount.prefix.startsWith('/remote.php/dav/files/')) {
@@ -68,7 +69,7 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       }
     }
     try {
-      await core.protocolSessions.touch(ctx, signIn.device);
+      if (!ctx.actor.link) await core.protocolSessions.touch(ctx, signIn.device);
     } catch (err) {
       request.raw.resume();
       if (err instanceof CofferError) {
@@ -78,7 +79,7 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     }
     const handler = new DavHandler(new CoreDavBackend(core, ctx), {
       mount: mount.prefix,
-      resolvePath: (urlPath) => resolveOwnPath(urlPath, ctx.actor.username, opts.atRoot ?? false),
+      resolvePath: (urlPath) => (ctx.actor.link ? resolveLinkPath(urlPath, mount) : resolveOwnPath(urlPath, ctx.actor.username, opts.atRoot ?? false)),
     });
     const response = await handler.handle({ method: request.method, path: mount.rest, headers: request.headers, body: request.raw });
     return send(reply, response);
@@ -103,14 +104,14 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     route('/*');
     return;
   }
-  for (const base of ['/dav', '/remote.php/webdav', '/remote.php/dav/files/:username']) {
+  for (const base of ['/dav', '/remote.php/webdav', '/remote.php/dav/files/:username', '/public.php/webdav', '/public.php/dav/files/:token']) {
     route(base);
     route(`${base}/*`);
   }
   // Windows and GNOME probe OPTIONS on the host root and on parent paths before mapping a folder.
   app.route({ method: 'OPTIONS', url: '/', handler: async (_req, reply) => send(reply, optionsResponse()) });
   app.route({ method: 'OPTIONS', url: '/remote.php', handler: async (_req, reply) => send(reply, optionsResponse()) });
-  for (const url of ['/remote.php/', '/remote.php/dav', '/remote.php/dav/', '/remote.php/dav/files', '/remote.php/dav/files/']) {
+  for (const url of ['/remote.php/', '/remote.php/dav', '/remote.php/dav/', '/remote.php/dav/files', '/remote.php/dav/files/', '/public.php', '/public.php/']) {
     app.route({ method: 'OPTIONS', url, handler: async (_req, reply) => send(reply, optionsResponse()) });
   }
 }
@@ -144,16 +145,47 @@ async function authenticate(core: Core, request: FastifyRequest): Promise<{ ctx:
 }
 
 const NEXTCLOUD_FILES = /^(\/remote\.php\/dav\/files\/[^/?#]+)(.*)$/;
+/** Nextcloud's public WebDAV of a link: the token in the path (newer clients) or as the Basic username. */
+const PUBLIC_FILES = /^(\/public\.php\/dav\/files\/([^/?#]+))(.*)$/;
+const LINK_CHALLENGE = 'Basic realm="Coffer public link", charset="UTF-8"';
 
 function mountOf(request: FastifyRequest, atRoot: boolean): Mount {
   const url = request.raw.url ?? '/';
   if (atRoot) return { prefix: '', rest: url };
-  for (const prefix of ['/dav', '/remote.php/webdav']) {
+  for (const prefix of ['/dav', '/remote.php/webdav', '/public.php/webdav']) {
     if (url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`)) return { prefix, rest: url.slice(prefix.length) };
   }
-  const m = NEXTCLOUD_FILES.exec(url);
-  if (m) return { prefix: m[1]!, rest: m[2]! };
+  const m = NEXTCLOUD_FILES.exec(url) ?? PUBLIC_FILES.exec(url);
+  if (m) return { prefix: m[1]!, rest: m[m.length - 1]! };
   return { prefix: '', rest: url };
+}
+
+/**
+ * A public link's visitor over WebDAV: the token from the path, or (at /public.php/webdav) as
+ * the Basic username; the link's password, if it has one, as the Basic password. The visitor
+ * acts as a link actor, so the access service keeps every request inside the linked item.
+ */
+async function visitLink(core: Core, request: FastifyRequest, mount: Mount): Promise<{ ctx: CallContext; device: null } | { refused: string; challenge: string }> {
+  const m = /^basic\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  const credentials = m ? basicCredentials(m[1]!) : null;
+  const inPath = PUBLIC_FILES.exec(mount.prefix);
+  const token = inPath ? decodeUsername(inPath[2]!) : credentials?.login;
+  if (!token) return { refused: 'Give the link\'s token as the username (and its password, if it has one)', challenge: LINK_CHALLENGE };
+  const client = clientInfo(request);
+  try {
+    const visit = credentials?.password ? await core.links.enterWithPassword(token, credentials.password, client) : await core.links.visit(token, client);
+    if (!visit.unlocked) return { refused: 'This link is protected by a password: give it as the Basic password', challenge: LINK_CHALLENGE };
+    return { ctx: visit.ctx, device: null };
+  } catch (err) {
+    if (err instanceof CofferError && err.status === 401) return { refused: err.message, challenge: LINK_CHALLENGE };
+    throw err;
+  }
+}
+
+/** A Destination or tagged-If path, if it names the same link's tree. */
+function resolveLinkPath(urlPath: string, mount: Mount): string[] | null {
+  if (urlPath === mount.prefix || urlPath.startsWith(`${mount.prefix}/`)) return decodePath(urlPath.slice(mount.prefix.length));
+  return null;
 }
 
 /** A Destination or tagged-If path, if it names the caller's own DAV tree on this server. */

@@ -29,7 +29,7 @@ function shellCsp(contentOrigin: string | undefined): string {
  * Paths that belong to the API and protocol doors: a miss there is a 404, never the app shell.
  * A public link's page /s/<token> is the app; its bytes below it (download, files, folders) are not.
  */
-const NOT_APP = /^\/(api|dav|remote\.php|healthz|readyz|metrics|s\/[^/?#]+\/(?:download|files|folders))(\/|$|\?)/;
+const NOT_APP = /^\/(api|dav|remote\.php|public\.php|healthz|readyz|metrics|s\/[^/?#]+\/(?:download|files|folders))(\/|$|\?)/;
 
 export interface WebAppOptions {
   dir: string;

@@ -2636,6 +2636,341 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Links of your items and links you made (or, with node_id, an item's links) */
+        get: {
+            parameters: {
+                query?: {
+                    node_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Link"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Make a public link to a file or folder */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description When the link stops working (ISO 8601); null for never */
+                        expires_at?: string | null;
+                        /** @description How many downloads the link allows; null for no limit */
+                        max_downloads?: number | null;
+                        /** @description How many page views the link allows; null for no limit */
+                        max_views?: number | null;
+                        /** @description A name to tell links apart, e.g. who it was sent to */
+                        name?: string;
+                        node_id: string;
+                        /** @description Visitors must give it (stored as an argon2id hash); null removes it */
+                        password?: string | null;
+                        /**
+                         * @description read: view and download; upload: a file drop (visitors add files, see nothing); read-write: view, download, add, change and delete
+                         * @default read
+                         * @enum {string}
+                         */
+                        permission?: "read" | "upload" | "read-write";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Link"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One link */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Link"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Revoke a link: visitors are told so from their next request on */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a link's name, permission, password, expiry or limits */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description When the link stops working (ISO 8601); null for never */
+                        expires_at?: string | null;
+                        /** @description How many downloads the link allows; null for no limit */
+                        max_downloads?: number | null;
+                        /** @description How many page views the link allows; null for no limit */
+                        max_views?: number | null;
+                        /** @description A name to tell links apart, e.g. who it was sent to */
+                        name?: string;
+                        /** @description Visitors must give it (stored as an argon2id hash); null removes it */
+                        password?: string | null;
+                        /**
+                         * @description read: view and download; upload: a file drop (visitors add files, see nothing); read-write: view, download, add, change and delete
+                         * @enum {string}
+                         */
+                        permission?: "read" | "upload" | "read-write";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Link"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/people": {
         parameters: {
             query?: never;
@@ -2754,6 +3089,374 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a public link shares; counts one view once the link is unlocked
+         * @description No account needed. 404 for a token that never existed, 410 for a link that was revoked, has expired or is used up, with `state` saying which.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LinkInfo"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{token}/children": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A folder of a folder link (its top without folder_id): folders first, by name
+         * @description Upload-only links cannot list (403).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    folder_id?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            folder: components["schemas"]["PublicNode"];
+                            items: components["schemas"]["PublicNode"][];
+                            limit: number;
+                            offset: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{token}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload one file through an upload or read-write link; the request body is its content
+         * @description A name already taken is kept and the new file gets a free name ("a (1).txt"); the answer says which name was stored.
+         */
+        post: {
+            parameters: {
+                query: {
+                    /** @description Folder inside the link to upload into (read-write links); the link's folder by default */
+                    folder_id?: string;
+                    /** @description Name of the file, or a relative path below the link's folder such as "photos/a.jpg" */
+                    path: string;
+                };
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PublicUpload"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                507: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{token}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gives a link's password; answers with a session cookie scoped to the link
+         * @description Wrong passwords are slowed down per visitor, per link and per address (429 with Retry-After). Scripts may send the returned session in the x-link-session header instead of the cookie.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            expires_in: number;
+                            session: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3454,6 +4157,88 @@ export interface components {
             role: "viewer" | "editor" | "manager";
             updated_at: string;
         };
+        Link: {
+            created_at: string;
+            created_by: string | null;
+            downloads: number;
+            expires_at: string | null;
+            has_password: boolean;
+            id: string;
+            max_downloads: number | null;
+            max_views: number | null;
+            name: string;
+            node_id: string;
+            /** @enum {string} */
+            node_kind: "file" | "folder";
+            node_name: string;
+            /**
+             * @description read: view and download; upload: a file drop (visitors add files, see nothing); read-write: view, download, add, change and delete
+             * @enum {string}
+             */
+            permission: "read" | "upload" | "read-write";
+            /** @enum {string} */
+            state: "active" | "expired" | "exhausted" | "revoked";
+            token: string;
+            updated_at: string;
+            /** @description Path of the public page, /s/{token} */
+            url: string;
+            views: number;
+        };
+        LinkInfo: {
+            expires_at: string | null;
+            /** @description The shared item's name */
+            name: string;
+            node: components["schemas"]["PublicNode"] | null;
+            /**
+             * @description read: view and download; upload: a file drop (visitors add files, see nothing); read-write: view, download, add, change and delete
+             * @enum {string}
+             */
+            permission: "read" | "upload" | "read-write";
+            requires_password: boolean;
+            /** @description False while the password was not given; node is then null */
+            unlocked: boolean;
+        };
+        LinkInfoInput: {
+            expires_at: string | null;
+            /** @description The shared item's name */
+            name: string;
+            node: components["schemas"]["PublicNodeInput"] | null;
+            /**
+             * @description read: view and download; upload: a file drop (visitors add files, see nothing); read-write: view, download, add, change and delete
+             * @enum {string}
+             */
+            permission: "read" | "upload" | "read-write";
+            requires_password: boolean;
+            /** @description False while the password was not given; node is then null */
+            unlocked: boolean;
+        };
+        LinkInput: {
+            created_at: string;
+            created_by: string | null;
+            downloads: number;
+            expires_at: string | null;
+            has_password: boolean;
+            id: string;
+            max_downloads: number | null;
+            max_views: number | null;
+            name: string;
+            node_id: string;
+            /** @enum {string} */
+            node_kind: "file" | "folder";
+            node_name: string;
+            /**
+             * @description read: view and download; upload: a file drop (visitors add files, see nothing); read-write: view, download, add, change and delete
+             * @enum {string}
+             */
+            permission: "read" | "upload" | "read-write";
+            /** @enum {string} */
+            state: "active" | "expired" | "exhausted" | "revoked";
+            token: string;
+            updated_at: string;
+            /** @description Path of the public page, /s/{token} */
+            url: string;
+            views: number;
+        };
         Node: {
             created_at: string;
             /** @description Changes whenever the content (or, for folders, anything beneath) changes */
@@ -3539,6 +4324,32 @@ export interface components {
             id: string;
             ip: string | null;
             last_activity_at: string;
+        };
+        PublicNode: {
+            id: string;
+            /** @enum {string} */
+            kind: "file" | "folder";
+            mime: string | null;
+            modified_at: string;
+            name: string;
+            size: number;
+        };
+        PublicNodeInput: {
+            id: string;
+            /** @enum {string} */
+            kind: "file" | "folder";
+            mime: string | null;
+            modified_at: string;
+            name: string;
+            size: number;
+        };
+        PublicUpload: {
+            name: string;
+            size: number;
+        };
+        PublicUploadInput: {
+            name: string;
+            size: number;
         };
         Share: {
             created_at: string;

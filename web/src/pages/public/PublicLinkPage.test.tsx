@@ -102,8 +102,8 @@ describe('PublicLinkPage', () => {
     const user = userEvent.setup();
     const root: PublicNode = { id: 'root', name: 'Holiday', kind: 'folder', size: 9000, mime: null, modified_at: '2025-03-01T10:00:00.000Z' };
     const sub: PublicNode = { ...root, id: 'sub', name: 'Day 1', size: 100 };
-    const top: PublicListing = { folder: root, items: [sub, photo, node('notes.txt')], total: 3 };
-    const inner: PublicListing = { folder: sub, items: [node('sunset.jpg', { mime: 'image/jpeg' })], total: 1 };
+    const top: PublicListing = { folder: root, items: [sub, photo, node('notes.txt')], total: 3, limit: 200, offset: 0 };
+    const inner: PublicListing = { folder: sub, items: [node('sunset.jpg', { mime: 'image/jpeg' })], total: 1, limit: 200, offset: 0 };
     const fetchImpl = fakeFetch({
       'GET /api/v1/s/tok': () => json(200, info({ name: 'Our holiday', node: root })),
       'GET /api/v1/s/tok/children?limit=200&offset=0': () => json(200, top),
