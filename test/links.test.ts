@@ -206,6 +206,19 @@ describe('public links', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(5);
     expect(statuses.filter((s) => s === 410)).toHaveLength(7);
     expect((await alice.json<Link>(`/links/${l.id}`)).body.views).toBe(5);
+
+    // The last allowed view is a whole visit: its listing and downloads go on; a new visit is refused.
+    const once = await link(alice, team.id, { max_views: 1 });
+    const page = await visit(`/api/v1/s/${once.token}`);
+    expect(page.status).toBe(200);
+    const cookie = page.headers.getSetCookie().find((c) => c.includes(`Path=/api/v1/s/${once.token}`))!;
+    const session = /coffer_link=([^;]+)/.exec(cookie)![1]!;
+    expect((await visit(`/api/v1/s/${once.token}/children`, { session })).status).toBe(200);
+    expect((await visit(`/s/${once.token}/files/${doc.id}/content`, { session })).status).toBe(200);
+    expect((await visit(`/api/v1/s/${once.token}`, { session })).status).toBe(200);
+    expect((await visit(`/api/v1/s/${once.token}/children`)).status).toBe(410);
+    expect((await info(once.token)).status).toBe(410);
+    expect((await alice.json<Link>(`/links/${once.id}`)).body.views).toBe(1);
   });
 
   it('asks for the password, slows down guessing with 429, and ends sessions when the password changes', async () => {

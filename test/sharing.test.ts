@@ -139,8 +139,16 @@ describe('sharing with people', () => {
     // The top of the share is the owner's: no delete, rename or move by the recipient.
     expect((await bob.api.fetch(`/files/${folder.id}`, { method: 'DELETE' })).status).toBe(403);
     expect((await bob.api.json(`/files/${folder.id}`, { method: 'PATCH', json: { name: 'Mine' } })).status).toBe(403);
-    // Nor can anything be moved out of the share into the recipient's own space.
-    expect((await bob.api.json(`/files/${up.body.id}`, { method: 'PATCH', json: { parent_id: 'root' } })).status).toBe(403);
+    // Moving something out of the share into the recipient's own space copies it there (counted
+    // against the recipient's quota) and puts the original in the owner's trash, restorable.
+    const outside = await put(alice.api, 'leaving.txt', 'moving out', folder.id);
+    const bobUsedBefore = await quotaUsed(bob.api);
+    const movedOut = await bob.api.json<NodeBody>(`/files/${outside.body.id}`, { method: 'PATCH', json: { parent_id: 'root' } });
+    expect(movedOut.status, JSON.stringify(movedOut.body)).toBe(200);
+    expect(movedOut.body.path).toBe('/leaving.txt');
+    expect(await quotaUsed(bob.api)).toBe(bobUsedBefore + 'moving out'.length);
+    const aliceTrashed = await alice.api.json<{ items: { id: string }[] }>('/trash');
+    expect(aliceTrashed.body.items.map((i) => i.id)).toContain(outside.body.id);
 
     expect((await bob.api.fetch(`/files/${up.body.id}`, { method: 'DELETE' })).status).toBe(204);
     const aliceTrash = await alice.api.json<{ items: { id: string }[] }>('/trash');

@@ -21,7 +21,7 @@ if (chromiumMissing && process.env.COFFER_TEST_REQUIRE_CLIENTS !== '1') {
 const skip = !runsHere || (chromiumMissing && process.env.COFFER_TEST_REQUIRE_CLIENTS !== '1');
 
 const BIG_BYTES = 200 * 1024 * 1024;
-const SCREENSHOTS = path.resolve('test-results/screenshots');
+const SCREENSHOTS = path.resolve('test-results/screenshots/files');
 
 /** 50 files in nested folders, one of them 200 MB, plus the litter macOS leaves (hidden in the app). */
 function makeTree(root: string): { files: string[]; bytes: number } {

@@ -385,7 +385,14 @@ export class FilesService {
     const source = await this.d.tree.byId(ctx, id, 'delete');
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be moved or renamed');
     const destParent = target.parentId ? await this.d.tree.folderById(ctx, target.parentId, 'write') : undefined;
-    if (destParent && destParent.space.id !== source.space.id) throw forbidden('Moving between spaces is not supported yet');
+    if (destParent && destParent.space.id !== source.space.id) {
+      // Into another space (out of a share into one's own, say): the bytes are now counted there,
+      // so the item is copied (its blobs shared, its quota checked) and the original goes to its
+      // owner's trash, restorable. Copy first: a failure between the two leaves two, never none.
+      const copied = await this.copy(ctx, source.node.id, { parentId: destParent.node.id, name: target.name, onConflict: target.onConflict });
+      await this.trash(ctx, source.node.id);
+      return copied;
+    }
     const wanted = target.name !== undefined ? normalizeName(target.name) : source.node.name;
 
     return this.db.transaction().execute(async (tx) => {

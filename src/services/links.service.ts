@@ -28,6 +28,11 @@ export interface LinkVisit {
   ctx: CallContext;
   /** Whether the visitor may use the link now (no password, or it was given). */
   unlocked: boolean;
+  /**
+   * Whether the visitor holds a session of this link: their visit was counted when it was
+   * handed out (by `unlock` or the first page view), so it goes on after the last allowed view.
+   */
+  counted: boolean;
 }
 
 /** How long a visitor who gave a link's password stays let in. */
@@ -47,9 +52,9 @@ export function linkState(link: Pick<LinkRow, 'revoked_at' | 'expires_at' | 'max
 }
 
 const GONE: Record<Exclude<LinkState, 'active'>, string> = {
-  revoked: 'This link was switched off by the person who shared it',
-  expired: 'This link has expired; ask the person who shared it for a new one',
-  exhausted: 'This link has been used as often as its owner allowed; ask them for a new one',
+  revoked: 'This link was switched off by the person who shared it. Ask them for a new one.',
+  expired: 'This link has expired. Ask the person who shared it for a new one.',
+  exhausted: 'This link has been used as often as its owner allowed. Ask them for a new one.',
 };
 
 export const linkGone = (state: Exclude<LinkState, 'active'>) => new CofferError(410, `link-${state}`, GONE[state], { state });
@@ -166,8 +171,11 @@ export class LinksService {
   async visit(token: string, client: { ip: string | null; userAgent: string | null }, session?: string): Promise<LinkVisit> {
     const link = /^[A-Za-z0-9_-]{16,64}$/.test(token) ? await this.d.links.byToken(this.d.db, token) : undefined;
     if (!link) throw notFound('There is no such link; check that it was copied whole');
+    const counted = session !== undefined && this.sessionValid(link, session);
     const state = linkState(link);
-    if (state !== 'active') throw linkGone(state);
+    // A visit already counted may finish after the views run out: the last view stays usable.
+    const viewsOnlyUsedUp = state === 'exhausted' && (link.max_downloads === null || link.downloads < link.max_downloads);
+    if (state !== 'active' && !(viewsOnlyUsedUp && counted)) throw linkGone(state);
     const actingFor = link.created_by ?? link.owner_id;
     if (!actingFor) throw linkGone('revoked');
     const ctx: CallContext = {
@@ -181,7 +189,7 @@ export class LinksService {
       ip: client.ip,
       userAgent: client.userAgent,
     };
-    return { link, ctx, unlocked: link.password_hash === null || (session !== undefined && this.sessionValid(link, session)) };
+    return { link, ctx, unlocked: link.password_hash === null || counted, counted };
   }
 
   /** A visit that may use the link: 401 while its password was not given. */
@@ -198,7 +206,7 @@ export class LinksService {
   async unlock(token: string, password: string, client: { ip: string | null; userAgent: string | null }): Promise<{ session: string; maxAgeSeconds: number; link: LinkRow }> {
     const visit = await this.visit(token, client);
     const { link } = visit;
-    if (link.password_hash === null) return { session: this.session(link), maxAgeSeconds: SESSION_SECONDS, link };
+    if (link.password_hash === null) return this.startVisit(visit);
     const ip = client.ip ?? 'unknown';
     const sourceKey = `link:${link.id}:${ip}`;
     for (const [key, rule] of [[`link-ip:${ip}`, perIp], [`link:${link.id}`, perLink]] as const) {
@@ -215,13 +223,17 @@ export class LinksService {
       throw unauthorized('That is not the password of this link');
     }
     await this.d.rateLimits.forgiveFailures(this.d.db, sourceKey);
-    return { session: this.session(link), maxAgeSeconds: SESSION_SECONDS, link };
+    return this.startVisit(visit);
   }
 
-  /** Counts one view of an unlocked link (its page was opened); 410 once the views are used up. */
-  async view(visit: LinkVisit): Promise<void> {
+  /**
+   * Counts one view (a visit begins: its page was opened, or its password given) and hands out
+   * the session that carries the rest of the visit; 410 once the views are used up.
+   */
+  async startVisit(visit: LinkVisit): Promise<{ session: string; maxAgeSeconds: number; link: LinkRow }> {
     if (!(await this.d.links.take(this.d.db, visit.link.id, 'views'))) throw await this.goneNow(visit.link.id);
     await this.d.audit.recordAlone(visit.ctx, { action: 'link.view', nodeId: visit.link.node_id });
+    return { session: this.session(visit.link), maxAgeSeconds: SESSION_SECONDS, link: visit.link };
   }
 
   /** Takes one download for a link visitor before the first byte goes out; 410 once they are used up. */
@@ -248,7 +260,7 @@ export class LinksService {
       if (this.recentPasswords.size > 10_000) this.recentPasswords.clear();
       this.recentPasswords.set(key, Date.now() + 60_000);
     }
-    return { ...visit, unlocked: true };
+    return { ...visit, unlocked: true, counted: true };
   }
 
   /** Keys of link passwords given right in the last minute (bound to the link's current hash). */

@@ -56,6 +56,14 @@ function sessionOf(request: FastifyRequest): string | undefined {
   return request.cookies[LINK_COOKIE] || undefined;
 }
 
+/** Hands a visitor the session of their visit, as a cookie on the link's own paths only. */
+function setSession(request: FastifyRequest, reply: FastifyReply, started: { session: string; maxAgeSeconds: number; link: { token: string } }) {
+  const options = { httpOnly: true, sameSite: 'strict' as const, secure: request.protocol === 'https', maxAge: started.maxAgeSeconds };
+  // Two paths, one cookie each: the API calls and the download addresses; no other link sees it.
+  reply.setCookie(LINK_COOKIE, started.session, { ...options, path: `/api/v1/s/${started.link.token}` });
+  reply.setCookie(LINK_COOKIE, started.session, { ...options, path: `/s/${started.link.token}` });
+}
+
 /** Whether a GET fetches a file from its first byte (a new download) rather than resuming one. */
 function startsAtZero(request: FastifyRequest): boolean {
   if (request.method !== 'GET') return false;
@@ -78,7 +86,7 @@ export async function publicLinksApiRoutes(app: FastifyInstance, { core, metrics
   r.get('/s/:token', {
     schema: {
       tags: ['public links'],
-      summary: 'What a public link shares; counts one view once the link is unlocked',
+      summary: 'What a public link shares; the first request of a visit counts one view and sets its session cookie',
       description: 'No account needed. 404 for a token that never existed, 410 for a link that was revoked, has expired or is used up, with `state` saying which.',
       params: tokenParam,
       response: { 200: linkInfoSchema, ...errors(404, 410) },
@@ -88,7 +96,8 @@ export async function publicLinksApiRoutes(app: FastifyInstance, { core, metrics
       const { link } = visit;
       let node = null;
       if (visit.unlocked) {
-        await core.links.view(visit);
+        // The first request of a visit counts it and gets the session the rest of it uses.
+        if (!visit.counted) setSession(request, reply, await core.links.startVisit(visit));
         // An upload-only link shows its folder's name, never what is in it.
         const located = await core.tree.byId(visit.ctx, link.node_id, link.permission === 'upload' ? 'write' : 'read');
         node = toPublicNode(located.node);
@@ -115,14 +124,10 @@ export async function publicLinksApiRoutes(app: FastifyInstance, { core, metrics
       response: { 200: z.object({ session: z.string(), expires_in: z.number() }), ...errors(400, 401, 404, 410, 429) },
     },
     handler: async (request, reply) => {
-      const { token } = request.params;
-      const { session, maxAgeSeconds } = await core.links.unlock(token, request.body.password, clientInfo(request));
-      const options = { httpOnly: true, sameSite: 'strict' as const, secure: request.protocol === 'https', maxAge: maxAgeSeconds };
-      // Two paths, one cookie each: the API calls and the download addresses; no other link sees it.
-      reply.setCookie(LINK_COOKIE, session, { ...options, path: `/api/v1/s/${token}` });
-      reply.setCookie(LINK_COOKIE, session, { ...options, path: `/s/${token}` });
+      const started = await core.links.unlock(request.params.token, request.body.password, clientInfo(request));
+      setSession(request, reply, started);
       reply.header('cache-control', 'no-store');
-      return { session, expires_in: maxAgeSeconds };
+      return { session: started.session, expires_in: started.maxAgeSeconds };
     },
   });
 

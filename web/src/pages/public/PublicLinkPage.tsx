@@ -73,7 +73,8 @@ function LinkProblem({ error, onRetry }: { error: unknown; onRetry: () => void }
   if (error instanceof ApiError && error.status === 410) {
     return (
       <PublicMessage icon={<Link2Off aria-hidden size={40} />} title="This link no longer works">
-        {error.problem.detail ? `${error.problem.detail} ` : ''}Ask the person who sent it for a new link.
+        {/* The server says why (expired, used up, switched off) and what to do; this is the fallback. */}
+        {error.problem.detail ?? 'Ask the person who sent it for a new link.'}
       </PublicMessage>
     );
   }
