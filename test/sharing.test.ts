@@ -215,6 +215,46 @@ describe('sharing with people', () => {
     expect((await incoming(carol.api)).some((i) => i.id === s.body.id)).toBe(true);
   });
 
+  it('keeps one set of WebDAV locks for the owner and every recipient of a shared folder', async () => {
+    const LOCK = (owner: string) =>
+      `<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>${owner}</D:owner></D:lockinfo>`;
+    const tokenOf = (body: string) => /<D:href>(opaquelocktoken:[^<]+)<\/D:href>/i.exec(body)?.[1] ?? /<(?:\w+:)?href>(opaquelocktoken:[^<]+)</.exec(body)?.[1];
+    const folder = await mkdir(alice.api, 'Locked together');
+    await put(alice.api, 'plan.txt', 'v1', folder.id);
+    await share(alice.api, folder.id, 'bob', 'editor');
+    await share(alice.api, folder.id, 'carol', 'editor');
+    const viaShare = (name: string) => `/Shared with me/${encodeURIComponent('Locked together')}/${name}`.replaceAll(' ', '%20');
+
+    // Bob locks the file through his share: Alice (in her own tree) and Carol (through hers) are held off.
+    const locked = await bob.request('LOCK', viaShare('plan.txt'), { headers: { depth: '0', timeout: 'Second-600' }, body: LOCK('bob') });
+    expect(locked.status, locked.body).toBe(200);
+    const token = tokenOf(locked.body)!;
+    expect(token).toMatch(/^opaquelocktoken:/);
+    expect((await alice.request('PUT', `/${encodeURIComponent('Locked together')}/plan.txt`, { body: 'alice' })).status).toBe(423);
+    expect((await carol.request('PUT', viaShare('plan.txt'), { body: 'carol' })).status).toBe(423);
+    expect((await carol.request('DELETE', viaShare('plan.txt'))).status).toBe(423);
+    // The owner sees the lock where the file is in her tree.
+    const discovery = await alice.request('PROPFIND', `/${encodeURIComponent('Locked together')}/plan.txt`, {
+      headers: { depth: '0' },
+      body: '<D:propfind xmlns:D="DAV:"><D:prop><D:lockdiscovery/></D:prop></D:propfind>',
+    });
+    expect(discovery.body).toContain(token);
+    // Bob writes with his token; then unlocks, and everyone may write again.
+    expect((await bob.request('PUT', viaShare('plan.txt'), { body: 'bob', headers: { if: `(<${token}>)` } })).status).toBe(204);
+    expect((await bob.request('UNLOCK', viaShare('plan.txt'), { headers: { 'lock-token': `<${token}>` } })).status).toBe(204);
+    expect((await carol.request('PUT', viaShare('plan.txt'), { body: 'carol' })).status).toBe(204);
+
+    // A depth-infinity lock the owner takes on the folder covers the recipients' paths below it.
+    const folderLock = await alice.request('LOCK', `/${encodeURIComponent('Locked together')}`, { headers: { depth: 'infinity' }, body: LOCK('alice') });
+    expect(folderLock.status, folderLock.body).toBe(200);
+    expect((await bob.request('PUT', viaShare('new.txt'), { body: 'x' })).status).toBe(423);
+    const aliceToken = tokenOf(folderLock.body)!;
+    // A recipient cannot remove someone else's lock.
+    expect((await bob.request('UNLOCK', viaShare(''), { headers: { 'lock-token': `<${aliceToken}>` } })).status).toBe(403);
+    expect((await alice.request('UNLOCK', `/${encodeURIComponent('Locked together')}`, { headers: { 'lock-token': `<${aliceToken}>` } })).status).toBe(204);
+    expect((await bob.request('PUT', viaShare('new.txt'), { body: 'x' })).status).toBe(201);
+  });
+
   it('gives each share a name of its own in "Shared with me"', async () => {
     const a = await mkdir(alice.api, 'Reports');
     const b = await mkdir(bob.api, 'Reports');

@@ -58,19 +58,19 @@ export class LockRepository {
     await db.insertInto('locks').values(lock).execute();
   }
 
-  async refresh(db: Db, space: SpaceRef, token: string, expiresAt: Date, now: Date): Promise<Lock | undefined> {
+  async refresh(db: Db, userId: string, token: string, expiresAt: Date, now: Date): Promise<Lock | undefined> {
     return db
       .updateTable('locks')
       .set({ expires_at: expiresAt })
       .where('token', '=', token)
-      .where('space_id', '=', spaceExpr(db, space))
+      .where('user_id', '=', userId)
       .where('expires_at', '>', now)
       .returningAll()
       .executeTakeFirst();
   }
 
-  async remove(db: Db, space: SpaceRef, token: string): Promise<boolean> {
-    const r = await db.deleteFrom('locks').where('token', '=', token).where('space_id', '=', spaceExpr(db, space)).executeTakeFirst();
+  async remove(db: Db, userId: string, token: string): Promise<boolean> {
+    const r = await db.deleteFrom('locks').where('token', '=', token).where('user_id', '=', userId).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 

@@ -16,9 +16,11 @@ export interface ResourceLock {
 }
 
 /**
- * Write locks on paths of the caller's own tree (WebDAV LOCK), kept in the database so
- * every server honours them. Conflict rules belong to the protocol; this keeps the records and
- * makes "check, then create" atomic across servers.
+ * Write locks on paths of a space (WebDAV LOCK), kept in the database so every server honours
+ * them. Paths are the space's own ("/Team/doc.txt" in its owner's tree), whoever takes the lock:
+ * a recipient locking through "Shared with me" blocks the owner and every other recipient too.
+ * Conflict rules belong to the protocol; this keeps the records and makes "check, then create"
+ * atomic across servers.
  */
 export class LocksService {
   constructor(
@@ -28,16 +30,16 @@ export class LocksService {
   ) {}
 
   /** Locks covering `path`, beneath it with `descendants`, and with `withParent` any lock on its parent. */
-  async covering(ctx: CallContext, path: string[], descendants: boolean, withParent = false): Promise<ResourceLock[]> {
-    return (await this.repo.covering(this.db, own(ctx), path, descendants, new Date(), withParent)).map(toLock);
+  async covering(space: SpaceRef, path: string[], descendants: boolean, withParent = false): Promise<ResourceLock[]> {
+    return (await this.repo.covering(this.db, space, path, descendants, new Date(), withParent)).map(toLock);
   }
 
-  async under(ctx: CallContext, path: string[]): Promise<ResourceLock[]> {
-    return (await this.repo.under(this.db, own(ctx), path, new Date())).map(toLock);
+  async under(space: SpaceRef, path: string[]): Promise<ResourceLock[]> {
+    return (await this.repo.under(this.db, space, path, new Date())).map(toLock);
   }
 
-  async create(ctx: CallContext, lock: ResourceLock, conflicts: (existing: ResourceLock[]) => Error | null): Promise<void> {
-    const spaceId = (await this.tree.homeSpace(ctx)).id;
+  async create(ctx: CallContext, space: SpaceRef, lock: ResourceLock, conflicts: (existing: ResourceLock[]) => Error | null): Promise<void> {
+    const spaceId = typeof space === 'string' ? space : (await this.tree.homeSpace(ctx)).id;
     await this.db.transaction().execute(async (tx) => {
       await this.repo.lockSpace(tx, spaceId);
       const existing = (await this.repo.covering(tx, spaceId, lock.path, lock.depth === 'infinity', new Date())).map(toLock);
@@ -56,17 +58,19 @@ export class LocksService {
     });
   }
 
+  /** Refreshes one of the caller's own locks, in whichever space it lies. */
   async refresh(ctx: CallContext, token: string, expiresAt: Date): Promise<ResourceLock | null> {
-    const row = await this.repo.refresh(this.db, own(ctx), token, expiresAt, new Date());
+    const row = await this.repo.refresh(this.db, ctx.actor.userId, token, expiresAt, new Date());
     return row ? toLock(row) : null;
   }
 
+  /** Removes one of the caller's own locks, in whichever space it lies. */
   async remove(ctx: CallContext, token: string): Promise<boolean> {
-    return this.repo.remove(this.db, own(ctx), token);
+    return this.repo.remove(this.db, ctx.actor.userId, token);
   }
 
-  async removeUnder(ctx: CallContext, path: string[]): Promise<void> {
-    await this.repo.removeUnder(this.db, own(ctx), path);
+  async removeUnder(space: SpaceRef, path: string[]): Promise<void> {
+    await this.repo.removeUnder(this.db, space, path);
   }
 
   purgeExpired(now = new Date()): Promise<number> {
@@ -74,8 +78,8 @@ export class LocksService {
   }
 }
 
-/** The space the caller owns, resolved inside each query. */
-function own(ctx: CallContext): SpaceRef {
+/** The space a user owns, resolved inside each query: their own tree costs no extra lookup. */
+export function ownSpace(ctx: CallContext): SpaceRef {
   return { ownedBy: ctx.actor.userId };
 }
 

@@ -5,7 +5,8 @@ import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
 import type { Node } from '../../db/schema.js';
 import type { NodeSummary } from '../../repositories/node.repository.js';
-import type { ResourceLock } from '../../services/locks.service.js';
+import { ownSpace, type ResourceLock } from '../../services/locks.service.js';
+import type { SpaceRef } from '../../repositories/lock.repository.js';
 import type { DavBackend, DavLock, DavResource, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
 import { DavError } from '../../webdav/errors.js';
 import { SHARED_WITH_ME } from '../../core/access.js';
@@ -51,9 +52,28 @@ export class CoreDavBackend implements DavBackend {
     private readonly ctx: CallContext,
   ) {
     this.principal = ctx.actor.userId;
-    this.locks = new CoreLockStore(core, ctx);
+    this.locks = new CoreLockStore(core, ctx, (path) => this.lockView(path));
     // A link's visitor sees the linked folder alone: no trash, no shares of the link's creator.
     this.virtual = ctx.actor.link ? { trash: false, shared: false } : virtualFoldersFor(davClientKind(ctx.userAgent));
+  }
+
+  private readonly shareViews = new Map<string, Promise<LockView | null>>();
+
+  /** Where the locks of `path` are kept (see LockView); null where nothing can be locked. */
+  private async lockView(path: string[]): Promise<LockView | null> {
+    if (!(await this.isShared(path))) return { space: ownSpace(this.ctx), base: [], top: [] };
+    if (path.length < 2) return null;
+    const mount = path[1]!;
+    let view = this.shareViews.get(mount);
+    if (!view) {
+      view = this.sharedAt(path.slice(0, 2)).then(async (found) => {
+        if (!found) return null;
+        const top = await this.core.tree.byId(this.ctx, found.node.id, 'read');
+        return { space: top.space.id, base: top.path.split('/').filter((s) => s.length > 0), top: path.slice(0, 2) };
+      });
+      this.shareViews.set(mount, view);
+    }
+    return view;
   }
 
   private isTrash(path: string[]): boolean {
@@ -443,26 +463,58 @@ function toResource(n: Node, path: string[], sha1: string | null): DavResource {
   };
 }
 
+/**
+ * Where a DAV path's locks are kept: the space, the space path (`base`) of the DAV folder `top`
+ * the request is in. A user's own paths are their space's paths; "Shared with me/<share>/…" maps
+ * to the owner's paths below the shared item, so owner and recipients see one set of locks.
+ */
+export interface LockView {
+  space: SpaceRef;
+  base: string[];
+  top: string[];
+}
+
 class CoreLockStore implements LockStore {
   constructor(
     private readonly core: Core,
     private readonly ctx: CallContext,
+    private readonly viewOf: (path: string[]) => Promise<LockView | null>,
   ) {}
+
+  /** The stored lock as this caller's DAV tree shows it; a lock above a share's top shows at the top. */
+  private shown(view: LockView, l: ResourceLock): DavLock {
+    const inside = view.base.every((s, i) => l.path[i] === s) && l.path.length >= view.base.length;
+    return toDavLock({ ...l, path: inside ? [...view.top, ...l.path.slice(view.base.length)] : view.top });
+  }
+
+  private stored(view: LockView, path: string[]): string[] {
+    return [...view.base, ...path.slice(view.top.length)];
+  }
 
   async covering(path: string[], descendants: boolean, withParent = false): Promise<DavLock[]> {
     // Locks are kept on their holders' own paths; a link's paths are not any user's.
     if (this.ctx.actor.link) return [];
-    return (await dav(() => this.core.locks.covering(this.ctx, path, descendants, withParent))).map(toDavLock);
+    const view = await dav(() => this.viewOf(path));
+    if (!view) return [];
+    // The parent of a share's top is the virtual folder, where nobody can lock anything.
+    const parent = withParent && path.length > view.top.length;
+    const locks = await dav(() => this.core.locks.covering(view.space, this.stored(view, path), descendants, parent));
+    return locks.map((l) => this.shown(view, l));
   }
 
   async under(path: string[]): Promise<DavLock[]> {
     if (this.ctx.actor.link) return [];
-    return (await dav(() => this.core.locks.under(this.ctx, path))).map(toDavLock);
+    const view = await dav(() => this.viewOf(path));
+    if (!view) return [];
+    return (await dav(() => this.core.locks.under(view.space, this.stored(view, path)))).map((l) => this.shown(view, l));
   }
 
   async create(lock: DavLock, conflicts: (existing: DavLock[]) => Error | null): Promise<void> {
     if (this.ctx.actor.link) throw new DavError(403, 'Locking needs an account; through a public link, files are written without locks');
-    await this.core.locks.create(this.ctx, fromDavLock(lock), (existing) => conflicts(existing.map(toDavLock)));
+    const view = await dav(() => this.viewOf(lock.root));
+    if (!view) throw new DavError(409, 'Nothing can be locked here');
+    const stored = fromDavLock({ ...lock, root: this.stored(view, lock.root) });
+    await dav(() => this.core.locks.create(this.ctx, view.space, stored, (existing) => conflicts(existing.map((l) => this.shown(view, l)))));
   }
 
   async refresh(token: string, timeoutSeconds: number): Promise<DavLock | null> {
@@ -474,8 +526,9 @@ class CoreLockStore implements LockStore {
     return this.core.locks.remove(this.ctx, token);
   }
 
-  removeUnder(path: string[]): Promise<void> {
-    return this.core.locks.removeUnder(this.ctx, path);
+  async removeUnder(path: string[]): Promise<void> {
+    const view = await dav(() => this.viewOf(path));
+    if (view) await dav(() => this.core.locks.removeUnder(view.space, this.stored(view, path)));
   }
 }
 
