@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, NewNode, Node, ShareRole, Space } from '../db/schema.js';
 
 export type Db = Kysely<DB>;
@@ -130,46 +130,16 @@ export class NodeRepository {
    * each with its current version's SHA-1, in one query; shorter than `segments` + 1 where the
    * path ends.
    */
-  async walkFromHome(db: Db, userId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
-    const result = await sql<Node & { sha1: string | null; depth: number }>`
-      with recursive walk as (
-        select n.*, v.sha1, 0 as depth
-          from spaces s join nodes n on n.id = s.root_node_id
-          left join versions v on v.id = n.current_version_id
-         where s.owner_user_id = ${userId}
-        union all
-        select n.*, v.sha1, w.depth + 1
-          from walk w
-          join nodes n on n.parent_id = w.id and n.deleted_at is null
-                      and n.name = (${segments}::text[])[w.depth + 1]
-          left join versions v on v.id = n.current_version_id
-         where w.depth < ${segments.length}
-      )
-      select * from walk order by depth`.execute(db);
-    return result.rows.map(({ depth: _depth, ...node }) => node);
+  walkFromHome(db: Db, userId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+    return walkDown(db, sql`select root_node_id from spaces where owner_user_id = ${userId}`, segments);
   }
 
   /**
    * The live nodes along `segments` below the node `topId` (that node first), in one query;
    * shorter where the path ends. Whether the top itself may be reached is the caller's check.
    */
-  async walkBelow(db: Db, topId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
-    const result = await sql<Node & { sha1: string | null; depth: number }>`
-      with recursive walk as (
-        select n.*, v.sha1, 0 as depth
-          from nodes n
-          left join versions v on v.id = n.current_version_id
-         where n.id = ${topId} and n.deleted_at is null
-        union all
-        select n.*, v.sha1, w.depth + 1
-          from walk w
-          join nodes n on n.parent_id = w.id and n.deleted_at is null
-                      and n.name = (${segments}::text[])[w.depth + 1]
-          left join versions v on v.id = n.current_version_id
-         where w.depth < ${segments.length}
-      )
-      select * from walk order by depth`.execute(db);
-    return result.rows.map(({ depth: _depth, ...node }) => node);
+  walkBelow(db: Db, topId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+    return walkDown(db, sql`select ${topId}::uuid`, segments);
   }
 
   /**
@@ -545,4 +515,24 @@ export class NodeRepository {
       .limit(limit)
       .execute();
   }
+}
+
+/** The live nodes along `segments` below the node `top` selects (that node first), in one query. */
+async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+  const result = await sql<Node & { sha1: string | null; depth: number }>`
+    with recursive walk as (
+      select n.*, v.sha1, 0 as depth
+        from nodes n
+        left join versions v on v.id = n.current_version_id
+       where n.id = (${top}) and n.deleted_at is null
+      union all
+      select n.*, v.sha1, w.depth + 1
+        from walk w
+        join nodes n on n.parent_id = w.id and n.deleted_at is null
+                    and n.name = (${segments}::text[])[w.depth + 1]
+        left join versions v on v.id = n.current_version_id
+       where w.depth < ${segments.length}
+    )
+    select * from walk order by depth`.execute(db);
+  return result.rows.map(({ depth: _depth, ...node }) => node);
 }
