@@ -5,7 +5,7 @@ import type { LinkPermission, ShareRole } from '../db/schema.js';
  * `manage` changes the item itself as its owner does: rename, move or delete the top of a
  * share, change or revoke everyone's shares and links.
  */
-export type Permission = 'read' | 'list' | 'write' | 'delete' | 'share' | 'manage';
+export type Permission = 'read' | 'list' | 'create' | 'write' | 'delete' | 'share' | 'manage';
 
 /**
  * Why an actor may reach a node: one source of access, found in the same query as the node.
@@ -18,15 +18,15 @@ export type Grant =
 
 const SHARE_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
   viewer: ['read', 'list'],
-  editor: ['read', 'list', 'write', 'delete'],
-  manager: ['read', 'list', 'write', 'delete', 'share'],
+  editor: ['read', 'list', 'create', 'write', 'delete'],
+  manager: ['read', 'list', 'create', 'write', 'delete', 'share'],
 };
 
 const LINK_PERMISSIONS: Record<LinkPermission, readonly Permission[]> = {
   read: ['read', 'list'],
-  // A file drop: visitors add files but see nothing, not even what others dropped.
-  upload: ['write'],
-  'read-write': ['read', 'list', 'write', 'delete'],
+  // A file drop: visitors add files but see nothing, not even what others dropped, and change nothing.
+  upload: ['create'],
+  'read-write': ['read', 'list', 'create', 'write', 'delete'],
 };
 
 export const ROLE_RANK: Record<ShareRole, number> = { viewer: 1, editor: 2, manager: 3 };
@@ -35,7 +35,7 @@ export const ROLE_RANK: Record<ShareRole, number> = { viewer: 1, editor: 2, mana
 export function permissionsOf(grant: Grant): readonly Permission[] {
   switch (grant.source) {
     case 'owner':
-      return ['read', 'list', 'write', 'delete', 'share', 'manage'];
+      return ['read', 'list', 'create', 'write', 'delete', 'share', 'manage'];
     case 'share':
       return SHARE_PERMISSIONS[grant.role];
     case 'link':

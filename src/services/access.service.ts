@@ -21,6 +21,7 @@ export interface AccessibleNode {
 const DENIED: Record<Permission, string> = {
   read: 'You can only add files here, not open them',
   list: 'You can only add files here, not see what is in this folder',
+  create: 'You can view this folder but not add to it; ask its owner for editing rights',
   write: 'You can view this item but not change it; ask its owner for editing rights',
   delete: 'You cannot delete, rename or move this item',
   share: 'You cannot share this item; ask its owner',

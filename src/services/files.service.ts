@@ -146,7 +146,7 @@ export class FilesService {
   ): Promise<PlacedNode & { created: boolean }> {
     const segments = parsePath(relativePath);
     if (segments.length === 0) throw badRequest('Give the name of the folder to create');
-    const parent = await this.d.tree.folderById(ctx, parentId, 'write');
+    const parent = await this.d.tree.folderById(ctx, parentId, 'create');
     // Refused before the space is locked; checked again under the lock, where the parent's path is final.
     this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
     return this.db.transaction().execute(async (tx) => {
@@ -190,7 +190,7 @@ export class FilesService {
     if (segments.length === 0) throw badRequest('Give the file a name');
     const name = segments[segments.length - 1]!;
     const folders = segments.slice(0, -1);
-    const parent = await this.d.tree.folderById(ctx, input.parentId, 'write');
+    const parent = await this.d.tree.folderById(ctx, input.parentId, 'create');
     // Before a byte of the body is read; commitUpload checks again under the space lock.
     this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
 
@@ -234,7 +234,9 @@ export class FilesService {
       }
       const mime = await sniffMime(name, input.mime, written.head, this.d.logger);
       const modifiedAt = input.modifiedAt ?? new Date();
-      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite: input.overwrite ?? false, ifMatch: input.ifMatch };
+      // Who may only add (a file drop) never replaces anything: the new file gets a free name.
+      const overwrite = (input.overwrite ?? false) && this.d.tree.access.can(parent, 'write');
+      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite, ifMatch: input.ifMatch };
       if (folders.length === 0 && commit.ifMatch === undefined) {
         return { ...(await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt, replace: commit.overwrite })), space };
       }
@@ -384,7 +386,7 @@ export class FilesService {
   ): Promise<PlacedNode & { replaced?: boolean }> {
     const source = await this.d.tree.byId(ctx, id, 'delete');
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be moved or renamed');
-    const destParent = target.parentId ? await this.d.tree.folderById(ctx, target.parentId, 'write') : undefined;
+    const destParent = target.parentId ? await this.d.tree.folderById(ctx, target.parentId, 'create') : undefined;
     if (destParent && destParent.space.id !== source.space.id) {
       // Into another space (out of a share into one's own, say): the bytes are now counted there,
       // so the item is copied (its blobs shared, its quota checked) and the original goes to its
@@ -457,7 +459,7 @@ export class FilesService {
   ): Promise<PlacedNode & { replaced?: boolean }> {
     const source = await this.d.tree.byId(ctx, id, 'read');
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be copied');
-    const dest = await this.d.tree.folderById(ctx, target.parentId, 'write');
+    const dest = await this.d.tree.folderById(ctx, target.parentId, 'create');
     const wanted = target.name !== undefined ? normalizeName(target.name) : source.node.name;
 
     return this.db.transaction().execute(async (tx) => {

@@ -295,7 +295,8 @@ export class LinksService {
 
   /** The owner manages every link of their items; anyone else only the links they made. */
   private async requireManaging(ctx: CallContext, link: LinkRow) {
-    const item = await this.d.tree.byId(ctx, link.node_id, 'share').catch(() => {
+    const item = await this.d.tree.byId(ctx, link.node_id, 'share').catch((err: unknown) => {
+      if (err instanceof CofferError && err.status === 403) throw forbidden('Only the owner or whoever made this link can change it');
       throw notFound(`No link with id ${link.id}`);
     });
     if (item.grant.source !== 'owner' && link.created_by !== ctx.actor.userId) throw forbidden('Only the owner or whoever made this link can change it');

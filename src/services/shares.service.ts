@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ROLE_RANK } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
-import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
+import { badRequest, CofferError, conflict, forbidden, notFound } from '../core/errors.js';
 import { numberedName } from '../core/names.js';
 import type { Node, ShareRole } from '../db/schema.js';
 import type { Db } from '../repositories/node.repository.js';
@@ -163,7 +163,9 @@ export class SharesService {
 
   /** The owner manages every share of their items; anyone else only the shares they made. */
   private async requireManaging(ctx: CallContext, share: ShareRow) {
-    const item = await this.d.tree.byId(ctx, share.node_id, 'share').catch(() => {
+    const item = await this.d.tree.byId(ctx, share.node_id, 'share').catch((err: unknown) => {
+      // Who can see the item but not share it learns no more than that; others not even that.
+      if (err instanceof CofferError && err.status === 403) throw forbidden('Only the owner or whoever made this share can change it');
       throw notFound(`No share with id ${share.id}`);
     });
     if (item.grant.source !== 'owner' && share.created_by !== ctx.actor.userId) {

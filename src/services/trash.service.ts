@@ -62,7 +62,7 @@ export class TrashService {
    */
   async restore(ctx: CallContext, id: string, target?: { parentId: string; name: string; replace: boolean }): Promise<PlacedNode & { replaced: boolean }> {
     const { space } = await this.d.tree.trashedById(ctx, id);
-    if (target) await this.d.tree.folderById(ctx, target.parentId, 'write');
+    if (target) await this.d.tree.folderById(ctx, target.parentId, 'create');
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, space.id);
       const { node } = await this.d.tree.trashedById(ctx, id, tx);

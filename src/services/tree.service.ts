@@ -104,6 +104,14 @@ export class TreeService {
   /** A node by its path from the caller's own root. */
   async byPath(ctx: CallContext, rawPath: string, db: Db = this.db): Promise<LocatedNode> {
     const segments = parsePath(rawPath);
+    // The paths the API shows recipients ("/Shared with me/<share>/…") resolve as they read.
+    if (segments.length >= 2 && segments[0]!.startsWith(SHARED_WITH_ME) && segments[0] === (await this.sharedFolderName(ctx))) {
+      const below = segments.slice(2);
+      const { nodes } = await this.sharedChain(ctx, segments[1]!, below);
+      const found = nodes.length === below.length + 1 ? nodes[below.length] : undefined;
+      if (!found) throw notFound(`Nothing at /${segments.join('/')}`);
+      return this.access.requireOne(ctx, 'read', found.id, db);
+    }
     const root = await this.rootOf(ctx, db);
     const found = await this.nodes.walkPath(db, root.node.id, segments);
     if (found.depth !== segments.length) throw notFound(`Nothing at /${segments.join('/')}`);

@@ -52,7 +52,7 @@ export class CoreDavBackend implements DavBackend {
     private readonly ctx: CallContext,
   ) {
     this.principal = ctx.actor.userId;
-    this.locks = new CoreLockStore(core, ctx, (path) => this.lockView(path));
+    this.locks = new CoreLockStore(core, ctx, (path) => this.lockView(path), (path) => this.assertLockable(path));
     // A link's visitor sees the linked folder alone: no trash, no shares of the link's creator.
     this.virtual = ctx.actor.link ? { trash: false, shared: false } : virtualFoldersFor(davClientKind(ctx.userAgent));
   }
@@ -74,6 +74,21 @@ export class CoreDavBackend implements DavBackend {
       this.shareViews.set(mount, view);
     }
     return view;
+  }
+
+  /**
+   * A lock holds others off writing, so only who may write may take one: on an existing item,
+   * `write` on it; on a new name (a lock-null resource), `create` in its folder.
+   */
+  private async assertLockable(path: string[]): Promise<void> {
+    if (this.isTrash(path)) throw new DavError(403, 'The trash is read-only');
+    const node = await this.nodeAt(path);
+    if (node) {
+      await this.core.tree.byId(this.ctx, node.id, 'write');
+      return;
+    }
+    const parent = await this.folderAt(path.slice(0, -1));
+    await this.core.tree.byId(this.ctx, parent.id, 'create');
   }
 
   private isTrash(path: string[]): boolean {
@@ -172,6 +187,12 @@ export class CoreDavBackend implements DavBackend {
       const node = await this.nodeAt(path);
       if (!node) return null;
       const resource = toResource(node, path, node.sha1);
+      if (this.ctx.actor.link?.permission === 'upload') {
+        // A file drop shows nothing that was dropped: an existing file looks like a free name.
+        // Its folders can be reached to drop into (a tree dropped folder by folder), blank.
+        if (node.kind === 'file') return null;
+        return { ...resource, size: 0, etag: `drop-${node.id}`, permissions: 'CK', sha1: null };
+      }
       // Sync clients poll the top's ETag: it changes with anything in the shares too.
       if (path.length === 0 && this.virtual.shared) {
         const tag = await this.core.shares.tag(this.ctx);
@@ -479,6 +500,7 @@ class CoreLockStore implements LockStore {
     private readonly core: Core,
     private readonly ctx: CallContext,
     private readonly viewOf: (path: string[]) => Promise<LockView | null>,
+    private readonly assertLockable: (path: string[]) => Promise<void>,
   ) {}
 
   /** The stored lock as this caller's DAV tree shows it; a lock above a share's top shows at the top. */
@@ -511,6 +533,7 @@ class CoreLockStore implements LockStore {
 
   async create(lock: DavLock, conflicts: (existing: DavLock[]) => Error | null): Promise<void> {
     if (this.ctx.actor.link) throw new DavError(403, 'Locking needs an account; through a public link, files are written without locks');
+    await dav(() => this.assertLockable(lock.root));
     const view = await dav(() => this.viewOf(lock.root));
     if (!view) throw new DavError(409, 'Nothing can be locked here');
     const stored = fromDavLock({ ...lock, root: this.stored(view, lock.root) });

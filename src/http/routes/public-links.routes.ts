@@ -99,8 +99,10 @@ export async function publicLinksApiRoutes(app: FastifyInstance, { core, metrics
         // The first request of a visit counts it and gets the session the rest of it uses.
         if (!visit.counted) setSession(request, reply, await core.links.startVisit(visit));
         // An upload-only link shows its folder's name, never what is in it.
-        const located = await core.tree.byId(visit.ctx, link.node_id, link.permission === 'upload' ? 'write' : 'read');
+        const located = await core.tree.byId(visit.ctx, link.node_id, link.permission === 'upload' ? 'create' : 'read');
         node = toPublicNode(located.node);
+        // Nor how much others dropped into it.
+        if (link.permission === 'upload') node = { ...node, size: 0 };
       }
       reply.header('cache-control', 'private, no-store');
       return {
