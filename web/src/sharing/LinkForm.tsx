@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } fr
 import { errorMessage } from '../api/errors';
 import type { Link, LinkChange, LinkCreate, LinkPermission } from '../api/links-types';
 import { useApi } from '../app-context';
-import { Field } from './Field';
+import { Field } from '../ui/Field';
 import { dateInputToIso, isoToDateInput, PERMISSION_HINT, PERMISSION_LABEL, toDateInput, type ShareTarget } from './format';
 
 /** The server's shortest password for a link. */

@@ -131,8 +131,6 @@ function ShareList({ node }: { node: ShareTarget }) {
   const api = useApi();
   const shares = useQuery({ queryKey: nodeSharesKey(node.id), queryFn: () => api.nodeShares(node.id) });
   const [removing, setRemoving] = useState<Share | null>(null);
-  const toast = useToast();
-  const refresh = useRefreshSharing();
 
   if (shares.isPending) return <Spinner label="Loading who has access" />;
   if (shares.isError) return <ErrorNotice error={shares.error} onRetry={() => void shares.refetch()} />;
@@ -148,20 +146,31 @@ function ShareList({ node }: { node: ShareTarget }) {
           ))}
         </ul>
       )}
-      <ConfirmAction
-        target={removing}
-        onClose={() => setRemoving(null)}
-        title={removing ? `Stop sharing with ${personName(removing.recipient)}?` : 'Stop sharing?'}
-        description={removing ? `${personName(removing.recipient)} loses access to “${removing.node_name}” at once.` : ''}
-        confirmLabel="Stop sharing"
-        pendingLabel="Removing…"
-        run={(s) => api.deleteShare(s.id)}
-        onSuccess={async (s) => {
-          toast.success(`Stopped sharing “${s.node_name}” with ${personName(s.recipient)}`);
-          await refresh();
-        }}
-      />
+      <StopSharingConfirm share={removing} onClose={() => setRemoving(null)} />
     </>
+  );
+}
+
+/** Asks before taking a person's access to an item away; then says so and refreshes what shows shares. */
+export function StopSharingConfirm({ share, onClose, onStopped }: { share: Share | null; onClose: () => void; onStopped?: () => void }) {
+  const api = useApi();
+  const toast = useToast();
+  const refresh = useRefreshSharing();
+  return (
+    <ConfirmAction
+      target={share}
+      onClose={onClose}
+      title={share ? `Stop sharing with ${personName(share.recipient)}?` : 'Stop sharing?'}
+      description={share ? `${personName(share.recipient)} loses access to “${share.node_name}” at once.` : ''}
+      confirmLabel="Stop sharing"
+      pendingLabel="Removing…"
+      run={(s) => api.deleteShare(s.id)}
+      onSuccess={async (s) => {
+        toast.success(`Stopped sharing “${s.node_name}” with ${personName(s.recipient)}`);
+        await refresh();
+        onStopped?.();
+      }}
+    />
   );
 }
 

@@ -71,13 +71,29 @@ export function parseProblem(text: string): Problem | undefined {
   }
 }
 
+/** What came back for a POSTed file: the HTTP status, 0 when no answer came, and the body. */
+export interface PostAnswer {
+  status: number;
+  text: string;
+}
+
+export interface PostFileOptions {
+  url: string;
+  /** Sent before the content type. */
+  headers?: Record<string, string>;
+  file: Blob;
+  /** Bytes of the body sent so far. */
+  onProgress: (loaded: number) => void;
+  signal: AbortSignal;
+}
+
 /**
  * POSTs one file as the raw request body. XMLHttpRequest, because fetch reports no upload
  * progress; and sending the File itself streams it from disk, so a 2 GB file is never in memory.
- * Resolves with the answer's status and the stored node; rejects with UploadFailure, or with an
- * AbortError when `signal` cancels it.
+ * Resolves with any answer, or status 0 when the connection failed; rejects with an AbortError
+ * when `signal` cancels it.
  */
-export function sendFile({ url, token, file, onProgress, signal }: SendOptions, createXhr: XhrFactory = () => new XMLHttpRequest()): Promise<StoredFile> {
+export function postFile({ url, headers = {}, file, onProgress, signal }: PostFileOptions, createXhr: XhrFactory = () => new XMLHttpRequest()): Promise<PostAnswer> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new DOMException('Upload cancelled', 'AbortError'));
@@ -87,22 +103,16 @@ export function sendFile({ url, token, file, onProgress, signal }: SendOptions, 
     const abort = () => xhr.abort();
     const settle = () => signal.removeEventListener('abort', abort);
     xhr.open('POST', url);
-    xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (e: ProgressEvent) => onProgress(e.loaded);
     xhr.onload = () => {
       settle();
-      if (xhr.status >= 200 && xhr.status < 300) {
-        // Stored whatever the body says: failing here would invite a retry that stores it twice.
-        const node = parseProblem(xhr.responseText);
-        resolve({ status: xhr.status, node: node && typeof node.id === 'string' ? (node as unknown as FileNode) : undefined });
-      } else {
-        reject(new UploadFailure(xhr.status, failureMessage(xhr.status, parseProblem(xhr.responseText), file.size)));
-      }
+      resolve({ status: xhr.status, text: xhr.responseText });
     };
     xhr.onerror = () => {
       settle();
-      reject(new UploadFailure(0, CONNECTION_LOST));
+      resolve({ status: 0, text: '' });
     };
     xhr.ontimeout = xhr.onerror;
     xhr.onabort = () => {
@@ -112,6 +122,19 @@ export function sendFile({ url, token, file, onProgress, signal }: SendOptions, 
     signal.addEventListener('abort', abort, { once: true });
     xhr.send(file);
   });
+}
+
+/**
+ * Uploads one file with the session's token (see postFile). Resolves with the answer's status and
+ * the stored node; rejects with UploadFailure, or with an AbortError when `signal` cancels it.
+ */
+export async function sendFile({ url, token, file, onProgress, signal }: SendOptions, createXhr?: XhrFactory): Promise<StoredFile> {
+  const { status, text } = await postFile({ url, headers: { authorization: `Bearer ${token}` }, file, onProgress, signal }, createXhr);
+  if (status === 0) throw new UploadFailure(0, CONNECTION_LOST);
+  if (status < 200 || status >= 300) throw new UploadFailure(status, failureMessage(status, parseProblem(text), file.size));
+  // Stored whatever the body says: failing here would invite a retry that stores it twice.
+  const node = parseProblem(text);
+  return { status, node: node && typeof node.id === 'string' ? (node as unknown as FileNode) : undefined };
 }
 
 /** The API address that stores `relativePath` under `parentId`; missing folders on the way are created. */

@@ -4,6 +4,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/errors';
 import type { AppPassword, CreatedAppPassword } from '../../api/types';
 import { useApi } from '../../app-context';
+import { DataTable } from '../../ui/DataTable';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatDate } from '../../ui/format';
 import { ConfirmAction } from '../../ui/ConfirmAction';
@@ -97,37 +98,20 @@ function AppPasswordList({ onRevoke }: { onRevoke: (p: AppPassword) => void }) {
     );
   }
   return (
-    <div className="table-wrap">
-      <table className="data-table">
-        <caption className="sr-only">Your app passwords</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col" className="hide-phone">
-              Created
-            </th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.data.items.map((p) => (
-            <tr key={p.id}>
-              <td className="wrap-anywhere">{p.name}</td>
-              <td className="hide-phone">{formatDate(p.created_at)}</td>
-              <td>{p.last_used_at ? formatDate(p.last_used_at) : <span className="muted">Never used</span>}</td>
-              <td className="actions-cell">
-                <button type="button" className="button button-small" aria-label={`Revoke ${p.name}`} onClick={() => onRevoke(p)}>
-                  Revoke
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Your app passwords" columns={['Name', { label: 'Created', className: 'hide-phone' }, 'Last used']} actionsLabel="Actions">
+      {list.data.items.map((p) => (
+        <tr key={p.id}>
+          <td className="wrap-anywhere">{p.name}</td>
+          <td className="hide-phone">{formatDate(p.created_at)}</td>
+          <td>{p.last_used_at ? formatDate(p.last_used_at) : <span className="muted">Never used</span>}</td>
+          <td className="actions-cell">
+            <button type="button" className="button button-small" aria-label={`Revoke ${p.name}`} onClick={() => onRevoke(p)}>
+              Revoke
+            </button>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -3,6 +3,7 @@ import { MonitorSmartphone } from 'lucide-react';
 import { useRef, useState } from 'react';
 import type { ProtocolSession } from '../../api/types';
 import { useApi } from '../../app-context';
+import { DataTable } from '../../ui/DataTable';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatDate } from '../../ui/format';
 import { ConfirmAction } from '../../ui/ConfirmAction';
@@ -53,56 +54,36 @@ function DeviceList({ items, limit, onEnd }: { items: ProtocolSession[]; limit: 
           <MonitorSmartphone aria-hidden size={18} /> No devices are connected. They appear here once they connect with an app password.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table className="data-table devices-table">
-            <caption className="sr-only">Devices connected with an app password</caption>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col" className="hide-phone">
-                  App password
-                </th>
-                <th scope="col" className="hide-phone">
-                  IP address
-                </th>
-                <th scope="col" className="hide-phone">
-                  Last activity
-                </th>
-                <th scope="col" className="hide-phone">
-                  Status
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr key={s.id}>
-                  <td className="wrap-anywhere">
-                    {s.device}
-                    {/* Phones hide the other columns; what matters stays under the device name. */}
-                    <span className="device-password-inline muted">
-                      {s.app_password_name ? `${s.app_password_name} · ` : ''}
-                      {formatDate(s.last_activity_at)} <StatusBadge active={s.active} />
-                    </span>
-                  </td>
-                  <td className="hide-phone wrap-anywhere">{s.app_password_name ?? <span className="muted">Revoked</span>}</td>
-                  <td className="hide-phone mono">{s.ip ?? '—'}</td>
-                  <td className="hide-phone">{formatDate(s.last_activity_at)}</td>
-                  <td className="hide-phone">
-                    <StatusBadge active={s.active} />
-                  </td>
-                  <td className="actions-cell">
-                    <button type="button" className="button button-small" aria-label={`Sign out ${s.device}`} onClick={() => onEnd(s)}>
-                      Sign out
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="devices-table"
+          caption="Devices connected with an app password"
+          columns={['Device', { label: 'App password', className: 'hide-phone' }, { label: 'IP address', className: 'hide-phone' }, { label: 'Last activity', className: 'hide-phone' }, { label: 'Status', className: 'hide-phone' }]}
+          actionsLabel="Actions"
+        >
+          {items.map((s) => (
+            <tr key={s.id}>
+              <td className="wrap-anywhere">
+                {s.device}
+                {/* Phones hide the other columns; what matters stays under the device name. */}
+                <span className="device-password-inline muted">
+                  {s.app_password_name ? `${s.app_password_name} · ` : ''}
+                  {formatDate(s.last_activity_at)} <StatusBadge active={s.active} />
+                </span>
+              </td>
+              <td className="hide-phone wrap-anywhere">{s.app_password_name ?? <span className="muted">Revoked</span>}</td>
+              <td className="hide-phone mono">{s.ip ?? '—'}</td>
+              <td className="hide-phone">{formatDate(s.last_activity_at)}</td>
+              <td className="hide-phone">
+                <StatusBadge active={s.active} />
+              </td>
+              <td className="actions-cell">
+                <button type="button" className="button button-small" aria-label={`Sign out ${s.device}`} onClick={() => onEnd(s)}>
+                  Sign out
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { StorageOverview } from '../../api/types';
 import { useApi } from '../../app-context';
+import { DataTable } from '../../ui/DataTable';
 import { EmptyState, ErrorNotice, Spinner } from '../../ui/Feedback';
 import { formatBytes } from '../../ui/format';
 import { ProgressBar } from '../../ui/ProgressBar';
@@ -71,50 +72,37 @@ function TopUsers({ overview }: { overview: StorageOverview }) {
         <EmptyState title="No usage yet">Nobody has stored anything so far.</EmptyState>
       ) : (
         <>
-          <div className="table-wrap">
-            <table className="data-table admin-storage-table">
-              <caption className="sr-only">Users using the most storage, largest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col" className="num">
-                    Used
-                  </th>
-                  <th scope="col" className="num hide-phone">
-                    Quota
-                  </th>
-                  <th scope="col">Of quota</th>
+          <DataTable
+            className="admin-storage-table"
+            caption="Users using the most storage, largest first"
+            columns={['User', { label: 'Used', className: 'num' }, { label: 'Quota', className: 'num hide-phone' }, 'Of quota']}
+          >
+            {users.map((u) => {
+              const ratio = u.quota === null ? undefined : usageRatio(u.used, u.quota);
+              return (
+                <tr key={u.id}>
+                  <td className="wrap-anywhere">
+                    <Link to={usersSearchLink(u.username)}>
+                      {u.username}
+                      <span className="sr-only"> (show in Users)</span>
+                    </Link>
+                  </td>
+                  <td className="num nowrap">{formatBytes(u.used)}</td>
+                  <td className="num nowrap hide-phone">{u.quota === null ? 'Unlimited' : formatBytes(u.quota)}</td>
+                  <td>
+                    {ratio === undefined ? (
+                      <span className="muted">No limit</span>
+                    ) : (
+                      <div className="admin-percent">
+                        <span className="nowrap">{Math.round(ratio * 100)}%</span>
+                        <ProgressBar value={ratio} label={`${u.username} has used ${Math.round(ratio * 100)}% of their quota`} tone={usageTone(ratio)} />
+                      </div>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {users.map((u) => {
-                  const ratio = u.quota === null ? undefined : usageRatio(u.used, u.quota);
-                  return (
-                    <tr key={u.id}>
-                      <td className="wrap-anywhere">
-                        <Link to={usersSearchLink(u.username)}>
-                          {u.username}
-                          <span className="sr-only"> (show in Users)</span>
-                        </Link>
-                      </td>
-                      <td className="num nowrap">{formatBytes(u.used)}</td>
-                      <td className="num nowrap hide-phone">{u.quota === null ? 'Unlimited' : formatBytes(u.quota)}</td>
-                      <td>
-                        {ratio === undefined ? (
-                          <span className="muted">No limit</span>
-                        ) : (
-                          <div className="admin-percent">
-                            <span className="nowrap">{Math.round(ratio * 100)}%</span>
-                            <ProgressBar value={ratio} label={`${u.username} has used ${Math.round(ratio * 100)}% of their quota`} tone={usageTone(ratio)} />
-                          </div>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
           {overview.users > users.length ? (
             <p className="muted admin-storage-note">
               The {users.length} users using the most storage. <Link to="/admin/users?sort=used">See every user by storage used</Link>

@@ -3,6 +3,7 @@ import { ArrowDown, ArrowUp, ArrowUpDown, Pencil, UserCheck, UserX } from 'lucid
 import { errorMessage } from '../../api/errors';
 import type { User } from '../../api/types';
 import { useApi } from '../../app-context';
+import { DataTable } from '../../ui/DataTable';
 import { formatBytes, formatDate } from '../../ui/format';
 import { ProgressBar } from '../../ui/ProgressBar';
 import { useToast } from '../../ui/Toasts';
@@ -21,35 +22,23 @@ interface UsersTableProps {
 
 export function UsersTable({ users, view, myId, onSort, onEdit, onSuspend }: UsersTableProps) {
   return (
-    <div className="table-wrap">
-      <table className="data-table admin-users-table">
-        <caption className="sr-only">Users, sorted by {sortName(view.sort)}</caption>
-        <thead>
-          <tr>
-            <SortHeader label="User" column="username" view={view} onSort={onSort} />
-            <th scope="col" className="hide-phone">
-              Email
-            </th>
-            <th scope="col" className="hide-phone">
-              Role
-            </th>
-            <th scope="col" className="hide-phone">
-              Status
-            </th>
-            <SortHeader label="Storage" column="used" view={view} onSort={onSort} />
-            <SortHeader label="Created" column="created" view={view} onSort={onSort} className="hide-phone" />
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((user) => (
-            <UserRow key={user.id} user={user} isMe={user.id === myId} onEdit={onEdit} onSuspend={onSuspend} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      className="admin-users-table"
+      caption={`Users, sorted by ${sortName(view.sort)}`}
+      columns={[
+        <SortHeader label="User" column="username" view={view} onSort={onSort} />,
+        { label: 'Email', className: 'hide-phone' },
+        { label: 'Role', className: 'hide-phone' },
+        { label: 'Status', className: 'hide-phone' },
+        <SortHeader label="Storage" column="used" view={view} onSort={onSort} />,
+        <SortHeader label="Created" column="created" view={view} onSort={onSort} className="hide-phone" />,
+      ]}
+      actionsLabel="Actions"
+    >
+      {users.map((user) => (
+        <UserRow key={user.id} user={user} isMe={user.id === myId} onEdit={onEdit} onSuspend={onSuspend} />
+      ))}
+    </DataTable>
   );
 }
 

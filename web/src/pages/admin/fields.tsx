@@ -1,4 +1,5 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes } from 'react';
+import { Field } from '../../ui/Field';
 
 interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'onChange' | 'value'> {
   label: string;
@@ -11,25 +12,10 @@ interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id
 
 /** A labelled input with its hint and its own error underneath, both read out with it. */
 export function TextField({ label, value, onValueChange, hint, error, ...input }: TextFieldProps) {
-  const id = useId();
-  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
   return (
-    <div className="field">
-      <label htmlFor={id} className="admin-label">
-        {label}
-      </label>
-      <input id={id} value={value} onChange={(e) => onValueChange(e.target.value)} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
-      {hint ? (
-        <span id={`${id}-hint`} className="hint">
-          {hint}
-        </span>
-      ) : null}
-      {error ? (
-        <span id={`${id}-error`} className="admin-field-error">
-          {error}
-        </span>
-      ) : null}
-    </div>
+    <Field label={label} hint={hint} error={error} labelClassName="admin-label" errorClassName="admin-field-error">
+      {({ id, describedBy, invalid }) => <input id={id} value={value} onChange={(e) => onValueChange(e.target.value)} aria-invalid={invalid} aria-describedby={describedBy} {...input} />}
+    </Field>
   );
 }
 

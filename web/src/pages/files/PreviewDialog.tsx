@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type QueryKey } from '@tanstack/react-query';
 import { ChevronLeft, ChevronRight, Download } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { FileNode } from '../../api/types';
@@ -95,10 +95,29 @@ function PreviewBody({ file }: { file: FileNode }) {
   if (link.isPending) return <Spinner label="Opening the preview" />;
   if (link.isError) return <ErrorNotice error={link.error} />;
   if (broken) return <NoPreview file={file} reason="The browser could not show this file." />;
-  return <PreviewContent kind={kind} url={link.data.url} file={file} onBroken={() => setBroken(true)} />;
+  return <PreviewContent kind={kind} url={link.data.url} file={file} textKey={['file-text', file.id, file.etag]} onBroken={() => setBroken(true)} />;
 }
 
-function PreviewContent({ kind, url, file, onBroken }: { kind: NonNullable<PreviewKind>; url: string; file: FileNode; onBroken: () => void }) {
+/** What showing a file needs to know about it. */
+export interface PreviewFile {
+  name: string;
+  mime: string | null;
+  size: number;
+}
+
+interface PreviewContentProps {
+  kind: NonNullable<PreviewKind>;
+  /** The file's inline content address. */
+  url: string;
+  file: PreviewFile;
+  /** Caches a text file's start, per version of the file. */
+  textKey: QueryKey;
+  /** When the browser cannot show the image or media after all. */
+  onBroken: () => void;
+}
+
+/** A file shown by its kind: image, video, audio, PDF or the start of its text. */
+export function PreviewContent({ kind, url, file, textKey, onBroken }: PreviewContentProps) {
   switch (kind) {
     case 'image':
       return (
@@ -126,7 +145,7 @@ function PreviewContent({ kind, url, file, onBroken }: { kind: NonNullable<Previ
     case 'pdf':
       return <iframe src={url} title={`Preview of ${file.name}`} className="preview-frame" />;
     case 'text':
-      return <TextPreview url={url} file={file} />;
+      return <TextPreview url={url} file={file} queryKey={textKey} />;
   }
 }
 
@@ -153,14 +172,15 @@ export async function readTextStart(url: string, limit = TEXT_PREVIEW_BYTES, sig
   return { text: text + decoder.decode(), bytes };
 }
 
-function TextPreview({ url, file }: { url: string; file: FileNode }) {
+function TextPreview({ url, file, queryKey }: { url: string; file: PreviewFile; queryKey: QueryKey }) {
   const empty = file.size === 0;
   const text = useQuery({
-    queryKey: ['file-text', file.id, file.etag],
+    queryKey,
     queryFn: ({ signal }) => readTextStart(url, TEXT_PREVIEW_BYTES, signal),
     // A range of an empty file is unsatisfiable (416); there is nothing to read anyway.
     enabled: !empty,
     staleTime: Infinity,
+    refetchOnWindowFocus: false,
   });
   if (empty) return <p className="muted">This file is empty.</p>;
   if (text.isPending) return <Spinner label="Reading the file" />;

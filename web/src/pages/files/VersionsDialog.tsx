@@ -3,6 +3,7 @@ import { Download, RotateCcw, Upload } from 'lucide-react';
 import { useRef, useState } from 'react';
 import type { FileNode, FileVersion } from '../../api/types';
 import { useApi } from '../../app-context';
+import { DataTable } from '../../ui/DataTable';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { startDownload } from '../../ui/download';
 import { formatBytes, formatDate } from '../../ui/format';
@@ -127,38 +128,24 @@ function VersionList({ file }: { file: FileNode }) {
       {items.length === 0 ? (
         <p className="muted">No versions are recorded for this file.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="data-table versions-table">
-            <caption className="sr-only">Versions of {file.name}, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Saved</th>
-                <th scope="col" className="num">
-                  Size
-                </th>
-                <th scope="col" className="hide-phone">
-                  Author
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((version) => (
-                <VersionRow
-                  key={version.id}
-                  version={version}
-                  downloading={downloading === version.id}
-                  restoring={restore.isPending && restore.variables?.id === version.id}
-                  restoreDisabled={restore.isPending}
-                  onDownload={() => void download(version)}
-                  onRestore={() => restore.mutate(version)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="versions-table"
+          caption={`Versions of ${file.name}, newest first`}
+          columns={['Saved', { label: 'Size', className: 'num' }, { label: 'Author', className: 'hide-phone' }]}
+          actionsLabel="Actions"
+        >
+          {items.map((version) => (
+            <VersionRow
+              key={version.id}
+              version={version}
+              downloading={downloading === version.id}
+              restoring={restore.isPending && restore.variables?.id === version.id}
+              restoreDisabled={restore.isPending}
+              onDownload={() => void download(version)}
+              onRestore={() => restore.mutate(version)}
+            />
+          ))}
+        </DataTable>
       )}
     </div>
   );

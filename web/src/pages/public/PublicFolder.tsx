@@ -3,6 +3,7 @@ import { ChevronRight, Download, FolderArchive } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { LinkInfo, PublicNode } from '../../api/links-types';
+import { DataTable } from '../../ui/DataTable';
 import { EmptyState, ErrorNotice, Spinner } from '../../ui/Feedback';
 import { FileIcon } from '../../ui/FileIcon';
 import { describeType, formatBytes, formatDate, isHiddenName } from '../../ui/format';
@@ -127,64 +128,50 @@ export function PublicFolder({ token, info, root }: { token: string; info: LinkI
       {listing.isError ? <ErrorNotice error={listing.error} onRetry={() => void listing.refetch()} /> : null}
       {listing.isSuccess && items.length === 0 ? <EmptyState title="This folder is empty" /> : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="data-table public-table">
-            <caption className="sr-only">Contents of {title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col" className="num hide-phone">
-                  Size
-                </th>
-                <th scope="col" className="hide-phone">
-                  Modified
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((node) => (
-                <tr key={node.id}>
-                  <td>
-                    <div className="shared-name-cell">
-                      <FileIcon kind={node.kind} mime={node.mime} name={node.name} />
-                      <div className="shared-name-text">
-                        <button
-                          type="button"
-                          className="link-button shared-name"
-                          aria-label={node.kind === 'folder' ? `Open folder ${node.name}` : `Preview ${node.name}`}
-                          onClick={() => (node.kind === 'folder' ? open(node) : setPreviewing(node))}
-                        >
-                          {node.name}
-                        </button>
-                        <span className="muted shared-inline show-phone-inline">
-                          {formatBytes(node.size)} · {formatDate(node.modified_at)}
-                        </span>
-                      </div>
-                    </div>
-                  </td>
-                  <td className="num hide-phone nowrap">{formatBytes(node.size)}</td>
-                  <td className="hide-phone nowrap">
-                    <time dateTime={node.modified_at}>{formatDate(node.modified_at)}</time>
-                  </td>
-                  <td className="actions-cell">
-                    <a
-                      className="button button-small"
-                      href={node.kind === 'folder' ? urls.folderZip(node.id) : urls.content(node.id, true)}
-                      download={node.kind === 'folder' ? `${node.name}.zip` : node.name}
-                      aria-label={node.kind === 'folder' ? `Download ${node.name} as ZIP` : `Download ${node.name}`}
+        <DataTable
+          className="public-table"
+          caption={`Contents of ${title}`}
+          columns={['Name', { label: 'Size', className: 'num hide-phone' }, { label: 'Modified', className: 'hide-phone' }]}
+          actionsLabel="Actions"
+        >
+          {items.map((node) => (
+            <tr key={node.id}>
+              <td>
+                <div className="shared-name-cell">
+                  <FileIcon kind={node.kind} mime={node.mime} name={node.name} />
+                  <div className="shared-name-text">
+                    <button
+                      type="button"
+                      className="link-button shared-name"
+                      aria-label={node.kind === 'folder' ? `Open folder ${node.name}` : `Preview ${node.name}`}
+                      onClick={() => (node.kind === 'folder' ? open(node) : setPreviewing(node))}
                     >
-                      <Download aria-hidden size={16} />
-                      <span className="hide-phone">{node.kind === 'folder' ? 'ZIP' : 'Download'}</span>
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                      {node.name}
+                    </button>
+                    <span className="muted shared-inline show-phone-inline">
+                      {formatBytes(node.size)} · {formatDate(node.modified_at)}
+                    </span>
+                  </div>
+                </div>
+              </td>
+              <td className="num hide-phone nowrap">{formatBytes(node.size)}</td>
+              <td className="hide-phone nowrap">
+                <time dateTime={node.modified_at}>{formatDate(node.modified_at)}</time>
+              </td>
+              <td className="actions-cell">
+                <a
+                  className="button button-small"
+                  href={node.kind === 'folder' ? urls.folderZip(node.id) : urls.content(node.id, true)}
+                  download={node.kind === 'folder' ? `${node.name}.zip` : node.name}
+                  aria-label={node.kind === 'folder' ? `Download ${node.name} as ZIP` : `Download ${node.name}`}
+                >
+                  <Download aria-hidden size={16} />
+                  <span className="hide-phone">{node.kind === 'folder' ? 'ZIP' : 'Download'}</span>
+                </a>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {listing.hasNextPage ? (
         <div className="pager">

@@ -2,7 +2,7 @@ import { createContext, useContext } from 'react';
 import { ApiError, NetworkError, problemOf } from '../../api/errors';
 import type { LinkInfo, PublicListing, PublicUploadResult } from '../../api/links-types';
 import { API_BASE } from '../../api/session';
-import { parseProblem } from '../../upload/transport';
+import { parseProblem, postFile, type XhrFactory } from '../../upload/transport';
 import { formatBytes } from '../../ui/format';
 
 const enc = encodeURIComponent;
@@ -107,43 +107,12 @@ export interface PublicSendOptions {
   signal: AbortSignal;
 }
 
-/**
- * POSTs one file as the raw body with XMLHttpRequest, which (unlike fetch) reports upload
- * progress; the File streams from disk. Resolves with the name the server stored it under.
- */
-export function sendPublicFile({ url, file, onProgress, signal }: PublicSendOptions, createXhr: () => XMLHttpRequest = () => new XMLHttpRequest()): Promise<PublicUploadResult> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new DOMException('Upload cancelled', 'AbortError'));
-      return;
-    }
-    const xhr = createXhr();
-    const abort = () => xhr.abort();
-    const settle = () => signal.removeEventListener('abort', abort);
-    xhr.open('POST', url);
-    xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
-    xhr.upload.onprogress = (e: ProgressEvent) => onProgress(e.loaded);
-    xhr.onload = () => {
-      settle();
-      if (xhr.status >= 200 && xhr.status < 300) {
-        const body = parseProblem(xhr.responseText);
-        const name = typeof body?.name === 'string' ? body.name : undefined;
-        const size = typeof body?.size === 'number' ? body.size : file.size;
-        resolve({ name: name ?? '', size });
-      } else {
-        reject(new PublicUploadFailure(xhr.status, publicUploadMessage(xhr.status, xhr.responseText, file.size)));
-      }
-    };
-    xhr.onerror = () => {
-      settle();
-      reject(new PublicUploadFailure(0, publicUploadMessage(0, '', file.size)));
-    };
-    xhr.ontimeout = xhr.onerror;
-    xhr.onabort = () => {
-      settle();
-      reject(new DOMException('Upload cancelled', 'AbortError'));
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    xhr.send(file);
-  });
+/** Uploads one file through a link (see postFile); resolves with the name the server stored it under. */
+export async function sendPublicFile({ url, file, onProgress, signal }: PublicSendOptions, createXhr?: XhrFactory): Promise<PublicUploadResult> {
+  const { status, text } = await postFile({ url, file, onProgress, signal }, createXhr);
+  if (status < 200 || status >= 300) throw new PublicUploadFailure(status, publicUploadMessage(status, text, file.size));
+  const body = parseProblem(text);
+  const name = typeof body?.name === 'string' ? body.name : undefined;
+  const size = typeof body?.size === 'number' ? body.size : file.size;
+  return { name: name ?? '', size };
 }

@@ -6,11 +6,10 @@ import type { Link as PublicLink } from '../../api/links-types';
 import type { Share } from '../../api/share-types';
 import { useApi } from '../../app-context';
 import { formatDay, isPast, personName, PERMISSION_LABEL, ROLE_LABEL, STATE_BADGE, STATE_LABEL, type ShareTarget } from '../../sharing/format';
-import { useRefreshSharing } from '../../sharing/PeopleSection';
-import { ConfirmAction } from '../../ui/ConfirmAction';
+import { StopSharingConfirm } from '../../sharing/PeopleSection';
+import { DataTable } from '../../ui/DataTable';
 import { EmptyState, ErrorNotice, Spinner } from '../../ui/Feedback';
 import { FileIcon } from '../../ui/FileIcon';
-import { useToast } from '../../ui/Toasts';
 import { folderHref } from '../files/Breadcrumbs';
 import { ShareChangeDialog } from './ShareChangeDialog';
 
@@ -19,8 +18,6 @@ const ShareDialog = lazy(() => import('../../sharing/ShareDialog').then((m) => (
 /** What the caller shares: with people, and by public links. */
 export function SharedByMe() {
   const api = useApi();
-  const toast = useToast();
-  const refresh = useRefreshSharing();
   const shares = useQuery({ queryKey: ['shares', 'outgoing'], queryFn: () => api.outgoingShares() });
   const [changing, setChanging] = useState<Share | null>(null);
   const [revoking, setRevoking] = useState<Share | null>(null);
@@ -41,48 +38,26 @@ export function SharedByMe() {
           </EmptyState>
         ) : null}
         {shares.isSuccess && shares.data.items.length > 0 ? (
-          <div className="table-wrap">
-            <table className="data-table shared-table">
-              <caption className="sr-only">Your files and folders shared with people</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Item</th>
-                  <th scope="col">Shared with</th>
-                  <th scope="col" className="hide-phone">
-                    Role
-                  </th>
-                  <th scope="col" className="hide-phone">
-                    Until
-                  </th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {shares.data.items.map((share) => (
-                  <OutgoingRow key={share.id} share={share} onChange={setChanging} onRevoke={setRevoking} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            className="shared-table"
+            caption="Your files and folders shared with people"
+            columns={['Item', 'Shared with', { label: 'Role', className: 'hide-phone' }, { label: 'Until', className: 'hide-phone' }]}
+            actionsLabel="Actions"
+          >
+            {shares.data.items.map((share) => (
+              <OutgoingRow key={share.id} share={share} onChange={setChanging} onRevoke={setRevoking} />
+            ))}
+          </DataTable>
         ) : null}
       </section>
 
       <LinksOverview onManage={setManaging} />
 
       <ShareChangeDialog share={changing} onClose={() => setChanging(null)} />
-      <ConfirmAction
-        target={revoking}
+      <StopSharingConfirm
+        share={revoking}
         onClose={() => setRevoking(null)}
-        title={revoking ? `Stop sharing with ${personName(revoking.recipient)}?` : 'Stop sharing?'}
-        description={revoking ? `${personName(revoking.recipient)} loses access to “${revoking.node_name}” at once.` : ''}
-        confirmLabel="Stop sharing"
-        pendingLabel="Removing…"
-        run={(s) => api.deleteShare(s.id)}
-        onSuccess={async (s) => {
-          toast.success(`Stopped sharing “${s.node_name}” with ${personName(s.recipient)}`);
-          await refresh();
+        onStopped={() => {
           const active = document.activeElement;
           if (!active || active === document.body) headingRef.current?.focus();
         }}
@@ -162,28 +137,11 @@ function LinksOverview({ onManage }: { onManage: (target: ShareTarget) => void }
         </p>
       ) : null}
       {links.isSuccess && links.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="data-table shared-table">
-            <caption className="sr-only">Public links to your files and folders</caption>
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Link</th>
-                <th scope="col" className="hide-phone">
-                  Until
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {links.data.items.map((link) => (
-                <LinkOverviewRow key={link.id} link={link} onManage={onManage} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable className="shared-table" caption="Public links to your files and folders" columns={['Item', 'Link', { label: 'Until', className: 'hide-phone' }]} actionsLabel="Actions">
+          {links.data.items.map((link) => (
+            <LinkOverviewRow key={link.id} link={link} onManage={onManage} />
+          ))}
+        </DataTable>
       ) : null}
     </section>
   );

@@ -8,6 +8,7 @@ import { useApi } from '../../app-context';
 import { INCOMING_SHARES_KEY } from '../../sharing/access';
 import { formatDay, isPast, personName, ROLE_LABEL } from '../../sharing/format';
 import { ConfirmAction } from '../../ui/ConfirmAction';
+import { DataTable } from '../../ui/DataTable';
 import { EmptyState, ErrorNotice, Spinner } from '../../ui/Feedback';
 import { FileIcon } from '../../ui/FileIcon';
 import { formatBytes } from '../../ui/format';
@@ -46,31 +47,16 @@ export function SharedWithMe() {
         </EmptyState>
       ) : null}
       {shares.isSuccess && shares.data.items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="data-table shared-table">
-            <caption className="sr-only">Files and folders shared with you</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col" className="hide-phone">
-                  Owner
-                </th>
-                <th scope="col">Role</th>
-                <th scope="col" className="hide-phone">
-                  Until
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {shares.data.items.map((share) => (
-                <IncomingRow key={share.id} share={share} onOpenFile={setPreviewing} onLeave={setLeaving} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="shared-table"
+          caption="Files and folders shared with you"
+          columns={['Name', { label: 'Owner', className: 'hide-phone' }, 'Role', { label: 'Until', className: 'hide-phone' }]}
+          actionsLabel="Actions"
+        >
+          {shares.data.items.map((share) => (
+            <IncomingRow key={share.id} share={share} onOpenFile={setPreviewing} onLeave={setLeaving} />
+          ))}
+        </DataTable>
       ) : null}
 
       <ConfirmAction

@@ -4,6 +4,7 @@ import { Fragment } from 'react';
 import { errorMessage } from '../../api/errors';
 import type { TrashItem } from '../../api/types';
 import { useApi } from '../../app-context';
+import { DataTable } from '../../ui/DataTable';
 import { FileIcon } from '../../ui/FileIcon';
 import { formatBytes, formatDate } from '../../ui/format';
 import { useToast } from '../../ui/Toasts';
@@ -19,33 +20,16 @@ interface TrashTableProps {
 
 export function TrashTable({ items, onDeleteForever, onItemGone }: TrashTableProps) {
   return (
-    <div className="table-wrap">
-      <table className="data-table trash-table">
-        <caption className="sr-only">Items in the trash, most recently deleted first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col" className="hide-phone">
-              Original location
-            </th>
-            <th scope="col" className="hide-phone">
-              Deleted
-            </th>
-            <th scope="col" className="num hide-phone">
-              Size
-            </th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => (
-            <TrashRow key={item.id} item={item} onDeleteForever={onDeleteForever} onItemGone={onItemGone} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      className="trash-table"
+      caption="Items in the trash, most recently deleted first"
+      columns={['Name', { label: 'Original location', className: 'hide-phone' }, { label: 'Deleted', className: 'hide-phone' }, { label: 'Size', className: 'num hide-phone' }]}
+      actionsLabel="Actions"
+    >
+      {items.map((item) => (
+        <TrashRow key={item.id} item={item} onDeleteForever={onDeleteForever} onItemGone={onItemGone} />
+      ))}
+    </DataTable>
   );
 }
 
