@@ -408,9 +408,11 @@ describe('public links', () => {
       const l = await link(alice, drop.id, { permission: 'upload' });
       expect((await davReq(`/public.php/dav/files/${l.token}/dropped.txt`, 'PUT', null, { body: 'from a visitor' })).status).toBe(201);
       expect((await davReq(`/public.php/dav/files/${l.token}/`, 'PROPFIND', null, { headers: { depth: '1' } })).status).toBe(403);
-      expect((await davReq(`/public.php/dav/files/${l.token}/mine.txt`, 'GET', null)).status).toBe(403);
+      // A file already there answers as a free name would: the drop tells nothing of what it holds.
+      expect((await davReq(`/public.php/dav/files/${l.token}/mine.txt`, 'GET', null)).status).toBe(404);
+      expect((await davReq(`/public.php/dav/files/${l.token}/mine.txt`, 'PUT', null, { body: 'not a replacement' })).status).toBe(201);
       const names = (await alice.json<{ items: NodeBody[] }>(`/folders/${drop.id}/children`)).body.items.map((x) => x.name).sort();
-      expect(names).toEqual(['dropped.txt', 'mine.txt']);
+      expect(names).toEqual(['dropped.txt', 'mine (1).txt', 'mine.txt']);
     });
   });
 });

@@ -100,7 +100,7 @@ describe('sharing with people', () => {
     // Nothing changes for a viewer: 403 with a reason, and the file is untouched.
     const up = await put(bob.api, 'new.txt', 'x', projects.id);
     expect(up.status).toBe(403);
-    expect(JSON.stringify(up.body)).toMatch(/view this item but not change it/);
+    expect(JSON.stringify(up.body)).toMatch(/view this folder but not add to it/);
     expect((await bob.api.fetch(`/files/${file.id}`, { method: 'DELETE' })).status).toBe(403);
     expect((await bob.api.json(`/files/${file.id}`, { method: 'PATCH', json: { name: 'renamed.txt' } })).status).toBe(403);
     expect((await bob.api.json('/folders', { method: 'POST', json: { parent_id: projects.id, name: 'sub' } })).status).toBe(403);
@@ -174,7 +174,8 @@ describe('sharing with people', () => {
     // Below manager, a share cannot hand out manager.
     const viewerShare = await share(alice.api, (await mkdir(alice.api, 'ViewOnly')).id, 'bob', 'viewer');
     expect(viewerShare.status).toBe(201);
-    expect((await carol.api.json(`/shares/${s.body.id}`, { method: 'DELETE' })).status).toBe(404);
+    // Carol sees the folder (her own editor share) but cannot revoke bob's share of it.
+    expect((await carol.api.json(`/shares/${s.body.id}`, { method: 'DELETE' })).status).toBe(403);
   });
 
   it('revocation, expiry and leaving take effect on the next request', async () => {
