@@ -312,6 +312,14 @@ describe('public links', () => {
     expect(actions).toContain('link.view');
     expect(actions).toContain('file.download');
     expect(events.find((e) => e.action === 'file.download')?.node_id).toBe(doc.id);
+
+    // The owner reads the same in her own activity log, per link; nobody else sees it in theirs.
+    const mine = await alice.json<{ items: { action: string; detail: { link?: string } | null }[] }>(`/account/activity?link_id=${l.id}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body.items.map((e) => e.action)).toEqual(expect.arrayContaining(['link.create', 'link.view', 'file.download']));
+    expect(mine.body.items.every((e) => e.detail?.link === l.id)).toBe(true);
+    const bobs = await bob.json<{ items: unknown[] }>(`/account/activity?link_id=${l.id}`);
+    expect(bobs.body.items).toHaveLength(0);
   });
 
   it('answers 410 from the moment a link is revoked or expires', async () => {

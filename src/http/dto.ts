@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Node, User } from '../db/schema.js';
+import type { AuditEvent, Node, User } from '../db/schema.js';
 import type { ListedNode } from '../repositories/node.repository.js';
 import { SHARED_WITH_ME } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
@@ -130,3 +130,37 @@ export const pageQuery = {
 
 /** Standard error responses for the OpenAPI document. */
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, problemSchema]));
+
+export const auditEventSchema = z
+  .object({
+    id: z.number(),
+    at: z.string(),
+    actor_id: z.string().nullable(),
+    actor_name: z.string().nullable(),
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    action: z.string(),
+    node_id: z.string().nullable(),
+    path: z.string().nullable(),
+    bytes: z.number().nullable(),
+    result: z.string(),
+    detail: z.unknown().nullable(),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export function toAuditEventDto(e: AuditEvent): z.infer<typeof auditEventSchema> {
+  return {
+    id: Number(e.id),
+    at: e.at.toISOString(),
+    actor_id: e.actor_id,
+    actor_name: e.actor_name,
+    ip: e.ip,
+    user_agent: e.user_agent,
+    action: e.action,
+    node_id: e.node_id,
+    path: e.path,
+    bytes: e.bytes === null ? null : Number(e.bytes),
+    result: e.result,
+    detail: e.detail ? (JSON.parse(e.detail) as unknown) : null,
+  };
+}

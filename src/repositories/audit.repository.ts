@@ -25,6 +25,10 @@ export interface AuditEntry {
 
 export interface AuditQuery {
   actorId?: string | undefined;
+  /** Events of one space (its chain): what happened to one owner's files, by anyone. */
+  chain?: string | undefined;
+  /** Events of visitors of one public link. */
+  linkId?: string | undefined;
   action?: string | undefined;
   pathPrefix?: string | undefined;
   from?: Date | undefined;
@@ -201,6 +205,10 @@ export class AuditRepository {
   async query(db: Kysely<DB>, q: AuditQuery): Promise<{ items: AuditEvent[]; total: number }> {
     let base = db.selectFrom('audit_events');
     if (q.actorId) base = base.where('actor_id', '=', q.actorId);
+    if (q.chain) base = base.where('chain', '=', q.chain);
+    // Details are JSON.stringify'd objects: the key and a uuid appear exactly so, and a text match
+    // needs no cast that one odd row could fail.
+    if (q.linkId) base = base.where('detail', 'like', `%"link":"${escapeLike(q.linkId)}"%`);
     if (q.action) base = base.where('action', '=', q.action);
     if (q.pathPrefix) base = base.where('path', 'like', escapeLike(q.pathPrefix) + '%');
     if (q.from) base = base.where('at', '>=', q.from);

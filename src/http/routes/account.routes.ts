@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
-import { errors, toUserDto, userSchema } from '../dto.js';
+import { auditEventSchema, errors, pageQuery, toAuditEventDto, toUserDto, userSchema } from '../dto.js';
 import { APP_PASSWORDS_ACCEPTED, ctxOf } from '../plugins/auth.js';
 
 const usageSchema = z
@@ -29,6 +29,27 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
       const ctx = ctxOf(request);
       const [user, usage] = await Promise.all([core.users.get(ctx.actor.userId), core.users.usage(ctx.actor.userId)]);
       return { user: toUserDto(user), usage };
+    },
+  });
+
+  r.get('/account/activity', {
+    schema: {
+      tags: ['account'],
+      summary: 'What happened to your files, newest first: by you, by people you share with, by visitors of your links',
+      description: 'The audit events of your own space. Visitors of a public link appear under the link\'s name, with `detail.link` its id.',
+      security: [{ bearer: [] }],
+      querystring: z.object({
+        action: z.string().max(100).optional().describe('Only this action, e.g. file.download or link.view'),
+        link_id: z.uuid().optional().describe('Only what visitors of this link did'),
+        ...pageQuery,
+      }),
+      response: { 200: z.object({ items: z.array(auditEventSchema), total: z.number() }), ...errors(400, 401, 404) },
+    },
+    handler: async (request) => {
+      const q = request.query;
+      const space = await core.tree.homeSpace(ctxOf(request));
+      const { items, total } = await core.audit.query({ chain: space.id, action: q.action, linkId: q.link_id, limit: q.limit, offset: q.offset });
+      return { items: items.map(toAuditEventDto), total };
     },
   });
 

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import { checkPasswordPolicy } from '../../services/users.service.js';
-import { errors, pageQuery, toUserDto, userSchema } from '../dto.js';
+import { auditEventSchema as auditEvent, errors, pageQuery, toAuditEventDto, toUserDto, userSchema } from '../dto.js';
 import { ctxOf } from '../plugins/auth.js';
 
 const quota = z.number().int().min(0).nullable().describe('Bytes; null means unlimited');
@@ -119,22 +119,6 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
     handler: async (request) => toUserDto(await core.users.update(ctxOf(request), request.params.id, { status: 'active' })),
   });
 
-  const auditEvent = z
-    .object({
-      id: z.number(),
-      at: z.string(),
-      actor_id: z.string().nullable(),
-      actor_name: z.string().nullable(),
-      ip: z.string().nullable(),
-      user_agent: z.string().nullable(),
-      action: z.string(),
-      node_id: z.string().nullable(),
-      path: z.string().nullable(),
-      bytes: z.number().nullable(),
-      result: z.string(),
-      detail: z.unknown().nullable(),
-    })
-    .meta({ id: 'AuditEvent' });
 
   const auditFilter = {
     user_id: z.uuid().optional(),
@@ -163,20 +147,7 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
       const q = request.query;
       const { items, total } = await core.audit.query({ ...filterOf(q), limit: q.limit, offset: q.offset });
       return {
-        items: items.map((e) => ({
-          id: Number(e.id),
-          at: e.at.toISOString(),
-          actor_id: e.actor_id,
-          actor_name: e.actor_name,
-          ip: e.ip,
-          user_agent: e.user_agent,
-          action: e.action,
-          node_id: e.node_id,
-          path: e.path,
-          bytes: e.bytes === null ? null : Number(e.bytes),
-          result: e.result,
-          detail: e.detail ? (JSON.parse(e.detail) as unknown) : null,
-        })),
+        items: items.map(toAuditEventDto),
         total,
       };
     },

@@ -112,6 +112,82 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/account/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to your files, newest first: by you, by people you share with, by visitors of your links
+         * @description The audit events of your own space. Visitors of a public link appear under the link's name, with `detail.link` its id.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this action, e.g. file.download or link.view */
+                    action?: string;
+                    limit?: number;
+                    /** @description Only what visitors of this link did */
+                    link_id?: string;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AuditEvent"][];
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/account/password": {
         parameters: {
             query?: never;
@@ -3103,7 +3179,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What a public link shares; counts one view once the link is unlocked
+         * What a public link shares; the first request of a visit counts one view and sets its session cookie
          * @description No account needed. 404 for a token that never existed, 410 for a link that was revoked, has expired or is used up, with `state` saying which.
          */
         get: {
