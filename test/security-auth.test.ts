@@ -324,9 +324,14 @@ describe('failed sign-ins throttle the guesser, not the owner (issue 9, item 6)'
   });
 
   it('a burst of parallel guesses gets no more checks than the free failures', async () => {
+    const started = Date.now();
     const results = await Promise.all(Array.from({ length: 15 }, (_, i) => login('bursty', `burst-${i}`, '192.0.2.77')));
+    const elapsed = Date.now() - started;
     const checked = results.filter((r) => r.status === 401).length;
-    expect(checked).toBeLessThanOrEqual(5);
+    // After the five free failures the next check waits 1 s, the one after 2 s more: a burst slowed
+    // down by a loaded machine may legitimately earn those, and no more.
+    const earned = (elapsed >= 1000 ? 1 : 0) + (elapsed >= 3000 ? 1 : 0);
+    expect(checked).toBeLessThanOrEqual(5 + earned);
     expect(results.filter((r) => r.status === 429).length).toBe(15 - checked);
   });
 
