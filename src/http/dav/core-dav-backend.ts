@@ -143,6 +143,14 @@ export class CoreDavBackend implements DavBackend {
         throw err;
       });
       this.chains.set(key, found);
+      // The walk found every folder on the way too: a PUT's parent then costs no second query.
+      void found.then((nodes) => {
+        if (!nodes) return;
+        for (let i = 0; i < Math.min(path.length, nodes.length); i++) {
+          const prefix = path.slice(0, i).join('/');
+          if (!this.chains.has(prefix)) this.chains.set(prefix, Promise.resolve(nodes.slice(0, i + 1)));
+        }
+      }, () => undefined);
     }
     return found;
   }
