@@ -48,6 +48,7 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
       metricsUrl = `http://${h}:${typeof a === 'object' && a ? a.port : config.metrics.port}`;
     }
     const stopMaintenance = startMaintenance(core);
+    core.audit.startSealing();
     const started = app;
     const startedDav = davApp;
     const startedMetrics = metricsApp;

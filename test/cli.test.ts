@@ -287,7 +287,7 @@ describe('coffer CLI', () => {
 
     // The newest rows of the account and admin chain deleted straight in the database.
     const saved = await withDatabase(env, async (db) => {
-      const rows = await db.selectFrom('audit_events').selectAll().where('chain', '=', 'account').orderBy('id').execute();
+      const rows = await db.selectFrom('audit_events').selectAll().where('chain', '=', 'account').orderBy('seq').execute();
       await db.deleteFrom('audit_events').where('id', 'in', rows.slice(-2).map((r) => r.id)).execute();
       return rows;
     });
@@ -295,8 +295,8 @@ describe('coffer CLI', () => {
     expect(truncated.code).toBe(1);
     expect(truncated.stdout).toContain('1 chain is damaged');
     expect(truncated.stdout).toContain(
-      `The account and admin chain is truncated: its head records ${saved.length} events ending in hash ${saved.at(-1)!.hash.slice(0, 16)}…, ` +
-        `but the table holds ${saved.length - 2} ending in hash ${saved.at(-3)!.hash.slice(0, 16)}…`,
+      `The account and admin chain is truncated: its head records ${saved.length} events ending in hash ${saved.at(-1)!.hash!.slice(0, 16)}…, ` +
+        `but the table holds ${saved.length - 2} ending in hash ${saved.at(-3)!.hash!.slice(0, 16)}…`,
     );
 
     // Put back; then an event edited and every later hash recomputed with plain SHA-256 (no key).
@@ -305,9 +305,9 @@ describe('coffer CLI', () => {
       const { hashAuditRow } = await import('../src/repositories/audit.repository.js');
       const row = saved.find((r) => r.action === 'admin.user.create')!;
       let prev: string | null = null;
-      for (const r of saved.filter((e) => Number(e.id) >= Number(row.id))) {
+      for (const r of saved.filter((e) => Number(e.seq) >= Number(row.seq))) {
         const { id, hash: _h, chain: _c, ...fields } = r;
-        const next = { ...fields, prev_hash: prev ?? fields.prev_hash, path: Number(id) === Number(row.id) ? '/nothing-to-see-here' : fields.path };
+        const next = { ...fields, prev_hash: prev ?? fields.prev_hash!, path: Number(id) === Number(row.id) ? '/nothing-to-see-here' : fields.path };
         prev = hashAuditRow(next);
         await db.updateTable('audit_events').set({ path: next.path, prev_hash: next.prev_hash, hash: prev }).where('id', '=', id).execute();
       }

@@ -4,6 +4,11 @@ import { Writable } from 'node:stream';
 const BUFFER_BYTES = 4 << 20;
 /** Below this a file is written in one call from the chunks as they came, without copying. */
 const SMALL_BYTES = 1 << 20;
+/**
+ * With `sync`, a flush of what is written so far starts in the background every this many bytes,
+ * so the disk writes while the rest arrives and the fsync at the end has little left to do.
+ */
+const FLUSH_EVERY_BYTES = 64 << 20;
 /** Spare 4 MiB blocks kept between uploads, so large uploads do not churn the garbage collector. */
 const POOL_LIMIT = 8;
 const pool: Buffer[] = [];
@@ -31,6 +36,8 @@ export class FileSink extends Writable {
   private used = 0;
   private position = 0;
   private inFlight: Promise<void> = Promise.resolve();
+  private flushing: Promise<void> | null = null;
+  private flushedUpTo = 0;
 
   constructor(
     private readonly path: string,
@@ -94,9 +101,22 @@ export class FileSink extends Writable {
     this.spare = null;
     this.inFlight = this.writeAll(full, at).then(() => {
       this.spare = full;
+      this.flushInBackground();
     });
     // Surface a failed write on the next call rather than as an unhandled rejection.
     this.inFlight.catch(() => undefined);
+  }
+
+  /** One fdatasync at a time, each started once another FLUSH_EVERY_BYTES are written. */
+  private flushInBackground(): void {
+    if (!this.sync || this.flushing || this.position - this.flushedUpTo < FLUSH_EVERY_BYTES) return;
+    const upTo = this.position;
+    this.flushing = this.handle!.datasync().then(() => {
+      this.flushedUpTo = upTo;
+      this.flushing = null;
+    });
+    // A failed flush fails the final sync (awaited in _final), not the process.
+    this.flushing.catch(() => undefined);
   }
 
   private async writeAll(data: Buffer, at: number): Promise<void> {
@@ -116,6 +136,7 @@ export class FileSink extends Writable {
         await this.writeAll(this.current.subarray(0, this.used), this.position);
       }
       this.used = 0;
+      if (this.flushing) await this.flushing;
       if (this.sync) await this.handle!.sync();
       await this.handle!.close();
       this.handle = null;
@@ -132,7 +153,7 @@ export class FileSink extends Writable {
       this.spare = null;
       this.pending = [];
     };
-    const done = this.inFlight.catch(() => undefined).then(release);
+    const done = Promise.all([this.inFlight.catch(() => undefined), this.flushing?.catch(() => undefined)]).then(release);
     if (!h) {
       void done.then(() => callback(error));
       return;

@@ -65,6 +65,8 @@ export interface CofferConfig {
   blobGraceSeconds: number;
   /** How often the maintenance task (trash purge, blob GC) runs; 0 turns it off. */
   maintenanceIntervalSeconds: number;
+  /** How often a server seals audit events still pending (another server's, after a crash); 0 turns the sweep off. */
+  auditSealSweepMs: number;
   /** The built web app (web/dist) served at /; undefined when not built. */
   webDir: string | undefined;
   /**
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env): CofferConfig {
     trustProxy: readBool(env, 'COFFER_TRUST_PROXY', false),
     blobGraceSeconds: readInt(env, 'COFFER_BLOB_GRACE_SECONDS', 3600, 0, 30 * 24 * 3600),
     maintenanceIntervalSeconds: readInt(env, 'COFFER_MAINTENANCE_INTERVAL', 3600, 0, 7 * 24 * 3600),
+    auditSealSweepMs: readInt(env, 'COFFER_AUDIT_SEAL_SWEEP_MS', 1000, 0, 3_600_000),
     webDir: readWebDir(env),
     contentOrigin: readContentOrigin(env),
     dav: {

@@ -4,6 +4,7 @@ import type { CofferConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { AuditRepository } from '../repositories/audit.repository.js';
 import { NodeRepository } from '../repositories/node.repository.js';
+import { NewFilesRepository } from '../repositories/new-files.repository.js';
 import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
 import { SpaceRepository } from '../repositories/space.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
@@ -14,6 +15,7 @@ import { LocksService } from '../services/locks.service.js';
 import { PropertiesService } from '../services/properties.service.js';
 import { ProtocolSessionsService } from '../services/protocol-sessions.service.js';
 import { AuditService } from '../services/audit.service.js';
+import { AuditSealer } from '../services/audit-sealer.js';
 import { AuthService } from '../services/auth.service.js';
 import { FilesService } from '../services/files.service.js';
 import { FsckService } from '../services/fsck.service.js';
@@ -60,7 +62,8 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const spaceRepo = new SpaceRepository();
   const versionRepo = new VersionRepository();
   const userRepo = new UserRepository();
-  const audit = new AuditService(db, new AuditRepository(deps.auditKey), deps.auditKey);
+  const auditRepo = new AuditRepository(deps.auditKey);
+  const audit = new AuditService(db, auditRepo, deps.auditKey, new AuditSealer(db, auditRepo, logger, config.auditSealSweepMs));
   const access = new AccessService(db, new AccessRepository());
   const tree = new TreeService(db, nodeRepo, spaceRepo, access, config.maxPathDepth);
   const users = new UsersService(db, userRepo, spaceRepo, nodeRepo, audit, config.defaultQuotaBytes);
@@ -74,7 +77,7 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
     loginFailuresPerIp: config.loginRateLimit.failuresPerIp,
   });
   const propertyRepo = new PropertyRepository();
-  const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
+import { prepareByText } from './prepared-client.js';
 import { lockPgliteDir } from './pglite-lock.js';
 import { connectionTimeouts, TimeLimitedPostgresDialect, type DbTimeouts } from './time-limits.js';
 import type { DB } from './schema.js';
@@ -46,6 +47,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     // An idle connection killed by the server (restart, failover) must not crash the process.
     pool.on('error', (err) => options.onPoolError?.(err));
+    pool.on('connect', prepareByText);
     const db = new Kysely<DB>({ dialect: new TimeLimitedPostgresDialect({ pool }) });
     await sql`select 1`.execute(db);
     return db;

@@ -190,10 +190,13 @@ export interface AuditEventsTable {
   bytes: number | null;
   result: string;
   detail: string | null;
-  prev_hash: string;
-  hash: string;
+  /** Null while the event is pending: committed, not yet sealed into its chain. */
+  prev_hash: string | null;
+  hash: string | null;
   /** The space id, 'account' for account and admin events, 'legacy' for events from before chains were keyed. */
   chain: string;
+  /** Position in the chain from 1; null while pending. */
+  seq: number | null;
 }
 
 export interface AuditHeadsTable {

@@ -47,20 +47,30 @@ export class AccessRepository {
       with recursive up as (
         select n.*, n.id as target, 0 as depth from nodes n where n.id = any(${[...ids]}::uuid[])
         union all
-        select n.*, up.target, up.depth + 1 from nodes n join up on n.id = up.parent_id
+        select n.*, up.target, up.depth + 1
+          from up cross join lateral (select * from nodes p where p.id = up.parent_id limit 1) n
       )
+      -- Each lookup is a lateral probe of one index (limit 1), a plan that stays right whatever
+      -- the table sizes were when the statement was prepared.
       select up.*,
              s.kind as s_kind, s.owner_user_id as s_owner_user_id, s.name as s_name,
              s.quota_bytes as s_quota_bytes, s.used_bytes as s_used_bytes,
              s.root_node_id as s_root_node_id, s.created_at as s_created_at,
              sh.id as sh_id, sh.role as sh_role, sh.mount_name as sh_mount,
-             b.store_key as b_store_key, v.sha1 as v_sha1
+             vb.store_key as b_store_key, vb.sha1 as v_sha1
         from up
-        left join spaces s on up.depth = 0 and s.id = up.space_id
-        left join shares sh on sh.node_id = up.id and sh.recipient_id = ${userId}::uuid
-                           and (sh.expires_at is null or sh.expires_at > now())
-        left join versions v on up.depth = 0 and v.id = up.current_version_id
-        left join blobs b on b.id = v.blob_id
+        left join lateral (select * from spaces s where up.depth = 0 and s.id = up.space_id limit 1) s on true
+        left join lateral (
+          select sh.id, sh.role, sh.mount_name from shares sh
+           where sh.node_id = up.id and sh.recipient_id = ${userId}::uuid
+             and (sh.expires_at is null or sh.expires_at > now())
+           limit 1
+        ) sh on true
+        left join lateral (
+          select b.store_key, v.sha1 from versions v join blobs b on b.id = v.blob_id
+           where up.depth = 0 and v.id = up.current_version_id
+           limit 1
+        ) vb on true
        order by up.target, up.depth`.execute(db);
     for (const row of result.rows) {
       const {

@@ -41,7 +41,7 @@ export interface AuditQuery {
   withoutTotal?: boolean;
 }
 
-type HashedFields = Omit<AuditEvent, 'id' | 'hash' | 'chain'>;
+type HashedFields = Omit<AuditEvent, 'id' | 'hash' | 'chain' | 'seq' | 'prev_hash'> & { prev_hash: string };
 
 function canonical(row: HashedFields): unknown[] {
   return [
@@ -108,75 +108,106 @@ export class AuditRepository {
   constructor(private readonly key: Buffer) {}
 
   /** Appends inside the caller's transaction, so the event commits (or not) with the change it records. */
-  async append(tx: Kysely<DB>, entry: AuditEntry): Promise<void> {
-    await this.appendMany(tx, [entry]);
+  append(tx: Kysely<DB>, entry: AuditEntry): Promise<string[]> {
+    return this.appendMany(tx, [entry]);
   }
 
   /**
-   * Appends events in order, each chained to the one before it in its own chain. Two statements
-   * whatever the count: the first resolves each event's chain (its space) and locks that chain's
-   * head row, creating it on first use, in chain order so two transactions never deadlock; the
-   * second inserts the rows and moves the heads. The head row is the chain's lock, so writes in
-   * different spaces never wait on each other.
+   * Appends events, pending, in one statement: each goes to its chain (its space) and takes its
+   * place there when `seal` runs after the transaction commits. No lock is taken, so writes never
+   * queue on a chain. Returns the chains written to, for the sealer.
    */
-  async appendMany(tx: Kysely<DB>, entries: AuditEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const wanted = sql.join(entries.map((e, i) => sql`(${i}::int, ${e.nodeId ?? null}::uuid, ${e.spaceId ?? null}::text)`));
-    const heads = await sql<{ ord: number; chain: string; event_count: string | number; hash: string }>`
-      with e(ord, node_id, space_id) as (values ${wanted}),
-      r as (
-        select e.ord, coalesce(e.space_id, n.space_id::text, ${ACCOUNT_CHAIN}) as chain
-          from e left join nodes n on n.id = e.node_id
-      ),
-      h as (
-        insert into audit_heads (chain, event_count, hash, mac)
-        select distinct chain, 0, ${AUDIT_GENESIS_HASH}, '' from r order by chain
-        on conflict (chain) do update set event_count = audit_heads.event_count
-        returning chain, event_count, hash
-      )
-      select r.ord, r.chain, h.event_count, h.hash from r join h using (chain) order by r.ord`.execute(tx);
-
-    const state = new Map<string, { count: number; hash: string }>();
-    for (const h of heads.rows) state.set(h.chain, { count: Number(h.event_count), hash: h.hash });
+  async appendMany(tx: Kysely<DB>, entries: AuditEntry[]): Promise<string[]> {
+    if (entries.length === 0) return [];
     // Millisecond precision: what PostgreSQL stores is what the hash covers.
     const at = new Date(Date.now());
-    const rows = entries.map((entry, i) => {
-      const chain = heads.rows[i]!.chain;
-      const head = state.get(chain)!;
-      const row: HashedFields = {
-        at,
-        actor_id: entry.actorId,
-        actor_name: entry.actorName,
-        ip: entry.ip,
-        user_agent: entry.userAgent,
-        action: entry.action,
-        node_id: entry.nodeId ?? null,
-        path: entry.path ?? null,
-        bytes: entry.bytes ?? null,
-        result: entry.result,
-        detail: entry.detail ? JSON.stringify(entry.detail) : null,
-        prev_hash: head.hash,
-      };
-      head.hash = macAuditRow(this.key, chain, row);
-      head.count++;
-      return { ...row, chain, hash: head.hash };
-    });
-    const chains = [...state.keys()];
-    const pick = <T extends string | number>(f: (chain: string, h: { count: number; hash: string }) => T) =>
-      chains.length === 1
-        ? sql<T>`${f(chains[0]!, state.get(chains[0]!)!)}`
-        : sql<T>`case chain ${sql.join(chains.map((c) => sql`when ${c} then ${f(c, state.get(c)!)}`), sql` `)} end`;
-    await tx
-      .with('appended', (db) => db.insertInto('audit_events').values(rows))
-      .updateTable('audit_heads')
-      .set({
-        event_count: pick((_c, h) => h.count),
-        hash: pick((_c, h) => h.hash),
-        mac: pick((c, h) => macAuditHead(this.key, c, h.count, h.hash)),
-        updated_at: sql`now()`,
-      })
-      .where('chain', 'in', chains)
+    const rows = await tx
+      .insertInto('audit_events')
+      .values(
+        entries.map((entry) => ({
+          at,
+          actor_id: entry.actorId,
+          actor_name: entry.actorName,
+          ip: entry.ip,
+          user_agent: entry.userAgent,
+          action: entry.action,
+          node_id: entry.nodeId ?? null,
+          path: entry.path ?? null,
+          bytes: entry.bytes ?? null,
+          result: entry.result,
+          detail: entry.detail ? JSON.stringify(entry.detail) : null,
+          chain: sql<string>`coalesce(${entry.spaceId ?? null}::text, (select space_id::text from nodes where id = ${entry.nodeId ?? null}::uuid), ${ACCOUNT_CHAIN})`,
+        })),
+      )
+      .returning('chain')
       .execute();
+    return [...new Set(rows.map((r) => r.chain))];
+  }
+
+  /** Chains with pending events, oldest first. */
+  async pendingChains(db: Kysely<DB>): Promise<string[]> {
+    const rows = await db.selectFrom('audit_events').select('chain').distinct().where('seq', 'is', null).execute();
+    return rows.map((r) => r.chain);
+  }
+
+  /**
+   * Seals a chain's pending events in the order they were written: each gets the next place,
+   * the previous event's hash and its keyed hash, and the head moves to the last of them, in one
+   * transaction holding the head row. With `wait: false` a chain another server is sealing is
+   * left to it (0 is returned). Returns how many were sealed; at most `limit` per call.
+   */
+  async seal(db: Kysely<DB>, chain: string, options: { wait: boolean; limit?: number }): Promise<number> {
+    const limit = options.limit ?? 5000;
+    return db.transaction().execute(async (tx) => {
+      const head = await this.lockHead(tx, chain, options.wait);
+      if (!head) return 0;
+      const pending = await tx
+        .selectFrom('audit_events')
+        .select(['id', 'at', 'actor_id', 'actor_name', 'ip', 'user_agent', 'action', 'node_id', 'path', 'bytes', 'result', 'detail'])
+        .where('chain', '=', chain)
+        .where('seq', 'is', null)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      if (pending.length === 0) return 0;
+      let count = Number(head.event_count);
+      let hash = head.hash;
+      const sealed = pending.map(({ id, ...fields }) => {
+        const prev = hash;
+        hash = macAuditRow(this.key, chain, { ...fields, prev_hash: prev });
+        count++;
+        return sql`(${id}::bigint, ${count}::bigint, ${prev}::text, ${hash}::text)`;
+      });
+      await sql`
+        update audit_events e set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+          from (values ${sql.join(sealed)}) as v(id, seq, prev_hash, hash)
+         where e.id = v.id`.execute(tx);
+      await tx
+        .updateTable('audit_heads')
+        .set({ event_count: count, hash, mac: macAuditHead(this.key, chain, count, hash), updated_at: sql`now()` })
+        .where('chain', '=', chain)
+        .execute();
+      return pending.length;
+    });
+  }
+
+  /** The chain's head row, locked for this transaction; made on first use. Undefined when another holds it and `wait` is false. */
+  private async lockHead(tx: Kysely<DB>, chain: string, wait: boolean): Promise<Head | undefined> {
+    const select = () => {
+      const q = tx.selectFrom('audit_heads').select(['event_count', 'hash']).where('chain', '=', chain).forUpdate();
+      return (wait ? q : q.skipLocked()).executeTakeFirst();
+    };
+    const found = await select();
+    if (found) return found;
+    // No row, or (without waiting) a row another transaction holds: insert tells them apart.
+    const made = await tx
+      .insertInto('audit_heads')
+      .values({ chain, event_count: 0, hash: AUDIT_GENESIS_HASH, mac: macAuditHead(this.key, chain, 0, AUDIT_GENESIS_HASH) })
+      .onConflict((oc) => oc.column('chain').doNothing())
+      .returning(['event_count', 'hash'])
+      .executeTakeFirst();
+    if (made) return made;
+    return wait ? select() : undefined;
   }
 
   /**
@@ -186,8 +217,8 @@ export class AuditRepository {
   async sealLegacy(db: Kysely<DB>): Promise<boolean> {
     const sealed = await db.selectFrom('audit_heads').select('chain').where('chain', '=', LEGACY_CHAIN).executeTakeFirst();
     if (sealed) return false;
-    const last = await db.selectFrom('audit_events').select('hash').where('chain', '=', LEGACY_CHAIN).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if (!last) return false;
+    const last = await db.selectFrom('audit_events').select('hash').where('chain', '=', LEGACY_CHAIN).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    if (!last?.hash) return false;
     const { n } = await db
       .selectFrom('audit_events')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -222,33 +253,42 @@ export class AuditRepository {
   }
 
   /**
-   * Walks every chain in one pass in id order, a page at a time: each event must carry the hash
-   * of the one before it in its chain and a keyed hash of its own content; then each chain's end
-   * must be what its MACed head records (so deleting the newest events shows).
+   * Walks every chain in order, a page at a time: each sealed event must carry the hash of the
+   * one before it in its chain and a keyed hash of its own content; then each chain's end must be
+   * what its MACed head records (so deleting the newest events shows). Pending events are counted,
+   * not checked: they have no place in a chain yet.
    */
-  async verify(db: Kysely<DB>): Promise<{ checked: number; chains: ChainStatus[] }> {
+  async verify(db: Kysely<DB>): Promise<{ checked: number; pending: number; chains: ChainStatus[] }> {
     const walks = new Map<string, Walk>();
-    let afterId = 0;
+    let after: { chain: string; seq: number } | null = null;
     let checked = 0;
     for (;;) {
-      const rows = await db.selectFrom('audit_events').selectAll().where('id', '>', afterId).orderBy('id').limit(5000).execute();
+      let page = db.selectFrom('audit_events').selectAll().where('seq', 'is not', null);
+      if (after) page = page.where(sql<boolean>`(chain, seq) > (${after.chain}, ${after.seq}::bigint)`);
+      const rows = await page.orderBy('chain').orderBy('seq').limit(5000).execute();
       if (rows.length === 0) break;
       for (const row of rows) {
-        afterId = Number(row.id);
+        after = { chain: row.chain, seq: Number(row.seq) };
         checked++;
         let walk = walks.get(row.chain);
         if (!walk) walks.set(row.chain, (walk = { count: 0, last: AUDIT_GENESIS_HASH, problem: null }));
         walk.count++;
         if (walk.problem) continue;
-        const { id, hash, chain, ...fields } = row;
-        if (row.prev_hash !== walk.last) {
+        const { id, hash, chain, seq: _seq, prev_hash, ...rest } = row;
+        const fields = { ...rest, prev_hash: prev_hash ?? '' };
+        if (prev_hash !== walk.last) {
           walk.problem = { chain, kind: 'broken-link', eventId: Number(id) };
         } else if ((chain === LEGACY_CHAIN ? hashAuditRow(fields) : macAuditRow(this.key, chain, fields)) !== hash) {
           walk.problem = { chain, kind: 'altered', eventId: Number(id) };
         }
-        walk.last = hash;
+        walk.last = hash ?? '';
       }
     }
+    const { n: pending } = await db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('seq', 'is', null)
+      .executeTakeFirstOrThrow();
     const heads = new Map<string, Head & { mac: string }>();
     for (const h of await db.selectFrom('audit_heads').select(['chain', 'event_count', 'hash', 'mac']).execute()) {
       heads.set(h.chain, { event_count: Number(h.event_count), hash: h.hash, mac: h.mac });
@@ -259,7 +299,7 @@ export class AuditRepository {
       out.push({ chain, events: walk.count, problem: walk.problem ?? this.checkHead(chain, walk, heads.get(chain)) });
     }
     out.sort((a, b) => (a.chain === b.chain ? 0 : a.chain < b.chain ? -1 : 1));
-    return { checked, chains: out };
+    return { checked, pending: Number(pending), chains: out };
   }
 
   private checkHead(chain: string, walk: Walk, head: (Head & { mac: string }) | undefined): ChainProblem | null {

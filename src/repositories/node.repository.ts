@@ -526,10 +526,15 @@ async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): P
         left join versions v on v.id = n.current_version_id
        where n.id = (${top}) and n.deleted_at is null
       union all
+      -- A probe of the live-name index per step, whatever the statistics say (limit 1 keeps the
+      -- planner from turning it into a scan of every live node when the table looks small).
       select n.*, v.sha1, w.depth + 1
         from walk w
-        join nodes n on n.parent_id = w.id and n.deleted_at is null
-                    and n.name = (${segments}::text[])[w.depth + 1]
+        cross join lateral (
+          select c.* from nodes c
+           where c.parent_id = w.id and c.deleted_at is null and c.name = (${segments}::text[])[w.depth + 1]
+           limit 1
+        ) n
         left join versions v on v.id = n.current_version_id
        where w.depth < ${segments.length}
     )

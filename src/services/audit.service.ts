@@ -2,35 +2,60 @@ import type { CallContext } from '../core/context.js';
 import { ACCOUNT_CHAIN, LEGACY_CHAIN, type AuditEntry, type AuditQuery, type AuditRepository, type ChainProblem } from '../repositories/audit.repository.js';
 import { auditKeyFingerprint, recordedFingerprint } from './audit-key.js';
 import type { Db } from '../repositories/node.repository.js';
+import type { AuditSealer } from './audit-sealer.js';
 
 export type AuditRecord = Omit<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'userAgent' | 'result'> &
   Partial<Pick<AuditEntry, 'result' | 'actorId' | 'actorName' | 'ip' | 'userAgent'>>;
 
-/** Appends audit events for the caller in `ctx`, inside whatever transaction the change runs in. */
+/**
+ * Appends audit events for the caller in `ctx`, inside whatever transaction the change runs in.
+ * They commit with the change, pending, and the sealer chains them just after.
+ */
 export class AuditService {
   constructor(
     private readonly db: Db,
     private readonly repo: AuditRepository,
     private readonly key: Buffer,
+    private readonly sealer: AuditSealer,
   ) {}
 
   async record(tx: Db, ctx: CallContext | null, event: AuditRecord): Promise<void> {
-    await this.repo.append(tx, entryOf(ctx, event));
+    this.sealer.poke(await this.repo.append(tx, entryOf(ctx, event)));
   }
 
-  /** Several events of one transaction, chained in order under one lock. */
+  /** Several events of one transaction, in order. */
   async recordMany(tx: Db, events: { ctx: CallContext | null; event: AuditRecord }[]): Promise<void> {
-    await this.repo.appendMany(
-      tx,
-      events.map(({ ctx, event }) => entryOf(ctx, event)),
+    this.sealer.poke(
+      await this.repo.appendMany(
+        tx,
+        events.map(({ ctx, event }) => entryOf(ctx, event)),
+      ),
     );
   }
 
-  /** For events with no change to commit alongside (downloads, failed logins). */
+  /** For events with no change to commit alongside (downloads, failed logins): one statement of its own. */
   async recordAlone(ctx: CallContext | null, event: AuditRecord): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await this.repo.append(tx, entryOf(ctx, event));
-    });
+    this.sealer.poke(await this.repo.append(this.db, entryOf(ctx, event)));
+  }
+
+  /** The caller's part of an event, for events a repository writes itself (one-statement commits). */
+  entry(ctx: CallContext | null, event: AuditRecord): AuditEntry {
+    return entryOf(ctx, event);
+  }
+
+  /** Chains that events were written to by a repository itself: the sealer takes them from here. */
+  written(chains: string[]): void {
+    this.sealer.poke(chains);
+  }
+
+  /** Starts the sweep that seals events left pending (by a stopped server, or a missed poke). */
+  startSealing(): void {
+    this.sealer.start();
+  }
+
+  /** Seals what this process wrote and stops sealing. */
+  close(): Promise<void> {
+    return this.sealer.close();
   }
 
   query(q: AuditQuery) {
@@ -57,9 +82,13 @@ export class AuditService {
     return this.repo.sealLegacy(this.db);
   }
 
-  /** Checks every chain; each problem comes with a sentence that names the chain and what to look at. */
+  /**
+   * Checks every chain; each problem comes with a sentence that names the chain and what to look
+   * at. Pending events are sealed first, so the check covers everything committed until now.
+   */
   async verify(): Promise<AuditVerifyReport> {
-    const { checked, chains } = await this.repo.verify(this.db);
+    await this.sealer.sealAll();
+    const { checked, pending, chains } = await this.repo.verify(this.db);
     const broken = chains.flatMap((c) => (c.problem ? [c.problem] : []));
     const names = await this.repo.describeChains(
       this.db,
@@ -74,13 +103,15 @@ export class AuditService {
     const problems = broken.map((p) => ({ ...p, label: label(p.chain), message: describe(p, label(p.chain)) }));
     const fingerprint = await recordedFingerprint(this.db);
     const keyMismatch = fingerprint !== null && fingerprint !== auditKeyFingerprint(this.key);
-    return { checked, chains: chains.length, problems, keyMismatch };
+    return { checked, pending, chains: chains.length, problems, keyMismatch };
   }
 }
 
 export interface AuditVerifyReport {
   /** Events checked across all chains. */
   checked: number;
+  /** Events written since the seal before the check, not yet in a chain (0 on a quiet server). */
+  pending: number;
   /** Chains found (one per space with events, the account chain, the sealed legacy chain). */
   chains: number;
   problems: (ChainProblem & { label: string; message: string })[];

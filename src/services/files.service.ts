@@ -8,6 +8,7 @@ import { badRequest, conflict, forbidden, insufficientStorage, notFound, payload
 import { normalizeName, parsePath, pathDepth } from '../core/names.js';
 import type { Node, Space, Version } from '../db/schema.js';
 import type { Db, ListOptions, NodeRepository, NodeSummary } from '../repositories/node.repository.js';
+import type { NewFilesRepository } from '../repositories/new-files.repository.js';
 import type { PropertyRepository } from '../repositories/property.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
@@ -83,6 +84,7 @@ export interface FilesDeps {
   audit: AuditService;
   logger: Logger;
   properties: PropertyRepository;
+  newFiles: NewFilesRepository;
   maxUploadBytes: number | null;
 }
 
@@ -92,8 +94,10 @@ export class FilesService {
 
   constructor(private readonly d: FilesDeps) {
     this.batcher = new NewFileBatcher({
-      ...d,
       db: d.tree.db,
+      newFiles: d.newFiles,
+      audit: d.audit,
+      logger: d.logger,
       single: (item) => this.commitUpload({ ...item, folders: [], overwrite: item.replace, ifMatch: undefined }),
     });
   }

@@ -3,11 +3,10 @@ import type { Logger } from 'pino';
 import type { BlobWriteResult } from '../blobs/blob-store.js';
 import type { CallContext } from '../core/context.js';
 import type { Node, Version } from '../db/schema.js';
-import type { Db, NodeRepository } from '../repositories/node.repository.js';
-import type { SpaceRepository } from '../repositories/space.repository.js';
-import type { VersionRepository } from '../repositories/version.repository.js';
+import type { NewFileRow, NewFilesRepository } from '../repositories/new-files.repository.js';
+import type { Db } from '../repositories/node.repository.js';
 import type { AuditService } from './audit.service.js';
-import { joinPath, newEtag, type TreeService } from './tree.service.js';
+import { newEtag } from './tree.service.js';
 
 /** A new file whose bytes are stored, waiting for its metadata to be committed. */
 export interface NewFileCommit {
@@ -39,13 +38,14 @@ interface Pending {
 const MAX_BATCH = 256;
 
 /**
- * Commits concurrent new-file uploads of one space together. Every write to a space holds the
- * space row lock until commit, so one commit per file would cap a space at one disk flush per
- * file; a batch pays one lock, one flush and a handful of multi-row statements for all of them.
+ * Commits concurrent new-file uploads of one space together, in one statement per batch
+ * (NewFilesRepository, migration 0008). Every write to a space holds the space row lock until
+ * commit, so one commit per file would cap a space at one disk flush per file; a batch pays one
+ * lock, one flush and one round trip for all of them.
  *
- * Only the plain case is batched (a new name in an existing folder, within quota). Anything
- * else, and every file of a batch that fails as a whole, goes through `single`, the one-file
- * transaction that knows every rule and produces the exact error.
+ * Only the plain case is batched (a new name in a live folder, within quota). Any other file
+ * goes through `single`, the one-file transaction that knows every rule and produces the exact
+ * error; so does every file of a batch whose statement failed as a whole.
  */
 export class NewFileBatcher {
   private readonly queues = new Map<string, Pending[]>();
@@ -54,10 +54,7 @@ export class NewFileBatcher {
   constructor(
     private readonly d: {
       db: Db;
-      tree: TreeService;
-      nodes: NodeRepository;
-      spaces: SpaceRepository;
-      versions: VersionRepository;
+      newFiles: NewFilesRepository;
       audit: AuditService;
       logger: Logger;
       single: (item: NewFileCommit) => Promise<CommittedFile>;
@@ -89,19 +86,21 @@ export class NewFileBatcher {
   }
 
   private async runBatch(spaceId: string, batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      await this.runSingle(batch[0]!);
-      return;
-    }
-    let outcome: { done: Map<Pending, CommittedFile>; leftover: Pending[] };
+    let done: (CommittedFile | null)[];
     try {
-      outcome = await this.d.db.transaction().execute((tx) => this.commitTogether(tx, spaceId, batch));
+      done = await this.commitTogether(spaceId, batch);
     } catch (err) {
       this.d.logger.debug({ err, size: batch.length }, 'batched commit failed; committing one by one');
-      outcome = { done: new Map(), leftover: batch };
+      done = batch.map(() => null);
     }
-    for (const [p, result] of outcome.done) p.resolve(result);
-    for (const p of outcome.leftover) await this.runSingle(p);
+    const leftover: Pending[] = [];
+    batch.forEach((p, i) => {
+      const result = done[i];
+      if (result) p.resolve(result);
+      else leftover.push(p);
+    });
+    // The one-file path sees the batch's files as taken names, as it should.
+    for (const p of leftover) await this.runSingle(p);
   }
 
   private async runSingle(p: Pending): Promise<void> {
@@ -112,100 +111,64 @@ export class NewFileBatcher {
     }
   }
 
-  private async commitTogether(
-    tx: Db,
-    spaceId: string,
-    batch: Pending[],
-  ): Promise<{ done: Map<Pending, CommittedFile>; leftover: Pending[] }> {
-    const space = await this.d.spaces.lock(tx, spaceId);
-    const folderPaths = new Map<string, string>();
-    for (const folderId of new Set(batch.map((p) => p.item.folderId))) {
-      folderPaths.set(folderId, (await this.d.tree.recheckFolder(tx, folderId, spaceId)).path);
-    }
-
-    // Names already taken, or wanted twice in this batch, need the single path's renaming rule.
-    const taken = new Set(
-      (await this.d.nodes.liveNamesAmong(tx, [...folderPaths.keys()], [...new Set(batch.map((p) => p.item.name))])).map(
-        (r) => `${r.parent_id}/${r.name}`,
-      ),
-    );
-    const batched: Pending[] = [];
-    const leftover: Pending[] = [];
-    for (const p of batch) {
-      const key = `${p.item.folderId}/${p.item.name}`;
-      if (taken.has(key)) leftover.push(p);
-      else {
-        taken.add(key);
-        batched.push(p);
-      }
-    }
-    if (batched.length === 0) return { done: new Map(), leftover };
-
-    const total = batched.reduce((sum, p) => sum + p.item.written.size, 0);
-    if (space.quota_bytes !== null && space.used_bytes + total > space.quota_bytes) {
-      return { done: new Map(), leftover: batch };
-    }
-    await this.d.spaces.reserve(tx, spaceId, total);
-
-    const now = new Date();
-    const rows = batched.map((p) => ({ p, nodeId: randomUUID(), versionId: randomUUID(), blobId: randomUUID() }));
-    await this.d.versions.insertBlobs(
-      tx,
-      rows.map(({ p, blobId }) => ({ id: blobId, storeKey: p.item.written.key, size: p.item.written.size, sha256: p.item.written.sha256 })),
-    );
-    const nodes = await this.d.nodes.insertMany(
-      tx,
-      rows.map(({ p, nodeId, versionId }) => ({
-          id: nodeId,
-          space_id: spaceId,
-          parent_id: p.item.folderId,
-          name: p.item.name,
-          kind: 'file' as const,
-          current_version_id: versionId,
-          size: p.item.written.size,
-          mime: p.item.mime,
-          etag: newEtag(),
-          created_by: p.item.ctx.actor.userId,
-          created_at: now,
-          modified_at: p.item.modifiedAt,
-          updated_at: now,
-        })),
-    );
-    const versions = await this.d.versions.insertVersions(
-      tx,
-      rows.map(({ p, nodeId, versionId, blobId }) => ({
-        id: versionId,
-        nodeId,
-        blobId,
-        size: p.item.written.size,
-        sha256: p.item.written.sha256,
-        sha1: p.item.written.sha1,
-        mime: p.item.mime,
-        authorId: p.item.ctx.actor.userId,
-      })),
-    );
-
-    const deltas = new Map<string, number>();
-    for (const { p } of rows) deltas.set(p.item.folderId, (deltas.get(p.item.folderId) ?? 0) + p.item.written.size);
-    for (const [folderId, delta] of deltas) await this.d.nodes.propagateChange(tx, folderId, delta);
-
-    const nodeById = new Map(nodes.map((n) => [n.id, n]));
-    const versionById = new Map(versions.map((v) => [v.id, v]));
-    const done = new Map<Pending, CommittedFile>();
-    const events = rows.map(({ p, nodeId }) => {
-      const path = joinPath(folderPaths.get(p.item.folderId)!, p.item.name);
-      return { p, nodeId, path };
+  /** One statement for the batch; null for each file it left to the one-file path. */
+  private async commitTogether(spaceId: string, batch: Pending[]): Promise<(CommittedFile | null)[]> {
+    const now = new Date(Date.now());
+    const rows = batch.map(({ item }): NewFileRow => {
+      const { written } = item;
+      return {
+        folderId: item.folderId,
+        name: item.name,
+        nodeId: randomUUID(),
+        versionId: randomUUID(),
+        blobId: randomUUID(),
+        storeKey: written.key,
+        size: written.size,
+        sha256: written.sha256,
+        sha1: written.sha1,
+        mime: item.mime,
+        etag: newEtag(),
+        modifiedAt: item.modifiedAt,
+        audit: this.d.audit.entry(item.ctx, { action: 'file.upload' }),
+      };
     });
-    await this.d.audit.recordMany(
-      tx,
-      events.map(({ p, nodeId, path }) => ({
-        ctx: p.item.ctx,
-        event: { action: 'file.upload', nodeId, path, bytes: p.item.written.size },
-      })),
-    );
-    for (const [i, { p, nodeId, versionId }] of rows.entries()) {
-      done.set(p, { node: nodeById.get(nodeId)!, version: versionById.get(versionId)!, path: events[i]!.path, created: true });
-    }
-    return { done, leftover };
+    const outcomes = await this.d.newFiles.add(this.d.db, spaceId, rows, now);
+    if (outcomes.some((o) => o.outcome === 'ok')) this.d.audit.written([spaceId]);
+    return rows.map((r, i) => {
+      const { outcome, path } = outcomes[i]!;
+      if (outcome !== 'ok' || path === null) return null;
+      const actor = batch[i]!.item.ctx.actor.userId;
+      const node: Node = {
+        id: r.nodeId,
+        space_id: spaceId,
+        parent_id: r.folderId,
+        name: r.name,
+        kind: 'file',
+        current_version_id: r.versionId,
+        size: r.size,
+        mime: r.mime,
+        etag: r.etag,
+        created_at: now,
+        modified_at: r.modifiedAt,
+        updated_at: now,
+        created_by: actor,
+        deleted_at: null,
+        deleted_by: null,
+        trash_origin_path: null,
+        trash_origin_parent_id: null,
+      };
+      const version: Version = {
+        id: r.versionId,
+        node_id: r.nodeId,
+        blob_id: r.blobId,
+        size: r.size,
+        sha256: r.sha256,
+        sha1: r.sha1,
+        mime: r.mime,
+        author_id: actor,
+        created_at: now,
+      };
+      return { node, version, path, created: true };
+    });
   }
 }

@@ -1,0 +1,51 @@
+import type pg from 'pg';
+
+/** Statements named (prepared once per connection) at most: the hot ones fit well within it. */
+const MAX_NAMED = 256;
+/** A statement is named from its second use: one-off statements stay unnamed. */
+const NAME_FROM_USE = 2;
+/** Longer texts are mostly long IN lists, each length its own text: not worth a name. */
+const MAX_TEXT = 8192;
+
+const uses = new Map<string, number>();
+const names = new Map<string, string>();
+
+/**
+ * The name a statement text is prepared under, once it is used again; undefined for one-off or
+ * long texts, and once MAX_NAMED names are out. A named statement is parsed and planned once per
+ * connection (PostgreSQL keeps its plan), where an unnamed one is parsed and planned every time:
+ * for the recursive walks of every request that planning cost more than running them.
+ */
+export function statementName(text: string): string | undefined {
+  const named = names.get(text);
+  if (named !== undefined || text.length > MAX_TEXT || names.size >= MAX_NAMED) return named;
+  const n = (uses.get(text) ?? 0) + 1;
+  if (n < NAME_FROM_USE) {
+    // Bounded: forget one-off texts rather than grow.
+    if (uses.size >= MAX_NAMED * 16) uses.clear();
+    uses.set(text, n);
+    return undefined;
+  }
+  uses.delete(text);
+  const name = `coffer_${names.size + 1}`;
+  names.set(text, name);
+  return name;
+}
+
+type QueryFn = (config: unknown, values?: unknown, callback?: unknown) => unknown;
+
+/**
+ * Makes a pooled connection prepare the statements Kysely sends as (text, values) by their text;
+ * every other form of query passes through as given.
+ */
+export function prepareByText(client: pg.PoolClient): void {
+  const target = client as unknown as { query: QueryFn };
+  const original = target.query.bind(client);
+  target.query = (config, values, callback) => {
+    if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
+      const name = statementName(config);
+      if (name !== undefined) return original({ name, text: config, values });
+    }
+    return original(config, values, callback);
+  };
+}
