@@ -333,6 +333,46 @@ describe('audit trail', () => {
     );
   });
 
+  it('commits an event with its change, pending, and seals it into its chain moments later without a verify', async () => {
+    const db = server.core.db;
+    const space = await spaceOf('auditee');
+    const before = await db.selectFrom('audit_heads').select('event_count').where('chain', '=', space).executeTakeFirstOrThrow();
+    const created = await user.upload('sealing/one.txt', 'sealed soon');
+    expect(created.status).toBe(201);
+    // Written in the upload's own transaction: there as soon as the response is.
+    const row = await db.selectFrom('audit_events').selectAll().where('node_id', '=', created.body.id).where('action', '=', 'file.upload').executeTakeFirstOrThrow();
+    expect(row.chain).toBe(space);
+    const sealed = await until('the upload event to be sealed', async () => {
+      const r = await db.selectFrom('audit_events').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      return r.seq === null ? undefined : r;
+    });
+    expect(sealed.hash).toMatch(/^[0-9a-f]{64}$/);
+    const head = await db.selectFrom('audit_heads').selectAll().where('chain', '=', space).executeTakeFirstOrThrow();
+    expect(Number(head.event_count)).toBeGreaterThan(Number(before.event_count));
+    const previous = await db.selectFrom('audit_events').select('hash').where('chain', '=', space).where('seq', '=', Number(sealed.seq) - 1).executeTakeFirstOrThrow();
+    expect(sealed.prev_hash).toBe(previous.hash);
+    expect((await server.core.audit.verify()).problems).toEqual([]);
+  });
+
+  it('seals what a stopped server left pending (its sweep), and counts pending events in a verify', async () => {
+    const db = server.core.db;
+    const space = await spaceOf('auditee');
+    // As a server that committed and stopped before sealing leaves it.
+    const { id } = await db
+      .insertInto('audit_events')
+      .values({ at: new Date(), actor_id: userId, actor_name: 'auditee', ip: null, user_agent: null, action: 'file.upload', node_id: null, path: '/left-pending.txt', bytes: 1, result: 'success', detail: null, chain: space })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const sealed = await until('the sweep to seal the event', async () => {
+      const r = await db.selectFrom('audit_events').select(['seq', 'hash']).where('id', '=', id).executeTakeFirstOrThrow();
+      return r.seq === null ? undefined : r;
+    }, 8000);
+    expect(sealed.hash).toMatch(/^[0-9a-f]{64}$/);
+    const report = await server.core.audit.verify();
+    expect(report.problems).toEqual([]);
+    expect(report.pending).toBe(0);
+  });
+
   it('detects a row altered in the database, naming its chain and id', async () => {
     const db = server.core.db;
     const target = (await eventsOf('file.overwrite'))[0]!;

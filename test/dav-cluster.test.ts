@@ -63,6 +63,24 @@ describe.skipIf(!usingPostgres())('WebDAV on two servers sharing one database', 
     expect(prop200(withProp!, 'urn:cluster', 'tag').text).toBe('red');
   });
 
+  it('writes to one space through both servers at once keep its audit chain whole, each sealed once', async () => {
+    const puts = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? one : two).request('PUT', `/chained-${i}.txt`, { body: `event ${i}` }));
+    expect((await Promise.all(puts)).map((r) => r.status)).toEqual(Array(40).fill(201));
+    const db = s1.core.db;
+    const space = (await db.selectFrom('spaces').innerJoin('users', 'users.id', 'spaces.owner_user_id').select('spaces.id').where('users.username', '=', one.username).executeTakeFirstOrThrow()).id;
+    // Both servers' sealers race for the chain; the head row decides, and neither waits for the other.
+    for (;;) {
+      const pending = await db.selectFrom('audit_events').select('id').where('chain', '=', space).where('seq', 'is', null).execute();
+      if (pending.length === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const chain = await db.selectFrom('audit_events').select(['seq', 'prev_hash', 'hash', 'path']).where('chain', '=', space).orderBy('seq').execute();
+    expect(chain.map((e) => Number(e.seq))).toEqual(chain.map((_, i) => i + 1));
+    chain.forEach((e, i) => expect(e.prev_hash).toBe(i === 0 ? '0'.repeat(64) : chain[i - 1]!.hash));
+    expect(chain.filter((e) => e.path?.startsWith('/chained-'))).toHaveLength(40);
+    expect((await s2.core.audit.verify()).problems).toEqual([]);
+  });
+
   it('a lock taken through server 1 is honoured by server 2', async () => {
     expect((await one.request('PUT', '/locked.txt', { body: 'v1' })).status).toBe(201);
     const token = tokenOf(await one.request('LOCK', '/locked.txt', { headers: { depth: '0', timeout: 'Second-600' }, body: LOCKINFO() }));

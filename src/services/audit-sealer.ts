@@ -77,9 +77,11 @@ export class AuditSealer {
     for (const [chain, tries] of [...this.dirty]) {
       try {
         const sealed = await this.sealChain(chain, false);
-        // More may be committing: a chain that gave events stays for another pass.
-        if (sealed === 0 && tries <= 1) this.dirty.delete(chain);
-        else this.dirty.set(chain, sealed === 0 ? tries - 1 : TRIES);
+        // Nothing yet: the writer may not have committed, so try again later, a few times.
+        // Something: one more pass for events that committed meanwhile; new pokes add more.
+        if (sealed > 0) this.dirty.set(chain, 1);
+        else if (tries <= 1) this.dirty.delete(chain);
+        else this.dirty.set(chain, tries - 1);
       } catch (err) {
         // The sweep retries; the events are committed either way.
         this.dirty.delete(chain);
