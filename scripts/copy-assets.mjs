@@ -1,3 +1,9 @@
-// tsc compiles TypeScript only; the SQL migrations ship beside the compiled database module.
+// tsc compiles TypeScript only: the SQL migrations and the embedded database's worker ship beside
+// the compiled database module, and so does a migrated empty embedded database, which a new
+// server starts from instead of creating one (seconds and ~850 MB saved on first start).
 import fs from 'node:fs';
 fs.cpSync('src/db/migrations', 'dist/db/migrations', { recursive: true });
+fs.cpSync('src/db/pglite-worker.mjs', 'dist/db/pglite-worker.mjs');
+const { makePgliteTemplate } = await import('../dist/db/pglite-template.js');
+const { PGLITE_TEMPLATE } = await import('../dist/db/database.js');
+fs.writeFileSync(`dist/db/${PGLITE_TEMPLATE}`, await makePgliteTemplate());

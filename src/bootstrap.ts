@@ -12,7 +12,7 @@ import { requestForLog } from './util/log-redaction.js';
 export interface OpenOptions {
   logger?: Logger | undefined;
   /** Tests start PGlite from a migrated template instead of creating a database (seconds saved per server). */
-  pgliteTemplate?: Blob | undefined;
+  pgliteTemplate?: Uint8Array | undefined;
   /** Run migrations on open (servers do; `coffer migrate` does it explicitly). */
   migrate?: boolean;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { PGlite } from '@electric-sql/pglite';
+import { PGliteThread } from '../src/db/pglite-thread.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DavUser } from './helpers/dav.js';
@@ -112,7 +112,7 @@ function countQueries(): { readonly count: number; restore: () => void } {
   const undo: (() => void)[] = [];
   const targets: [Record<string, unknown>, string[]][] = [
     [pg.Client.prototype as unknown as Record<string, unknown>, ['query']],
-    [PGlite.prototype as unknown as Record<string, unknown>, ['query', 'exec']],
+    [PGliteThread.prototype as unknown as Record<string, unknown>, ['query', 'exec']],
   ];
   for (const [proto, names] of targets) {
     for (const name of names) {

@@ -3,27 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
-import { Kysely } from 'kysely';
-import { migrate } from '../src/db/database.js';
-import { PGliteDialect } from '../src/db/pglite-dialect.js';
-import type { DB } from '../src/db/schema.js';
+import { makePgliteTemplate } from '../src/db/pglite-template.js';
 
-/**
- * Creating a PGlite database takes seconds and ~850 MB; loading a migrated dump takes well under
- * one. Every embedded test server starts from this template.
- */
+/** Every embedded test server starts from a migrated template (as a built server does). */
 export default async function setup(project: TestProject) {
   ensureProductionWebApp();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-template-'));
-  const client = await PGlite.create({ dataDir: path.join(dir, 'db') });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
-  await migrate(db);
-  const dump = await client.dumpDataDir('gzip');
   const file = path.join(dir, 'template.tar.gz');
-  fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
-  await db.destroy();
+  fs.writeFileSync(file, await makePgliteTemplate());
   project.provide('pgliteTemplate', file);
   return () => fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteThread } from './pglite-thread.js';
 import { prepareByText } from './prepared-client.js';
 import { lockPgliteDir } from './pglite-lock.js';
 import { connectionTimeouts, TimeLimitedPostgresDialect, type DbTimeouts } from './time-limits.js';
@@ -16,7 +19,7 @@ export interface DatabaseOptions {
   url?: string | undefined;
   pgliteDir?: string | undefined;
   /** A gzipped PGlite data directory to start from when `pgliteDir` is empty (tests use a migrated template). */
-  pgliteTemplate?: Blob | undefined;
+  pgliteTemplate?: Uint8Array | undefined;
   poolSize?: number | undefined;
   /**
    * Statement, lock and idle-transaction limits for every PostgreSQL connection; a statement
@@ -52,10 +55,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await sql`select 1`.execute(db);
     return db;
   }
-  // PGlite runs PostgreSQL as WebAssembly on this thread: no timer fires inside a statement, so
-  // the limits above cannot apply. Requests stay short because the work each may do is bounded
-  // (path depth, one propagation per change); moving the database off the main thread belongs
-  // to the performance work.
+  // PGlite runs PostgreSQL as WebAssembly on a thread of its own (pglite-thread.ts); a statement
+  // cannot be interrupted from outside, so the limits above cannot apply. Requests stay short
+  // because the work each may do is bounded (path depth, one propagation per change).
   const dir = options.pgliteDir;
   if (!dir) throw new Error('openDatabase needs either a PostgreSQL URL or a PGlite directory');
   fs.mkdirSync(dir, { recursive: true });
@@ -63,17 +65,47 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const unlock = lockPgliteDir(dir);
   try {
     const isEmpty = fs.readdirSync(dir).length === 0;
-    const client = await PGlite.create({
-      dataDir: dir,
-      parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
-      ...(isEmpty && options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}),
-    });
+    const template = isEmpty ? (options.pgliteTemplate ?? bundledTemplate()) : undefined;
+    if (template) await unpackTemplate(template, dir);
+    const client = await PGliteThread.open(dir);
     return new Kysely<DB>({ dialect: new PGliteDialect(client, unlock) });
   } catch (err) {
     unlock();
     throw err;
   }
 }
+
+/**
+ * A new embedded database starts from a migrated, empty one made at build time
+ * (scripts/copy-assets.mjs): creating one from nothing takes seconds and ~850 MB, loading this
+ * well under one. Absent when running from source: then PGlite creates the database.
+ */
+function bundledTemplate(): Uint8Array | undefined {
+  const file = path.join(path.dirname(new URL(import.meta.url).pathname), PGLITE_TEMPLATE);
+  return fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+}
+
+/**
+ * Unpacks a gzipped data directory into the empty `dir`, whole or not at all: into a sibling
+ * first, renamed into place once complete. (PGlite's own loadDataDir unpacks inside its
+ * WebAssembly memory, which then stays ~120 MB larger for the life of the process.)
+ */
+async function unpackTemplate(template: Uint8Array, dir: string): Promise<void> {
+  const staging = `${dir}.unpacking-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
+  try {
+    await pipeline(Readable.from([template]), tar.x({ cwd: staging }));
+    fs.rmdirSync(dir);
+    fs.renameSync(staging, dir);
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The file name of the bundled template, beside this module in a build. */
+export const PGLITE_TEMPLATE = 'pglite-template.tar.gz';
 
 /** Where the plain SQL migrations live, both when run from source and from the build. */
 function migrationsDir(): string {

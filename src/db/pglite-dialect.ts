@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -10,6 +9,7 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import type { EmbeddedPostgres } from './pglite-thread.js';
 
 /**
  * PGlite is a single connection. Kysely may ask for several at once (a transaction while
@@ -17,19 +17,18 @@ import {
  * the database until it commits, exactly as a row lock would serialise it on PostgreSQL.
  */
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly db: PGlite) {}
+  constructor(private readonly db: EmbeddedPostgres) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (compiled.parameters.length === 0) {
       // The simple protocol, as node-postgres uses without parameters: allows several statements (migrations).
-      const results = await this.db.exec(compiled.sql, { rowMode: 'object' });
-      const last = results[results.length - 1];
+      const last = await this.db.exec(compiled.sql);
       return {
-        rows: (last?.rows ?? []) as R[],
-        ...(last?.affectedRows !== undefined ? { numAffectedRows: BigInt(last.affectedRows) } : {}),
+        rows: last.rows as R[],
+        ...(last.affectedRows !== undefined ? { numAffectedRows: BigInt(last.affectedRows) } : {}),
       };
     }
-    const result = await this.db.query<R>(compiled.sql, compiled.parameters as unknown[], { rowMode: 'object' });
+    const result = await this.db.query<R>(compiled.sql, compiled.parameters as unknown[]);
     const affected = result.affectedRows;
     return {
       rows: result.rows,
@@ -48,16 +47,16 @@ class PGliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
   private release: (() => void) | undefined;
 
+  private destroyed = false;
+
   constructor(
-    private readonly db: PGlite,
+    private readonly db: EmbeddedPostgres,
     private readonly onDestroy?: () => void,
   ) {
     this.connection = new PGliteConnection(db);
   }
 
-  async init(): Promise<void> {
-    await this.db.waitReady;
-  }
+  async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const previous = this.queue;
@@ -89,8 +88,10 @@ class PGliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
     try {
-      if (!this.db.closed) await this.db.close();
+      await this.db.close();
     } finally {
       this.onDestroy?.();
     }
@@ -100,7 +101,7 @@ class PGliteDriver implements Driver {
 export class PGliteDialect implements Dialect {
   /** `onDestroy` runs once the database is closed (openDatabase releases its directory lock there). */
   constructor(
-    private readonly db: PGlite,
+    private readonly db: EmbeddedPostgres,
     private readonly onDestroy?: () => void,
   ) {}
 

@@ -77,7 +77,7 @@ export async function startTestServer(extraEnv: Record<string, string> = {}, opt
   try {
     const config: CofferConfig = loadConfig(env);
     const templateFile = inject('pgliteTemplate');
-    const template = !config.databaseUrl && templateFile ? new Blob([fs.readFileSync(templateFile)]) : undefined;
+    const template = !config.databaseUrl && templateFile ? fs.readFileSync(templateFile) : undefined;
     server = await startServer(config, { pgliteTemplate: template });
   } catch (err) {
     // A start-up that fails (as some tests expect) must not leave what it created behind.

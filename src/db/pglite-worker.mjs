@@ -1,0 +1,64 @@
+// The embedded PostgreSQL (PGlite, WebAssembly) on a thread of its own, so its statements never
+// stall the server's event loop. Plain JavaScript: it is loaded as is, from src in the tests and
+// from dist in a build (scripts/copy-assets.mjs copies it). pglite-thread.ts is the other side.
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const SHARED_BUFFERS = process.env.COFFER_PGLITE_SHARED_BUFFERS || '16MB';
+/** The fields of a PostgreSQL error the server reads (code above all), copied onto the reply. */
+const ERROR_FIELDS = ['code', 'detail', 'hint', 'severity', 'schema', 'table', 'column', 'dataType', 'constraint', 'position', 'where', 'routine'];
+
+async function open() {
+  const { dataDir } = workerData;
+  return PGlite.create({
+    dataDir,
+    // int8 columns hold byte counts and ids well inside 2^53: numbers, as on PostgreSQL.
+    parsers: { [INT8_OID]: Number, [NUMERIC_OID]: Number },
+    // PostgreSQL's 128 MB of shared buffers live in WebAssembly memory, on top of the page cache
+    // the files are in anyway: a small server needs far less (RSS, not speed, is what it costs).
+    postgresqlconf: [`shared_buffers=${SHARED_BUFFERS}`],
+  });
+}
+
+function errorOf(err) {
+  const out = { message: err instanceof Error ? err.message : String(err) };
+  for (const f of ERROR_FIELDS) if (err && typeof err === 'object' && err[f] !== undefined) out[f] = err[f];
+  return out;
+}
+
+const last = (results) => results[results.length - 1];
+
+async function run(db, msg) {
+  switch (msg.op) {
+    case 'query': {
+      const r = await db.query(msg.sql, msg.params, { rowMode: 'object' });
+      return { rows: r.rows, affectedRows: r.affectedRows };
+    }
+    case 'exec': {
+      const r = last(await db.exec(msg.sql, { rowMode: 'object' }));
+      return { rows: r?.rows ?? [], affectedRows: r?.affectedRows };
+    }
+    case 'dump':
+      return new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer());
+    case 'close':
+      await db.close();
+      return null;
+    default:
+      throw new Error(`unknown operation ${msg.op}`);
+  }
+}
+
+try {
+  const db = await open();
+  parentPort.on('message', (msg) => {
+    run(db, msg).then(
+      (result) => parentPort.postMessage({ id: msg.id, result }),
+      (err) => parentPort.postMessage({ id: msg.id, error: errorOf(err) }),
+    );
+  });
+  parentPort.postMessage({ ready: true });
+} catch (err) {
+  parentPort.postMessage({ ready: false, error: errorOf(err) });
+}
