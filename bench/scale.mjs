@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { ADMIN_PASSWORD, Client, createDatabase, log, median, startCoffer } from './lib.mjs';
 
