@@ -103,8 +103,8 @@ async function main() {
       select node_id, '${space.id}', parent_id, name, 'file', version_id, 4096, 'application/octet-stream', md5(name) from bulk_files`);
     await sql.query(`insert into versions (id, node_id, blob_id, size, sha256, mime) select version_id, node_id, blob_id, 4096, md5(name), 'application/octet-stream' from bulk_files`);
     await sql.query(`update nodes set size = ${PER_FOLDER} * 4096 where parent_id = (select id from nodes where parent_id = '${space.root_node_id}' and name = 'bulk')`);
-    await sql.query(`update nodes set size = size + ${FILES} * 4096 where id in ((select id from nodes where parent_id = '${space.root_node_id}' and name = 'bulk'), '${space.root_node_id}')`);
-    await sql.query(`update spaces set used_bytes = used_bytes + ${FILES} * 4096 where id = '${space.id}'`);
+    await sql.query(`update nodes set size = size + ${FILES}::bigint * 4096 where id in ((select id from nodes where parent_id = '${space.root_node_id}' and name = 'bulk'), '${space.root_node_id}')`);
+    await sql.query(`update spaces set used_bytes = used_bytes + ${FILES}::bigint * 4096 where id = '${space.id}'`);
     await sql.query(`create temp table bulk_users as select gen_random_uuid() as user_id, gen_random_uuid() as space_id, gen_random_uuid() as root_id, 'bulk' || g as name from generate_series(1, ${USERS}) g`);
     await sql.query(`insert into users (id, username, role, status) select user_id, name, 'user', 'active' from bulk_users`);
     await sql.query(`insert into spaces (id, kind, owner_user_id, name, root_node_id) select space_id, 'personal', user_id, name, root_id from bulk_users`);

@@ -130,7 +130,7 @@ export class NodeRepository {
    * each with its current version's SHA-1, in one query; shorter than `segments` + 1 where the
    * path ends.
    */
-  walkFromHome(db: Db, userId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+  walkFromHome(db: Db, userId: string, segments: string[]): Promise<{ nodes: WalkedNode[]; space: Space | undefined }> {
     return walkDown(db, sql`select root_node_id from spaces where owner_user_id = ${userId}`, segments);
   }
 
@@ -138,8 +138,8 @@ export class NodeRepository {
    * The live nodes along `segments` below the node `topId` (that node first), in one query;
    * shorter where the path ends. Whether the top itself may be reached is the caller's check.
    */
-  walkBelow(db: Db, topId: string, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
-    return walkDown(db, sql`select ${topId}::uuid`, segments);
+  async walkBelow(db: Db, topId: string, segments: string[]): Promise<WalkedNode[]> {
+    return (await walkDown(db, sql`select ${topId}::uuid`, segments)).nodes;
   }
 
   /**
@@ -517,27 +517,68 @@ export class NodeRepository {
   }
 }
 
-/** The live nodes along `segments` below the node `top` selects (that node first), in one query. */
-async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
-  const result = await sql<Node & { sha1: string | null; depth: number }>`
+/** A node found by a walk down a path, with what opening it needs: its current version's SHA-1 and stored key. */
+export type WalkedNode = Node & { sha1: string | null; store_key: string | null };
+
+type WalkRow = WalkedNode & {
+  depth: number;
+  s_id: string | null;
+  s_kind: Space['kind'] | null;
+  s_owner_user_id: string | null;
+  s_name: string | null;
+  s_quota_bytes: number | null;
+  s_used_bytes: number | null;
+  s_root_node_id: string | null;
+  s_created_at: Date | null;
+};
+
+/**
+ * The live nodes along `segments` below the node `top` selects (that node first), and the space
+ * of that node, in one query.
+ */
+async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): Promise<{ nodes: WalkedNode[]; space: Space | undefined }> {
+  const result = await sql<WalkRow>`
     with recursive walk as (
-      select n.*, v.sha1, 0 as depth
+      select n.*, 0 as depth
         from nodes n
-        left join versions v on v.id = n.current_version_id
        where n.id = (${top}) and n.deleted_at is null
       union all
       -- A probe of the live-name index per step, whatever the statistics say (limit 1 keeps the
       -- planner from turning it into a scan of every live node when the table looks small).
-      select n.*, v.sha1, w.depth + 1
+      select n.*, w.depth + 1
         from walk w
         cross join lateral (
           select c.* from nodes c
            where c.parent_id = w.id and c.deleted_at is null and c.name = (${segments}::text[])[w.depth + 1]
            limit 1
         ) n
-        left join versions v on v.id = n.current_version_id
        where w.depth < ${segments.length}
     )
-    select * from walk order by depth`.execute(db);
-  return result.rows.map(({ depth: _depth, ...node }) => node);
+    select walk.*, vb.sha1, vb.store_key,
+           s.id as s_id, s.kind as s_kind, s.owner_user_id as s_owner_user_id, s.name as s_name,
+           s.quota_bytes as s_quota_bytes, s.used_bytes as s_used_bytes,
+           s.root_node_id as s_root_node_id, s.created_at as s_created_at
+      from walk
+      left join lateral (
+        select v.sha1, b.store_key from versions v join blobs b on b.id = v.blob_id where v.id = walk.current_version_id limit 1
+      ) vb on true
+      left join lateral (select * from spaces sp where walk.depth = 0 and sp.id = walk.space_id limit 1) s on true
+     order by walk.depth`.execute(db);
+  let space: Space | undefined;
+  const nodes = result.rows.map(({ depth: _depth, s_id, s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, ...node }) => {
+    if (s_id !== null && s_kind !== null && s_created_at !== null) {
+      space = {
+        id: s_id,
+        kind: s_kind,
+        owner_user_id: s_owner_user_id,
+        name: s_name ?? '',
+        quota_bytes: s_quota_bytes === null ? null : Number(s_quota_bytes),
+        used_bytes: Number(s_used_bytes ?? 0),
+        root_node_id: s_root_node_id,
+        created_at: s_created_at,
+      };
+    }
+    return node;
+  });
+  return { nodes, space };
 }

@@ -3,7 +3,7 @@ import type { CallContext } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import type { Node, Space } from '../db/schema.js';
 import type { AccessRepository, NodeWithSources } from '../repositories/access.repository.js';
-import type { Db } from '../repositories/node.repository.js';
+import type { Db, WalkedNode } from '../repositories/node.repository.js';
 
 /** A live node the caller may reach, with its space, its path in that space and why it is reachable. */
 export interface AccessibleNode {
@@ -70,6 +70,27 @@ export class AccessService {
 
   async requireOne(ctx: CallContext, permission: Permission, id: string, db: Db = this.db): Promise<AccessibleNode> {
     return (await this.require(ctx, permission, [id], db)).get(id)!;
+  }
+
+  /**
+   * A node reached by walking down from the root of a space: the caller's own, as its owner,
+   * placed from the walk without another query. Undefined when the walk did not start at the
+   * root of a space the caller owns (then ask by id). `walked` runs from the root down.
+   */
+  ownWalk(ctx: CallContext, space: Space, walked: readonly WalkedNode[]): AccessibleNode | undefined {
+    const root = walked[0];
+    if (ctx.actor.link || !root || root.id !== space.root_node_id || space.owner_user_id === null || space.owner_user_id !== ctx.actor.userId) return undefined;
+    if (walked.some((n) => n.deleted_at !== null || n.space_id !== space.id)) return undefined;
+    const chain = [...walked].reverse();
+    const node = chain[0]!;
+    return {
+      node,
+      space,
+      path: spacePath(chain),
+      grant: { source: 'owner' },
+      chain,
+      current: node.kind === 'file' && node.current_version_id && node.store_key ? { versionId: node.current_version_id, storeKey: node.store_key, sha1: node.sha1 } : null,
+    };
   }
 
   /** Checks a permission on a node already located, without another query. */

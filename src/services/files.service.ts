@@ -21,6 +21,8 @@ import { joinPath, newEtag, type LocatedNode, type PlacedNode, type TreeService 
 export interface UploadInput {
   /** Folder to upload into ("root" for the space root). */
   parentId: string;
+  /** That folder as the access service already placed it in this request; saves asking again. */
+  parent?: LocatedNode | undefined;
   /** Relative path below the parent, e.g. "photos/2024/a.jpg"; missing folders are created. */
   relativePath: string;
   source: Readable;
@@ -194,7 +196,9 @@ export class FilesService {
     if (segments.length === 0) throw badRequest('Give the file a name');
     const name = segments[segments.length - 1]!;
     const folders = segments.slice(0, -1);
-    const parent = await this.d.tree.folderById(ctx, input.parentId, 'create');
+    const parent = input.parent && input.parent.node.id === input.parentId ? input.parent : await this.d.tree.folderById(ctx, input.parentId, 'create');
+    if (parent.node.kind !== 'folder') throw conflict(`"${parent.node.name}" is a file, not a folder`);
+    this.d.tree.access.assert(parent, 'create');
     // Before a byte of the body is read; commitUpload checks again under the space lock.
     this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
 
@@ -366,8 +370,9 @@ export class FilesService {
    * Opens the current version of a file the caller may read; the access check finds the blob
    * in the same query, so a WebDAV GET costs one lookup.
    */
-  async openCurrent(ctx: CallContext, nodeId: string, range?: ByteRange): Promise<{ versionId: string; stream: Readable }> {
-    const found = await this.d.tree.byId(ctx, nodeId, 'read');
+  async openCurrent(ctx: CallContext, node: string | LocatedNode, range?: ByteRange): Promise<{ versionId: string; stream: Readable }> {
+    const found = typeof node === 'string' ? await this.d.tree.byId(ctx, node, 'read') : node;
+    this.d.tree.access.assert(found, 'read');
     if (!found.current) throw notFound('The file is gone');
     return { versionId: found.current.versionId, stream: await this.d.blobs.read(found.current.storeKey, range) };
   }

@@ -4,12 +4,23 @@ import type { CallContext } from '../core/context.js';
 import { conflict, notFound } from '../core/errors.js';
 import { normalizeName, numberedName, parsePath, pathDepth, pathTooDeep } from '../core/names.js';
 import type { NewNode, Node, ShareRole, Space } from '../db/schema.js';
-import type { Db, NodeRepository } from '../repositories/node.repository.js';
+import type { Db, NodeRepository, WalkedNode } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import { spacePath, type AccessibleNode, type AccessService } from './access.service.js';
 
 /** A live node the caller may reach: its space, its path from the space root and why it is reachable. */
 export type LocatedNode = AccessibleNode;
+
+/** The nodes along a path (its top first; shorter where the path ends), as one query found them. */
+export interface Walk {
+  nodes: WalkedNode[];
+  /**
+   * The node at `depth` as the access service places it from the walk itself (the caller's own
+   * tree, walked from their root): no second query. Undefined where the walk cannot tell (a
+   * link's tree): ask by id.
+   */
+  located(depth: number): LocatedNode | undefined;
+}
 
 /** Where a change left a node: its space and its path from the space root. */
 export interface PlacedNode {
@@ -123,18 +134,18 @@ export class TreeService {
    * in one query (root first; shorter where the path ends). Names are validated and normalised
    * as everywhere else.
    */
-  async chain(ctx: CallContext, segments: string[]): Promise<(Node & { sha1: string | null })[]> {
+  async chain(ctx: CallContext, segments: string[]): Promise<Walk> {
     const names = segments.map(normalizeName);
     const { link } = ctx.actor;
     if (link) {
       // A link's tree starts at its item, once the item is known to be live and reachable.
       if (!this.linkTops.has(ctx)) this.linkTops.set(ctx, this.access.reachable(ctx, [link.nodeId]).then((found) => found.has(link.nodeId)));
       if (!(await this.linkTops.get(ctx))) throw notFound('What this link shares is no longer there');
-      return this.nodes.walkBelow(this.db, link.nodeId, names);
+      return { nodes: await this.nodes.walkBelow(this.db, link.nodeId, names), located: () => undefined };
     }
-    const nodes = await this.nodes.walkFromHome(this.db, ctx.actor.userId, names);
-    if (nodes.length === 0) throw notFound('You have no space of your own yet');
-    return nodes;
+    const { nodes, space } = await this.nodes.walkFromHome(this.db, ctx.actor.userId, names);
+    if (nodes.length === 0 || !space) throw notFound('You have no space of your own yet');
+    return { nodes, located: (depth) => (depth < nodes.length ? this.access.ownWalk(ctx, space, nodes.slice(0, depth + 1)) : undefined) };
   }
 
   /**

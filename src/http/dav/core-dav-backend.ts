@@ -6,6 +6,7 @@ import { CofferError } from '../../core/errors.js';
 import type { Node } from '../../db/schema.js';
 import type { NodeSummary } from '../../repositories/node.repository.js';
 import { ownSpace, type ResourceLock } from '../../services/locks.service.js';
+import type { LocatedNode, Walk } from '../../services/tree.service.js';
 import type { SpaceRef } from '../../repositories/lock.repository.js';
 import type { DavBackend, DavLock, DavResource, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
 import { DavError } from '../../webdav/errors.js';
@@ -132,26 +133,25 @@ export class CoreDavBackend implements DavBackend {
    * Nodes along paths resolved during this request, by path: a request looks up its target,
    * the parent and the destination, often more than once. Dropped after every change.
    */
-  private readonly chains = new Map<string, Promise<ChainNode[] | null>>();
+  private readonly chains = new Map<string, Promise<Walk | null>>();
 
-  private chain(path: string[]): Promise<ChainNode[] | null> {
+  private chain(path: string[]): Promise<Walk | null> {
     const key = path.join('/');
-    let found = this.chains.get(key);
-    if (!found) {
-      found = this.core.tree.chain(this.ctx, path).catch((err: unknown) => {
-        if (err instanceof CofferError && err.code === 'invalid-name') return null;
-        throw err;
-      });
-      this.chains.set(key, found);
-      // The walk found every folder on the way too: a PUT's parent then costs no second query.
-      void found.then((nodes) => {
-        if (!nodes) return;
-        for (let i = 0; i < Math.min(path.length, nodes.length); i++) {
-          const prefix = path.slice(0, i).join('/');
-          if (!this.chains.has(prefix)) this.chains.set(prefix, Promise.resolve(nodes.slice(0, i + 1)));
-        }
-      }, () => undefined);
-    }
+    const known = this.chains.get(key);
+    if (known) return known;
+    const found = this.core.tree.chain(this.ctx, path).catch((err: unknown) => {
+      if (err instanceof CofferError && err.code === 'invalid-name') return null;
+      throw err;
+    });
+    this.chains.set(key, found);
+    // The walk found every folder on the way too: a PUT's parent then costs no second query.
+    void found.then((walk) => {
+      if (!walk) return;
+      for (let i = 0; i < Math.min(path.length, walk.nodes.length); i++) {
+        const prefix = path.slice(0, i).join('/');
+        if (!this.chains.has(prefix)) this.chains.set(prefix, Promise.resolve({ nodes: walk.nodes.slice(0, i + 1), located: (d) => (d <= i ? walk.located(d) : undefined) }));
+      }
+    }, () => undefined);
     return found;
   }
 
@@ -161,8 +161,19 @@ export class CoreDavBackend implements DavBackend {
       if (path.length < 2) return undefined;
       return (await this.sharedAt(path))?.node;
     }
-    const nodes = await this.chain(path);
-    return nodes && nodes.length === path.length + 1 ? nodes[path.length] : undefined;
+    const walk = await this.chain(path);
+    return walk && walk.nodes.length === path.length + 1 ? walk.nodes[path.length] : undefined;
+  }
+
+  /**
+   * The node at `path` as the access service places it from this request's walk (the caller's
+   * own tree), so opening or adding to it costs no second query; undefined elsewhere (shares,
+   * links), where the service is asked by id.
+   */
+  private async locatedAt(path: string[]): Promise<LocatedNode | undefined> {
+    if (await this.isShared(path)) return undefined;
+    const walk = await this.chain(path);
+    return walk && walk.nodes.length === path.length + 1 ? walk.located(path.length) : undefined;
   }
 
   /** The folder at `path`; 409 if it is missing or a file, 403 for the virtual folder of shares. */
@@ -279,7 +290,7 @@ export class CoreDavBackend implements DavBackend {
   async open(file: DavResource, range?: { start: number; end: number }): Promise<Readable> {
     return dav(async () => {
       if (this.isTrash(file.path)) return (await this.core.trash.download(this.ctx, file.id)).open(range);
-      const opened = await this.core.files.openCurrent(this.ctx, file.id, range);
+      const opened = await this.core.files.openCurrent(this.ctx, (await this.locatedAt(file.path)) ?? file.id, range);
       // Through a link, a download from the first byte counts against its limit; resuming does not.
       if (!range || range.start === 0) {
         await this.core.links.takeDownload(this.ctx).catch((err: unknown) => {
@@ -301,9 +312,11 @@ export class CoreDavBackend implements DavBackend {
     return dav(async () => {
       if (this.isTrash(path)) throw new DavError(403, 'The trash is read-only');
       const parent = await this.folderAt(path.slice(0, -1));
+      const located = await this.locatedAt(path.slice(0, -1));
       this.changed();
       const result = await this.core.files.upload(this.ctx, {
         parentId: parent.id,
+        parent: located,
         relativePath: path[path.length - 1]!,
         source: body,
         size: o.size,
