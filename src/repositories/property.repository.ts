@@ -73,7 +73,7 @@ export class PropertyRepository {
       with recursive down(id) as (
         select ${rootId}::uuid
         union all
-        select n.id from nodes n join down d on n.parent_id = d.id
+        select n.id from down d cross join lateral (select c.id from nodes c where c.parent_id = d.id offset 0) n
       )
       select coalesce(sum(p.size), 0)::bigint as bytes from properties p where p.node_id in (select id from down)`.execute(db);
     return Number(result.rows[0]?.bytes ?? 0);
