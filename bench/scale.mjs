@@ -42,6 +42,8 @@ async function main() {
   const server = await startCoffer({ dataDir, databaseUrl: db.url, fsync: true });
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
+  // As Coffer's own connections (database.ts): no JIT for short statements.
+  await sql.query('set jit = off');
   try {
     const admin = new Client(server.url);
     await admin.login('admin', ADMIN_PASSWORD);
@@ -173,7 +175,8 @@ async function main() {
   } finally {
     await sql.end().catch(() => undefined);
     await server.stop();
-    await db.drop();
+    if (process.env.KEEP_DB) log(`kept ${db.url}`);
+    else await db.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
