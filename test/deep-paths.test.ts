@@ -219,8 +219,18 @@ describe.runIf(usingPostgres())('PostgreSQL time limits', () => {
       expect(await show('statement_timeout')).toBe('30s');
       expect(await show('lock_timeout')).toBe('10s');
       expect(await show('idle_in_transaction_session_timeout')).toBe('1min');
+      expect(await show('jit')).toBe('off');
+      expect((await sql<{ source: string }>`select source from pg_settings where name = 'jit'`.execute(server.core.db)).rows[0]!.source).toBe('client');
     } finally {
       await server.close();
+    }
+    // COFFER_DB_JIT=true leaves the server's own setting (behind PgBouncer, say).
+    const leaving = await startTestServer({ COFFER_DB_JIT: 'true' });
+    try {
+      const where = async (db: typeof leaving.core.db) => (await sql<{ source: string }>`select source from pg_settings where name = 'jit'`.execute(db)).rows[0]!.source;
+      expect(await where(leaving.core.db)).not.toBe('client');
+    } finally {
+      await leaving.close();
     }
   });
 

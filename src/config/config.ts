@@ -56,7 +56,7 @@ export interface CofferConfig {
    * Time limits set on every PostgreSQL connection (milliseconds, 0 = none), so no request can
    * hold a space lock or a connection for long. PGlite has no timers inside a statement.
    */
-  dbTimeouts: { statementMs: number; lockMs: number; idleInTransactionMs: number };
+  dbTimeouts: { statementMs: number; lockMs: number; idleInTransactionMs: number; jitOff: boolean };
   /** Sign-in throttling: attempts per IP per minute, and failures before a source must wait (growing delays). */
   loginRateLimit: { perIpPerMinute: number; failuresPerAccountAndIp: number; failuresPerIp: number };
   logLevel: string;
@@ -217,6 +217,7 @@ export function loadConfig(env: Env = process.env): CofferConfig {
       statementMs: readInt(env, 'COFFER_DB_STATEMENT_TIMEOUT', 30_000, 0, 24 * 3600_000),
       lockMs: readInt(env, 'COFFER_DB_LOCK_TIMEOUT', 10_000, 0, 24 * 3600_000),
       idleInTransactionMs: readInt(env, 'COFFER_DB_IDLE_IN_TRANSACTION_TIMEOUT', 60_000, 0, 24 * 3600_000),
+      jitOff: !readBool(env, 'COFFER_DB_JIT', false),
     },
     loginRateLimit: {
       perIpPerMinute: readInt(env, 'COFFER_LOGIN_RATE_PER_IP', 30, 1, 1_000_000),

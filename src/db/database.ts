@@ -45,9 +45,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 20,
-      // Short statements only: JIT compiling one (which PostgreSQL does when a recursive walk's
-      // estimate looks large) took 100 ms for a query that runs in 0.1.
-      options: '-c jit=off',
       types: pgTypes as pg.CustomTypesConfig,
       ...connectionTimeouts(options.timeouts),
     });

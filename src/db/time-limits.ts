@@ -17,6 +17,11 @@ export interface DbTimeouts {
   lockMs: number;
   /** `idle_in_transaction_session_timeout`: a transaction left open and idle is ended. */
   idleInTransactionMs: number;
+  /**
+   * `jit = off`: Coffer's statements are short, and compiling one (which PostgreSQL does when a
+   * recursive walk's estimate looks large) took 100 ms for a query that runs in 0.1.
+   */
+  jitOff?: boolean | undefined;
 }
 
 /** The settings as node-postgres sends them at connection start-up (omitted when 0). */
@@ -25,6 +30,7 @@ export function connectionTimeouts(t: DbTimeouts | undefined) {
     ...(t?.statementMs ? { statement_timeout: t.statementMs } : {}),
     ...(t?.lockMs ? { lock_timeout: t.lockMs } : {}),
     ...(t?.idleInTransactionMs ? { idle_in_transaction_session_timeout: t.idleInTransactionMs } : {}),
+    ...(t?.jitOff ? { options: '-c jit=off' } : {}),
   };
 }
 
