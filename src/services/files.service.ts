@@ -125,17 +125,32 @@ export class FilesService {
     return { folder, items, total };
   }
 
-  /** A folder's children page by page, checking the caller's access once. */
-  async *children(ctx: CallContext, folderId: string, pageSize = 1000): AsyncGenerator<NodeSummary[]> {
-    const folder = await this.d.tree.folderById(ctx, folderId, 'list');
+  /**
+   * A folder's children page by page, checking the caller's access once (or not at all, for a
+   * folder the access service already placed in this request).
+   */
+  async *children(ctx: CallContext, folder: string | LocatedNode, pageSize = 1000): AsyncGenerator<NodeSummary[]> {
+    const located = typeof folder === 'string' ? await this.d.tree.folderById(ctx, folder, 'list') : folder;
+    if (located.node.kind !== 'folder') throw conflict(`"${located.node.name}" is a file, not a folder`);
+    this.d.tree.access.assert(located, 'list');
+    const id = located.node.id;
+    const fetch = (folders: boolean, after: NodeSummary | null) => {
+      const page = this.d.nodes.listChildSummaries(this.db, id, folders, after, pageSize);
+      // Awaited below, unless the caller stops reading first: then its failure is nobody's.
+      page.catch(() => undefined);
+      return page;
+    };
     // Folders first, then files, each in name order: the order of the REST listing.
     for (const folders of [true, false]) {
-      let after: NodeSummary | null = null;
+      let next = fetch(folders, null);
       for (;;) {
-        const page = await this.d.nodes.listChildSummaries(this.db, folder.node.id, folders, after, pageSize);
+        const page = await next;
+        const more = page.length === pageSize;
+        // The next page is asked for before this one is handed out: the database works on it
+        // while the caller renders this one.
+        if (more) next = fetch(folders, page[page.length - 1]!);
         if (page.length > 0) yield page;
-        if (page.length < pageSize) break;
-        after = page[page.length - 1]!;
+        if (!more) break;
       }
     }
   }

@@ -271,7 +271,7 @@ export class CoreDavBackend implements DavBackend {
       }
       if (virtual.length > 0) yield virtual;
     }
-    const pages = this.core.files.children(this.ctx, collection.id, PAGE);
+    const pages = this.core.files.children(this.ctx, (await this.locatedAt(collection.path)) ?? collection.id, PAGE);
     for (;;) {
       const next = await dav(() => pages.next());
       if (next.done) return;
