@@ -88,7 +88,7 @@ function cleanEnv() {
  * Starts `node dist/cli/main.js serve` on a free port over `dataDir` (created when missing).
  * Resolves once /readyz answers 200, with the start-up time and the peak RSS of start-up.
  */
-export async function startCoffer({ dataDir, databaseUrl, fsync }) {
+export async function startCoffer({ dataDir, databaseUrl, fsync, env: extraEnv = {} }) {
   fs.mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
   const env = {
@@ -102,6 +102,7 @@ export async function startCoffer({ dataDir, databaseUrl, fsync }) {
     COFFER_ACCESS_TOKEN_TTL: '86400',
     LOG_LEVEL: 'warn',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...extraEnv,
   };
   const logFile = path.join(os.tmpdir(), `coffer-bench-server-${port}.log`);
   const out = fs.openSync(logFile, 'w');
