@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Node, ShareRole, Space } from '../db/schema.js';
 import type { Db } from './node.repository.js';
+import { spaceFromColumns, type SpaceColumns } from './space-columns.js';
 
 /** A node found for an access check: its space, its ancestors and every share of them with the actor. */
 export interface NodeWithSources {
@@ -16,16 +17,9 @@ export interface NodeWithSources {
   versionId: string | null;
 }
 
-type Row = Node & {
+type Row = Node & SpaceColumns & {
   target: string;
   depth: number;
-  s_kind: Space['kind'] | null;
-  s_owner_user_id: string | null;
-  s_name: string | null;
-  s_quota_bytes: number | null;
-  s_used_bytes: number | null;
-  s_root_node_id: string | null;
-  s_created_at: Date | null;
   sh_id: string | null;
   sh_role: ShareRole | null;
   sh_mount: string | null;
@@ -79,19 +73,11 @@ export class AccessRepository {
       } = row;
       let entry = out.get(target);
       if (Number(depth) === 0) {
-        if (s_kind === null) continue;
+        const space = spaceFromColumns(node.space_id, { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at });
+        if (!space) continue;
         entry = {
           node,
-          space: {
-            id: node.space_id,
-            kind: s_kind,
-            owner_user_id: s_owner_user_id,
-            name: s_name ?? '',
-            quota_bytes: s_quota_bytes === null ? null : Number(s_quota_bytes),
-            used_bytes: Number(s_used_bytes ?? 0),
-            root_node_id: s_root_node_id,
-            created_at: s_created_at ?? new Date(0),
-          },
+          space,
           chain: [],
           shares: [],
           storeKey: b_store_key,

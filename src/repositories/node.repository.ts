@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, NewNode, Node, ShareRole, Space } from '../db/schema.js';
+import { spaceFromColumns, type SpaceColumns } from './space-columns.js';
 
 export type Db = Kysely<DB>;
 export type SortField = 'name' | 'size' | 'modified';
@@ -529,17 +530,7 @@ export class NodeRepository {
 /** A node found by a walk down a path, with what opening it needs: its current version's SHA-1 and stored key. */
 export type WalkedNode = Node & { sha1: string | null; store_key: string | null };
 
-type WalkRow = WalkedNode & {
-  depth: number;
-  s_id: string | null;
-  s_kind: Space['kind'] | null;
-  s_owner_user_id: string | null;
-  s_name: string | null;
-  s_quota_bytes: number | null;
-  s_used_bytes: number | null;
-  s_root_node_id: string | null;
-  s_created_at: Date | null;
-};
+type WalkRow = WalkedNode & SpaceColumns & { depth: number; s_id: string | null };
 
 /**
  * The live nodes along `segments` below the node `top` selects (that node first), and the space
@@ -575,18 +566,7 @@ async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): P
      order by walk.depth`.execute(db);
   let space: Space | undefined;
   const nodes = result.rows.map(({ depth: _depth, s_id, s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, ...node }) => {
-    if (s_id !== null && s_kind !== null && s_created_at !== null) {
-      space = {
-        id: s_id,
-        kind: s_kind,
-        owner_user_id: s_owner_user_id,
-        name: s_name ?? '',
-        quota_bytes: s_quota_bytes === null ? null : Number(s_quota_bytes),
-        used_bytes: Number(s_used_bytes ?? 0),
-        root_node_id: s_root_node_id,
-        created_at: s_created_at,
-      };
-    }
+    if (s_id !== null) space = spaceFromColumns(s_id, { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at });
     return node;
   });
   return { nodes, space };
