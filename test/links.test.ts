@@ -353,6 +353,31 @@ describe('public links', () => {
     expect((await alice.json<{ items: NodeBody[] }>(`/folders/${team.id}/children`)).body.items.map((x) => x.name)).not.toContain('x.txt');
   });
 
+  it('audits a rename and a move through a read-write link with the old path and the link, found by the link filter', async () => {
+    const shared = await mkdir(alice, 'Moving');
+    const l = await link(alice, shared.id, { permission: 'read-write' });
+    const dav = (path: string, method: string, headers: Record<string, string> = {}, body?: string) =>
+      fetch(`${server.url}/public.php/dav/files/${l.token}/${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    expect((await dav('inbox', 'MKCOL')).status).toBe(201);
+    expect((await dav('draft.txt', 'PUT', {}, 'draft')).status).toBe(201);
+    const destination = (p: string) => `${server.url}/public.php/dav/files/${l.token}/${p}`;
+    expect((await dav('draft.txt', 'MOVE', { destination: destination('final.txt') })).status).toBe(201);
+    expect((await dav('final.txt', 'MOVE', { destination: destination('inbox/final.txt') })).status).toBe(201);
+    // A move into a folder of the same name is refused and changes nothing.
+    expect((await dav('inbox', 'MOVE', { destination: destination('inbox/inbox') })).status).toBe(409);
+
+    const mine = await alice.json<{ items: { action: string; path: string | null; detail: { link?: string; from?: string } | null }[] }>(
+      `/account/activity?link_id=${l.id}`,
+    );
+    const rename = mine.body.items.find((e) => e.action === 'node.rename');
+    const move = mine.body.items.find((e) => e.action === 'node.move');
+    expect(rename).toMatchObject({ path: '/Moving/final.txt', detail: { from: '/Moving/draft.txt', link: l.id } });
+    expect(move).toMatchObject({ path: '/Moving/inbox/final.txt', detail: { from: '/Moving/final.txt', link: l.id } });
+    expect(mine.body.items.filter((e) => e.action === 'node.move')).toHaveLength(1);
+    const listing = (await (await visit(`/api/v1/s/${l.token}/children`)).json()) as Listing;
+    expect(listing.items.map((x) => x.name)).toEqual(['inbox']);
+  });
+
   describe('public WebDAV of a link', () => {
     const basic = (user: string, pass = '') => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
     const davReq = (path: string, method: string, auth: string | null, init: { headers?: Record<string, string>; body?: string } = {}) =>

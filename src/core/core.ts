@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import { AuditRepository } from '../repositories/audit.repository.js';
 import { NodeRepository } from '../repositories/node.repository.js';
 import { NewFilesRepository } from '../repositories/new-files.repository.js';
+import { NodeMoveRepository } from '../repositories/node-move.repository.js';
 import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
 import { SpaceRepository } from '../repositories/space.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
@@ -77,7 +78,7 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
     loginFailuresPerIp: config.loginRateLimit.failuresPerIp,
   });
   const propertyRepo = new PropertyRepository();
-  const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });

@@ -136,7 +136,7 @@ export class NodeRepository {
    * each with its current version's SHA-1, in one query; shorter than `segments` + 1 where the
    * path ends.
    */
-  walkFromHome(db: Db, userId: string, segments: string[]): Promise<{ nodes: WalkedNode[]; space: Space | undefined }> {
+  walkFromHome(db: Db, userId: string, segments: string[]): Promise<WalkedPath> {
     return walkDown(db, sql`select root_node_id from spaces where owner_user_id = ${userId}`, segments);
   }
 
@@ -406,8 +406,10 @@ export class NodeRepository {
         union all
         select n.id, n.parent_id from up cross join lateral (select p.id, p.parent_id from nodes p where p.id = up.parent_id limit 1) n
       )
+      -- An array of ids: a probe of the primary key, where "in (select …)" became a scan of
+      -- every node once the table held some thousands.
       update nodes set size = size + ${sizeDelta}, etag = ${newEtag}, updated_at = now()
-       where id in (select id from up)`.execute(db);
+       where id = any (array(select id from up))`.execute(db);
   }
 
   /** Every node in the subtree rooted at `id` (itself included), trashed or not. */
@@ -530,13 +532,25 @@ export class NodeRepository {
 /** A node found by a walk down a path, with what opening it needs: its current version's SHA-1 and stored key. */
 export type WalkedNode = Node & { sha1: string | null; store_key: string | null };
 
-type WalkRow = WalkedNode & SpaceColumns & { depth: number; s_id: string | null };
+type WalkRow = WalkedNode & SpaceColumns & { depth: number; s_id: string | null; s_locked: boolean | null };
+
+/** The live nodes along a path, the space they are in, and whether that space holds any live lock. */
+export interface WalkedPath {
+  nodes: WalkedNode[];
+  space: Space | undefined;
+  /**
+   * Whether any unexpired WebDAV lock existed in the space when the walk ran: without one, a
+   * request's lock checks have nothing to find and cost no query (a lock taken after the walk
+   * is as unseen as one taken between a separate check and the change).
+   */
+  locksHeld: boolean;
+}
 
 /**
  * The live nodes along `segments` below the node `top` selects (that node first), and the space
  * of that node, in one query.
  */
-async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): Promise<{ nodes: WalkedNode[]; space: Space | undefined }> {
+async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): Promise<WalkedPath> {
   const result = await sql<WalkRow>`
     with recursive walk as (
       select n.*, 0 as depth
@@ -557,17 +571,24 @@ async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): P
     select walk.*, vb.sha1, vb.store_key,
            s.id as s_id, s.kind as s_kind, s.owner_user_id as s_owner_user_id, s.name as s_name,
            s.quota_bytes as s_quota_bytes, s.used_bytes as s_used_bytes,
-           s.root_node_id as s_root_node_id, s.created_at as s_created_at
+           s.root_node_id as s_root_node_id, s.created_at as s_created_at, s.locked as s_locked
       from walk
       left join lateral (
         select v.sha1, b.store_key from versions v join blobs b on b.id = v.blob_id where v.id = walk.current_version_id limit 1
       ) vb on true
-      left join lateral (select * from spaces sp where walk.depth = 0 and sp.id = walk.space_id limit 1) s on true
+      left join lateral (
+        select sp.*, exists (select 1 from locks l where l.space_id = sp.id and l.expires_at > now()) as locked
+          from spaces sp where walk.depth = 0 and sp.id = walk.space_id limit 1
+      ) s on true
      order by walk.depth`.execute(db);
   let space: Space | undefined;
-  const nodes = result.rows.map(({ depth: _depth, s_id, s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, ...node }) => {
-    if (s_id !== null) space = spaceFromColumns(s_id, { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at });
+  let locksHeld = true;
+  const nodes = result.rows.map(({ depth: _depth, s_id, s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, s_locked, ...node }) => {
+    if (s_id !== null) {
+      space = spaceFromColumns(s_id, { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at });
+      locksHeld = s_locked !== false;
+    }
     return node;
   });
-  return { nodes, space };
+  return { nodes, space, locksHeld };
 }

@@ -9,6 +9,7 @@ import { normalizeName, parsePath, pathDepth } from '../core/names.js';
 import type { Node, Space, Version } from '../db/schema.js';
 import type { Db, ListOptions, NodeRepository, NodeSummary } from '../repositories/node.repository.js';
 import type { NewFilesRepository } from '../repositories/new-files.repository.js';
+import type { NodeMoveRepository } from '../repositories/node-move.repository.js';
 import type { PropertyRepository } from '../repositories/property.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
@@ -87,6 +88,7 @@ export interface FilesDeps {
   logger: Logger;
   properties: PropertyRepository;
   newFiles: NewFilesRepository;
+  moves: NodeMoveRepository;
   maxUploadBytes: number | null;
 }
 
@@ -402,15 +404,24 @@ export class FilesService {
     });
   }
 
-  /** Rename and/or move; one row changes whatever the size of the subtree. */
+  /**
+   * Rename and/or move; one row changes whatever the size of the subtree. `node` and
+   * `target.parent` may come placed by the caller's own walk (no access query).
+   */
   async move(
     ctx: CallContext,
-    id: string,
-    target: { parentId?: string | undefined; name?: string | undefined; onConflict?: MoveConflictPolicy },
+    node: string | LocatedNode,
+    target: { parentId?: string | undefined; parent?: LocatedNode | undefined; name?: string | undefined; onConflict?: MoveConflictPolicy },
   ): Promise<PlacedNode & { replaced?: boolean }> {
-    const source = await this.d.tree.byId(ctx, id, 'delete');
+    const source = typeof node === 'string' ? await this.d.tree.byId(ctx, node, 'delete') : node;
+    this.d.tree.access.assert(source, 'delete');
+    const id = source.node.id;
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be moved or renamed');
-    const destParent = target.parentId ? await this.d.tree.folderById(ctx, target.parentId, 'create') : undefined;
+    const destParent = target.parent ?? (target.parentId ? await this.d.tree.folderById(ctx, target.parentId, 'create') : undefined);
+    if (destParent) {
+      this.d.tree.access.assert(destParent, 'create');
+      if (destParent.node.kind !== 'folder') throw conflict(`"${destParent.node.name}" is a file, not a folder`);
+    }
     if (destParent && destParent.space.id !== source.space.id) {
       // Into another space (out of a share into one's own, say): the bytes are now counted there,
       // so the item is copied (its blobs shared, its quota checked) and the original goes to its
@@ -420,6 +431,25 @@ export class FilesService {
       return copied;
     }
     const wanted = target.name !== undefined ? normalizeName(target.name) : source.node.name;
+
+    // The common case in one statement; anything it does not commit (a clash, a target gone, a
+    // cycle, a subtree too deep) takes the transaction below, which knows every rule and error.
+    const entry = this.d.audit.entry(ctx, { action: 'node.move' });
+    const fast = await this.d.moves.move(this.db, {
+      spaceId: source.space.id,
+      nodeId: id,
+      parentId: destParent?.node.id ?? null,
+      name: wanted,
+      maxDepth: this.d.tree.maxDepth,
+      now: new Date(),
+      audit: entry,
+    });
+    if (fast.outcome === 'ok') {
+      this.d.audit.written([source.space.id]);
+      return { node: fast.node, space: source.space, path: fast.path };
+    }
+    if (fast.outcome === 'unchanged') return { node: fast.node, space: source.space, path: fast.path };
+
 
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, source.space.id);

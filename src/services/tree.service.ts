@@ -20,6 +20,8 @@ export interface Walk {
    * link's tree): ask by id.
    */
   located(depth: number): LocatedNode | undefined;
+  /** False when the walk saw no live WebDAV lock in the caller's own space (see WalkedPath); true where it cannot tell. */
+  locksHeld: boolean;
 }
 
 /** Where a change left a node: its space and its path from the space root. */
@@ -141,11 +143,11 @@ export class TreeService {
       // A link's tree starts at its item, once the item is known to be live and reachable.
       if (!this.linkTops.has(ctx)) this.linkTops.set(ctx, this.access.reachable(ctx, [link.nodeId]).then((found) => found.has(link.nodeId)));
       if (!(await this.linkTops.get(ctx))) throw notFound('What this link shares is no longer there');
-      return { nodes: await this.nodes.walkBelow(this.db, link.nodeId, names), located: () => undefined };
+      return { nodes: await this.nodes.walkBelow(this.db, link.nodeId, names), located: () => undefined, locksHeld: true };
     }
-    const { nodes, space } = await this.nodes.walkFromHome(this.db, ctx.actor.userId, names);
+    const { nodes, space, locksHeld } = await this.nodes.walkFromHome(this.db, ctx.actor.userId, names);
     if (nodes.length === 0 || !space) throw notFound('You have no space of your own yet');
-    return { nodes, located: (depth) => (depth < nodes.length ? this.access.ownWalk(ctx, space, nodes.slice(0, depth + 1)) : undefined) };
+    return { nodes, locksHeld, located: (depth) => (depth < nodes.length ? this.access.ownWalk(ctx, space, nodes.slice(0, depth + 1)) : undefined) };
   }
 
   /**

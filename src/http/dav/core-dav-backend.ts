@@ -44,7 +44,7 @@ function sharedPermissions(role: ShareRole, folder: boolean, top: boolean): stri
  */
 export class CoreDavBackend implements DavBackend {
   readonly principal: string;
-  readonly locks: LockStore;
+  readonly locks: CoreLockStore;
   /** The virtual folders this kind of client sees (see client-kind.ts). */
   private readonly virtual: VirtualFolders;
 
@@ -147,9 +147,10 @@ export class CoreDavBackend implements DavBackend {
     // The walk found every folder on the way too: a PUT's parent then costs no second query.
     void found.then((walk) => {
       if (!walk) return;
+      this.locks.sawOwnSpace(walk.locksHeld);
       for (let i = 0; i < Math.min(path.length, walk.nodes.length); i++) {
         const prefix = path.slice(0, i).join('/');
-        if (!this.chains.has(prefix)) this.chains.set(prefix, Promise.resolve({ nodes: walk.nodes.slice(0, i + 1), located: (d) => (d <= i ? walk.located(d) : undefined) }));
+        if (!this.chains.has(prefix)) this.chains.set(prefix, Promise.resolve({ nodes: walk.nodes.slice(0, i + 1), locksHeld: walk.locksHeld, located: (d) => (d <= i ? walk.located(d) : undefined) }));
       }
     }, () => undefined);
     return found;
@@ -379,15 +380,19 @@ export class CoreDavBackend implements DavBackend {
   async move(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
     return dav(async () => {
       const parent = await this.destinationParent(destination);
-      this.changed();
       const name = destination[destination.length - 1]!;
       if (this.isTrash(source.path)) {
+        this.changed();
         if (source.path.length !== 2) throw new DavError(403, 'Only whole items can be restored from the trash');
         const restored = await this.core.trash.restore(this.ctx, source.id, { parentId: parent, name, replace: o.overwrite });
         return { created: !restored.replaced };
       }
-      const r = await this.core.files.move(this.ctx, source.id, {
-        parentId: parent,
+      // Placed by this request's walks, before the change drops them: the move asks no access query.
+      const located = await this.locatedAt(source.path);
+      const into = await this.locatedAt(destination.slice(0, -1));
+      this.changed();
+      const r = await this.core.files.move(this.ctx, located ?? source.id, {
+        ...(into ? { parent: into } : { parentId: parent }),
         name,
         onConflict: o.overwrite ? 'replace' : 'fail',
       });
@@ -517,6 +522,12 @@ export interface LockView {
 }
 
 class CoreLockStore implements LockStore {
+  /**
+   * Whether the caller's own space held any live lock when this request walked it; undefined
+   * before a walk. Without one, checking the own space's locks has nothing to find.
+   */
+  private ownLocksHeld: boolean | undefined;
+
   constructor(
     private readonly core: Core,
     private readonly ctx: CallContext,
@@ -530,6 +541,15 @@ class CoreLockStore implements LockStore {
     return toDavLock({ ...l, path: inside ? [...view.top, ...l.path.slice(view.base.length)] : view.top });
   }
 
+  sawOwnSpace(locksHeld: boolean): void {
+    this.ownLocksHeld = (this.ownLocksHeld ?? false) || locksHeld;
+  }
+
+  /** True when `view` is the caller's own space and this request's walk found no lock there. */
+  private knownUnlocked(view: LockView): boolean {
+    return view.top.length === 0 && this.ownLocksHeld === false;
+  }
+
   private stored(view: LockView, path: string[]): string[] {
     return [...view.base, ...path.slice(view.top.length)];
   }
@@ -538,7 +558,7 @@ class CoreLockStore implements LockStore {
     // Locks are kept on their holders' own paths; a link's paths are not any user's.
     if (this.ctx.actor.link) return [];
     const view = await dav(() => this.viewOf(path));
-    if (!view) return [];
+    if (!view || this.knownUnlocked(view)) return [];
     // The parent of a share's top is the virtual folder, where nobody can lock anything.
     const parent = withParent && path.length > view.top.length;
     const locks = await dav(() => this.core.locks.covering(view.space, this.stored(view, path), descendants, parent));
@@ -548,7 +568,7 @@ class CoreLockStore implements LockStore {
   async under(path: string[]): Promise<DavLock[]> {
     if (this.ctx.actor.link) return [];
     const view = await dav(() => this.viewOf(path));
-    if (!view) return [];
+    if (!view || this.knownUnlocked(view)) return [];
     return (await dav(() => this.core.locks.under(view.space, this.stored(view, path)))).map((l) => this.shown(view, l));
   }
 
@@ -558,6 +578,7 @@ class CoreLockStore implements LockStore {
     const view = await dav(() => this.viewOf(lock.root));
     if (!view) throw new DavError(409, 'Nothing can be locked here');
     const stored = fromDavLock({ ...lock, root: this.stored(view, lock.root) });
+    this.ownLocksHeld = true;
     await dav(() => this.core.locks.create(this.ctx, view.space, stored, (existing) => conflicts(existing.map((l) => this.shown(view, l)))));
   }
 
@@ -572,7 +593,7 @@ class CoreLockStore implements LockStore {
 
   async removeUnder(path: string[]): Promise<void> {
     const view = await dav(() => this.viewOf(path));
-    if (view) await dav(() => this.core.locks.removeUnder(view.space, this.stored(view, path)));
+    if (view && !this.knownUnlocked(view)) await dav(() => this.core.locks.removeUnder(view.space, this.stored(view, path)));
   }
 }
 
