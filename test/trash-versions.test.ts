@@ -303,6 +303,48 @@ describe('trash and versions over REST', () => {
       expect(meta.body.version_id).toBe(items[0]!.id);
     });
 
+    it('keeps every one of many concurrent overwrites as a version, with the quota and the folder sizes exact', async () => {
+      const { id: otherId, api: other } = await admin.createUser('overwriter', 'overwriter-password-1');
+      const folder = (await other.json<NodeBody>('/folders', { method: 'POST', json: { parent_id: 'root', name: 'busy' } })).body;
+      const names = ['a.bin', 'b.bin', 'c.bin', 'd.bin'];
+      const firsts = await Promise.all(names.map((n) => other.upload(n, randomBytes(100), { parent: folder.id })));
+      expect(firsts.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+      // Five rounds of all four files at once: overwrites of different files share a batch, and
+      // overwrites of one file within a batch are told apart (the later one goes alone).
+      const sent = new Map(names.map((n) => [n, [100] as number[]]));
+      const rounds = await Promise.all(
+        Array.from({ length: 5 }, (_, round) =>
+          Promise.all(
+            names.flatMap((n, i) => [0, 1].map((k) => {
+              const size = 200 + round * 10 + i * 3 + k;
+              sent.get(n)!.push(size);
+              return other.upload(n, randomBytes(size), { parent: folder.id, overwrite: true });
+            })),
+          ),
+        ),
+      );
+      expect(rounds.flat().map((r) => r.status).every((s) => s === 200)).toBe(true);
+
+      const listing = (await other.json<Listing>(`/folders/${folder.id}/children`)).body.items;
+      expect(listing.map((n) => n.name).sort()).toEqual(names);
+      let allVersions = 0;
+      let current = 0;
+      for (const node of listing) {
+        const versions = (await other.json<{ items: VersionItem[] }>(`/files/${node.id}/versions`)).body.items;
+        expect(versions.map((v) => v.size).sort((a, b) => a - b)).toEqual([...sent.get(node.name)!].sort((a, b) => a - b));
+        expect(versions[0]!.current).toBe(true);
+        expect(node.size).toBe(versions[0]!.size);
+        allVersions += versions.reduce((s, v) => s + v.size, 0);
+        current += node.size;
+      }
+      // Every version counts against the quota; the folder (and the root) hold the current sizes.
+      expect(await used(other)).toBe(allVersions);
+      expect((await other.json<NodeBody>(`/files/${folder.id}`)).body.size).toBe(current);
+      const overwrites = await admin.json<{ items: { action: string }[] }>(`/admin/audit?action=file.overwrite&user_id=${otherId}&limit=100`);
+      expect(overwrites.status).toBe(200);
+      expect(overwrites.body.items).toHaveLength(names.length * 10);
+    });
+
     it('downloads an old version, also by range', async () => {
       const items = await list();
       const oldest = items[2]!;

@@ -1,40 +1,30 @@
 import fsp, { type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
-const BUFFER_BYTES = 4 << 20;
-/** Below this a file is written in one call from the chunks as they came, without copying. */
-const SMALL_BYTES = 1 << 20;
+/** Chunks gathered into one write call; also the sink's buffer before it pushes back. */
+const BATCH_BYTES = 4 << 20;
 /**
  * With `sync`, a flush of what is written so far starts in the background every this many bytes,
  * so the disk writes while the rest arrives and the fsync at the end has little left to do.
  */
 const FLUSH_EVERY_BYTES = 64 << 20;
-/** Spare 4 MiB blocks kept between uploads, so large uploads do not churn the garbage collector. */
-const POOL_LIMIT = 8;
-const pool: Buffer[] = [];
-
-function takeBuffer(): Buffer {
-  return pool.pop() ?? Buffer.allocUnsafeSlow(BUFFER_BYTES);
-}
-
-function giveBack(b: Buffer): void {
-  if (pool.length < POOL_LIMIT) pool.push(b);
-}
+/** What one writev takes at most (Linux's IOV_MAX). */
+const MAX_IOV = 1024;
 
 /**
- * Writes a stream to a new file in large blocks. Small files are written in one call once the
- * stream ends; larger ones are copied into one of two pooled 4 MiB blocks, and a full block is
- * written while the other fills, so a gigabyte costs a few hundred write calls instead of tens
- * of thousands. With `sync` the file is fsynced before the stream finishes.
+ * Writes a stream to a new file in large gathered writes: chunks are kept as they came and
+ * written about 4 MiB at a time by one writev, while the next 4 MiB arrive; a gigabyte costs a
+ * few hundred write calls and no copy in user space. (Copying them into blocks first cost a
+ * fifth of the CPU of a big upload on a machine of two cores, where every copy competes with
+ * receiving, hashing and the kernel's own writes.) With `sync` the file is fsynced before the
+ * stream finishes.
  */
 export class FileSink extends Writable {
   private handle: FileHandle | null = null;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private current: Buffer | null = null;
-  private spare: Buffer | null = null;
-  private used = 0;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
   private position = 0;
+  /** One gathered write at a time, the next batch gathering meanwhile. */
   private inFlight: Promise<void> = Promise.resolve();
   private flushing: Promise<void> | null = null;
   private flushedUpTo = 0;
@@ -43,7 +33,7 @@ export class FileSink extends Writable {
     private readonly path: string,
     private readonly sync: boolean,
   ) {
-    super({ highWaterMark: BUFFER_BYTES });
+    super({ highWaterMark: BATCH_BYTES });
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -57,52 +47,24 @@ export class FileSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.current === null && this.pendingBytes + chunk.length <= SMALL_BYTES) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
+    if (this.batchBytes < BATCH_BYTES) {
       callback();
       return;
     }
-    this.append(chunk).then(() => callback(), (err: Error) => callback(err));
+    this.rotate().then(() => callback(), (err: Error) => callback(err));
   }
 
-  private async append(chunk: Buffer): Promise<void> {
-    if (this.current === null) {
-      // Past the small-file size: move what came so far into the first block.
-      this.current = takeBuffer();
-      const first = this.pending;
-      this.pending = [];
-      this.pendingBytes = 0;
-      for (const c of first) await this.copyIn(c);
-    }
-    await this.copyIn(chunk);
-  }
-
-  private async copyIn(chunk: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(chunk.length - offset, BUFFER_BYTES - this.used);
-      chunk.copy(this.current!, this.used, offset, offset + n);
-      this.used += n;
-      offset += n;
-      if (this.used === BUFFER_BYTES) await this.rotate();
-    }
-  }
-
-  /** Starts writing the full block and continues in the other one once it is free. */
+  /** Hands the batch to the writer once the previous write is done. */
   private async rotate(): Promise<void> {
-    const full = this.current!;
+    const chunks = this.batch;
     const at = this.position;
-    this.position += this.used;
-    this.used = 0;
-    // Only one write in flight: wait for the previous one, whose block becomes the next spare.
+    this.position += this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
     await this.inFlight;
-    this.current = this.spare ?? takeBuffer();
-    this.spare = null;
-    this.inFlight = this.writeAll(full, at).then(() => {
-      this.spare = full;
-      this.flushInBackground();
-    });
+    this.inFlight = this.writeAll(chunks, at).then(() => this.flushInBackground());
     // Surface a failed write on the next call rather than as an unhandled rejection.
     this.inFlight.catch(() => undefined);
   }
@@ -119,23 +81,33 @@ export class FileSink extends Writable {
     this.flushing.catch(() => undefined);
   }
 
-  private async writeAll(data: Buffer, at: number): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.handle!.write(data, done, data.length - done, at + done);
-      done += bytesWritten;
+  /** Writes `chunks` at `at`, carrying on after a short write. */
+  private async writeAll(chunks: Buffer[], at: number): Promise<void> {
+    let i = 0;
+    let position = at;
+    while (i < chunks.length) {
+      let { bytesWritten } = await this.handle!.writev(chunks.slice(i, i + MAX_IOV), position);
+      position += bytesWritten;
+      while (bytesWritten > 0) {
+        const c = chunks[i]!;
+        if (bytesWritten >= c.length) {
+          bytesWritten -= c.length;
+          i++;
+        } else {
+          chunks[i] = c.subarray(bytesWritten);
+          bytesWritten = 0;
+        }
+      }
     }
   }
 
   override _final(callback: (error?: Error | null) => void): void {
     (async () => {
       await this.inFlight;
-      if (this.current === null) {
-        if (this.pendingBytes > 0) await this.writeAll(this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending), 0);
-      } else if (this.used > 0) {
-        await this.writeAll(this.current.subarray(0, this.used), this.position);
-      }
-      this.used = 0;
+      if (this.batchBytes > 0) await this.writeAll(this.batch, this.position);
+      this.position += this.batchBytes;
+      this.batch = [];
+      this.batchBytes = 0;
       if (this.flushing) await this.flushing;
       if (this.sync) await this.handle!.sync();
       await this.handle!.close();
@@ -146,14 +118,8 @@ export class FileSink extends Writable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const h = this.handle;
     this.handle = null;
-    const release = () => {
-      if (this.current) giveBack(this.current);
-      if (this.spare) giveBack(this.spare);
-      this.current = null;
-      this.spare = null;
-      this.pending = [];
-    };
-    const done = Promise.all([this.inFlight.catch(() => undefined), this.flushing?.catch(() => undefined)]).then(release);
+    this.batch = [];
+    const done = Promise.all([this.inFlight.catch(() => undefined), this.flushing?.catch(() => undefined)]);
     if (!h) {
       void done.then(() => callback(error));
       return;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Node } from '../db/schema.js';
 import type { AuditEntry } from './audit.repository.js';
+import { nodeFromJson, type NodeJson } from './node-json.js';
 import type { Db } from './node.repository.js';
 
 export interface NodeMove {
@@ -20,13 +21,6 @@ export type NodeMoveResult =
   | { outcome: 'ok' | 'unchanged'; node: Node; path: string; fromPath: string }
   | { outcome: 'gone' | 'folder-gone' | 'cycle' | 'too-deep' | 'taken' };
 
-type NodeJson = Omit<Node, 'created_at' | 'modified_at' | 'updated_at' | 'deleted_at'> & {
-  created_at: string;
-  modified_at: string;
-  updated_at: string;
-  deleted_at: string | null;
-};
-
 /** Renames or moves a node within its space in one statement (coffer_move_node, migration 0010). */
 export class NodeMoveRepository {
   async move(db: Db, m: NodeMove): Promise<NodeMoveResult> {
@@ -39,20 +33,9 @@ export class NodeMoveRepository {
     const r = rows[0];
     if (!r) throw new Error('coffer_move_node returned no row');
     if ((r.outcome === 'ok' || r.outcome === 'unchanged') && r.node && r.path !== null && r.from_path !== null) {
-      return { outcome: r.outcome, node: nodeOf(r.node), path: r.path, fromPath: r.from_path };
+      return { outcome: r.outcome, node: nodeFromJson(r.node), path: r.path, fromPath: r.from_path };
     }
     if (r.outcome === 'ok' || r.outcome === 'unchanged') throw new Error(`coffer_move_node: ${r.outcome} without its node`);
     return { outcome: r.outcome };
   }
-}
-
-function nodeOf(j: NodeJson): Node {
-  return {
-    ...j,
-    size: Number(j.size),
-    created_at: new Date(j.created_at),
-    modified_at: new Date(j.modified_at),
-    updated_at: new Date(j.updated_at),
-    deleted_at: j.deleted_at === null ? null : new Date(j.deleted_at),
-  };
 }

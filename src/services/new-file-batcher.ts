@@ -43,7 +43,8 @@ const MAX_BATCH = 256;
  * commit, so one commit per file would cap a space at one disk flush per file; a batch pays one
  * lock, one flush and one round trip for all of them.
  *
- * Only the plain case is batched (a new name in a live folder, within quota). Any other file
+ * Only the plain cases are batched (a new name in a live folder, or a new version of a live
+ * file when the upload replaces, within quota). Any other file
  * goes through `single`, the one-file transaction that knows every rule and produces the exact
  * error; so does every file of a batch whose statement failed as a whole.
  */
@@ -129,15 +130,30 @@ export class NewFileBatcher {
         mime: item.mime,
         etag: newEtag(),
         modifiedAt: item.modifiedAt,
+        replace: item.replace,
         audit: this.d.audit.entry(item.ctx, { action: 'file.upload' }),
       };
     });
     const outcomes = await this.d.newFiles.add(this.d.db, spaceId, rows, now);
-    if (outcomes.some((o) => o.outcome === 'ok')) this.d.audit.written([spaceId]);
+    if (outcomes.some((o) => o.outcome === 'ok' || o.outcome === 'replaced')) this.d.audit.written([spaceId]);
     return rows.map((r, i) => {
-      const { outcome, path } = outcomes[i]!;
-      if (outcome !== 'ok' || path === null) return null;
+      const { outcome, path, node: replaced } = outcomes[i]!;
       const actor = batch[i]!.item.ctx.actor.userId;
+      if (outcome === 'replaced' && replaced && path !== null) {
+        const version: Version = {
+          id: r.versionId,
+          node_id: replaced.id,
+          blob_id: r.blobId,
+          size: r.size,
+          sha256: r.sha256,
+          sha1: r.sha1,
+          mime: r.mime,
+          author_id: actor,
+          created_at: now,
+        };
+        return { node: replaced, version, path, created: false };
+      }
+      if (outcome !== 'ok' || path === null) return null;
       const node: Node = {
         id: r.nodeId,
         space_id: spaceId,
