@@ -435,7 +435,7 @@ export class NodeRepository {
         union all
         select n.id, n.deleted_at is not null from down d cross join lateral (select c.id, c.deleted_at from nodes c where c.parent_id = d.id offset 0) n where not d.trashed
       )
-      update nodes set parent_id = ${newParentId} where id in (select id from down where trashed)`.execute(db);
+      update nodes set parent_id = ${newParentId} where id = any (array(select id from down where trashed))`.execute(db);
   }
 
   /** Total bytes of every version of every node in the subtree: what purging it frees. */
@@ -446,8 +446,11 @@ export class NodeRepository {
         union all
         select n.id from down d cross join lateral (select c.id from nodes c where c.parent_id = d.id offset 0) n
       )
+      -- An array of the subtree's ids: an index scan of versions by node. As "node_id in
+      -- (select …)" the planner read every version of every space (6 ms at 46,000 versions to
+      -- purge one file, against 0.2 ms), and as much for a subtree of the whole table.
       select sum(v.size)::bigint as bytes, array_agg(distinct v.blob_id) as blob_ids
-        from versions v where v.node_id in (select id from down)`.execute(db);
+        from versions v where v.node_id = any (array(select id from down))`.execute(db);
     const row = result.rows[0];
     return { bytes: Number(row?.bytes ?? 0), blobIds: row?.blob_ids ?? [] };
   }
