@@ -300,6 +300,30 @@ describe('audit trail', () => {
 
   const chainRows = (chain: string) => server.core.db.selectFrom('audit_events').selectAll().where('chain', '=', chain).orderBy('seq').execute();
 
+  it('records each of many concurrent downloads once, with its bytes, and the chains still verify', async () => {
+    const { id, api } = await admin.createUser('downloader', 'downloader-password-1');
+    const files = await Promise.all([100, 2000, 30_000, 7, 512, 4096].map(async (size, i) => {
+      const r = await api.upload(`f${i}.bin`, Buffer.alloc(size, i + 1));
+      expect(r.status).toBe(201);
+      return { id: r.body.id, size };
+    }));
+    // Three rounds of all six at once: events written on their own share statements now.
+    const bodies = await Promise.all(files.flatMap((f) => [0, 1, 2].map(async () => (await api.fetch(`/files/${f.id}/content`)).arrayBuffer())));
+    expect(bodies.map((b) => b.byteLength)).toEqual(files.flatMap((f) => [f.size, f.size, f.size]));
+    const events = await until('18 download events', async () => {
+      const items = (await audit(`user_id=${id}&action=file.download&limit=100`)).items;
+      return items.length >= 18 ? items : undefined;
+    });
+    expect(events).toHaveLength(18);
+    for (const f of files) {
+      const mine = events.filter((e) => e.node_id === f.id);
+      expect(mine).toHaveLength(3);
+      expect(mine.every((e) => e.bytes === f.size && e.actor_name === 'downloader' && e.result === 'success')).toBe(true);
+    }
+    expect(new Set(events.map((e) => e.id)).size).toBe(18);
+    expect((await server.core.audit.verify()).problems).toEqual([]);
+  });
+
   it('keeps a chain per space, apart from the account chain, intact under concurrent writers in two spaces', async () => {
     await Promise.all([
       ...Array.from({ length: 16 }, (_, i) => user.upload(`burst/file-${i}.txt`, `burst ${i}`)),

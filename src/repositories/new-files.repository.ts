@@ -24,7 +24,7 @@ export interface NewFileRow {
   audit: Pick<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'userAgent' | 'detail'>;
 }
 
-/** What became of one file: see migrations 0008 and 0012 for the outcomes. */
+/** What became of one file: see migrations 0008 and 0011 for the outcomes. */
 export interface AddedFile {
   outcome: 'ok' | 'replaced' | 'folder-gone' | 'taken' | 'quota';
   /** Where it landed (ok, replaced), or would have. */
@@ -33,7 +33,7 @@ export interface AddedFile {
   node: Node | null;
 }
 
-/** Commits new files and new versions of existing ones in one statement (coffer_add_files, migrations 0008, 0011, 0012). */
+/** Commits new files and new versions of existing ones in one statement (coffer_add_files, migrations 0008 and 0011). */
 export class NewFilesRepository {
   async add(db: Db, spaceId: string, files: NewFileRow[], now: Date): Promise<AddedFile[]> {
     const payload = files.map((f, ord) => ({

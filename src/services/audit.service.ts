@@ -3,6 +3,7 @@ import { ACCOUNT_CHAIN, LEGACY_CHAIN, type AuditEntry, type AuditQuery, type Aud
 import { auditKeyFingerprint, recordedFingerprint } from './audit-key.js';
 import type { Db } from '../repositories/node.repository.js';
 import type { AuditSealer } from './audit-sealer.js';
+import { StandaloneAuditWriter } from './standalone-audit-writer.js';
 
 export type AuditRecord = Omit<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'userAgent' | 'result'> &
   Partial<Pick<AuditEntry, 'result' | 'actorId' | 'actorName' | 'ip' | 'userAgent'>>;
@@ -12,12 +13,19 @@ export type AuditRecord = Omit<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'use
  * They commit with the change, pending, and the sealer chains them just after.
  */
 export class AuditService {
+  private readonly standalone: StandaloneAuditWriter;
+
   constructor(
     private readonly db: Db,
     private readonly repo: AuditRepository,
     private readonly key: Buffer,
     private readonly sealer: AuditSealer,
-  ) {}
+  ) {
+    this.standalone = new StandaloneAuditWriter(
+      (entries) => this.repo.appendMany(this.db, entries),
+      (chains) => this.sealer.poke(chains),
+    );
+  }
 
   async record(tx: Db, ctx: CallContext | null, event: AuditRecord): Promise<void> {
     this.sealer.poke(await this.repo.append(tx, entryOf(ctx, event)));
@@ -33,9 +41,12 @@ export class AuditService {
     );
   }
 
-  /** For events with no change to commit alongside (downloads, failed logins): one statement of its own. */
-  async recordAlone(ctx: CallContext | null, event: AuditRecord): Promise<void> {
-    this.sealer.poke(await this.repo.append(this.db, entryOf(ctx, event)));
+  /**
+   * For events with no change to commit alongside (downloads, failed logins): stored before
+   * this resolves, in one statement with whatever other such events arrived meanwhile.
+   */
+  recordAlone(ctx: CallContext | null, event: AuditRecord): Promise<void> {
+    return this.standalone.append(entryOf(ctx, event));
   }
 
   /** The caller's part of an event, for events a repository writes itself (one-statement commits). */
@@ -53,9 +64,10 @@ export class AuditService {
     this.sealer.start();
   }
 
-  /** Seals what this process wrote and stops sealing. */
-  close(): Promise<void> {
-    return this.sealer.close();
+  /** Writes what is queued, seals what this process wrote and stops sealing. */
+  async close(): Promise<void> {
+    await this.standalone.idle();
+    await this.sealer.close();
   }
 
   query(q: AuditQuery) {

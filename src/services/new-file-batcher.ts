@@ -140,18 +140,7 @@ export class NewFileBatcher {
       const { outcome, path, node: replaced } = outcomes[i]!;
       const actor = batch[i]!.item.ctx.actor.userId;
       if (outcome === 'replaced' && replaced && path !== null) {
-        const version: Version = {
-          id: r.versionId,
-          node_id: replaced.id,
-          blob_id: r.blobId,
-          size: r.size,
-          sha256: r.sha256,
-          sha1: r.sha1,
-          mime: r.mime,
-          author_id: actor,
-          created_at: now,
-        };
-        return { node: replaced, version, path, created: false };
+        return { node: replaced, version: versionOf(r, replaced.id, actor, now), path, created: false };
       }
       if (outcome !== 'ok' || path === null) return null;
       const node: Node = {
@@ -173,18 +162,23 @@ export class NewFileBatcher {
         trash_origin_path: null,
         trash_origin_parent_id: null,
       };
-      const version: Version = {
-        id: r.versionId,
-        node_id: r.nodeId,
-        blob_id: r.blobId,
-        size: r.size,
-        sha256: r.sha256,
-        sha1: r.sha1,
-        mime: r.mime,
-        author_id: actor,
-        created_at: now,
-      };
+      const version = versionOf(r, r.nodeId, actor, now);
       return { node, version, path, created: true };
     });
   }
+}
+
+/** The version row a committed file got, as the commit function wrote it. */
+function versionOf(r: NewFileRow, nodeId: string, authorId: string, at: Date): Version {
+  return {
+    id: r.versionId,
+    node_id: nodeId,
+    blob_id: r.blobId,
+    size: r.size,
+    sha256: r.sha256,
+    sha1: r.sha1,
+    mime: r.mime,
+    author_id: authorId,
+    created_at: at,
+  };
 }
