@@ -450,7 +450,6 @@ export class FilesService {
     }
     if (fast.outcome === 'unchanged') return { node: fast.node, space: source.space, path: fast.path };
 
-
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, source.space.id);
       const current = await this.d.tree.byId(ctx, id, 'delete', tx);
