@@ -55,7 +55,7 @@ for mode in $MODES; do
   cport=18099
   fsync=true; [[ $mode == nofsync ]] && fsync=false
   COFFER_DATA_DIR=$data PORT=$cport DATABASE_URL=$dburl COFFER_FSYNC=$fsync COFFER_ADMIN_PASSWORD=bench-admin-pw \
-    COFFER_MAINTENANCE_INTERVAL=0 LOG_LEVEL=warn node "$root/dist/cli/main.js" serve >"$data/log" 2>&1 &
+    COFFER_MAINTENANCE_INTERVAL=0 LOG_LEVEL=warn "$root/bin/coffer" serve >"$data/log" 2>&1 &
   coffer_pid=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$cport/healthz" >/dev/null && break; sleep 0.5; done
   token=$(curl -sf -X POST "http://127.0.0.1:$cport/api/v1/auth/login" -H 'content-type: application/json' \

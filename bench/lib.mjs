@@ -85,7 +85,7 @@ function cleanEnv() {
 }
 
 /**
- * Starts `node dist/cli/main.js serve` on a free port over `dataDir` (created when missing).
+ * Starts `bin/coffer serve` on a free port over `dataDir` (created when missing).
  * Resolves once /readyz answers 200, with the start-up time and the peak RSS of start-up.
  */
 export async function startCoffer({ dataDir, databaseUrl, fsync, env: extraEnv = {} }) {
@@ -107,9 +107,12 @@ export async function startCoffer({ dataDir, databaseUrl, fsync, env: extraEnv =
   const logFile = path.join(os.tmpdir(), `coffer-bench-server-${port}.log`);
   const out = fs.openSync(logFile, 'w');
   const t0 = performance.now();
+  // Through the launcher people run (bin/coffer: it sets the allocator up), on this node.
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to the server's node.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'dist/cli/main.js'), 'serve'], { env, stdio: ['ignore', out, out] });
+  const nodeOptions = [process.env.NODE_OPTIONS, process.env.BENCH_NODE_ARGS].filter(Boolean).join(' ');
+  env.NODE = process.execPath;
+  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
+  const child = spawn(path.join(repoRoot, 'bin/coffer'), ['serve'], { env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));

@@ -280,7 +280,7 @@ function report(results, meta) {
     `Knobs: BENCH_REPS=${K.reps} BENCH_SMALL_REPS=${K.smallReps} BENCH_SMALL_N=${K.smallN} BENCH_CONC=${K.conc} BENCH_WARMUP=${K.warmup} BENCH_MANY_N=${K.manyN} BENCH_LIST_REPS=${K.listReps} BENCH_TRASH_REPS=${K.trashReps}`,
   );
   out.push('');
-  out.push('Median (min–max) of the repetitions; MB = 10^6 bytes; ✓/✗ against the aim. Server: `node dist/cli/main.js serve`, client on the same 2 cores.');
+  out.push('Median (min–max) of the repetitions; MB = 10^6 bytes; ✓/✗ against the aim. Server: `bin/coffer serve`, client on the same 2 cores.');
   out.push('');
   const shown = peers.filter((p) => p.results.upload.length > 0);
   const peerCols = shown.map((p) => `${p.name} (WebDAV)`);
