@@ -26,7 +26,7 @@ describe('bin/coffer', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const env = (extra: Record<string, string> = {}) => {
-    const base = { ...process.env, NODE: fakeNode, ...extra };
+    const base: NodeJS.ProcessEnv = { ...process.env, NODE: fakeNode, ...extra };
     if (!('MALLOC_MMAP_THRESHOLD_' in extra)) delete base.MALLOC_MMAP_THRESHOLD_;
     if (!('MALLOC_TRIM_THRESHOLD_' in extra)) delete base.MALLOC_TRIM_THRESHOLD_;
     return base;
