@@ -29,18 +29,33 @@ describe('bin/coffer', () => {
     const base: NodeJS.ProcessEnv = { ...process.env, NODE: fakeNode, ...extra };
     if (!('MALLOC_MMAP_THRESHOLD_' in extra)) delete base.MALLOC_MMAP_THRESHOLD_;
     if (!('MALLOC_TRIM_THRESHOLD_' in extra)) delete base.MALLOC_TRIM_THRESHOLD_;
+    if (!('COFFER_NODE_FLAGS' in extra)) delete base.COFFER_NODE_FLAGS;
     return base;
   };
 
+  const argsOf = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('arg='))
+      .map((l) => l.slice(4))
+      .map((a) => (a.endsWith('main.js') ? path.resolve(a) : a));
+  const main = path.join(REPO_ROOT, 'dist/cli/main.js');
+
   it('runs the built CLI through a symbolic link, passing every argument unchanged', async () => {
     const { stdout } = await run(linked, ['user', 'add', 'name with spaces'], { env: env() });
-    const args = stdout.split('\n').filter((l) => l.startsWith('arg=')).map((l) => l.slice(4));
-    expect(args.map((a, i) => (i === 0 ? path.resolve(a) : a))).toEqual([path.join(REPO_ROOT, 'dist/cli/main.js'), 'user', 'add', 'name with spaces']);
+    expect(argsOf(stdout)).toEqual(['--min-semi-space-size=16', main, 'user', 'add', 'name with spaces']);
+  });
+
+  it('gives Node the flags of COFFER_NODE_FLAGS instead of its own, none when it is empty', async () => {
+    const own = await run(linked, ['serve'], { env: env({ COFFER_NODE_FLAGS: '--max-old-space-size=512 --stack-size=2000' }) });
+    expect(argsOf(own.stdout)).toEqual(['--max-old-space-size=512', '--stack-size=2000', main, 'serve']);
+    const none = await run(linked, ['serve'], { env: env({ COFFER_NODE_FLAGS: '' }) });
+    expect(argsOf(none.stdout)).toEqual([main, 'serve']);
   });
 
   it('keeps freed memory for reuse unless the environment says otherwise', async () => {
     const plain = await run(linked, ['serve'], { env: env() });
-    expect(plain.stdout).toContain('mmap=4194304 trim=67108864');
+    expect(plain.stdout).toContain('mmap=4194304 trim=33554432');
     const own = await run(linked, ['serve'], { env: env({ MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '0' }) });
     expect(own.stdout).toContain('mmap=131072 trim=0');
   });

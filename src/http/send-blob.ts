@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ByteRange } from '../blobs/blob-store.js';
 import { rangeNotSatisfiable } from '../core/errors.js';
 import { contentDisposition } from '../util/content-disposition.js';
+import { httpDate } from '../util/http-date.js';
 import { userContentHeaders } from '../util/user-content.js';
 
 export { contentDisposition };
@@ -58,7 +59,7 @@ export function parseRange(header: string, size: number): ByteRange | 'unsatisfi
 export async function sendRepresentation(request: FastifyRequest, reply: FastifyReply, rep: Representation): Promise<number> {
   const lastModified = new Date(Math.floor(rep.lastModified.getTime() / 1000) * 1000);
   reply.header('etag', quoteEtag(rep.etag));
-  reply.header('last-modified', lastModified.toUTCString());
+  reply.header('last-modified', httpDate(lastModified));
   reply.header('accept-ranges', 'bytes');
   reply.header('cache-control', 'private, no-cache');
   // Stored bytes must never run as Coffer's page: nosniff, a sandbox, attachment for active types.

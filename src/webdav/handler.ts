@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { DavBackend, DavLock, DavResource, DeadProperty, PropertyName } from './backend.js';
+import { ChunkWriter } from './chunk-writer.js';
 import { DavError, statusLine } from './errors.js';
 import { evaluateIf, parseIfHeader, submittedTokens, type IfList } from './if-header.js';
 import { assertTokensSubmitted, lockConflict, LOCK_TOKEN_PREFIX, lockCovers, parseTimeout } from './locks.js';
@@ -14,6 +15,7 @@ import {
   type LiveContext,
 } from './properties.js';
 import { interpretLockinfo, interpretPropfind, interpretProppatch, type PatchOp } from './requests.js';
+import { httpDate } from '../util/http-date.js';
 import { USER_CONTENT_CSP, userContentHeaders } from '../util/user-content.js';
 import { DAV_NS, DEFAULT_XML_LIMITS, escapeXml, NamespacePrefixes, readXmlBody, XML_DECLARATION, type XmlLimits } from './xml.js';
 
@@ -185,7 +187,7 @@ export class DavHandler {
         body: head ? undefined : body,
       };
     }
-    const validators = { etag: `"${r.etag}"`, 'last-modified': r.modifiedAt.toUTCString() };
+    const validators = { etag: `"${r.etag}"`, 'last-modified': httpDate(r.modifiedAt) };
     const ifMatch = header(req, 'if-match');
     if (ifMatch !== undefined && !etagListMatches(ifMatch, r)) throw new DavError(412, 'If-Match does not match the current version');
     const ifUnmodified = header(req, 'if-unmodified-since');
@@ -289,7 +291,7 @@ export class DavHandler {
         etag: `"${resource.etag}"`,
         'oc-etag': `"${resource.etag}"`,
         'oc-fileid': resource.id,
-        'last-modified': resource.modifiedAt.toUTCString(),
+        'last-modified': httpDate(resource.modifiedAt),
         'content-length': '0',
         ...(mtime ? { 'x-oc-mtime': 'accepted' } : {}),
       },
@@ -392,21 +394,20 @@ export class DavHandler {
 
     const first = render(resource, needsDead ? await this.b.deadProperties([resource]) : new Map());
     const b = this.b;
-    async function* body(): AsyncGenerator<string> {
-      let buffer = `${XML_DECLARATION}<d:multistatus${ns.rootDeclarations()}>${first}`;
+    async function* body(): AsyncGenerator<Buffer> {
+      const out = new ChunkWriter(MEMBER_PAGE_FLUSH);
+      out.write(`${XML_DECLARATION}<d:multistatus${ns.rootDeclarations()}>`);
+      out.write(first);
       if (depth === '1' && resource.collection) {
         for await (const page of b.members(resource)) {
           const dead = needsDead ? await b.deadProperties(page) : new Map<string, DeadProperty[]>();
           for (const m of page) {
-            buffer += render(m, dead);
-            if (buffer.length >= MEMBER_PAGE_FLUSH) {
-              yield buffer;
-              buffer = '';
-            }
+            if (out.write(render(m, dead))) yield out.take();
           }
         }
       }
-      yield `${buffer}</d:multistatus>\n`;
+      out.write('</d:multistatus>\n');
+      yield out.take();
     }
     return { status: 207, headers: { 'content-type': XML_TYPE }, body: Readable.from(body(), { objectMode: false }) };
   }

@@ -1,4 +1,5 @@
 import type { DavLock, DavResource, DeadProperty, PropertyName } from './backend.js';
+import { httpDate } from '../util/http-date.js';
 import { DAV_NS, escapeXml, type NamespacePrefixes } from './xml.js';
 
 export const OC_NS = 'http://owncloud.org/ns';
@@ -25,9 +26,9 @@ const key = (ns: string, local: string) => `${ns} ${local}`;
 const LIVE = new Map<string, Renderer>([
   [key(DAV_NS, 'resourcetype'), (r) => (r.collection ? '<d:collection/>' : '')],
   [key(DAV_NS, 'getcontentlength'), (r) => (r.collection ? null : String(r.size))],
-  [key(DAV_NS, 'getlastmodified'), (r) => r.modifiedAt.toUTCString()],
+  [key(DAV_NS, 'getlastmodified'), (r) => httpDate(r.modifiedAt)],
   [key(DAV_NS, 'creationdate'), (r) => r.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z')],
-  [key(DAV_NS, 'getetag'), (r) => escapeXml(`"${r.etag}"`)],
+  [key(DAV_NS, 'getetag'), (r) => `&quot;${escapeXml(r.etag)}&quot;`],
   [key(DAV_NS, 'getcontenttype'), (r) => (r.collection ? null : escapeXml(r.contentType ?? 'application/octet-stream'))],
   [key(DAV_NS, 'displayname'), (r) => escapeXml(r.path.length === 0 ? '' : r.path[r.path.length - 1]!)],
   [key(DAV_NS, 'supportedlock'), () => SUPPORTED_LOCK],
