@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { setImmediate } from 'node:timers/promises';
 
 const handlerPath = process.argv[2] ?? new URL('../dist/webdav/handler.js', import.meta.url).pathname;
 const { DavHandler } = await import(pathToFileURL(handlerPath).href);
@@ -24,7 +25,7 @@ const backend = {
   principal: 'bench', locks: {}, stat: async () => folder, deadProperties: async () => new Map(), quota: async () => ({ used: 0, available: null }),
   async *members() {
     for (let i = 0; i < N; i += PAGE) {
-      await new Promise((r) => setImmediate(r));
+      await setImmediate();
       yield rows.slice(i, i + PAGE).map(resource);
     }
   },
