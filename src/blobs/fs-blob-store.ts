@@ -5,6 +5,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import type { BlobStore, BlobWriteResult, ByteRange, ReservedName, StoredBlobInfo, WriteLimits } from './blob-store.js';
 import { FileSink } from './file-sink.js';
 import { HashingMeter } from './hashing-meter.js';
@@ -53,16 +54,20 @@ export class FsBlobStore implements BlobStore {
     const final = this.pathFor(key);
     const dir = path.dirname(final);
     try {
+      // Directory entries are page-cache work, done here rather than round the thread pool
+      // (see FileSink); only the directory's fsync waits for the disk.
       if (!this.knownDirs.has(dir)) {
-        await fsp.mkdir(dir, { recursive: true });
+        fs.mkdirSync(dir, { recursive: true });
         this.knownDirs.add(dir);
       }
-      await fsp.rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
+      try {
+        fs.renameSync(tmp, final);
+      } catch (err) {
         // The directory was removed behind our back (an operator, a restore): make it again.
-        if (err.code !== 'ENOENT') throw err;
-        await fsp.mkdir(dir, { recursive: true });
-        await fsp.rename(tmp, final);
-      });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        fs.mkdirSync(dir, { recursive: true });
+        fs.renameSync(tmp, final);
+      }
       if (this.fsync) await syncDir(dir);
     } catch (err) {
       await fsp.rm(tmp, { force: true });
@@ -164,12 +169,14 @@ async function readdirSafe(dir: string): Promise<string[]> {
   }
 }
 
+const fsyncAsync = promisify(fs.fsync);
+
 async function syncDir(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, 'r');
+  const fd = fs.openSync(dir, 'r');
   try {
-    await handle.sync();
+    await fsyncAsync(fd);
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 
