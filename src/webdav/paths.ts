@@ -35,7 +35,7 @@ export function encodeHref(mount: string, path: string[], collection: boolean): 
 
 const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
 
-export function encodeSegment(s: string): string {
+function encodeSegment(s: string): string {
   if (UNRESERVED.test(s)) return s;
   // encodeURIComponent leaves !'()* alone; they are legal in a path but some clients choke.
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
