@@ -535,8 +535,6 @@ export class NodeRepository {
 /** A node found by a walk down a path, with what opening it needs: its current version's SHA-1 and stored key. */
 export type WalkedNode = Node & { sha1: string | null; store_key: string | null };
 
-type WalkRow = WalkedNode & SpaceColumns & { depth: number; s_id: string | null; s_locked: boolean | null };
-
 /** The live nodes along a path, the space they are in, and whether that space holds any live lock. */
 export interface WalkedPath {
   nodes: WalkedNode[];
@@ -554,7 +552,21 @@ export interface WalkedPath {
  * of that node, in one query.
  */
 async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): Promise<WalkedPath> {
-  const result = await sql<WalkRow>`
+  const result = await sql<WalkRow>`${walkRows(top, segments)} order by walk.depth`.execute(db);
+  return walkedPath(result.rows);
+}
+
+/** The columns a walk row has besides the node's own (see walkRows). */
+export type WalkRow = WalkedNode & SpaceColumns & { depth: number; s_id: string | null; s_locked: boolean | null };
+
+/**
+ * A select of the live nodes along `segments` below the node `top` selects, a row each with its
+ * depth (the top at 0), its opening columns, and, on the top's row, its space (s_ columns) and
+ * whether the space holds a live lock (s_locked). Unordered: callers order by depth. `top` may
+ * refer to an enclosing query's columns (a lateral join: see the app-password sign-in).
+ */
+export function walkRows(top: RawBuilder<unknown>, segments: string[]): RawBuilder<WalkRow> {
+  return sql<WalkRow>`
     with recursive walk as (
       select n.*, 0 as depth
         from nodes n
@@ -582,11 +594,14 @@ async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): P
       left join lateral (
         select sp.*, exists (select 1 from locks l where l.space_id = sp.id and l.expires_at > now()) as locked
           from spaces sp where walk.depth = 0 and sp.id = walk.space_id limit 1
-      ) s on true
-     order by walk.depth`.execute(db);
+      ) s on true`;
+}
+
+/** A walk's rows (see walkRows), in depth order, as the path they found. */
+export function walkedPath(rows: readonly WalkRow[]): WalkedPath {
   let space: Space | undefined;
   let locksHeld = true;
-  const nodes = result.rows.map(({ depth: _depth, s_id, s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, s_locked, ...node }) => {
+  const nodes = rows.map(({ depth: _depth, s_id, s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, s_locked, ...node }) => {
     if (s_id !== null) {
       space = spaceFromColumns(s_id, { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at });
       locksHeld = s_locked !== false;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { NewUser, User, UserUpdate } from '../db/schema.js';
 import { escapeLike } from './audit.repository.js';
-import type { Db } from './node.repository.js';
+import { walkedPath, walkRows, type Db, type WalkedPath, type WalkRow } from './node.repository.js';
 
 export interface UserListQuery {
   search?: string | undefined;
@@ -26,6 +26,15 @@ export interface AppPasswordSignInRow {
   session_ended_at: Date | null;
   session_last_activity_at: Date | null;
 }
+
+/** An app-password sign-in and the walks made with it (see findAppPasswordSignIn). */
+export interface AppPasswordSignInFound {
+  row: AppPasswordSignInRow;
+  walks: WalkedPath[];
+}
+
+/** The sign-in's columns as selected beside a walk's, whose names they must not take. */
+type SignInColumns = { [K in keyof AppPasswordSignInRow as `si_${K}`]: AppPasswordSignInRow[K] };
 
 export type UserWithUsage = User & { quota_bytes: number | null; used_bytes: number; space_id: string | null };
 
@@ -65,27 +74,60 @@ export class UserRepository {
    * (null if that device never signed in with it), in one round trip. Revoked passwords are
    * returned too, so the caller can say so; every request reads this afresh, so a revocation or
    * suspension on any server is refused on the next request.
+   *
+   * `walks` are paths (normalised names) in the owner's own tree that the request is about to
+   * look up: the same query walks them (see walkRows) when the password is live and its owner
+   * active, so a request pays one round trip for who it is and where it goes. The walks come
+   * back in the order asked, each as walkFromHome would return it; empty where the sign-in
+   * would be refused.
    */
-  async findAppPasswordSignIn(db: Db, tokenHash: string, device: string): Promise<AppPasswordSignInRow | undefined> {
-    return db
-      .selectFrom('app_passwords')
-      .innerJoin('users', 'users.id', 'app_passwords.user_id')
-      .leftJoin('protocol_sessions', (j) => j.onRef('protocol_sessions.app_password_id', '=', 'app_passwords.id').on('protocol_sessions.device', '=', device))
-      .select([
-        'app_passwords.id',
-        'app_passwords.last_used_at',
-        'app_passwords.revoked_at',
-        'users.id as user_id',
-        'users.username',
-        'users.email',
-        'users.role',
-        'users.status',
-        'protocol_sessions.id as session_id',
-        'protocol_sessions.ended_at as session_ended_at',
-        'protocol_sessions.last_activity_at as session_last_activity_at',
-      ])
-      .where('app_passwords.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+  async findAppPasswordSignIn(db: Db, tokenHash: string, device: string, walks: readonly string[][] = []): Promise<AppPasswordSignInFound | undefined> {
+    // Only a live password of an active user walks anything: the walk starts from no node otherwise.
+    const home = sql`select sp.root_node_id from spaces sp where sp.owner_user_id = si.si_user_id and si.si_revoked_at is null and si.si_status = 'active'`;
+    const along =
+      walks.length === 0
+        ? sql``
+        : sql`left join lateral (${sql.join(
+            walks.map((names, i) => sql`select ${sql.lit(i)} as ord, w.* from (${walkRows(home, names)}) w`),
+            sql` union all `,
+          )}) walk on true
+          order by walk.ord, walk.depth`;
+    const result = await sql<SignInColumns & Partial<WalkRow & { ord: number }>>`
+      select *
+        from (select ap.id as si_id, ap.last_used_at as si_last_used_at, ap.revoked_at as si_revoked_at,
+                     u.id as si_user_id, u.username as si_username, u.email as si_email, u.role as si_role, u.status as si_status,
+                     ps.id as si_session_id, ps.ended_at as si_session_ended_at, ps.last_activity_at as si_session_last_activity_at
+                from app_passwords ap
+                join users u on u.id = ap.user_id
+                left join protocol_sessions ps on ps.app_password_id = ap.id and ps.device = ${device}
+               where ap.token_hash = ${tokenHash}) si
+        ${along}`.execute(db);
+    const first = result.rows[0];
+    if (!first) return undefined;
+    const byOrd: WalkRow[][] = walks.map(() => []);
+    for (const r of result.rows) {
+      if (r.ord === undefined || r.ord === null) continue;
+      // The walk's own columns: every one but ord and the sign-in's.
+      const walked: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(r)) if (k !== 'ord' && !k.startsWith('si_')) walked[k] = v;
+      byOrd[r.ord]!.push(walked as unknown as WalkRow);
+    }
+    return {
+      row: {
+        id: first.si_id,
+        last_used_at: first.si_last_used_at,
+        revoked_at: first.si_revoked_at,
+        user_id: first.si_user_id,
+        username: first.si_username,
+        email: first.si_email,
+        role: first.si_role,
+        status: first.si_status,
+        session_id: first.si_session_id,
+        session_ended_at: first.si_session_ended_at,
+        session_last_activity_at: first.si_session_last_activity_at,
+      },
+      walks: byOrd.map(walkedPath),
+    };
   }
 
   /**

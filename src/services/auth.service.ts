@@ -4,7 +4,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { CallContext, Actor } from '../core/context.js';
 import { badRequest, CofferError, forbidden, notFound, tooManyRequests, unauthorized } from '../core/errors.js';
 import type { User } from '../db/schema.js';
-import type { Db } from '../repositories/node.repository.js';
+import type { Db, WalkedPath } from '../repositories/node.repository.js';
 import type { FailureRule, RateLimitRepository } from '../repositories/rate-limit.repository.js';
 import type { UserRepository } from '../repositories/user.repository.js';
 import type { AuditService } from './audit.service.js';
@@ -44,6 +44,8 @@ export interface AppPasswordSignIn {
   actor: Actor;
   /** The device's session with this app password; null when the device is new to it. */
   device: DeviceSession | null;
+  /** The paths asked for, walked from the user's root (see authenticateAppPassword). */
+  walks: WalkedPath[];
 }
 
 /** Longest wait between two attempts of a guessing source. */
@@ -314,9 +316,14 @@ export class AuthService {
    * is cached: app passwords are high-entropy secrets stored as SHA-256, so checking one is a
    * hash and an indexed lookup, and a revocation or suspension made on any server is refused
    * on the very next request.
+   *
+   * `walks`: paths (normalised names) in the user's own tree that the request goes on to look
+   * up; the same query walks them (see UserRepository.findAppPasswordSignIn), so a protocol
+   * request pays one round trip before its own work rather than two.
    */
-  async authenticateAppPassword(login: string, password: string, device: string): Promise<AppPasswordSignIn> {
-    const row = await this.users.findAppPasswordSignIn(this.db, hashToken(password), device);
+  async authenticateAppPassword(login: string, password: string, device: string, walks: readonly string[][] = []): Promise<AppPasswordSignIn> {
+    const found = await this.users.findAppPasswordSignIn(this.db, hashToken(password), device, walks);
+    const row = found?.row;
     const wanted = login.trim().toLowerCase();
     const named = row && (row.username.toLowerCase() === wanted || (row.email !== null && row.email.toLowerCase() === wanted));
     if (!row || !named) throw unauthorized('Wrong username or app password');
@@ -334,6 +341,7 @@ export class AuthService {
         row.session_id !== null && row.session_last_activity_at !== null
           ? { id: row.session_id, endedAt: row.session_ended_at, lastActivityAt: row.session_last_activity_at }
           : null,
+      walks: found.walks,
     };
   }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SHARED_WITH_ME, type Permission } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
-import { conflict, notFound } from '../core/errors.js';
+import { CofferError, conflict, notFound } from '../core/errors.js';
 import { normalizeName, numberedName, parsePath, pathDepth, pathTooDeep } from '../core/names.js';
 import type { NewNode, Node, ShareRole, Space } from '../db/schema.js';
-import type { Db, NodeRepository, WalkedNode } from '../repositories/node.repository.js';
+import type { Db, NodeRepository, WalkedNode, WalkedPath } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import { spacePath, type AccessibleNode, type AccessService } from './access.service.js';
 
@@ -145,9 +145,26 @@ export class TreeService {
       if (!(await this.linkTops.get(ctx))) throw notFound('What this link shares is no longer there');
       return { nodes: await this.nodes.walkBelow(this.db, link.nodeId, names), located: () => undefined, locksHeld: true };
     }
-    const { nodes, space, locksHeld } = await this.nodes.walkFromHome(this.db, ctx.actor.userId, names);
+    return this.homeWalk(ctx, await this.nodes.walkFromHome(this.db, ctx.actor.userId, names));
+  }
+
+  /**
+   * A walk from the caller's own root made elsewhere (with their sign-in: see
+   * AuthService.authenticateAppPassword), as chain returns it.
+   */
+  homeWalk(ctx: CallContext, { nodes, space, locksHeld }: WalkedPath): Walk {
     if (nodes.length === 0 || !space) throw notFound('You have no space of your own yet');
     return { nodes, locksHeld, located: (depth) => (depth < nodes.length ? this.access.ownWalk(ctx, space, nodes.slice(0, depth + 1)) : undefined) };
+  }
+
+  /** A path's names as chain looks them up, or null when one of them is no valid name. */
+  walkableNames(segments: readonly string[]): string[] | null {
+    try {
+      return segments.map(normalizeName);
+    } catch (err) {
+      if (err instanceof CofferError && err.code === 'invalid-name') return null;
+      throw err;
+    }
   }
 
   /**

@@ -546,6 +546,24 @@ export class DavHandler {
 }
 
 /** The answer to OPTIONS on any path: class 1 and 2, for Finder, Windows and every other client. */
+/**
+ * The paths a request names, as the handler goes on to look them up: its target and, for COPY
+ * and MOVE, its Destination; for a backend that fetches them together beforehand. Nothing is
+ * judged here: a path that does not parse is left out, and the handler reports it.
+ */
+export function namedPaths(req: Pick<DavRequest, 'method' | 'path' | 'headers'>, resolvePath: DavHandlerOptions['resolvePath']): string[][] {
+  const paths: string[][] = [];
+  try {
+    paths.push(decodePath(req.path));
+    const destination = req.method === 'COPY' || req.method === 'MOVE' ? header(req, 'destination') : undefined;
+    const resolved = destination === undefined ? null : resolvePath(uriPath(destination));
+    if (resolved) paths.push(resolved);
+  } catch (err) {
+    if (!(err instanceof DavError)) throw err;
+  }
+  return paths;
+}
+
 export function optionsResponse(): DavResponse {
   return {
     status: 200,
@@ -572,7 +590,7 @@ export function errorResponse(err: DavError): DavResponse {
   };
 }
 
-function header(req: DavRequest, name: string): string | undefined {
+function header(req: Pick<DavRequest, 'headers'>, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
 }

@@ -4,7 +4,7 @@ import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
 import type { Node } from '../../db/schema.js';
-import type { NodeSummary } from '../../repositories/node.repository.js';
+import type { NodeSummary, WalkedPath } from '../../repositories/node.repository.js';
 import { ownSpace, type ResourceLock } from '../../services/locks.service.js';
 import type { LocatedNode, Walk } from '../../services/tree.service.js';
 import type { SpaceRef } from '../../repositories/lock.repository.js';
@@ -48,14 +48,24 @@ export class CoreDavBackend implements DavBackend {
   /** The virtual folders this kind of client sees (see client-kind.ts). */
   private readonly virtual: VirtualFolders;
 
+  /**
+   * `walked`: paths of the caller's own tree already walked with their sign-in (the request's
+   * target and destination: see namedPaths), so looking them up costs no query.
+   */
   constructor(
     private readonly core: Core,
     private readonly ctx: CallContext,
+    walked: readonly { path: string[]; walk: WalkedPath }[] = [],
   ) {
     this.principal = ctx.actor.userId;
     this.locks = new CoreLockStore(core, ctx, (path) => this.lockView(path), (path) => this.assertLockable(path));
     // A link's visitor sees the linked folder alone: no trash, no shares of the link's creator.
     this.virtual = ctx.actor.link ? { trash: false, shared: false } : virtualFoldersFor(davClientKind(ctx.userAgent));
+    if (ctx.actor.link) return;
+    for (const { path, walk } of walked) {
+      // Without a space of their own the lookup is left to chain, which says so.
+      if (walk.space && walk.nodes.length > 0) this.remember(path, Promise.resolve(core.tree.homeWalk(ctx, walk)));
+    }
   }
 
   private readonly shareViews = new Map<string, Promise<LockView | null>>();
@@ -136,14 +146,19 @@ export class CoreDavBackend implements DavBackend {
   private readonly chains = new Map<string, Promise<Walk | null>>();
 
   private chain(path: string[]): Promise<Walk | null> {
-    const key = path.join('/');
-    const known = this.chains.get(key);
+    const known = this.chains.get(path.join('/'));
     if (known) return known;
     const found = this.core.tree.chain(this.ctx, path).catch((err: unknown) => {
       if (err instanceof CofferError && err.code === 'invalid-name') return null;
       throw err;
     });
-    this.chains.set(key, found);
+    this.remember(path, found);
+    return found;
+  }
+
+  /** Keeps a walk of `path` for this request, and the walks to each folder on its way. */
+  private remember(path: string[], found: Promise<Walk | null>): void {
+    this.chains.set(path.join('/'), found);
     // The walk found every folder on the way too: a PUT's parent then costs no second query.
     void found.then((walk) => {
       if (!walk) return;
@@ -153,7 +168,6 @@ export class CoreDavBackend implements DavBackend {
         if (!this.chains.has(prefix)) this.chains.set(prefix, Promise.resolve({ nodes: walk.nodes.slice(0, i + 1), locksHeld: walk.locksHeld, located: (d) => (d <= i ? walk.located(d) : undefined) }));
       }
     }, () => undefined);
-    return found;
   }
 
   /** The live node at `path` (in the caller's own tree or in a share), or undefined. */
@@ -363,10 +377,10 @@ export class CoreDavBackend implements DavBackend {
   }
 
   async copy(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
-    this.changed();
     return dav(async () => {
       if (this.isTrash(source.path)) throw new DavError(403, 'Copy items out of the trash by restoring them first (MOVE)');
       const parent = await this.destinationParent(destination);
+      this.changed();
       const r = await this.core.files.copy(this.ctx, source.id, {
         parentId: parent,
         name: destination[destination.length - 1]!,

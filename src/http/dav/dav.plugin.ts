@@ -3,8 +3,9 @@ import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
 import { DavError } from '../../webdav/errors.js';
-import { DAV_METHODS, DavHandler, errorResponse, optionsResponse, type DavResponse } from '../../webdav/handler.js';
+import { DAV_METHODS, DavHandler, errorResponse, namedPaths, optionsResponse, type DavResponse } from '../../webdav/handler.js';
 import { decodePath } from '../../webdav/paths.js';
+import type { WalkedPath } from '../../repositories/node.repository.js';
 import type { DeviceSession } from '../../services/auth.service.js';
 import { deviceName } from '../../services/protocol-sessions.service.js';
 import { basicCredentials, clientInfo } from '../plugins/auth.js';
@@ -54,7 +55,11 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       request.raw.resume();
       return send(reply, errorResponse(new DavError(404, 'No WebDAV folder here; use /dav/')));
     }
-    const signIn = mount.prefix.startsWith('/public.php/') ? await visitLink(core, request, mount) : await authenticate(core, request);
+    const signIn = mount.prefix.startsWith('/public.php/')
+      ? await visitLink(core, request, mount)
+      : await authenticate(core, request, (login) =>
+          namedPaths({ method: request.method, path: mount.rest, headers: request.headers }, (urlPath) => resolveOwnPath(urlPath, login, opts.atRoot ?? false)),
+        );
     if ('refused' in signIn) {
       request.raw.resume();
       const challenge = 'challenge' in signIn && typeof signIn.challenge === 'string' ? signIn.challenge : CHALLENGE;
@@ -77,7 +82,7 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       }
       throw err;
     }
-    const handler = new DavHandler(new CoreDavBackend(core, ctx), {
+    const handler = new DavHandler(new CoreDavBackend(core, ctx, 'walked' in signIn ? signIn.walked : []), {
       mount: mount.prefix,
       resolvePath: (urlPath) => (ctx.actor.link ? resolveLinkPath(urlPath, mount) : resolveOwnPath(urlPath, ctx.actor.username, opts.atRoot ?? false)),
     });
@@ -127,17 +132,32 @@ const SIGN_IN = 'Sign in with your username and an app password';
 /**
  * The caller and its device session, from HTTP Basic with an app password (one database query,
  * made on every request: a revocation on any server applies at once), or why it was refused.
+ * The same query walks the paths the request names in the caller's own tree (`paths`, given
+ * the login), which the backend then looks up without a query of its own.
  */
-async function authenticate(core: Core, request: FastifyRequest): Promise<{ ctx: CallContext; device: DeviceSession | null } | { refused: string }> {
+async function authenticate(
+  core: Core,
+  request: FastifyRequest,
+  paths: (login: string) => string[][],
+): Promise<{ ctx: CallContext; device: DeviceSession | null; walked: { path: string[]; walk: WalkedPath }[] } | { refused: string }> {
   const header = request.headers.authorization ?? '';
   const m = /^basic\s+(\S+)$/i.exec(header);
   if (!m) return { refused: SIGN_IN };
   const credentials = basicCredentials(m[1]!);
   if (!credentials) return { refused: SIGN_IN };
   const client = clientInfo(request);
+  const named = paths(credentials.login).flatMap((path) => {
+    const names = core.tree.walkableNames(path);
+    return names ? [{ path, names }] : [];
+  });
   try {
-    const { actor, device } = await core.auth.authenticateAppPassword(credentials.login, credentials.password, deviceName(client.userAgent));
-    return { ctx: { actor, ip: client.ip, userAgent: client.userAgent }, device };
+    const { actor, device, walks } = await core.auth.authenticateAppPassword(
+      credentials.login,
+      credentials.password,
+      deviceName(client.userAgent),
+      named.map((n) => n.names),
+    );
+    return { ctx: { actor, ip: client.ip, userAgent: client.userAgent }, device, walked: named.map(({ path }, i) => ({ path, walk: walks[i]! })) };
   } catch (err) {
     if (err instanceof CofferError && err.status === 401) return { refused: err.message };
     throw err;
