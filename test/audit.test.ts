@@ -397,6 +397,35 @@ describe('audit trail', () => {
     expect(report.pending).toBe(0);
   });
 
+  it('seals an event that commits after later ones were sealed (its id taken first), and the chain verifies', async () => {
+    const db = server.core.db;
+    const space = await spaceOf('auditee');
+    expect((await user.upload('sealing/first.txt', 'one')).status).toBe(201);
+    const newest = await until('the upload to be sealed', async () => {
+      const r = await db.selectFrom('audit_events').select(['id', 'seq']).where('chain', '=', space).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      return r.seq === null ? undefined : r;
+    });
+    // A writer that took its id before that upload and committed after it was sealed.
+    const straggler = await db
+      .insertInto('audit_events')
+      .values({ id: -Number(newest.id), at: new Date(), actor_id: userId, actor_name: 'auditee', ip: null, user_agent: null, action: 'file.upload', node_id: null, path: '/late.txt', bytes: 1, result: 'success', detail: null, chain: space })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // The next write's pass seals what came after the last sealed event, and the sweep the straggler.
+    const next = await user.upload('sealing/second.txt', 'two');
+    expect(next.status).toBe(201);
+    const sealed = await until('both events to be sealed', async () => {
+      const rows = await db.selectFrom('audit_events').select(['id', 'seq']).where('chain', '=', space).where('seq', 'is', null).execute();
+      return rows.length === 0 ? true : undefined;
+    }, 8000);
+    expect(sealed).toBe(true);
+    const late = await db.selectFrom('audit_events').select(['seq', 'hash']).where('id', '=', straggler.id).executeTakeFirstOrThrow();
+    expect(Number(late.seq)).toBeGreaterThan(Number(newest.seq));
+    const report = await server.core.audit.verify();
+    expect(report.problems).toEqual([]);
+    expect(report.pending).toBe(0);
+  });
+
   it('detects a row altered in the database, naming its chain and id', async () => {
     const db = server.core.db;
     const target = (await eventsOf('file.overwrite'))[0]!;

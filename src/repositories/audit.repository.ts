@@ -154,26 +154,41 @@ export class AuditRepository {
    * Seals a chain's pending events in the order they were written: each gets the next place,
    * the previous event's hash and its keyed hash, and the head moves to the last of them, in one
    * transaction holding the head row. With `wait: false` a chain another server is sealing is
-   * left to it (0 is returned). Returns how many were sealed; at most `limit` per call.
+   * left to it (0 is returned). Returns how many were sealed, at most `limit` per call, and
+   * the id of the last.
+   *
+   * With `after`, only events with a greater id are looked at: the index of pending events keeps
+   * an entry for every event ever sealed until the table is vacuumed, and a scan from the start
+   * of the chain reads them all; from `after` it reads only the new ones. An event with a smaller
+   * id that commits later (its writer took its id first) is left to a pass without `after`.
    */
-  async seal(db: Kysely<DB>, chain: string, options: { wait: boolean; limit?: number }): Promise<number> {
+  async seal(db: Kysely<DB>, chain: string, options: { wait: boolean; limit?: number; after?: number | undefined }): Promise<{ sealed: number; lastId: number | null }> {
     const limit = options.limit ?? 5000;
     // Most passes find nothing (the events were sealed by an earlier pass): one probe of the
     // pending index answers that, without a transaction.
-    const any = await db.selectFrom('audit_events').select('id').where('chain', '=', chain).where('seq', 'is', null).limit(1).executeTakeFirst();
-    if (!any) return 0;
+    const { after } = options;
+    const any = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('chain', '=', chain)
+      .where('seq', 'is', null)
+      .$if(after !== undefined, (q) => q.where('id', '>', after!))
+      .limit(1)
+      .executeTakeFirst();
+    if (!any) return { sealed: 0, lastId: null };
     return db.transaction().execute(async (tx) => {
       const head = await this.lockHead(tx, chain, options.wait);
-      if (!head) return 0;
+      if (!head) return { sealed: 0, lastId: null };
       const pending = await tx
         .selectFrom('audit_events')
         .select(['id', 'at', 'actor_id', 'actor_name', 'ip', 'user_agent', 'action', 'node_id', 'path', 'bytes', 'result', 'detail'])
         .where('chain', '=', chain)
         .where('seq', 'is', null)
+        .$if(after !== undefined, (q) => q.where('id', '>', after!))
         .orderBy('id')
         .limit(limit)
         .execute();
-      if (pending.length === 0) return 0;
+      if (pending.length === 0) return { sealed: 0, lastId: null };
       let count = Number(head.event_count);
       let hash = head.hash;
       const sealed = pending.map(({ id, ...fields }) => {
@@ -191,7 +206,7 @@ export class AuditRepository {
         .set({ event_count: count, hash, mac: macAuditHead(this.key, chain, count, hash), updated_at: sql`now()` })
         .where('chain', '=', chain)
         .execute();
-      return pending.length;
+      return { sealed: pending.length, lastId: Number(pending[pending.length - 1]!.id) };
     });
   }
 

@@ -9,6 +9,8 @@ const TRIES = 3;
  * however many events it seals, so under load it waits long enough to take many at once.
  */
 const DELAYS = [20, 50, 100];
+/** Chains whose last sealed event is remembered; past it they start over (a full scan each, once). */
+const MAX_REMEMBERED = 100_000;
 
 /**
  * Seals pending audit events into their chains shortly after the writes that recorded them
@@ -18,6 +20,8 @@ const DELAYS = [20, 50, 100];
  */
 export class AuditSealer {
   private readonly dirty = new Map<string, number>();
+  /** Per chain, the id of the last event this process sealed in it. */
+  private readonly sealedUpTo = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -76,7 +80,7 @@ export class AuditSealer {
   private async pass(): Promise<void> {
     for (const [chain, tries] of [...this.dirty]) {
       try {
-        const sealed = await this.sealChain(chain, false);
+        const sealed = await this.sealChain(chain, false, true);
         // Nothing yet: the writer may not have committed, so try again later, a few times.
         // Something: one more pass for events that committed meanwhile; new pokes add more.
         if (sealed > 0) this.dirty.set(chain, 1);
@@ -102,12 +106,21 @@ export class AuditSealer {
       });
   }
 
-  private async sealChain(chain: string, wait: boolean): Promise<number> {
+  /**
+   * Seals the chain's pending events; `fromLast` looks only past the last event this process
+   * sealed in it (see AuditRepository.seal): a poke's pass, whose events are new ones. The sweep
+   * looks at them all, so an event that committed out of id order waits for it, a second at most.
+   */
+  private async sealChain(chain: string, wait: boolean, fromLast = false): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.repo.seal(this.db, chain, { wait });
-      total += n;
-      if (n < 5000) return total;
+      const { sealed, lastId } = await this.repo.seal(this.db, chain, { wait, after: fromLast ? this.sealedUpTo.get(chain) : undefined });
+      total += sealed;
+      if (lastId !== null && lastId > (this.sealedUpTo.get(chain) ?? 0)) {
+        if (this.sealedUpTo.size >= MAX_REMEMBERED && !this.sealedUpTo.has(chain)) this.sealedUpTo.clear();
+        this.sealedUpTo.set(chain, lastId);
+      }
+      if (sealed < 5000) return total;
     }
   }
 
