@@ -5,7 +5,7 @@ import { closeCore, ensureAdmin, openCore, type OpenOptions } from './bootstrap.
 import { buildApp, buildDavApp, buildMetricsApp } from './http/app.js';
 import { createMetrics } from './http/plugins/metrics.js';
 import { startMaintenance } from './jobs/maintenance.js';
-import { startPlannerStatistics } from './jobs/planner-statistics.js';
+import { startTableUpkeep } from './jobs/table-upkeep.js';
 import { TableStatsRepository } from './repositories/table-stats.repository.js';
 
 export interface RunningServer {
@@ -50,7 +50,7 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
       metricsUrl = `http://${h}:${typeof a === 'object' && a ? a.port : config.metrics.port}`;
     }
     const stopMaintenance = startMaintenance(core);
-    const stopStatistics = await startPlannerStatistics({ db: core.db, repo: new TableStatsRepository(), logger: core.logger, embedded: config.databaseUrl === undefined });
+    const stopUpkeep = await startTableUpkeep({ db: core.db, repo: new TableStatsRepository(), logger: core.logger, embedded: config.databaseUrl === undefined });
     core.audit.startSealing();
     const started = app;
     const startedDav = davApp;
@@ -64,7 +64,7 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
       generatedAdminPassword: admin.password,
       async close() {
         stopMaintenance();
-        await stopStatistics();
+        await stopUpkeep();
         await startedMetrics?.close();
         await startedDav?.close();
         await started.close();

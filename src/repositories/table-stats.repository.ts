@@ -11,7 +11,7 @@ export interface TableSize {
   analyzed: boolean;
 }
 
-/** What PostgreSQL knows, and is told, about the sizes and contents of the growing tables. */
+/** What PostgreSQL knows about the growing tables, and the upkeep they get where autovacuum does not run. */
 export class TableStatsRepository {
   /** Whether the server's autovacuum daemon is on (it analyzes tables as they change). */
   async autovacuumOn(db: Db): Promise<boolean> {
@@ -35,5 +35,14 @@ export class TableStatsRepository {
 
   async analyze(db: Db, table: GrowingTable): Promise<void> {
     await sql`analyze ${sql.table(table)}`.execute(db);
+  }
+
+  /**
+   * Reclaims the dead rows of sealed audit events and their entries in every index; index
+   * cleanup is asked for, since PostgreSQL may skip it when few pages hold dead rows, and the
+   * index of pending events is the one that needs it.
+   */
+  async vacuumAuditEvents(db: Db): Promise<void> {
+    await sql`vacuum (index_cleanup on) audit_events`.execute(db);
   }
 }
