@@ -105,11 +105,13 @@ export class UserRepository {
     const first = result.rows[0];
     if (!first) return undefined;
     const byOrd: WalkRow[][] = walks.map(() => []);
+    // The walk's own columns: every one but ord and the sign-in's (the same for every row).
+    const own = Object.keys(first).filter((k) => k !== 'ord' && !k.startsWith('si_'));
     for (const r of result.rows) {
       if (r.ord === undefined || r.ord === null) continue;
-      // The walk's own columns: every one but ord and the sign-in's.
+      const row = r as unknown as Record<string, unknown>;
       const walked: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(r)) if (k !== 'ord' && !k.startsWith('si_')) walked[k] = v;
+      for (const k of own) walked[k] = row[k];
       byOrd[r.ord]!.push(walked as unknown as WalkRow);
     }
     return {
