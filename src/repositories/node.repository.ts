@@ -556,7 +556,7 @@ async function walkDown(db: Db, top: RawBuilder<unknown>, segments: string[]): P
   return walkedPath(result.rows);
 }
 
-/** The columns a walk row has besides the node's own (see walkRows). */
+/** A row of a walk (see walkRows): the node, what opening it needs, its depth and, on the top's row, its space. */
 export type WalkRow = WalkedNode & SpaceColumns & { depth: number; s_id: string | null; s_locked: boolean | null };
 
 /**
