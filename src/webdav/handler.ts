@@ -545,7 +545,6 @@ export class DavHandler {
   }
 }
 
-/** The answer to OPTIONS on any path: class 1 and 2, for Finder, Windows and every other client. */
 /**
  * The paths a request names, as the handler goes on to look them up: its target and, for COPY
  * and MOVE, its Destination; for a backend that fetches them together beforehand. Nothing is
@@ -564,6 +563,7 @@ export function namedPaths(req: Pick<DavRequest, 'method' | 'path' | 'headers'>,
   return paths;
 }
 
+/** The answer to OPTIONS on any path: class 1 and 2, for Finder, Windows and every other client. */
 export function optionsResponse(): DavResponse {
   return {
     status: 200,
