@@ -75,6 +75,18 @@ describe('WebDAV protocol sessions (default limit 5)', () => {
     await expectAdmitted(await propfindAs(u, 'SameClient/1.0', basics[0]), 'password 1 again');
   });
 
+  it('the last free slot taken by a client opening several connections at once admits all of them', async () => {
+    const u = await DavUser.create(server.url, 'parallel');
+    for (let i = 1; i <= 4; i++) await expectAdmitted(await propfindAs(u, `client-${i}/1.0`), `client ${i}`);
+    // A sync client's first requests arrive together on 8 connections, before its session exists.
+    const first = await Promise.all(Array.from({ length: 8 }, () => propfindAs(u, 'parallel-sync/2.0')));
+    for (const [i, res] of first.entries()) await expectAdmitted(res, `connection ${i + 1}`);
+    const list = await u.api.json<{ items: SessionItem[] }>('/account/sessions');
+    expect(list.body.items.filter((s) => s.device === 'parallel-sync/2.0')).toHaveLength(1);
+    // The slot is taken: two new clients racing for nothing both get the 403.
+    for (const res of await Promise.all([propfindAs(u, 'late-a'), propfindAs(u, 'late-b')])) expectTooMany(res, 'late client');
+  });
+
   it('a failed sign-in opens no session', async () => {
     const u = await DavUser.create(server.url, 'failing');
     const wrong = `Basic ${Buffer.from('failing:not-the-password').toString('base64')}`;

@@ -62,6 +62,18 @@ export class ProtocolSessionsService {
     await this.db.transaction().execute(async (tx) => {
       // One user's devices are counted and added one at a time, on every server.
       await sql`select pg_advisory_xact_lock(hashtext(${'protocol-sessions:' + actor.userId}))`.execute(tx);
+      // A client opens several connections at once: their first requests all arrive before the
+      // session exists, and all but the first find it here once they hold the lock.
+      const opened = await tx
+        .selectFrom('protocol_sessions')
+        .select('ended_at')
+        .where('app_password_id', '=', appPasswordId)
+        .where('device', '=', device)
+        .executeTakeFirst();
+      if (opened) {
+        if (opened.ended_at !== null) throw unauthorized('This device was signed out; create a new app password to connect it again');
+        return;
+      }
       const active = await tx
         .selectFrom('protocol_sessions')
         .select((eb) => eb.fn.countAll<number>().as('n'))
