@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DavUser, type DavResult } from './helpers/dav.js';
-import { errorMessage, multistatus } from './helpers/dav-xml.js';
+import { errorMessage, multistatus, prop200 } from './helpers/dav-xml.js';
 import { recordQueries } from './helpers/queries.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -95,6 +95,40 @@ describe('WebDAV sign-in and path lookup in one query', () => {
     expect(nc.res.status).toBe(201);
     expect([nc.signIns, nc.walks]).toEqual([1, 0]);
     expect((await alice.request('GET', '/a/b/back.txt')).body).toBe('hello');
+  });
+
+  it('a PUT or MOVE into the top folder reads nothing of the shares; the top ETag still covers them', async () => {
+    const sharesRead = (texts: readonly string[]) => texts.filter((t) => /from shares s join nodes n/.test(t)).length;
+    const run = async (send: () => Promise<DavResult>) => {
+      const recorder = recordQueries();
+      try {
+        return { res: await send(), shares: sharesRead(recorder.texts) };
+      } finally {
+        recorder.restore();
+      }
+    };
+    const put = await run(() => alice.request('PUT', '/top.txt', { body: 'top' }));
+    expect(put.res.status).toBe(201);
+    expect(put.shares).toBe(0);
+    const move = await run(() => alice.request('MOVE', '/top.txt', { headers: { destination: `${server.url}/dav/top2.txt` } }));
+    expect(move.res.status).toBe(201);
+    expect(move.shares).toBe(0);
+    expect((await alice.request('GET', '/top2.txt')).body).toBe('top');
+    // Missing parents and files used as folders are refused as before.
+    expect((await alice.request('PUT', '/top2.txt/x.txt', { body: 'x' })).status).toBe(409);
+
+    const top = async () => {
+      const r = await run(() => alice.request('PROPFIND', '/', { headers: { depth: '0' } }));
+      expect(r.res.status).toBe(207);
+      expect(r.shares).toBe(1);
+      return prop200(multistatus(r.res.body)[0]!, 'DAV:', 'getetag').text;
+    };
+    const before = await top();
+    const shared = await bob.api.json<{ id: string }>('/folders', { method: 'POST', json: { parent_id: 'root', name: 'for-alice' } });
+    expect(shared.status, JSON.stringify(shared.body)).toBe(201);
+    const share = await bob.api.json('/shares', { method: 'POST', json: { node_id: shared.body.id, recipient: alice.username, role: 'viewer' } });
+    expect(share.status, JSON.stringify(share.body)).toBe(201);
+    expect(await top()).not.toBe(before);
   });
 
   it('refuses what it refused before: missing folders, files as folders, other trees, bad names', async () => {

@@ -9,6 +9,11 @@ export interface DavBackend {
   /** Whose request this is: lock tokens only count when submitted by their owner. */
   readonly principal: string;
   stat(path: string[]): Promise<DavResource | null>;
+  /**
+   * What a new member's parent must be (a collection, and whether it is writable): stat without
+   * the validators, which may cost work of their own (the root's ETag covers the shares too).
+   */
+  container(path: string[]): Promise<Pick<DavResource, 'collection' | 'readOnly'> | null>;
   /** Members of a collection, in pages so huge folders stream. */
   members(collection: DavResource): AsyncIterable<DavResource[]>;
   quota(): Promise<{ used: number; available: number | null }>;

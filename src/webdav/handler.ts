@@ -110,8 +110,8 @@ export class DavHandler {
   }
 
   /** The parent collection of a resource about to be created; 409 if it is missing. */
-  private async parentCollection(path: string[]): Promise<DavResource> {
-    const parent = await this.b.stat(path.slice(0, -1));
+  private async parentCollection(path: string[]): Promise<Pick<DavResource, 'readOnly'>> {
+    const parent = await this.b.container(path.slice(0, -1));
     if (!parent || !parent.collection) {
       throw new DavError(409, `The parent collection ${this.href(path.slice(0, -1), true)} does not exist`);
     }

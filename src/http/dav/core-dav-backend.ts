@@ -209,7 +209,15 @@ export class CoreDavBackend implements DavBackend {
     this.sharedChains.clear();
   }
 
-  async stat(path: string[]): Promise<DavResource | null> {
+  stat(path: string[]): Promise<DavResource | null> {
+    return this.statWith(path, true);
+  }
+
+  container(path: string[]): Promise<DavResource | null> {
+    return this.statWith(path, false);
+  }
+
+  private statWith(path: string[], validators: boolean): Promise<DavResource | null> {
     return dav(async () => {
       if (this.isTrash(path)) return this.statTrash(path);
       if (await this.isShared(path)) {
@@ -228,7 +236,7 @@ export class CoreDavBackend implements DavBackend {
         return { ...resource, size: 0, etag: `drop-${node.id}`, permissions: 'CK', sha1: null };
       }
       // Sync clients poll the top's ETag: it changes with anything in the shares too.
-      if (path.length === 0 && this.virtual.shared) {
+      if (path.length === 0 && this.virtual.shared && validators) {
         const tag = await this.core.shares.tag(this.ctx);
         if (tag) resource.etag = createHash('md5').update(`${node.etag}:${tag}`).digest('hex');
       }
