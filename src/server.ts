@@ -2,8 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { CofferConfig } from './config/config.js';
 import type { Core } from './core/core.js';
 import { closeCore, ensureAdmin, openCore, type OpenOptions } from './bootstrap.js';
-import { buildApp, buildDavApp, buildMetricsApp } from './http/app.js';
-import { createMetrics } from './http/plugins/metrics.js';
 import { startMaintenance } from './jobs/maintenance.js';
 import { startTableUpkeep } from './jobs/table-upkeep.js';
 import { TableStatsRepository } from './repositories/table-stats.repository.js';
@@ -21,8 +19,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The HTTP side (Fastify, the routes, the web app's plugins): most of the modules a server loads. */
+async function loadHttp() {
+  const [{ buildApp, buildDavApp, buildMetricsApp }, { createMetrics }] = await Promise.all([import('./http/app.js'), import('./http/plugins/metrics.js')]);
+  return { buildApp, buildDavApp, buildMetricsApp, createMetrics };
+}
+
 export async function startServer(config: CofferConfig, options: OpenOptions = {}): Promise<RunningServer> {
+  // Loaded while the database opens (the embedded one unpacks and starts on a thread of its own):
+  // a new server is up in half the time. Failures surface from the await below, not here.
+  const http = loadHttp();
+  http.catch(() => undefined);
   const core = await openCore(config, options);
+  const { buildApp, buildDavApp, buildMetricsApp, createMetrics } = await http.catch(async (err: unknown) => {
+    await closeCore(core).catch(() => undefined);
+    throw err;
+  });
   let app: FastifyInstance | undefined;
   let davApp: FastifyInstance | undefined;
   let metricsApp: FastifyInstance | undefined;

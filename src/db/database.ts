@@ -1,7 +1,4 @@
 import fs from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
 import path from 'node:path';
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
@@ -66,8 +63,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     const isEmpty = fs.readdirSync(dir).length === 0;
     const template = isEmpty ? (options.pgliteTemplate ?? bundledTemplate()) : undefined;
-    if (template) await unpackTemplate(template, dir);
-    const client = await PGliteThread.open(dir);
+    const client = await PGliteThread.open(dir, template);
     return new Kysely<DB>({ dialect: new PGliteDialect(client, unlock) });
   } catch (err) {
     unlock();
@@ -83,25 +79,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 function bundledTemplate(): Uint8Array | undefined {
   const file = path.join(path.dirname(new URL(import.meta.url).pathname), PGLITE_TEMPLATE);
   return fs.existsSync(file) ? fs.readFileSync(file) : undefined;
-}
-
-/**
- * Unpacks a gzipped data directory into the empty `dir`, whole or not at all: into a sibling
- * first, renamed into place once complete. (PGlite's own loadDataDir unpacks inside its
- * WebAssembly memory, which then stays ~120 MB larger for the life of the process.)
- */
-async function unpackTemplate(template: Uint8Array, dir: string): Promise<void> {
-  const staging = `${dir}.unpacking-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(staging, { recursive: true });
-  try {
-    await pipeline(Readable.from([template]), tar.x({ cwd: staging }));
-    fs.rmdirSync(dir);
-    fs.renameSync(staging, dir);
-  } catch (err) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
 }
 
 /** The file name of the bundled template, beside this module in a build. */

@@ -52,9 +52,12 @@ export class PGliteThread implements EmbeddedPostgres {
     worker.on('exit', (code) => fail(new Error(`The embedded database thread stopped (exit code ${code})`)));
   }
 
-  /** Opens the database in `dataDir`, creating it when the directory is empty. */
-  static async open(dataDir: string): Promise<PGliteThread> {
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+  /**
+   * Opens the database in `dataDir`, creating it when the directory is empty; with a `template`
+   * (a gzipped data directory), an empty `dataDir` is filled from it first.
+   */
+  static async open(dataDir: string, template?: Uint8Array): Promise<PGliteThread> {
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir, template } });
     try {
       await new Promise<void>((resolve, reject) => {
         const onMessage = (reply: Reply) => {
