@@ -213,7 +213,8 @@ export class CoreDavBackend implements DavBackend {
     return this.statWith(path, true);
   }
 
-  container(path: string[]): Promise<DavResource | null> {
+  /** Without the validators, the resource's ETag may be incomplete: only what the interface names leaves here. */
+  container(path: string[]): Promise<Pick<DavResource, 'collection' | 'readOnly'> | null> {
     return this.statWith(path, false);
   }
 
