@@ -254,14 +254,14 @@ describe('coffer CLI', () => {
       runCli(['trash', 'purge', '--older-than-days', 'soon'], env),
     ]);
     expect(kept.code).toBe(0);
-    expect(kept.stdout).toContain('Purged 0 items from the trash (deleted more than 7 days ago)');
+    expect(kept.stdout).toContain("Purged 0 items from the trash (past each space's retention; 7 days where a space sets none)");
     expect(fs.existsSync(cBlob)).toBe(true);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--older-than-days must be a whole number');
 
     const purged = await runCli(['trash', 'purge', '--older-than-days', '0'], env);
     expect(purged.code).toBe(0);
-    expect(purged.stdout).toContain('Purged 1 item from the trash (deleted more than 0 days ago)');
+    expect(purged.stdout).toContain('Purged 1 item from the trash (deleted more than 0 days ago, in every space)');
     expect(fs.existsSync(cBlob)).toBe(false);
 
     await withServer(async (url) => {

@@ -92,7 +92,7 @@ describe('dead properties count against the quota', () => {
     const copy = await alice.request('COPY', '/notes/', { headers: { destination: alice.url('/notes-copy/') } });
     expect(copy.status).toBe(507);
     expect((await alice.request('DELETE', '/notes/file.bin')).status).toBe(204);
-    await server.core.trash.purgeExpired(0, new Date(Date.now() + 1000));
+    await server.core.trash.purgeExpired(new Date(Date.now() + 1000), null, 0);
     const before = await used(alice);
     expect(before).toBe(cost('b', value) + cost('c', value));
     expect((await alice.request('COPY', '/notes/', { headers: { destination: alice.url('/notes-copy/') } })).status).toBe(201);
@@ -104,7 +104,7 @@ describe('dead properties count against the quota', () => {
     // Deleting puts the folder in the trash, where it still counts; purging it frees its properties.
     expect((await alice.request('DELETE', '/moved/')).status).toBe(204);
     expect(await used(alice)).toBe(2 * before);
-    await server.core.trash.purgeExpired(0, new Date(Date.now() + 1000));
+    await server.core.trash.purgeExpired(new Date(Date.now() + 1000), null, 0);
     expect(await used(alice)).toBe(before);
     expect(await drift()).toEqual([]);
   });

@@ -398,11 +398,11 @@ describe('trash and versions over REST', () => {
       await del(api, f.body.id);
       expect(await used(api)).toBe(4096);
 
-      const early = await server.core.trash.purgeExpired(30, new Date(Date.now() + 29 * 86_400_000));
+      const early = await server.core.trash.purgeExpired(new Date(Date.now() + 29 * 86_400_000));
       expect(early).toBe(0);
       expect((await trashList(api)).items.map((i) => i.id)).toEqual([f.body.id]);
 
-      const purged = await server.core.trash.purgeExpired(30, new Date(Date.now() + 31 * 86_400_000));
+      const purged = await server.core.trash.purgeExpired(new Date(Date.now() + 31 * 86_400_000));
       expect(purged).toBeGreaterThanOrEqual(1);
       expect((await trashList(api)).total).toBe(0);
       expect(await used(api)).toBe(0);

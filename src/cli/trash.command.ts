@@ -3,12 +3,13 @@ import { cliCallContext, EXIT_OK, out, parseCommandLine, runCommand, subcommands
 
 const PURGE_HELP = `Usage: coffer trash purge [--older-than-days N]
 
-Permanently deletes, in every space, the trashed items deleted more than N days ago and frees
-their bytes (the periodic maintenance task does the same).
+Permanently deletes trashed items past their space's retention and frees their bytes (the
+periodic maintenance task does the same): a space's own retention where it sets one (0 keeps
+items until its trash is emptied), else COFFER_TRASH_RETENTION_DAYS (30).
 
 Options:
-  --older-than-days N   retention in days; 0 purges everything in the trash
-                        (default: COFFER_TRASH_RETENTION_DAYS, 30)
+  --older-than-days N   cut every space's trash at N days instead, its own setting
+                        notwithstanding; 0 purges everything in every trash
   -h, --help            show this help
 `;
 
@@ -25,10 +26,16 @@ const purge = {
         return EXIT_OK;
       }
       if (positionals.length > 0) throw new UsageError(`Unexpected arguments: ${positionals.join(' ')}`);
-      const days = wholeNumber('older-than-days', values['older-than-days'], config.trashRetentionDays, 36_500);
+      const given = values['older-than-days'];
+      const days = given === undefined ? undefined : wholeNumber('older-than-days', given, config.trashRetentionDays, 36_500);
       return withCore(config, async (core) => {
-        const purged = await core.trash.purgeExpired(days, new Date(), cliCallContext());
-        out(`Purged ${purged} item${purged === 1 ? '' : 's'} from the trash (deleted more than ${days} day${days === 1 ? '' : 's'} ago)`);
+        const purged = await core.trash.purgeExpired(new Date(), cliCallContext(), days);
+        const fallback = config.trashRetentionDays;
+        const age =
+          days === undefined
+            ? `past each space's retention; ${fallback} day${fallback === 1 ? '' : 's'} where a space sets none`
+            : `deleted more than ${days} day${days === 1 ? '' : 's'} ago, in every space`;
+        out(`Purged ${purged} item${purged === 1 ? '' : 's'} from the trash (${age})`);
         return EXIT_OK;
       });
     }),

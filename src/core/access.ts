@@ -9,10 +9,12 @@ export type Permission = 'read' | 'list' | 'create' | 'write' | 'delete' | 'shar
 
 /**
  * Why an actor may reach a node: one source of access, found in the same query as the node.
- * Organisation roles, service accounts and support grants join as further kinds.
+ * Service accounts and support grants join as further kinds.
  */
 export type Grant =
   | { source: 'owner' }
+  /** A member of an organisation's space, with the role their org role, space role and groups give them there. */
+  | { source: 'member'; role: ShareRole; spaceId: string; rootId: string }
   | { source: 'share'; shareId: string; role: ShareRole; rootId: string; mountName: string }
   | { source: 'link'; linkId: string; permission: LinkPermission; rootId: string };
 
@@ -20,6 +22,13 @@ const SHARE_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
   viewer: ['read', 'list'],
   editor: ['read', 'list', 'create', 'write', 'delete'],
   manager: ['read', 'list', 'create', 'write', 'delete', 'share'],
+};
+
+/** A space manager runs everything in the space as an owner runs their own; the space itself is the org's. */
+const MEMBER_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
+  viewer: ['read', 'list'],
+  editor: ['read', 'list', 'create', 'write', 'delete'],
+  manager: ['read', 'list', 'create', 'write', 'delete', 'share', 'manage'],
 };
 
 const LINK_PERMISSIONS: Record<LinkPermission, readonly Permission[]> = {
@@ -36,6 +45,8 @@ export function permissionsOf(grant: Grant): readonly Permission[] {
   switch (grant.source) {
     case 'owner':
       return ['read', 'list', 'create', 'write', 'delete', 'share', 'manage'];
+    case 'member':
+      return MEMBER_PERMISSIONS[grant.role];
     case 'share':
       return SHARE_PERMISSIONS[grant.role];
     case 'link':
@@ -52,13 +63,19 @@ export function allows(grant: Grant, permission: Permission, nodeId: string): bo
   return permissionsOf(grant).includes(permission);
 }
 
-/** The stronger of two grants on one node (a share further down may give more than one above). */
+/** How much a grant allows, to compare two on one node. */
+function rank(g: Grant): number {
+  if (g.source === 'owner') return 10;
+  // A member's role allows `manage` on top of a share's of the same name.
+  if (g.source === 'member') return ROLE_RANK[g.role] * 2 + 1;
+  if (g.source === 'share') return ROLE_RANK[g.role] * 2;
+  return 0;
+}
+
+/** The stronger of two grants on one node (a share further down may give more than a space role above). */
 export function stronger(a: Grant | null, b: Grant): Grant {
   if (!a) return b;
-  if (a.source === 'owner') return a;
-  if (b.source === 'owner') return b;
-  if (a.source === 'share' && b.source === 'share') return ROLE_RANK[b.role] > ROLE_RANK[a.role] ? b : a;
-  return a;
+  return rank(b) > rank(a) ? b : a;
 }
 
 /** The virtual folder at the top of a person's tree that holds what others share with them. */

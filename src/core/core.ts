@@ -32,6 +32,9 @@ import { ShareRepository } from '../repositories/share.repository.js';
 import { SharesService } from '../services/shares.service.js';
 import { LinkRepository } from '../repositories/link.repository.js';
 import { LinksService } from '../services/links.service.js';
+import { OrgRepository } from '../repositories/org.repository.js';
+import { OrgsService } from '../services/orgs.service.js';
+import { SpacesService } from '../services/spaces.service.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -55,6 +58,8 @@ export interface Core {
   zip: ZipService;
   shares: SharesService;
   links: LinksService;
+  orgs: OrgsService;
+  spaces: SpacesService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -79,7 +84,7 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   });
   const propertyRepo = new PropertyRepository();
   const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
-  const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger });
+  const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger, defaultRetentionDays: config.trashRetentionDays });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
   const properties = new PropertiesService(db, tree, propertyRepo, spaceRepo);
@@ -90,5 +95,9 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const linkKey = createHmac('sha256', deps.jwtSecret).update('coffer link sessions').digest();
   const links = new LinksService({ db, tree, links: new LinkRepository(), rateLimits, audit, secret: linkKey });
   const zip = new ZipService({ db, tree, subtrees: new SubtreeRepository(), blobs, audit });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links };
+  const orgRepo = new OrgRepository();
+  // Deleting an organisation purges its spaces, and spaces ask organisations who is an admin.
+  const orgs: OrgsService = new OrgsService({ db, orgs: orgRepo, users: userRepo, audit, spaces: (): SpacesService => spaces });
+  const spaces: SpacesService = new SpacesService({ db, orgs: orgRepo, spaces: spaceRepo, nodes: nodeRepo, versions: versionRepo, access, audit, orgService: orgs, trash });
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces };
 }

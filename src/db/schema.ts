@@ -74,6 +74,51 @@ export interface SpacesTable {
   used_bytes: ColumnType<number, number | undefined, number>;
   root_node_id: string | null;
   created_at: TimestampDefault;
+  /** The organisation of an organisation's space (a shared drive); null for a personal space. */
+  org_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Days trashed items are kept: null takes the instance's default, 0 keeps them until emptied. */
+  trash_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export type OrgRole = 'owner' | 'admin' | 'member' | 'guest';
+export type OrgStatus = 'active' | 'suspended';
+
+export interface OrganisationsTable {
+  id: string;
+  slug: string;
+  name: string;
+  status: ColumnType<OrgStatus, OrgStatus | undefined, OrgStatus>;
+  signed_url_max_seconds: ColumnType<number, number | undefined, number>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface OrgMembersTable {
+  org_id: string;
+  user_id: string;
+  role: OrgRole;
+  created_at: TimestampDefault;
+}
+
+export interface OrgGroupsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: TimestampDefault;
+}
+
+export interface OrgGroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface SpaceMembersTable {
+  id: string;
+  space_id: string;
+  user_id: string | null;
+  group_id: string | null;
+  role: ShareRole;
+  created_at: TimestampDefault;
 }
 
 export interface BlobsTable {
@@ -225,6 +270,11 @@ export interface DB {
   audit_heads: AuditHeadsTable;
   shares: SharesTable;
   links: LinksTable;
+  organisations: OrganisationsTable;
+  org_members: OrgMembersTable;
+  org_groups: OrgGroupsTable;
+  org_group_members: OrgGroupMembersTable;
+  space_members: SpaceMembersTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -242,3 +292,7 @@ export type Lock = Selectable<LocksTable>;
 export type ProtocolSession = Selectable<ProtocolSessionsTable>;
 export type Share = Selectable<SharesTable>;
 export type Link = Selectable<LinksTable>;
+export type Organisation = Selectable<OrganisationsTable>;
+export type OrgMember = Selectable<OrgMembersTable>;
+export type OrgGroup = Selectable<OrgGroupsTable>;
+export type SpaceMember = Selectable<SpaceMembersTable>;

@@ -19,6 +19,7 @@ import { trashRoutes } from './routes/trash.routes.js';
 import { linksRoutes } from './routes/links.routes.js';
 import { publicLinksApiRoutes, publicLinksContentRoutes } from './routes/public-links.routes.js';
 import { sharesRoutes } from './routes/shares.routes.js';
+import { orgsRoutes } from './routes/orgs.routes.js';
 import { zipRoutes } from './routes/zip.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -127,6 +128,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(zipRoutes, { core, metrics });
       await api.register(sharesRoutes, { core });
       await api.register(linksRoutes, { core });
+      await api.register(orgsRoutes, { core });
       await api.register(publicLinksApiRoutes, { core, metrics });
       await api.register(adminRoutes, { core });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

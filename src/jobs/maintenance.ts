@@ -12,7 +12,7 @@ export function startMaintenance(core: Core): () => void {
     if (running) return;
     running = true;
     try {
-      const purged = await core.trash.purgeExpired(core.config.trashRetentionDays);
+      const purged = await core.trash.purgeExpired();
       if (purged > 0) core.logger.info({ purged }, 'purged expired trash');
       const locks = await core.locks.purgeExpired();
       if (locks > 0) core.logger.debug({ locks }, 'dropped expired locks');

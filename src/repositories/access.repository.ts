@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Node, ShareRole, Space } from '../db/schema.js';
 import type { Db } from './node.repository.js';
-import { spaceFromColumns, type SpaceColumns } from './space-columns.js';
+import { spaceColumns, spaceFromColumns, splitSpaceColumns, type SpaceColumns } from './space-columns.js';
 
 /** A node found for an access check: its space, its ancestors and every share of them with the actor. */
 export interface NodeWithSources {
@@ -9,6 +9,10 @@ export interface NodeWithSources {
   space: Space;
   /** The node and its ancestors, nearest first. */
   chain: Node[];
+  /** The actor's role on the node's space when it is an organisation's (see coffer_space_role), else null. */
+  memberRole: ShareRole | null;
+  /** False while the space's organisation is suspended: nothing in it is reachable, by any source. */
+  orgActive: boolean;
   /** Unexpired shares with the actor on the node or an ancestor, nearest first. */
   shares: { id: string; nodeId: string; role: ShareRole; mountName: string }[];
   /** The current version's stored key and SHA-1 (files), so a download needs no second lookup. */
@@ -20,6 +24,8 @@ export interface NodeWithSources {
 type Row = Node & SpaceColumns & {
   target: string;
   depth: number;
+  s_member_role: ShareRole | null;
+  s_org_active: boolean | null;
   sh_id: string | null;
   sh_role: ShareRole | null;
   sh_mount: string | null;
@@ -46,14 +52,15 @@ export class AccessRepository {
       )
       -- Each lookup is a lateral probe of one index (limit 1), a plan that stays right whatever
       -- the table sizes were when the statement was prepared.
-      select up.*,
-             s.kind as s_kind, s.owner_user_id as s_owner_user_id, s.name as s_name,
-             s.quota_bytes as s_quota_bytes, s.used_bytes as s_used_bytes,
-             s.root_node_id as s_root_node_id, s.created_at as s_created_at,
+      select up.*, ${spaceColumns('s')}, s.member_role as s_member_role, s.org_active as s_org_active,
              sh.id as sh_id, sh.role as sh_role, sh.mount_name as sh_mount,
              vb.store_key as b_store_key, vb.sha1 as v_sha1
         from up
-        left join lateral (select * from spaces s where up.depth = 0 and s.id = up.space_id limit 1) s on true
+        left join lateral (
+          select s.*, case when s.org_id is not null then coffer_space_role(s.id, ${userId}::uuid) end as member_role,
+                 s.org_id is null or exists (select 1 from organisations o where o.id = s.org_id and o.status = 'active') as org_active
+            from spaces s where up.depth = 0 and s.id = up.space_id limit 1
+        ) s on true
         left join lateral (
           select sh.id, sh.role, sh.mount_name from shares sh
            where sh.node_id = up.id and sh.recipient_id = ${userId}::uuid
@@ -67,18 +74,18 @@ export class AccessRepository {
         ) vb on true
        order by up.target, up.depth`.execute(db);
     for (const row of result.rows) {
-      const {
-        target, depth, s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at,
-        sh_id, sh_role, sh_mount, b_store_key, v_sha1, ...node
-      } = row;
+      const { space: columns, rest } = splitSpaceColumns(row);
+      const { target, depth, s_member_role, s_org_active, sh_id, sh_role, sh_mount, b_store_key, v_sha1, ...node } = rest;
       let entry = out.get(target);
       if (Number(depth) === 0) {
-        const space = spaceFromColumns(node.space_id, { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at });
+        const space = spaceFromColumns(node.space_id, columns);
         if (!space) continue;
         entry = {
           node,
           space,
           chain: [],
+          memberRole: s_member_role,
+          orgActive: s_org_active !== false,
           shares: [],
           storeKey: b_store_key,
           sha1: v_sha1,
@@ -92,4 +99,17 @@ export class AccessRepository {
     }
     return out;
   }
+
+  /** The user's role on an organisation's space (see coffer_space_role in migration 0014), or null. */
+  async spaceRole(db: Db, spaceId: string, userId: string): Promise<ShareRole | null> {
+    const result = await sql<{ role: ShareRole | null }>`select coffer_space_role(${spaceId}::uuid, ${userId}::uuid) as role`.execute(db);
+    return result.rows[0]?.role ?? null;
+  }
+
+  async space(db: Db, spaceId: string): Promise<Space | undefined> {
+    if (!UUID.test(spaceId)) return undefined;
+    return db.selectFrom('spaces').selectAll().where('id', '=', spaceId).executeTakeFirst();
+  }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, NewNode, Node, ShareRole, Space } from '../db/schema.js';
-import { spaceFromColumns, type SpaceColumns } from './space-columns.js';
+import { spaceColumns, spaceFromColumns, splitSpaceColumns, type SpaceColumns } from './space-columns.js';
 
 export type Db = Kysely<DB>;
 export type SortField = 'name' | 'size' | 'modified';
@@ -57,36 +57,12 @@ export class NodeRepository {
 
   /** A node together with the space it lives in, in one round trip. */
   async getWithSpace(db: Db, id: string): Promise<{ node: Node; space: Space } | undefined> {
-    const row = await db
-      .selectFrom('nodes')
-      .innerJoin('spaces', 'spaces.id', 'nodes.space_id')
-      .selectAll('nodes')
-      .select([
-        'spaces.kind as s_kind',
-        'spaces.owner_user_id as s_owner_user_id',
-        'spaces.name as s_name',
-        'spaces.quota_bytes as s_quota_bytes',
-        'spaces.used_bytes as s_used_bytes',
-        'spaces.root_node_id as s_root_node_id',
-        'spaces.created_at as s_created_at',
-      ])
-      .where('nodes.id', '=', id)
-      .executeTakeFirst();
+    const result = await sql<Node & SpaceColumns>`
+      select n.*, ${spaceColumns('s')} from nodes n join spaces s on s.id = n.space_id where n.id = ${id}`.execute(db);
+    const row = result.rows[0];
     if (!row) return undefined;
-    const { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, ...node } = row;
-    return {
-      node,
-      space: {
-        id: node.space_id,
-        kind: s_kind,
-        owner_user_id: s_owner_user_id,
-        name: s_name,
-        quota_bytes: s_quota_bytes,
-        used_bytes: s_used_bytes,
-        root_node_id: s_root_node_id,
-        created_at: s_created_at,
-      },
-    };
+    const { space, rest: node } = splitSpaceColumns(row);
+    return { node, space: spaceFromColumns(node.space_id, space)! };
   }
 
   /**
@@ -94,30 +70,22 @@ export class NodeRepository {
    * in one query: what every authorised lookup by id needs.
    */
   async locate(db: Db, id: string): Promise<{ node: Node; space: Space; chain: Node[] } | undefined> {
-    const result = await sql<Node & { depth: number; s_kind: Space['kind'] | null; s_owner_user_id: string | null; s_name: string | null; s_quota_bytes: number | null; s_used_bytes: number | null; s_root_node_id: string | null; s_created_at: Date | null }>`
+    const result = await sql<Node & SpaceColumns & { depth: number }>`
       with recursive up as (
         select n.*, 0 as depth from nodes n where n.id = ${id}
         union all
         select n.*, up.depth + 1 from up cross join lateral (select * from nodes p where p.id = up.parent_id limit 1) n
       )
-      select up.*, s.kind as s_kind, s.owner_user_id as s_owner_user_id, s.name as s_name,
-             s.quota_bytes as s_quota_bytes, s.used_bytes as s_used_bytes,
-             s.root_node_id as s_root_node_id, s.created_at as s_created_at
+      select up.*, ${spaceColumns('s')}
         from up left join spaces s on up.depth = 0 and s.id = up.space_id
        order by up.depth`.execute(db);
     const first = result.rows[0];
-    if (!first || first.s_kind === null) return undefined;
-    const chain = result.rows.map(({ depth: _d, s_kind: _k, s_owner_user_id: _o, s_name: _n, s_quota_bytes: _q, s_used_bytes: _u, s_root_node_id: _r, s_created_at: _c, ...node }) => node as Node);
-    const space: Space = {
-      id: first.space_id,
-      kind: first.s_kind,
-      owner_user_id: first.s_owner_user_id,
-      name: first.s_name ?? '',
-      quota_bytes: first.s_quota_bytes,
-      used_bytes: Number(first.s_used_bytes ?? 0),
-      root_node_id: first.s_root_node_id,
-      created_at: first.s_created_at ?? new Date(0),
-    };
+    const space = first ? spaceFromColumns(first.space_id, splitSpaceColumns(first).space) : undefined;
+    if (!space) return undefined;
+    const chain = result.rows.map((row) => {
+      const { depth: _d, ...node } = splitSpaceColumns(row).rest;
+      return node as Node;
+    });
     return { node: chain[0]!, space, chain };
   }
 
@@ -520,15 +488,23 @@ export class NodeRepository {
     return new Set(result.rows.map((r) => r.id));
   }
 
-  async trashedBefore(db: Db, cutoff: Date, limit: number): Promise<Node[]> {
-    return db
-      .selectFrom('nodes')
-      .selectAll()
-      .where('deleted_at', 'is not', null)
-      .where('deleted_at', '<', cutoff)
-      .orderBy('deleted_at')
-      .limit(limit)
-      .execute();
+  /**
+   * Trashed items past their space's retention at `now`, oldest first: a space's own days, or
+   * `defaultDays` where it has none; never in a space that keeps its trash (0). With
+   * `overrideDays` every space's trash is cut at that age (the operator's purge).
+   */
+  async trashedBefore(db: Db, now: Date, retention: { defaultDays: number; overrideDays?: number | undefined }, limit: number): Promise<Node[]> {
+    const result = await sql<Node>`
+      select n.* from nodes n join spaces s on s.id = n.space_id
+       where n.deleted_at is not null
+         and case
+               when ${retention.overrideDays ?? null}::int is not null then n.deleted_at < ${now}::timestamptz - make_interval(days => ${retention.overrideDays ?? 0}::int)
+               when s.trash_retention_days = 0 then false
+               else n.deleted_at < ${now}::timestamptz - make_interval(days => coalesce(s.trash_retention_days, ${retention.defaultDays}::int))
+             end
+       order by n.deleted_at
+       limit ${limit}`.execute(db);
+    return result.rows;
   }
 }
 
@@ -583,10 +559,7 @@ export function walkRows(top: RawBuilder<unknown>, segments: string[]): RawBuild
         ) n
        where w.depth < ${segments.length}
     )
-    select walk.*, vb.sha1, vb.store_key,
-           s.id as s_id, s.kind as s_kind, s.owner_user_id as s_owner_user_id, s.name as s_name,
-           s.quota_bytes as s_quota_bytes, s.used_bytes as s_used_bytes,
-           s.root_node_id as s_root_node_id, s.created_at as s_created_at, s.locked as s_locked
+    select walk.*, vb.sha1, vb.store_key, s.id as s_id, ${spaceColumns('s')}, s.locked as s_locked
       from walk
       left join lateral (
         select v.sha1, b.store_key from versions v join blobs b on b.id = v.blob_id where v.id = walk.current_version_id limit 1
@@ -601,9 +574,11 @@ export function walkRows(top: RawBuilder<unknown>, segments: string[]): RawBuild
 export function walkedPath(rows: readonly WalkRow[]): WalkedPath {
   let space: Space | undefined;
   let locksHeld = true;
-  const nodes = rows.map(({ depth: _depth, s_id, s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at, s_locked, ...node }) => {
+  const nodes = rows.map((row) => {
+    const { space: columns, rest } = splitSpaceColumns(row);
+    const { depth: _depth, s_id, s_locked, ...node } = rest;
     if (s_id !== null) {
-      space = spaceFromColumns(s_id, { s_kind, s_owner_user_id, s_name, s_quota_bytes, s_used_bytes, s_root_node_id, s_created_at });
+      space = spaceFromColumns(s_id, columns);
       locksHeld = s_locked !== false;
     }
     return node;

@@ -1,4 +1,4 @@
-import { allows, stronger, type Grant, type Permission } from '../core/access.js';
+import { allows, permissionsOf, stronger, type Grant, type Permission } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import type { Node, Space } from '../db/schema.js';
@@ -102,20 +102,40 @@ export class AccessService {
     return allows(item.grant, permission, item.node.id);
   }
 
-  /** The caller's grant on a whole space (its trash and usage): its owner's, for now. */
-  spaceGrant(ctx: CallContext, space: Pick<Space, 'owner_user_id'>): Grant | null {
+  /**
+   * The caller's grant on a whole space (its trash, its usage): its owner's, or a member's role
+   * in an organisation's space. Null when the caller holds nothing there.
+   */
+  async spaceGrant(ctx: CallContext, space: Pick<Space, 'id' | 'owner_user_id' | 'org_id' | 'root_node_id'>, db: Db = this.db): Promise<Grant | null> {
     if (ctx.actor.link) return null;
-    return space.owner_user_id !== null && space.owner_user_id === ctx.actor.userId ? { source: 'owner' } : null;
+    if (space.owner_user_id !== null && space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
+    if (space.org_id === null || space.root_node_id === null) return null;
+    const role = await this.repo.spaceRole(db, space.id, ctx.actor.userId);
+    return role ? { source: 'member', role, spaceId: space.id, rootId: space.root_node_id } : null;
+  }
+
+  /**
+   * A space whose whole (trash, usage, settings) the caller holds `permission` on: 404 for a space
+   * they cannot reach at all, 403 for one they may see but not act on so.
+   */
+  async requireSpace(ctx: CallContext, spaceId: string, permission: Permission, db: Db = this.db): Promise<{ space: Space; grant: Grant }> {
+    const space = await this.repo.space(db, spaceId);
+    const grant = space ? await this.spaceGrant(ctx, space, db) : null;
+    if (!space || !grant) throw notFound(`No space with id ${spaceId}`);
+    // Measured on the space's contents, not its root: the root's own rules are about the root.
+    if (!permissionsOf(grant).includes(permission)) throw forbidden(DENIED[permission]);
+    return { space, grant };
   }
 }
 
 function grantOf(ctx: CallContext, f: NodeWithSources): Grant | null {
+  if (!f.orgActive) return null;
   const { link } = ctx.actor;
   if (link) {
     return f.chain.some((n) => n.id === link.nodeId) ? { source: 'link', linkId: link.id, permission: link.permission, rootId: link.nodeId } : null;
   }
   if (f.space.owner_user_id !== null && f.space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
-  let best: Grant | null = null;
+  let best: Grant | null = f.memberRole && f.space.root_node_id ? { source: 'member', role: f.memberRole, spaceId: f.space.id, rootId: f.space.root_node_id } : null;
   for (const s of f.shares) best = stronger(best, { source: 'share', shareId: s.id, role: s.role, rootId: s.nodeId, mountName: s.mountName });
   return best;
 }
@@ -143,7 +163,7 @@ export function spacePath(chain: { name: string; parent_id: string | null }[]): 
  */
 export function visiblePath(item: Pick<AccessibleNode, 'grant' | 'chain' | 'path'>, sharedFolderName: string): string {
   const { grant } = item;
-  if (grant.source === 'owner') return item.path;
+  if (grant.source === 'owner' || grant.source === 'member') return item.path;
   const below: string[] = [];
   for (const n of item.chain) {
     if (n.id === grant.rootId) break;

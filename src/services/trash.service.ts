@@ -6,7 +6,7 @@ import type { ByteRange } from '../blobs/blob-store.js';
 import { conflict, notFound } from '../core/errors.js';
 import { normalizeName, parsePath, pathDepth } from '../core/names.js';
 import { softDelete } from './soft-delete.js';
-import type { Node } from '../db/schema.js';
+import type { Node, Space } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
@@ -24,6 +24,8 @@ export interface TrashDeps {
   blobs: BlobStore;
   audit: AuditService;
   logger: Logger;
+  /** COFFER_TRASH_RETENTION_DAYS: what a space without a retention of its own keeps. */
+  defaultRetentionDays: number;
 }
 
 /** The trash: listing, restoring, purging, and the garbage collection of bytes purges free. */
@@ -35,20 +37,30 @@ export class TrashService {
   }
 
   /** Trashed items named `name` that were deleted in the given second (Unix time). */
-  async findByName(ctx: CallContext, name: string, deletedSecond: number): Promise<Node[]> {
-    const space = await this.d.tree.homeSpace(ctx);
+  async findByName(ctx: CallContext, name: string, deletedSecond: number, spaceId?: string): Promise<Node[]> {
+    const space = await this.d.tree.trashSpace(ctx, spaceId, 'delete');
     return this.d.nodes.findTrashed(this.db, space.id, name, deletedSecond);
   }
 
   /** Ids among `items` whose name and deletion second repeat an older trashed item's. */
-  async nameClashes(ctx: CallContext, items: Node[]): Promise<Set<string>> {
-    const space = await this.d.tree.homeSpace(ctx);
+  async nameClashes(ctx: CallContext, items: Node[], spaceId?: string): Promise<Set<string>> {
+    const space = await this.d.tree.trashSpace(ctx, spaceId, 'delete');
     return this.d.nodes.trashNameClashes(this.db, space.id, [...new Set(items.map((n) => n.name))]);
   }
 
-  async list(ctx: CallContext, limit: number, offset: number) {
-    const space = await this.d.tree.homeSpace(ctx);
-    return this.d.nodes.listTrash(this.db, space.id, limit, offset);
+  /**
+   * The trash of the caller's own space, or of `spaceId` (an organisation's space, for its
+   * editors and managers), with the days its items are kept (0: until emptied).
+   */
+  async list(ctx: CallContext, limit: number, offset: number, spaceId?: string) {
+    const space = await this.d.tree.trashSpace(ctx, spaceId, 'delete');
+    return { ...(await this.d.nodes.listTrash(this.db, space.id, limit, offset)), retentionDays: this.retentionOf(space) };
+  }
+
+  /** How many days the space keeps trashed items; null: until emptied by hand. */
+  retentionOf(space: Pick<Space, 'trash_retention_days'>): number | null {
+    if (space.trash_retention_days === 0) return null;
+    return space.trash_retention_days ?? this.d.defaultRetentionDays;
   }
 
   /**
@@ -61,12 +73,12 @@ export class TrashService {
    * (WebDAV MOVE out of the trash), replacing what is there only when asked to.
    */
   async restore(ctx: CallContext, id: string, target?: { parentId: string; name: string; replace: boolean }): Promise<PlacedNode & { replaced: boolean }> {
-    const { space } = await this.d.tree.trashedById(ctx, id);
+    const { space } = await this.d.tree.trashedById(ctx, id, 'delete');
     if (target) await this.d.tree.folderById(ctx, target.parentId, 'create');
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, space.id);
-      const { node } = await this.d.tree.trashedById(ctx, id, tx);
-      if (!target) return { ...(await this.restoreInPlace(tx, ctx, space.id, node, null)), space, replaced: false };
+      const { node } = await this.d.tree.trashedById(ctx, id, 'delete', tx);
+      if (!target) return { ...(await this.restoreInPlace(tx, ctx, space, node, null)), space, replaced: false };
       const parent = await this.liveFolder(tx, target.parentId);
       if (!parent || parent.node.space_id !== space.id) throw notFound('The folder to restore into does not exist');
       const name = normalizeName(target.name);
@@ -96,13 +108,14 @@ export class TrashService {
    * folder lies in (recursively), so a child restored before its folder brings that folder back.
    * `along` names the item whose restore brought this one back, for the audit trail.
    */
-  private async restoreInPlace(tx: Db, ctx: CallContext, spaceId: string, node: Node, along: string | null): Promise<{ node: Node; path: string }> {
+  private async restoreInPlace(tx: Db, ctx: CallContext, space: Space, node: Node, along: string | null): Promise<{ node: Node; path: string }> {
+    const spaceId = space.id;
     const originPath = originPathOf(node);
     let parent = node.trash_origin_parent_id ? await this.liveFolder(tx, node.trash_origin_parent_id) : undefined;
     if (!parent && node.trash_origin_parent_id) {
       const holder = await this.d.nodes.nearestTrashedAncestor(tx, node.trash_origin_parent_id);
       if (holder && holder.id !== node.id && holder.space_id === spaceId) {
-        await this.restoreInPlace(tx, ctx, spaceId, holder, along ?? node.id);
+        await this.restoreInPlace(tx, ctx, space, holder, along ?? node.id);
         // A merge on the way may have rehomed this item into the folder that took the contents.
         const fresh = await this.d.nodes.getById(tx, node.id);
         const originParentId = fresh?.trash_origin_parent_id ?? node.trash_origin_parent_id;
@@ -112,7 +125,10 @@ export class TrashService {
     if (!parent) {
       // Gone for good (purged): recreated at the original path, so the item lands exactly as deep as it was.
       const parentSegments = parsePath(originPath).slice(0, -1);
-      const root = await this.d.tree.rootOf(ctx, tx);
+      // The space's own root: a restore in an organisation's space lands there, not in the caller's.
+      const rootNode = space.root_node_id ? await this.d.nodes.getById(tx, space.root_node_id) : undefined;
+      if (!rootNode) throw notFound('The space this item belonged to has no top folder');
+      const root = { node: rootNode, path: '/' };
       const folder = await this.d.tree.ensureFolders(tx, ctx, spaceId, root, parentSegments, { below: 1 });
       parent = { node: folder, path: '/' + parentSegments.join('/') };
     }
@@ -203,7 +219,7 @@ export class TrashService {
 
   /** The bytes of a trashed file, for reading it without restoring it. */
   async download(ctx: CallContext, id: string): Promise<{ node: Node; open: (range?: ByteRange) => Promise<Readable> }> {
-    const { node } = await this.d.tree.trashedById(ctx, id);
+    const { node } = await this.d.tree.trashedById(ctx, id, 'read');
     if (node.kind !== 'file' || !node.current_version_id) throw conflict(`"${node.name}" is a folder`);
     const version = await this.d.versions.getVersion(this.db, node.current_version_id);
     const blob = version ? await this.d.versions.getBlob(this.db, version.blob_id) : undefined;
@@ -218,13 +234,14 @@ export class TrashService {
     return node ? { node, path: pathOf(chain) } : undefined;
   }
 
+  /** Purging for good is a manager's call in an organisation's space (an owner's in their own). */
   async deletePermanently(ctx: CallContext, id: string): Promise<void> {
-    const { node } = await this.d.tree.trashedById(ctx, id);
+    const { node } = await this.d.tree.trashedById(ctx, id, 'manage');
     await this.purge(node, ctx);
   }
 
-  async empty(ctx: CallContext): Promise<number> {
-    const space = await this.d.tree.homeSpace(ctx);
+  async empty(ctx: CallContext, spaceId?: string): Promise<number> {
+    const space = await this.d.tree.trashSpace(ctx, spaceId, 'manage');
     let purged = 0;
     for (;;) {
       const { items } = await this.d.nodes.listTrash(this.db, space.id, 500, 0);
@@ -236,18 +253,24 @@ export class TrashService {
   }
 
   /**
-   * Purges trash older than the retention period, across all spaces (the periodic task, with no
-   * ctx; `coffer trash purge` passes its CLI context so the audit trail names it).
+   * Purges trash past each space's retention, across all spaces (the periodic task, with no
+   * ctx); `coffer trash purge --older-than-days N` cuts every space's trash at N days instead and
+   * passes its CLI context so the audit trail names it.
    */
-  async purgeExpired(retentionDays: number, now = new Date(), ctx: CallContext | null = null): Promise<number> {
-    const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+  async purgeExpired(now = new Date(), ctx: CallContext | null = null, overrideDays?: number): Promise<number> {
     let purged = 0;
     for (;;) {
-      const batch = await this.d.nodes.trashedBefore(this.db, cutoff, 500);
+      const batch = await this.d.nodes.trashedBefore(this.db, now, { defaultDays: this.d.defaultRetentionDays, overrideDays }, 500);
       if (batch.length === 0) return purged;
+      let progressed = false;
       for (const node of batch) {
-        if (await this.purge(node, ctx, 'retention')) purged++;
+        if (await this.purge(node, ctx, 'retention')) {
+          purged++;
+          progressed = true;
+        }
       }
+      // Items another server purged meanwhile come back no more; stop rather than spin on the rest.
+      if (!progressed) return purged;
     }
   }
 

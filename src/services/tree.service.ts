@@ -65,9 +65,13 @@ export class TreeService {
     return space;
   }
 
-  /** Whether the caller holds `permission` on a whole space (its trash, its usage); owners do. */
-  holdsSpace(ctx: CallContext, space: Pick<Space, 'owner_user_id'>): boolean {
-    return this.access.spaceGrant(ctx, space) !== null;
+  /**
+   * The space whose trash the caller works in: their own without `spaceId`, else that space, where
+   * they must hold `permission` (restoring needs what deleting needs; purging, `manage`).
+   */
+  async trashSpace(ctx: CallContext, spaceId: string | undefined, permission: Permission, db: Db = this.db): Promise<Space> {
+    if (spaceId === undefined) return this.homeSpace(ctx, db);
+    return (await this.access.requireSpace(ctx, spaceId, permission, db)).space;
   }
 
   /**
@@ -104,13 +108,18 @@ export class TreeService {
     return this.access.requireOne(ctx, permission, id, db);
   }
 
-  /** A trashed node (top of a trashed subtree) of a space whose trash the caller holds. */
-  async trashedById(ctx: CallContext, id: string, db: Db = this.db): Promise<{ node: Node; space: Space }> {
+  /**
+   * A trashed node (top of a trashed subtree) of a space whose trash the caller holds, with
+   * `permission` on it: 404 where they hold nothing, 403 where they may see but not do this.
+   */
+  async trashedById(ctx: CallContext, id: string, permission: Permission, db: Db = this.db): Promise<{ node: Node; space: Space }> {
     const node = isUuid(id) ? await this.nodes.getById(db, id) : undefined;
     const space = node ? await this.spaces.getById(db, node.space_id) : undefined;
-    if (!node || !space || !this.holdsSpace(ctx, space) || node.deleted_at === null) {
+    const grant = space ? await this.access.spaceGrant(ctx, space, db) : null;
+    if (!node || !space || !grant || node.deleted_at === null) {
       throw notFound(`No item with id ${id} in the trash`);
     }
+    this.access.assert({ grant, node }, permission);
     return { node, space };
   }
 

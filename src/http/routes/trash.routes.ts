@@ -11,18 +11,26 @@ export async function trashRoutes(app: FastifyInstance, { core }: { core: Core }
   // Files and sync: app passwords may call these routes.
   acceptAppPasswords(r);
   const idParam = z.object({ id: z.uuid() });
+  const spaceIdQuery = z.uuid().optional().describe('An organisation space; without it, your own');
 
   r.get('/trash', {
     schema: {
       tags: ['trash'],
-      summary: 'Items in the trash, most recently deleted first',
+      summary: 'Items in the trash of your own space, or of an organisation space (space_id; editors and managers), most recently deleted first',
       security: [{ bearer: [] }],
-      querystring: z.object(pageQuery),
-      response: { 200: z.object({ items: z.array(trashItemSchema), total: z.number(), retention_days: z.number() }), ...errors(401) },
+      querystring: z.object({ ...pageQuery, space_id: spaceIdQuery }),
+      response: {
+        200: z.object({
+          items: z.array(trashItemSchema),
+          total: z.number(),
+          retention_days: z.number().nullable().describe('Days an item stays in the trash before it is deleted for good; null: until the trash is emptied'),
+        }),
+        ...errors(401, 403, 404),
+      },
     },
     handler: async (request) => {
-      const { items, total } = await core.trash.list(ctxOf(request), request.query.limit, request.query.offset);
-      return { items: items.map(toTrashDto), total, retention_days: core.config.trashRetentionDays };
+      const { items, total, retentionDays } = await core.trash.list(ctxOf(request), request.query.limit, request.query.offset, request.query.space_id);
+      return { items: items.map(toTrashDto), total, retention_days: retentionDays };
     },
   });
 
@@ -32,7 +40,7 @@ export async function trashRoutes(app: FastifyInstance, { core }: { core: Core }
       summary: 'Put an item back where it was (a taken name gets a free "name (n)"; missing folders are recreated)',
       security: [{ bearer: [] }],
       params: idParam,
-      response: { 200: nodeSchema, ...errors(401, 404) },
+      response: { 200: nodeSchema, ...errors(401, 403, 404) },
     },
     handler: async (request) => {
       const located = await core.trash.restore(ctxOf(request), request.params.id);
@@ -41,7 +49,7 @@ export async function trashRoutes(app: FastifyInstance, { core }: { core: Core }
   });
 
   r.delete('/trash/:id', {
-    schema: { tags: ['trash'], summary: 'Delete one item from the trash for good', security: [{ bearer: [] }], params: idParam, response: { 204: z.null(), ...errors(401, 404) } },
+    schema: { tags: ['trash'], summary: 'Delete one item from the trash for good (in an organisation space: its managers)', security: [{ bearer: [] }], params: idParam, response: { 204: z.null(), ...errors(401, 403, 404) } },
     handler: async (request, reply) => {
       await core.trash.deletePermanently(ctxOf(request), request.params.id);
       return reply.code(204).send(null);
@@ -49,7 +57,13 @@ export async function trashRoutes(app: FastifyInstance, { core }: { core: Core }
   });
 
   r.delete('/trash', {
-    schema: { tags: ['trash'], summary: 'Empty the trash', security: [{ bearer: [] }], response: { 200: z.object({ purged: z.number() }), ...errors(401) } },
-    handler: async (request) => ({ purged: await core.trash.empty(ctxOf(request)) }),
+    schema: {
+      tags: ['trash'],
+      summary: 'Empty the trash of your own space, or of an organisation space (space_id; its managers)',
+      security: [{ bearer: [] }],
+      querystring: z.object({ space_id: spaceIdQuery }),
+      response: { 200: z.object({ purged: z.number() }), ...errors(401, 403, 404) },
+    },
+    handler: async (request) => ({ purged: await core.trash.empty(ctxOf(request), request.query.space_id) }),
   });
 }

@@ -1,0 +1,400 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Core } from '../../core/core.js';
+import type { GroupRow, OrgMemberRow, OrgRow, SpaceMemberRow, SpaceRow } from '../../repositories/org.repository.js';
+import { errors } from '../dto.js';
+import { ctxOf } from '../plugins/auth.js';
+
+const orgRole = z.enum(['owner', 'admin', 'member', 'guest']).describe('owner and admin run the organisation and manage every space; member: what their space roles allow; guest: read-only');
+const spaceRole = z.enum(['viewer', 'editor', 'manager']).describe('viewer: open and download; editor: also add, change, move and delete; manager: also share, purge the trash and manage the space');
+
+export const orgSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string().describe('The handle in URLs and the CLI'),
+    name: z.string(),
+    status: z.enum(['active', 'suspended']),
+    signed_url_max_seconds: z.number(),
+    my_role: orgRole.nullable().describe('Your role; null for an instance administrator who is no member'),
+    member_count: z.number(),
+    space_count: z.number(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Organisation' });
+
+const memberSchema = z
+  .object({ user_id: z.string(), username: z.string(), display_name: z.string(), email: z.string().nullable(), role: orgRole, created_at: z.string() })
+  .meta({ id: 'OrgMember' });
+
+const groupSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    members: z.array(z.object({ user_id: z.string(), username: z.string(), display_name: z.string() })),
+    created_at: z.string(),
+  })
+  .meta({ id: 'OrgGroup' });
+
+export const spaceSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['personal', 'organization']),
+    name: z.string(),
+    org: z.object({ id: z.string(), slug: z.string(), name: z.string() }).nullable(),
+    my_role: z.enum(['owner', 'manager', 'editor', 'viewer']).nullable().describe('owner of a personal space; your role on an organisation space; null where you only administer its organisation'),
+    root_folder_id: z.string().nullable().describe('The id of its top folder, for the files and folders routes'),
+    quota_bytes: z.number().nullable(),
+    used_bytes: z.number(),
+    trash_retention_days: z.number().nullable().describe("The space's own setting: days, 0 to keep until emptied, null for the instance's default"),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Space' });
+
+const spaceMemberSchema = z
+  .object({
+    id: z.string(),
+    role: spaceRole,
+    user: z.object({ id: z.string(), username: z.string(), display_name: z.string() }).nullable(),
+    group: z.object({ id: z.string(), name: z.string() }).nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'SpaceMember' });
+
+function toOrgDto(o: OrgRow): z.infer<typeof orgSchema> {
+  return {
+    id: o.id,
+    slug: o.slug,
+    name: o.name,
+    status: o.status,
+    signed_url_max_seconds: o.signed_url_max_seconds,
+    my_role: o.my_role,
+    member_count: Number(o.member_count),
+    space_count: Number(o.space_count),
+    created_at: o.created_at.toISOString(),
+    updated_at: o.updated_at.toISOString(),
+  };
+}
+
+function toMemberDto(m: OrgMemberRow): z.infer<typeof memberSchema> {
+  return { user_id: m.user_id, username: m.username, display_name: m.display_name, email: m.email, role: m.role, created_at: m.created_at.toISOString() };
+}
+
+function toGroupDto(g: GroupRow): z.infer<typeof groupSchema> {
+  return { id: g.id, name: g.name, members: g.members, created_at: new Date(g.created_at).toISOString() };
+}
+
+export function toSpaceDto(s: SpaceRow): z.infer<typeof spaceSchema> {
+  return {
+    id: s.id,
+    kind: s.kind,
+    name: s.name,
+    org: s.org_id && s.org_slug && s.org_name ? { id: s.org_id, slug: s.org_slug, name: s.org_name } : null,
+    my_role: s.org_id === null ? 'owner' : s.my_role,
+    root_folder_id: s.my_role !== null || s.org_id === null ? s.root_node_id : null,
+    quota_bytes: s.quota_bytes === null ? null : Number(s.quota_bytes),
+    used_bytes: Number(s.used_bytes),
+    trash_retention_days: s.trash_retention_days,
+    created_at: new Date(s.created_at).toISOString(),
+  };
+}
+
+function toSpaceMemberDto(m: SpaceMemberRow): z.infer<typeof spaceMemberSchema> {
+  return {
+    id: m.id,
+    role: m.role,
+    user: m.user_id && m.username ? { id: m.user_id, username: m.username, display_name: m.display_name ?? m.username } : null,
+    group: m.group_id && m.group_name ? { id: m.group_id, name: m.group_name } : null,
+    created_at: m.created_at.toISOString(),
+  };
+}
+
+const orgParam = z.object({ org: z.string().min(1).max(64).describe('Id or handle') });
+const quota = z.number().int().min(0).nullable().optional().describe('Bytes; null for no limit');
+const retention = z.number().int().min(0).max(36_500).nullable().optional().describe('Days trashed items are kept; 0 until the trash is emptied; null for the instance default');
+
+/** Organisations, their members and groups, and their spaces (shared drives). */
+export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('onRequest', app.authenticate);
+
+  r.get('/orgs', {
+    schema: {
+      tags: ['organisations'],
+      summary: 'Organisations you belong to; every organisation for an instance administrator with all=true',
+      security: [{ bearer: [] }],
+      querystring: z.object({ all: z.stringbool().default(false) }),
+      response: { 200: z.object({ items: z.array(orgSchema) }), ...errors(401, 403) },
+    },
+    handler: async (request) => ({ items: (await core.orgs.list(ctxOf(request), request.query.all)).map(toOrgDto) }),
+  });
+
+  r.post('/orgs', {
+    schema: {
+      tags: ['organisations'],
+      summary: 'Create an organisation with its first owner (instance administrators)',
+      security: [{ bearer: [] }],
+      body: z.object({ slug: z.string().min(1).max(63), name: z.string().min(1).max(200), owner: z.string().min(1).max(320).describe('Username, email or id') }),
+      response: { 201: orgSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request, reply) => {
+      const ctx = ctxOf(request);
+      const org = await core.orgs.create(ctx, request.body);
+      return reply.code(201).send(toOrgDto(await core.orgs.get(ctx, org.id)));
+    },
+  });
+
+  r.get('/orgs/:org', {
+    schema: { tags: ['organisations'], summary: 'One organisation', security: [{ bearer: [] }], params: orgParam, response: { 200: orgSchema, ...errors(401, 404) } },
+    handler: async (request) => toOrgDto(await core.orgs.get(ctxOf(request), request.params.org)),
+  });
+
+  r.patch('/orgs/:org', {
+    schema: {
+      tags: ['organisations'],
+      summary: 'Rename an organisation or set how long its signed URLs may live (its owners and admins)',
+      security: [{ bearer: [] }],
+      params: orgParam,
+      body: z.object({ name: z.string().min(1).max(200).optional(), signed_url_max_seconds: z.number().int().min(60).max(604_800).optional() }),
+      response: { 200: orgSchema, ...errors(400, 401, 403, 404) },
+    },
+    handler: async (request) => {
+      const ctx = ctxOf(request);
+      const org = await core.orgs.update(ctx, request.params.org, { name: request.body.name, signedUrlMaxSeconds: request.body.signed_url_max_seconds });
+      return toOrgDto(await core.orgs.get(ctx, org.id));
+    },
+  });
+
+  for (const [action, status] of [['suspend', 'suspended'], ['reactivate', 'active']] as const) {
+    r.post(`/orgs/:org/${action}`, {
+      schema: {
+        tags: ['organisations'],
+        summary: action === 'suspend' ? 'Suspend an organisation: all access to its spaces stops, its data is kept (instance administrators)' : 'Lift a suspension (instance administrators)',
+        security: [{ bearer: [] }],
+        params: orgParam,
+        response: { 200: orgSchema, ...errors(401, 403, 404) },
+      },
+      handler: async (request) => {
+        const ctx = ctxOf(request);
+        const org = await core.orgs.setStatus(ctx, request.params.org, status);
+        return toOrgDto(await core.orgs.get(ctx, org.id));
+      },
+    });
+  }
+
+  r.delete('/orgs/:org', {
+    schema: {
+      tags: ['organisations'],
+      summary: 'Delete an organisation and purge everything in its spaces (its owners, or instance administrators); confirm with its handle',
+      security: [{ bearer: [] }],
+      params: orgParam,
+      querystring: z.object({ confirm: z.string().max(64).describe("The organisation's handle, repeated") }),
+      response: { 200: z.object({ deleted_spaces: z.number() }), ...errors(400, 401, 403, 404) },
+    },
+    handler: async (request) => ({ deleted_spaces: (await core.orgs.delete(ctxOf(request), request.params.org, request.query.confirm)).spaces }),
+  });
+
+  // ---- members --------------------------------------------------------------------------------
+
+  const memberParams = orgParam.extend({ user: z.string().min(1).max(320).describe('Username, email or id') });
+
+  r.get('/orgs/:org/members', {
+    schema: { tags: ['organisations'], summary: "An organisation's members", security: [{ bearer: [] }], params: orgParam, response: { 200: z.object({ items: z.array(memberSchema) }), ...errors(401, 404) } },
+    handler: async (request) => ({ items: (await core.orgs.members(ctxOf(request), request.params.org)).map(toMemberDto) }),
+  });
+
+  r.put('/orgs/:org/members/:user', {
+    schema: {
+      tags: ['organisations'],
+      summary: 'Add a user to an organisation or change their role (owners and admins; only owners make owners and admins)',
+      security: [{ bearer: [] }],
+      params: memberParams,
+      body: z.object({ role: orgRole }),
+      response: { 200: memberSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => toMemberDto(await core.orgs.setMember(ctxOf(request), request.params.org, request.params.user, request.body.role)),
+  });
+
+  r.delete('/orgs/:org/members/:user', {
+    schema: {
+      tags: ['organisations'],
+      summary: 'Remove a member (owners and admins), or leave (yourself); effective on the next request',
+      security: [{ bearer: [] }],
+      params: memberParams,
+      response: { 204: z.null(), ...errors(401, 403, 404, 409) },
+    },
+    handler: async (request, reply) => {
+      await core.orgs.removeMember(ctxOf(request), request.params.org, request.params.user);
+      return reply.code(204).send(null);
+    },
+  });
+
+  // ---- groups ---------------------------------------------------------------------------------
+
+  const groupParams = orgParam.extend({ group: z.string().min(1).max(200).describe('Id or name') });
+
+  r.get('/orgs/:org/groups', {
+    schema: { tags: ['organisations'], summary: "An organisation's groups with their members", security: [{ bearer: [] }], params: orgParam, response: { 200: z.object({ items: z.array(groupSchema) }), ...errors(401, 404) } },
+    handler: async (request) => ({ items: (await core.orgs.groups(ctxOf(request), request.params.org)).map(toGroupDto) }),
+  });
+
+  r.post('/orgs/:org/groups', {
+    schema: {
+      tags: ['organisations'],
+      summary: 'Create a group (owners and admins)',
+      security: [{ bearer: [] }],
+      params: orgParam,
+      body: z.object({ name: z.string().min(1).max(200) }),
+      response: { 201: groupSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request, reply) => reply.code(201).send(toGroupDto(await core.orgs.createGroup(ctxOf(request), request.params.org, request.body.name))),
+  });
+
+  r.patch('/orgs/:org/groups/:group', {
+    schema: {
+      tags: ['organisations'],
+      summary: 'Rename a group (owners and admins)',
+      security: [{ bearer: [] }],
+      params: groupParams,
+      body: z.object({ name: z.string().min(1).max(200) }),
+      response: { 200: groupSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => toGroupDto(await core.orgs.renameGroup(ctxOf(request), request.params.org, request.params.group, request.body.name)),
+  });
+
+  r.delete('/orgs/:org/groups/:group', {
+    schema: { tags: ['organisations'], summary: 'Delete a group and the space roles it gave (owners and admins)', security: [{ bearer: [] }], params: groupParams, response: { 204: z.null(), ...errors(401, 403, 404) } },
+    handler: async (request, reply) => {
+      await core.orgs.deleteGroup(ctxOf(request), request.params.org, request.params.group);
+      return reply.code(204).send(null);
+    },
+  });
+
+  const groupMemberParams = groupParams.extend({ user: z.string().min(1).max(320) });
+  for (const method of ['put', 'delete'] as const) {
+    r[method]('/orgs/:org/groups/:group/members/:user', {
+      schema: {
+        tags: ['organisations'],
+        summary: method === 'put' ? 'Put a member into a group (owners and admins)' : 'Take a member out of a group (owners and admins)',
+        security: [{ bearer: [] }],
+        params: groupMemberParams,
+        response: { 200: groupSchema, ...errors(400, 401, 403, 404) },
+      },
+      handler: async (request) => toGroupDto(await core.orgs.setGroupMember(ctxOf(request), request.params.org, request.params.group, request.params.user, method === 'put')),
+    });
+  }
+
+  // ---- spaces ---------------------------------------------------------------------------------
+
+  r.get('/orgs/:org/spaces', {
+    schema: {
+      tags: ['spaces'],
+      summary: "An organisation's spaces: all of them for its owners and admins, those you hold a role on otherwise",
+      security: [{ bearer: [] }],
+      params: orgParam,
+      response: { 200: z.object({ items: z.array(spaceSchema) }), ...errors(401, 404) },
+    },
+    handler: async (request) => ({ items: (await core.spaces.ofOrg(ctxOf(request), request.params.org)).map(toSpaceDto) }),
+  });
+
+  r.post('/orgs/:org/spaces', {
+    schema: {
+      tags: ['spaces'],
+      summary: 'Create a space (a shared drive) in an organisation (its owners and admins)',
+      security: [{ bearer: [] }],
+      params: orgParam,
+      body: z.object({ name: z.string().min(1).max(200), quota_bytes: quota, trash_retention_days: retention }),
+      response: { 201: spaceSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request, reply) => {
+      const b = request.body;
+      const space = await core.spaces.create(ctxOf(request), request.params.org, { name: b.name, quotaBytes: b.quota_bytes, trashRetentionDays: b.trash_retention_days });
+      return reply.code(201).send(toSpaceDto(space));
+    },
+  });
+
+  const spaceParam = z.object({ id: z.uuid() });
+
+  r.get('/spaces', {
+    schema: {
+      tags: ['spaces'],
+      summary: 'Your own space and every organisation space you hold a role on',
+      security: [{ bearer: [] }],
+      response: { 200: z.object({ items: z.array(spaceSchema) }), ...errors(401) },
+    },
+    handler: async (request) => ({ items: (await core.spaces.mine(ctxOf(request))).map(toSpaceDto) }),
+  });
+
+  r.get('/spaces/:id', {
+    schema: { tags: ['spaces'], summary: 'One space', security: [{ bearer: [] }], params: spaceParam, response: { 200: spaceSchema, ...errors(401, 404) } },
+    handler: async (request) => toSpaceDto(await core.spaces.get(ctxOf(request), request.params.id)),
+  });
+
+  r.patch('/spaces/:id', {
+    schema: {
+      tags: ['spaces'],
+      summary: "Rename a space or set its trash retention (its managers) or its quota (its organisation's owners and admins)",
+      security: [{ bearer: [] }],
+      params: spaceParam,
+      body: z.object({ name: z.string().min(1).max(200).optional(), quota_bytes: quota, trash_retention_days: retention }),
+      response: { 200: spaceSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => {
+      const b = request.body;
+      return toSpaceDto(await core.spaces.update(ctxOf(request), request.params.id, { name: b.name, quotaBytes: b.quota_bytes, trashRetentionDays: b.trash_retention_days }));
+    },
+  });
+
+  r.delete('/spaces/:id', {
+    schema: {
+      tags: ['spaces'],
+      summary: "Delete a space and purge everything in it (its organisation's owners and admins); confirm with its name",
+      security: [{ bearer: [] }],
+      params: spaceParam,
+      querystring: z.object({ confirm: z.string().max(400).describe("The space's name, repeated") }),
+      response: { 204: z.null(), ...errors(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) => {
+      await core.spaces.delete(ctxOf(request), request.params.id, request.query.confirm);
+      return reply.code(204).send(null);
+    },
+  });
+
+  r.get('/spaces/:id/members', {
+    schema: {
+      tags: ['spaces'],
+      summary: 'Who holds a role on a space, directly or through a group',
+      security: [{ bearer: [] }],
+      params: spaceParam,
+      response: { 200: z.object({ items: z.array(spaceMemberSchema) }), ...errors(400, 401, 404) },
+    },
+    handler: async (request) => ({ items: (await core.spaces.members(ctxOf(request), request.params.id)).map(toSpaceMemberDto) }),
+  });
+
+  r.post('/spaces/:id/members', {
+    schema: {
+      tags: ['spaces'],
+      summary: 'Give a member of the organisation, or one of its groups, a role on a space (its managers); giving one again changes it',
+      security: [{ bearer: [] }],
+      params: spaceParam,
+      body: z.object({ user: z.string().min(1).max(320).optional(), group: z.string().min(1).max(200).optional(), role: spaceRole }),
+      response: { 200: spaceMemberSchema, ...errors(400, 401, 403, 404) },
+    },
+    handler: async (request) => toSpaceMemberDto(await core.spaces.setMember(ctxOf(request), request.params.id, { user: request.body.user, group: request.body.group }, request.body.role)),
+  });
+
+  r.delete('/spaces/:id/members/:member', {
+    schema: {
+      tags: ['spaces'],
+      summary: "Take a user's or group's role on a space away (its managers)",
+      security: [{ bearer: [] }],
+      params: spaceParam.extend({ member: z.uuid() }),
+      response: { 204: z.null(), ...errors(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) => {
+      await core.spaces.removeMember(ctxOf(request), request.params.id, request.params.member);
+      return reply.code(204).send(null);
+    },
+  });
+}
