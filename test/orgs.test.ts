@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
+import { DavUser } from './helpers/dav.js';
+import { deepText, multistatus, prop200 } from './helpers/dav-xml.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 // Organisations and their spaces through real HTTP: who may run an organisation, which role
@@ -267,5 +269,91 @@ describe('organisations and their spaces', () => {
     const report = await server.core.audit.verify();
     expect(report.problems).toEqual([]);
     expect(report.chains).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('organisation spaces through WebDAV', () => {
+  let server: TestServer;
+  let admin: Api;
+  let owner: DavUser;
+  let editor: DavUser;
+  let viewer: DavUser;
+  let stranger: DavUser;
+  let space: Space;
+
+  const PROPS = '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><d:getetag/><d:resourcetype/><oc:permissions/></d:prop></d:propfind>';
+  const propfind = (u: DavUser, path: string, depth = '1') => u.request('PROPFIND', path, { headers: { depth, 'content-type': 'application/xml' }, body: PROPS });
+  const hrefs = (xml: string) => multistatus(xml).map((r) => decodeURIComponent(r.href));
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    admin = await Api.admin(server.url);
+    owner = await DavUser.create(server.url, 'pia');
+    editor = await DavUser.create(server.url, 'ed');
+    viewer = await DavUser.create(server.url, 'val');
+    stranger = await DavUser.create(server.url, 'stan');
+    expect((await admin.json('/orgs', { method: 'POST', json: { slug: 'press', name: 'The Press', owner: 'pia' } })).status).toBe(201);
+    for (const [u, role] of [['ed', 'member'], ['val', 'member']]) await owner.api.json(`/orgs/press/members/${u}`, { method: 'PUT', json: { role } });
+    space = (await owner.api.json<Space>('/orgs/press/spaces', { method: 'POST', json: { name: 'Catalogue', quota_bytes: 1_000 } })).body;
+    await owner.api.json(`/spaces/${space.id}/members`, { method: 'POST', json: { user: 'ed', role: 'editor' } });
+    await owner.api.json(`/spaces/${space.id}/members`, { method: 'POST', json: { user: 'val', role: 'viewer' } });
+  });
+  afterAll(async () => server?.close());
+
+  it('shows each space under /Spaces/ with its role, and writes into it count against the space', async () => {
+    const top = await propfind(editor, '/');
+    expect(hrefs(top.body)).toContain('/dav/Spaces/');
+    const listed = await propfind(editor, '/Spaces/');
+    expect(listed.status).toBe(207);
+    expect(hrefs(listed.body)).toEqual(['/dav/Spaces/', '/dav/Spaces/Catalogue/']);
+    const perms = multistatus(listed.body).find((r) => r.href.endsWith('/Catalogue/'))!;
+    expect(deepText(prop200(perms, 'http://owncloud.org/ns', 'permissions'))).toBe('MGCK');
+
+    expect((await editor.request('MKCOL', '/Spaces/Catalogue/Books/')).status).toBe(201);
+    const put = await editor.request('PUT', '/Spaces/Catalogue/Books/moby.txt', { body: 'Call me Ishmael.' });
+    expect(put.status).toBe(201);
+    expect((await editor.api.json<Space>(`/spaces/${space.id}`)).body.used_bytes).toBe(16);
+    expect((await editor.api.json<{ used: number }>('/account/quota')).body.used).toBe(0);
+    expect((await editor.request('PUT', '/Spaces/Catalogue/Books/huge.bin', { body: 'z'.repeat(2_000) })).status).toBe(507);
+
+    const got = await viewer.request('GET', '/Spaces/Catalogue/Books/moby.txt');
+    expect(got.body).toBe('Call me Ishmael.');
+    expect((await viewer.request('PUT', '/Spaces/Catalogue/Books/mine.txt', { body: 'no' })).status).toBe(403);
+    expect((await viewer.request('DELETE', '/Spaces/Catalogue/Books/moby.txt')).status).toBe(403);
+    const move = await editor.request('MOVE', '/Spaces/Catalogue/Books/moby.txt', { headers: { destination: editor.url('/Spaces/Catalogue/moby.txt') } });
+    expect(move.status).toBe(201);
+    expect((await editor.request('GET', '/Spaces/Catalogue/moby.txt')).body).toBe('Call me Ishmael.');
+  });
+
+  it('guards the virtual folder and the top of each space, and shows nothing to strangers', async () => {
+    expect((await editor.request('MKCOL', '/Spaces/New/')).status).toBe(403);
+    expect((await editor.request('DELETE', '/Spaces/Catalogue/')).status).toBe(403);
+    expect((await owner.request('DELETE', '/Spaces/Catalogue/')).status).toBe(403);
+    expect((await editor.request('PUT', '/Spaces/file.txt', { body: 'x' })).status).toBe(403);
+    expect((await stranger.request('GET', '/Spaces/Catalogue/moby.txt')).status).toBe(404);
+    expect(hrefs((await propfind(stranger, '/')).body)).not.toContain('/dav/Spaces/');
+    expect((await propfind(stranger, '/Spaces/')).status).toBe(404);
+  });
+
+  it("locks in a space are the space's, seen by every member", async () => {
+    const lockBody = '<?xml version="1.0"?><d:lockinfo xmlns:d="DAV:"><d:lockscope><d:exclusive/></d:lockscope><d:locktype><d:write/></d:locktype></d:lockinfo>';
+    const lock = await editor.request('LOCK', '/Spaces/Catalogue/moby.txt', { headers: { 'content-type': 'application/xml', timeout: 'Second-60' }, body: lockBody });
+    expect(lock.status).toBe(200);
+    expect((await owner.request('PUT', '/Spaces/Catalogue/moby.txt', { body: 'overwritten' })).status).toBe(423);
+    const token = String(lock.headers['lock-token']);
+    expect((await editor.request('UNLOCK', '/Spaces/Catalogue/moby.txt', { headers: { 'lock-token': token } })).status).toBe(204);
+    expect((await owner.request('PUT', '/Spaces/Catalogue/moby.txt', { body: 'overwritten' })).status).toBe(204);
+  });
+
+  it('a removed member loses the folder on the next request; the top ETag moves when a space changes', async () => {
+    const before = multistatus((await propfind(viewer, '/', '0')).body)[0]!;
+    const etag = deepText(prop200(before, 'DAV:', 'getetag'));
+    expect((await editor.request('PUT', '/Spaces/Catalogue/new.txt', { body: 'n' })).status).toBe(201);
+    const after = multistatus((await propfind(viewer, '/', '0')).body)[0]!;
+    expect(deepText(prop200(after, 'DAV:', 'getetag'))).not.toBe(etag);
+
+    expect((await owner.api.json('/orgs/press/members/val', { method: 'DELETE' })).status).toBe(204);
+    expect((await viewer.request('GET', '/Spaces/Catalogue/new.txt')).status).toBe(404);
+    expect(hrefs((await propfind(viewer, '/')).body)).not.toContain('/dav/Spaces/');
   });
 });

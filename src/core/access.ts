@@ -80,3 +80,6 @@ export function stronger(a: Grant | null, b: Grant): Grant {
 
 /** The virtual folder at the top of a person's tree that holds what others share with them. */
 export const SHARED_WITH_ME = 'Shared with me';
+
+/** The virtual folder at the top of a person's WebDAV tree that holds their organisations' spaces. */
+export const SPACES_FOLDER = 'Spaces';

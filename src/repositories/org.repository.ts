@@ -16,7 +16,7 @@ export interface OrgMemberRow {
 export type OrgRow = Organisation & { my_role: OrgRole | null; member_count: number; space_count: number };
 
 /** A space with the caller's role on it (null for a personal space, which its owner holds whole). */
-export type SpaceRow = Space & { my_role: ShareRole | null; org_slug: string | null; org_name: string | null };
+export type SpaceRow = Space & { my_role: ShareRole | null; org_slug: string | null; org_name: string | null; root_etag: string | null };
 
 /** A user's or a group's role on a space. */
 export interface SpaceMemberRow {
@@ -165,8 +165,8 @@ export class OrgRepository {
     const result = await sql<SpaceRow>`
       select * from (
         select s.*, case when s.org_id is null then null else coffer_space_role(s.id, ${userId}::uuid) end as my_role,
-               o.slug as org_slug, o.name as org_name
-          from spaces s left join organisations o on o.id = s.org_id
+               o.slug as org_slug, o.name as org_name, r.etag as root_etag
+          from spaces s left join organisations o on o.id = s.org_id left join nodes r on r.id = s.root_node_id
          where s.owner_user_id = ${userId}::uuid
             or s.org_id in (select org_id from org_members where user_id = ${userId}::uuid)
       ) x
@@ -178,8 +178,8 @@ export class OrgRepository {
   /** An organisation's spaces, with `userId`'s role on each (null where they hold none). */
   async spacesOfOrg(db: Db, orgId: string, userId: string): Promise<SpaceRow[]> {
     const result = await sql<SpaceRow>`
-      select s.*, coffer_space_role(s.id, ${userId}::uuid) as my_role, o.slug as org_slug, o.name as org_name
-        from spaces s join organisations o on o.id = s.org_id
+      select s.*, coffer_space_role(s.id, ${userId}::uuid) as my_role, o.slug as org_slug, o.name as org_name, r.etag as root_etag
+        from spaces s join organisations o on o.id = s.org_id left join nodes r on r.id = s.root_node_id
        where s.org_id = ${orgId}::uuid
        order by lower(s.name), s.id`.execute(db);
     return result.rows;

@@ -223,10 +223,12 @@ export class SpacesService {
   }
 
   private async row(ctx: CallContext, space: Space): Promise<SpaceRow> {
-    if (space.org_id === null) return { ...space, my_role: null, org_slug: null, org_name: null };
+    const root = space.root_node_id ? await this.d.nodes.getById(this.db, space.root_node_id) : undefined;
+    const rootEtag = root?.etag ?? null;
+    if (space.org_id === null) return { ...space, my_role: null, org_slug: null, org_name: null, root_etag: rootEtag };
     const org = await this.orgOf(space);
     const role = await this.d.access.spaceGrant(ctx, space);
-    return { ...space, my_role: role?.source === 'member' ? role.role : null, org_slug: org.slug, org_name: org.name };
+    return { ...space, my_role: role?.source === 'member' ? role.role : null, org_slug: org.slug, org_name: org.name, root_etag: rootEtag };
   }
 }
 

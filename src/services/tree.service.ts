@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SHARED_WITH_ME, type Permission } from '../core/access.js';
+import { SHARED_WITH_ME, SPACES_FOLDER, type Permission } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
 import { CofferError, conflict, notFound } from '../core/errors.js';
 import { normalizeName, numberedName, parsePath, pathDepth, pathTooDeep } from '../core/names.js';
@@ -191,11 +191,30 @@ export class TreeService {
    * The name of the virtual folder of shares at the top of the caller's tree: "Shared with me",
    * or "Shared with me (2)" and so on when a real item already has that name.
    */
-  async sharedFolderName(ctx: CallContext): Promise<string> {
+  sharedFolderName(ctx: CallContext): Promise<string> {
+    return this.virtualFolderName(ctx, SHARED_WITH_ME);
+  }
+
+  /** The name of the virtual folder of the caller's organisation spaces: "Spaces", or "Spaces (2)" beside a real one. */
+  spacesFolderName(ctx: CallContext): Promise<string> {
+    return this.virtualFolderName(ctx, SPACES_FOLDER);
+  }
+
+  private async virtualFolderName(ctx: CallContext, base: string): Promise<string> {
     if (ctx.actor.link) throw notFound('A link reaches its own item only');
-    const taken = new Set(await this.nodes.homeNamesLike(this.db, ctx.actor.userId, SHARED_WITH_ME));
-    if (!taken.has(SHARED_WITH_ME)) return SHARED_WITH_ME;
-    for (let n = 2; ; n++) if (!taken.has(`${SHARED_WITH_ME} (${n})`)) return `${SHARED_WITH_ME} (${n})`;
+    const taken = new Set(await this.nodes.homeNamesLike(this.db, ctx.actor.userId, base));
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n++) if (!taken.has(`${base} (${n})`)) return `${base} (${n})`;
+  }
+
+  /**
+   * The live nodes along a path below the top folder of a space (that folder first), in one
+   * query. The caller's role on the space comes from where they found it (SpacesService.mine);
+   * every read and change still asks the access service by id.
+   */
+  async spaceWalk(ctx: CallContext, space: Pick<Space, 'root_node_id'>, segments: string[]): Promise<WalkedNode[]> {
+    if (ctx.actor.link || !space.root_node_id) throw notFound('A link reaches its own item only');
+    return this.nodes.walkBelow(this.db, space.root_node_id, segments.map(normalizeName));
   }
 
   async folderById(ctx: CallContext, id: string, permission: Permission, db: Db = this.db): Promise<LocatedNode> {

@@ -10,13 +10,16 @@ import type { LocatedNode, Walk } from '../../services/tree.service.js';
 import type { SpaceRef } from '../../repositories/lock.repository.js';
 import type { DavBackend, DavLock, DavResource, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
 import { DavError } from '../../webdav/errors.js';
-import { SHARED_WITH_ME } from '../../core/access.js';
+import { SHARED_WITH_ME, SPACES_FOLDER } from '../../core/access.js';
+import type { SpaceRow } from '../../repositories/org.repository.js';
 import type { ShareRole } from '../../db/schema.js';
 import { davClientKind, virtualFoldersFor, type VirtualFolders } from './client-kind.js';
 
 type ChainNode = Node & { sha1: string | null };
 /** A node reached through "Shared with me", with the share that reaches it. */
 type SharedNode = { node: ChainNode; share: { id: string; role: ShareRole }; top: boolean };
+/** A node reached through "Spaces/<space>/…", with the space and the caller's role on it. */
+type SpaceNode = { node: ChainNode; space: SpaceRow; role: ShareRole; top: boolean };
 
 /** The virtual folder at the DAV root that shows the trash. */
 export const TRASH_FOLDER = '.Trash';
@@ -32,6 +35,17 @@ const FOLDER_PERMISSIONS = 'RGDNVCK';
  */
 function sharedPermissions(role: ShareRole, folder: boolean, top: boolean): string {
   let p = 'SMG';
+  if (role === 'manager') p += 'R';
+  if (role !== 'viewer') p += (top ? '' : 'DNV') + (folder ? 'CK' : 'W');
+  return p;
+}
+
+/**
+ * Nextcloud's permission letters for a member of an organisation's space (M mounted); the top of
+ * a space is the organisation's: no member deletes, renames or moves it.
+ */
+function memberPermissions(role: ShareRole, folder: boolean, top: boolean): string {
+  let p = 'MG';
   if (role === 'manager') p += 'R';
   if (role !== 'viewer') p += (top ? '' : 'DNV') + (folder ? 'CK' : 'W');
   return p;
@@ -72,6 +86,12 @@ export class CoreDavBackend implements DavBackend {
 
   /** Where the locks of `path` are kept (see LockView); null where nothing can be locked. */
   private async lockView(path: string[]): Promise<LockView | null> {
+    if (await this.isSpaces(path)) {
+      if (path.length < 2) return null;
+      const found = await this.spaceAt(path.slice(0, 2));
+      // A space's locks are kept on its own paths, the same for every member.
+      return found ? { space: found.space.id, base: [], top: path.slice(0, 2) } : null;
+    }
     if (!(await this.isShared(path))) return { space: ownSpace(this.ctx), base: [], top: [] };
     if (path.length < 2) return null;
     const mount = path[1]!;
@@ -139,6 +159,47 @@ export class CoreDavBackend implements DavBackend {
     return found;
   }
 
+  private spacesName: Promise<string> | undefined;
+
+  /** Whether `path` lies in (or is) the virtual folder of the caller's organisation spaces; a real folder of that name wins. */
+  private async isSpaces(path: string[]): Promise<boolean> {
+    const first = path[0];
+    if (this.ctx.actor.link || first === undefined || !first.startsWith(SPACES_FOLDER)) return false;
+    this.spacesName ??= this.core.tree.spacesFolderName(this.ctx);
+    return first === (await this.spacesName);
+  }
+
+  private spaceList: Promise<SpaceRow[]> | undefined;
+
+  /** The organisation spaces the caller holds a role on, once per request. */
+  private orgSpaces(): Promise<SpaceRow[]> {
+    this.spaceList ??= this.core.spaces.mine(this.ctx).then((rows) => rows.filter((r) => r.org_id !== null && r.my_role !== null));
+    return this.spaceList;
+  }
+
+  private readonly spaceChains = new Map<string, Promise<SpaceNode | null>>();
+
+  /** The node at a path inside "Spaces/<space>/…", or null. */
+  private spaceAt(path: string[]): Promise<SpaceNode | null> {
+    const key = path.join('/');
+    let found = this.spaceChains.get(key);
+    if (!found) {
+      found = (async () => {
+        const space = (await this.orgSpaces()).find((s) => s.name === path[1]);
+        if (!space || !space.my_role) return null;
+        const below = path.slice(2);
+        const nodes = await this.core.tree.spaceWalk(this.ctx, space, below);
+        const node = nodes.length === below.length + 1 ? nodes[below.length] : undefined;
+        return node ? { node, space, role: space.my_role, top: below.length === 0 } : null;
+      })().catch((err: unknown) => {
+        if (err instanceof CofferError && err.code === 'invalid-name') return null;
+        throw err;
+      });
+      this.spaceChains.set(key, found);
+    }
+    return found;
+  }
+
   /**
    * Nodes along paths resolved during this request, by path: a request looks up its target,
    * the parent and the destination, often more than once. Dropped after every change.
@@ -172,6 +233,10 @@ export class CoreDavBackend implements DavBackend {
 
   /** The live node at `path` (in the caller's own tree or in a share), or undefined. */
   private async nodeAt(path: string[]): Promise<ChainNode | undefined> {
+    if (await this.isSpaces(path)) {
+      if (path.length < 2) return undefined;
+      return (await this.spaceAt(path))?.node;
+    }
     if (await this.isShared(path)) {
       if (path.length < 2) return undefined;
       return (await this.sharedAt(path))?.node;
@@ -186,7 +251,7 @@ export class CoreDavBackend implements DavBackend {
    * links), where the service is asked by id.
    */
   private async locatedAt(path: string[]): Promise<LocatedNode | undefined> {
-    if (await this.isShared(path)) return undefined;
+    if ((await this.isShared(path)) || (await this.isSpaces(path))) return undefined;
     const walk = await this.chain(path);
     return walk && walk.nodes.length === path.length + 1 ? walk.located(path.length) : undefined;
   }
@@ -195,6 +260,9 @@ export class CoreDavBackend implements DavBackend {
   private async folderAt(path: string[]): Promise<ChainNode> {
     if (path.length === 1 && (await this.isShared(path))) {
       throw new DavError(403, `"${path[0]}" holds what others share with you; nothing can be added to it directly`);
+    }
+    if (path.length === 1 && (await this.isSpaces(path))) {
+      throw new DavError(403, `"${path[0]}" holds your organisations' spaces; spaces are made by their organisation's admins in the web app`);
     }
     const node = await this.nodeAt(path);
     if (!node || node.kind !== 'folder') throw new DavError(409, `The folder /${path.join('/')} does not exist`);
@@ -207,6 +275,7 @@ export class CoreDavBackend implements DavBackend {
   private changed(): void {
     this.chains.clear();
     this.sharedChains.clear();
+    this.spaceChains.clear();
   }
 
   stat(path: string[]): Promise<DavResource | null> {
@@ -221,6 +290,12 @@ export class CoreDavBackend implements DavBackend {
   private statWith(path: string[], validators: boolean): Promise<DavResource | null> {
     return dav(async () => {
       if (this.isTrash(path)) return this.statTrash(path);
+      if (await this.isSpaces(path)) {
+        if (path.length === 1) return this.spacesRoot(path[0]!);
+        const found = await this.spaceAt(path);
+        if (!found) return null;
+        return { ...toResource(found.node, path, found.node.sha1), permissions: memberPermissions(found.role, found.node.kind === 'folder', found.top) };
+      }
       if (await this.isShared(path)) {
         if (path.length === 1) return this.sharedRoot(path[0]!);
         const found = await this.sharedAt(path);
@@ -236,10 +311,11 @@ export class CoreDavBackend implements DavBackend {
         if (node.kind === 'file') return null;
         return { ...resource, size: 0, etag: `drop-${node.id}`, permissions: 'CK', sha1: null };
       }
-      // Sync clients poll the top's ETag: it changes with anything in the shares too.
-      if (path.length === 0 && this.virtual.shared && validators) {
-        const tag = await this.core.shares.tag(this.ctx);
-        if (tag) resource.etag = createHash('md5').update(`${node.etag}:${tag}`).digest('hex');
+      // Sync clients poll the top's ETag: it changes with anything in the shares and spaces too.
+      if (path.length === 0 && validators && !this.ctx.actor.link) {
+        const tag = this.virtual.shared ? await this.core.shares.tag(this.ctx) : null;
+        const spaces = await this.spacesTag();
+        if (tag || spaces) resource.etag = createHash('md5').update(`${node.etag}:${tag ?? ''}:${spaces ?? ''}`).digest('hex');
       }
       return resource;
     });
@@ -254,7 +330,44 @@ export class CoreDavBackend implements DavBackend {
     return { ...r, id: `shared-${root.node.id}`, size: 0, etag: tag, permissions: 'SM', readOnly: true, extra: [] };
   }
 
+  /** A tag that changes when a space is added, removed or renamed, or anything in one changes. */
+  private async spacesTag(): Promise<string | null> {
+    const spaces = await this.orgSpaces();
+    if (spaces.length === 0) return null;
+    return createHash('md5')
+      .update(spaces.map((s) => `${s.id}/${s.name}/${s.my_role}/${s.root_etag ?? ''}`).join('|'))
+      .digest('hex');
+  }
+
+  /** The virtual folder of the caller's organisation spaces, when they hold a role on any. */
+  private async spacesRoot(name: string): Promise<DavResource | null> {
+    const tag = await this.spacesTag();
+    if (!tag) return null;
+    const root = await this.core.tree.rootOf(this.ctx);
+    const r = toResource(root.node, [name], null);
+    return { ...r, id: `spaces-${root.node.id}`, size: 0, etag: tag, permissions: 'M', readOnly: true, extra: [] };
+  }
+
   async *members(collection: DavResource): AsyncIterable<DavResource[]> {
+    if (await this.isSpaces(collection.path)) {
+      if (collection.path.length === 1) {
+        const entries: DavResource[] = [];
+        for (const space of await dav(() => this.orgSpaces())) {
+          const found = await dav(() => this.spaceAt([collection.path[0]!, space.name]));
+          if (found) entries.push({ ...toResource(found.node, [collection.path[0]!, space.name], null), permissions: memberPermissions(found.role, true, true) });
+        }
+        if (entries.length > 0) yield entries;
+        return;
+      }
+      const found = await dav(() => this.spaceAt(collection.path));
+      if (!found) return;
+      const pages = this.core.files.children(this.ctx, collection.id, PAGE);
+      for (;;) {
+        const next = await dav(() => pages.next());
+        if (next.done) return;
+        yield next.value.map((n) => ({ ...summaryResource(n, collection.path), permissions: memberPermissions(found.role, n.kind === 'folder', false) }));
+      }
+    }
     if (await this.isShared(collection.path)) {
       if (collection.path.length === 1) {
         const incoming = await dav(() => this.core.shares.incoming(this.ctx));
@@ -292,6 +405,11 @@ export class CoreDavBackend implements DavBackend {
         this.sharedName ??= this.core.tree.sharedFolderName(this.ctx);
         const shared = await dav(async () => this.sharedRoot(await this.sharedName!));
         if (shared) virtual.push(shared);
+      }
+      if (!this.ctx.actor.link) {
+        this.spacesName ??= this.core.tree.spacesFolderName(this.ctx);
+        const spaces = await dav(async () => this.spacesRoot(await this.spacesName!));
+        if (spaces) virtual.push(spaces);
       }
       if (virtual.length > 0) yield virtual;
     }
@@ -371,6 +489,9 @@ export class CoreDavBackend implements DavBackend {
         if (resource.path.length !== 2) throw new DavError(403, 'Only whole items can be deleted from the trash');
         await this.core.trash.deletePermanently(this.ctx, resource.id);
         return;
+      }
+      if ((await this.isSpaces(resource.path)) && resource.path.length <= 2) {
+        throw new DavError(403, resource.path.length === 1 ? `"${resource.path[0]}" holds your organisations' spaces` : 'A space is deleted by its organisation\'s admins, in the web app');
       }
       if (await this.isShared(resource.path)) {
         if (resource.path.length === 1) throw new DavError(403, `"${resource.path[0]}" holds what others share with you; leave shares one by one`);
