@@ -3,9 +3,9 @@ import type { LinkPermission, ShareRole } from '../db/schema.js';
 /**
  * What an actor may do to a node. `share` hands access on to others (never above one's own);
  * `manage` changes the item itself as its owner does: rename, move or delete the top of a
- * share, change or revoke everyone's shares and links.
+ * share, change or revoke everyone's shares and links; `purge` deletes for good, past the trash.
  */
-export type Permission = 'read' | 'list' | 'create' | 'write' | 'delete' | 'share' | 'manage';
+export type Permission = 'read' | 'list' | 'create' | 'write' | 'delete' | 'share' | 'manage' | 'purge';
 
 /**
  * Why an actor may reach a node: one source of access, found in the same query as the node.
@@ -16,6 +16,8 @@ export type Grant =
   /** A member of an organisation's space, with the role their org role, space role and groups give them there. */
   | { source: 'member'; role: ShareRole; spaceId: string; rootId: string }
   | { source: 'share'; shareId: string; role: ShareRole; rootId: string; mountName: string }
+  /** An organisation's application, below the folder its scope names (`rootId`). */
+  | { source: 'service'; accountId: string; permissions: readonly Permission[]; rootId: string }
   | { source: 'link'; linkId: string; permission: LinkPermission; rootId: string };
 
 const SHARE_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
@@ -28,7 +30,7 @@ const SHARE_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
 const MEMBER_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
   viewer: ['read', 'list'],
   editor: ['read', 'list', 'create', 'write', 'delete'],
-  manager: ['read', 'list', 'create', 'write', 'delete', 'share', 'manage'],
+  manager: ['read', 'list', 'create', 'write', 'delete', 'share', 'manage', 'purge'],
 };
 
 const LINK_PERMISSIONS: Record<LinkPermission, readonly Permission[]> = {
@@ -44,13 +46,15 @@ export const ROLE_RANK: Record<ShareRole, number> = { viewer: 1, editor: 2, mana
 export function permissionsOf(grant: Grant): readonly Permission[] {
   switch (grant.source) {
     case 'owner':
-      return ['read', 'list', 'create', 'write', 'delete', 'share', 'manage'];
+      return ['read', 'list', 'create', 'write', 'delete', 'share', 'manage', 'purge'];
     case 'member':
       return MEMBER_PERMISSIONS[grant.role];
     case 'share':
       return SHARE_PERMISSIONS[grant.role];
     case 'link':
       return LINK_PERMISSIONS[grant.permission];
+    case 'service':
+      return grant.permissions;
   }
 }
 

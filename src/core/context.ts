@@ -1,4 +1,12 @@
-import type { LinkPermission, UserRole } from '../db/schema.js';
+import type { LinkPermission, ServicePermission, UserRole } from '../db/schema.js';
+
+/** Where a service account may act: one space, below a folder, with some permissions. */
+export interface ServiceScope {
+  spaceId: string;
+  /** The folder's path from the top of the space, as names; empty for the whole space. */
+  prefix: string[];
+  permissions: ServicePermission[];
+}
 
 /** Who is acting, as established by a door's authentication. */
 export interface Actor {
@@ -6,13 +14,18 @@ export interface Actor {
   username: string;
   role: UserRole;
   /** How the actor signed in: a web/API session, an app password (protocol clients) or the CLI. */
-  via: 'token' | 'app-password' | 'cli' | 'link';
+  via: 'token' | 'app-password' | 'cli' | 'link' | 'service';
   appPasswordId?: string | undefined;
   /**
    * Set for a visitor of a public link: the link is then the actor's only source of access, and
    * `userId` names the link's creator (for authorship), never a door to that user's own files.
    */
   link?: { id: string; nodeId: string; permission: LinkPermission } | undefined;
+  /**
+   * Set for an organisation's application signed in with an API key: its scopes are then its
+   * only source of access, and `userId` is the service account's id (no person's).
+   */
+  service?: { accountId: string; keyId: string; orgId: string; scopes: ServiceScope[] } | undefined;
 }
 
 /** Everything the core needs to know about the request behind a call, for rules and the audit trail. */
@@ -20,6 +33,10 @@ export interface CallContext {
   actor: Actor;
   ip: string | null;
   userAgent: string | null;
+  /** A business object the caller's app ties this request to (an invoice, a ticket): kept in each audit event it causes. */
+  related?: { type: string; id: string } | undefined;
+  /** Set when the request came through a signed URL: its nonce, kept in each audit event it causes. */
+  signedUrl?: string | undefined;
 }
 
 export function cliContext(actor: Actor): CallContext {

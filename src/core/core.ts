@@ -35,6 +35,9 @@ import { LinksService } from '../services/links.service.js';
 import { OrgRepository } from '../repositories/org.repository.js';
 import { OrgsService } from '../services/orgs.service.js';
 import { SpacesService } from '../services/spaces.service.js';
+import { ServiceAccountRepository } from '../repositories/service-account.repository.js';
+import { ServiceAccountsService } from '../services/service-accounts.service.js';
+import { SignedUrlsService } from '../services/signed-urls.service.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -60,6 +63,8 @@ export interface Core {
   links: LinksService;
   orgs: OrgsService;
   spaces: SpacesService;
+  serviceAccounts: ServiceAccountsService;
+  signedUrls: SignedUrlsService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -99,5 +104,9 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   // Deleting an organisation purges its spaces, and spaces ask organisations who is an admin.
   const orgs: OrgsService = new OrgsService({ db, orgs: orgRepo, users: userRepo, audit, spaces: (): SpacesService => spaces });
   const spaces: SpacesService = new SpacesService({ db, orgs: orgRepo, spaces: spaceRepo, nodes: nodeRepo, versions: versionRepo, access, audit, orgService: orgs, trash });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces };
+  const serviceAccounts = new ServiceAccountsService({ db, repo: new ServiceAccountRepository(), spaces: spaceRepo, orgs, files, audit });
+  // Signed URLs too have a key of their own, derived from the same secret.
+  const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
+  const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls };
 }

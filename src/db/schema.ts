@@ -121,6 +121,43 @@ export interface SpaceMembersTable {
   created_at: TimestampDefault;
 }
 
+export interface ServiceAccountsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_by: string | null;
+  created_at: TimestampDefault;
+  disabled_at: Timestamp | null;
+}
+
+/** What a service account may do in a space: read, list, create, write, delete, purge. */
+export type ServicePermission = 'read' | 'list' | 'create' | 'write' | 'delete' | 'purge';
+
+export interface ServiceAccountScopesTable {
+  service_account_id: string;
+  space_id: string;
+  path_prefix: ColumnType<string, string | undefined, string>;
+  permissions: ServicePermission[];
+}
+
+export interface ApiKeysTable {
+  id: string;
+  service_account_id: string;
+  name: ColumnType<string, string | undefined, string>;
+  token_hash: string;
+  hint: string;
+  created_at: TimestampDefault;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface SignedUrlUsesTable {
+  nonce: string;
+  used_at: TimestampDefault;
+  expires_at: Timestamp;
+}
+
 export interface BlobsTable {
   id: string;
   store_key: string;
@@ -275,6 +312,10 @@ export interface DB {
   org_groups: OrgGroupsTable;
   org_group_members: OrgGroupMembersTable;
   space_members: SpaceMembersTable;
+  service_accounts: ServiceAccountsTable;
+  service_account_scopes: ServiceAccountScopesTable;
+  api_keys: ApiKeysTable;
+  signed_url_uses: SignedUrlUsesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -296,3 +337,5 @@ export type Organisation = Selectable<OrganisationsTable>;
 export type OrgMember = Selectable<OrgMembersTable>;
 export type OrgGroup = Selectable<OrgGroupsTable>;
 export type SpaceMember = Selectable<SpaceMembersTable>;
+export type ServiceAccount = Selectable<ServiceAccountsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;

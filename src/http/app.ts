@@ -20,6 +20,8 @@ import { linksRoutes } from './routes/links.routes.js';
 import { publicLinksApiRoutes, publicLinksContentRoutes } from './routes/public-links.routes.js';
 import { sharesRoutes } from './routes/shares.routes.js';
 import { orgsRoutes } from './routes/orgs.routes.js';
+import { spaceContentRoutes } from './routes/space-content.routes.js';
+import { signedUrlRoutes } from './routes/signed-urls.routes.js';
 import { zipRoutes } from './routes/zip.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -79,8 +81,17 @@ function addResponseHeaders(app: FastifyInstance): void {
  * other protocols, so they stay out whatever flags their own routes carry.
  */
 const documentOnlyTheRestApi: typeof jsonSchemaTransform = (input) => {
-  if (input.url.startsWith('/api/v1/')) return jsonSchemaTransform(input);
-  return { schema: { hide: true }, url: input.url } as ReturnType<typeof jsonSchemaTransform>;
+  if (!input.url.startsWith('/api/v1/')) return { schema: { hide: true }, url: input.url } as ReturnType<typeof jsonSchemaTransform>;
+  const out = jsonSchemaTransform(input);
+  if (!input.url.endsWith('/*')) return out;
+  // A wildcard route ("…/content/*") is a path of names: documented as a {path} parameter.
+  const params = (out.schema as { params?: { properties?: Record<string, unknown>; required?: string[] } }).params;
+  if (params?.properties && '*' in params.properties) {
+    const { '*': rest, ...named } = params.properties;
+    params.properties = { ...named, path: { ...(rest as object), description: 'Names from the top of the space, separated by "/", each percent-encoded' } };
+    params.required = [...(params.required ?? []).filter((r) => r !== '*'), 'path'];
+  }
+  return { ...out, url: `${input.url.slice(0, -2)}/:path` };
 };
 
 /** The HTTP doors over the core: REST API, WebDAV, health, metrics, docs. */
@@ -129,6 +140,8 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(sharesRoutes, { core });
       await api.register(linksRoutes, { core });
       await api.register(orgsRoutes, { core });
+      await api.register(spaceContentRoutes, { core, metrics });
+      await api.register(signedUrlRoutes, { core, metrics });
       await api.register(publicLinksApiRoutes, { core, metrics });
       await api.register(adminRoutes, { core });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,5 +1,5 @@
 import { allows, permissionsOf, stronger, type Grant, type Permission } from '../core/access.js';
-import type { CallContext } from '../core/context.js';
+import type { CallContext, ServiceScope } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import type { Node, Space } from '../db/schema.js';
 import type { AccessRepository, NodeWithSources } from '../repositories/access.repository.js';
@@ -26,6 +26,7 @@ const DENIED: Record<Permission, string> = {
   delete: 'You cannot delete, rename or move this item',
   share: 'You cannot share this item; ask its owner',
   manage: 'Only the owner can change this',
+  purge: 'You cannot delete this for good; it can go to the trash',
 };
 
 /**
@@ -44,7 +45,7 @@ export class AccessService {
    */
   async reachable(ctx: CallContext, ids: readonly string[], db: Db = this.db): Promise<Map<string, AccessibleNode>> {
     const { actor } = ctx;
-    const found = await this.repo.locate(db, ids, actor.link ? null : actor.userId);
+    const found = await this.repo.locate(db, ids, actor.link || actor.service ? null : actor.userId);
     const out = new Map<string, AccessibleNode>();
     for (const [id, f] of found) {
       if (f.chain.some((n) => n.deleted_at !== null)) continue;
@@ -108,6 +109,12 @@ export class AccessService {
    */
   async spaceGrant(ctx: CallContext, space: Pick<Space, 'id' | 'owner_user_id' | 'org_id' | 'root_node_id'>, db: Db = this.db): Promise<Grant | null> {
     if (ctx.actor.link) return null;
+    const { service } = ctx.actor;
+    if (service) {
+      // The space as a whole (its trash, its usage) is only an application's when its scope is all of it.
+      const scope = service.scopes.find((s) => s.spaceId === space.id && s.prefix.length === 0);
+      return scope && space.root_node_id ? { source: 'service', accountId: service.accountId, permissions: scope.permissions, rootId: space.root_node_id } : null;
+    }
     if (space.owner_user_id !== null && space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
     if (space.org_id === null || space.root_node_id === null) return null;
     const role = await this.repo.spaceRole(db, space.id, ctx.actor.userId);
@@ -130,7 +137,8 @@ export class AccessService {
 
 function grantOf(ctx: CallContext, f: NodeWithSources): Grant | null {
   if (!f.orgActive) return null;
-  const { link } = ctx.actor;
+  const { link, service } = ctx.actor;
+  if (service) return serviceGrant(service.accountId, service.scopes, f);
   if (link) {
     return f.chain.some((n) => n.id === link.nodeId) ? { source: 'link', linkId: link.id, permission: link.permission, rootId: link.nodeId } : null;
   }
@@ -138,6 +146,17 @@ function grantOf(ctx: CallContext, f: NodeWithSources): Grant | null {
   let best: Grant | null = f.memberRole && f.space.root_node_id ? { source: 'member', role: f.memberRole, spaceId: f.space.id, rootId: f.space.root_node_id } : null;
   for (const s of f.shares) best = stronger(best, { source: 'share', shareId: s.id, role: s.role, rootId: s.nodeId, mountName: s.mountName });
   return best;
+}
+
+/** A service account's grant on a node: the scope of its space, when the node lies at or below the scope's folder. */
+function serviceGrant(accountId: string, scopes: readonly ServiceScope[], f: NodeWithSources): Grant | null {
+  const scope = scopes.find((s) => s.spaceId === f.space.id);
+  if (!scope) return null;
+  // The chain runs from the node up to the space's root: names from the top down, the root unnamed.
+  const top = [...f.chain].reverse();
+  if (top[0]?.id !== f.space.root_node_id || top.length - 1 < scope.prefix.length) return null;
+  if (!scope.prefix.every((name, i) => top[i + 1]!.name === name)) return null;
+  return { source: 'service', accountId, permissions: scope.permissions, rootId: top[scope.prefix.length]!.id };
 }
 
 function toAccessible(f: NodeWithSources, grant: Grant): AccessibleNode {
@@ -163,7 +182,7 @@ export function spacePath(chain: { name: string; parent_id: string | null }[]): 
  */
 export function visiblePath(item: Pick<AccessibleNode, 'grant' | 'chain' | 'path'>, sharedFolderName: string): string {
   const { grant } = item;
-  if (grant.source === 'owner' || grant.source === 'member') return item.path;
+  if (grant.source === 'owner' || grant.source === 'member' || grant.source === 'service') return item.path;
   const below: string[] = [];
   for (const n of item.chain) {
     if (n.id === grant.rootId) break;

@@ -165,6 +165,8 @@ function capitalise(s: string): string {
  */
 function entryOf(ctx: CallContext | null, event: AuditRecord): AuditEntry {
   const link = ctx?.actor.link;
+  const related = ctx?.related;
+  const signed = ctx?.signedUrl;
   return {
     actorId: ctx?.actor.userId ?? null,
     actorName: ctx?.actor.username ?? null,
@@ -172,6 +174,6 @@ function entryOf(ctx: CallContext | null, event: AuditRecord): AuditEntry {
     userAgent: ctx?.userAgent ?? null,
     result: 'success',
     ...event,
-    ...(link ? { detail: { ...event.detail, link: link.id } } : {}),
+    ...(link || related || signed ? { detail: { ...event.detail, ...(link ? { link: link.id } : {}), ...(related ? { related } : {}), ...(signed ? { signedUrl: signed } : {}) } } : {}),
   };
 }

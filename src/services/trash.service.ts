@@ -236,12 +236,12 @@ export class TrashService {
 
   /** Purging for good is a manager's call in an organisation's space (an owner's in their own). */
   async deletePermanently(ctx: CallContext, id: string): Promise<void> {
-    const { node } = await this.d.tree.trashedById(ctx, id, 'manage');
+    const { node } = await this.d.tree.trashedById(ctx, id, 'purge');
     await this.purge(node, ctx);
   }
 
   async empty(ctx: CallContext, spaceId?: string): Promise<number> {
-    const space = await this.d.tree.trashSpace(ctx, spaceId, 'manage');
+    const space = await this.d.tree.trashSpace(ctx, spaceId, 'purge');
     let purged = 0;
     for (;;) {
       const { items } = await this.d.nodes.listTrash(this.db, space.id, 500, 0);

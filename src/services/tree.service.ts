@@ -208,6 +208,18 @@ export class TreeService {
   }
 
   /**
+   * The live nodes along `segments` from the top of a space ("me": the caller's own), top first
+   * and shorter where the path ends. Reaching them is not yet access: callers ask by id for what
+   * they act on, and a space the caller reaches nothing of answers 404 there.
+   */
+  async walkSpace(ctx: CallContext, spaceRef: string, segments: string[]): Promise<{ space: Space; nodes: WalkedNode[] }> {
+    const space = spaceRef === 'me' ? await this.homeSpace(ctx) : isUuid(spaceRef) ? await this.spaces.getById(this.db, spaceRef) : undefined;
+    if (!space?.root_node_id || ctx.actor.link) throw notFound(`No space ${spaceRef}`);
+    this.assertDepth(segments.length);
+    return { space, nodes: await this.nodes.walkBelow(this.db, space.root_node_id, segments.map(normalizeName)) };
+  }
+
+  /**
    * The live nodes along a path below the top folder of a space (that folder first), in one
    * query. The caller's role on the space comes from where they found it (SpacesService.mine);
    * every read and change still asks the access service by id.

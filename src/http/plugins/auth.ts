@@ -5,6 +5,7 @@ import type { Core } from '../../core/core.js';
 import { CofferError, forbidden, unauthorized } from '../../core/errors.js';
 import type { ClientInfo } from '../../services/auth.service.js';
 import { deviceName } from '../../services/protocol-sessions.service.js';
+import { API_KEY_PREFIX } from '../../services/service-accounts.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,6 +24,8 @@ declare module 'fastify' {
      * no: a route needs an interactive sign-in unless it opts in (see acceptAppPasswords).
      */
     appPasswords?: boolean;
+    /** An organisation's API key may call the route too (files and app storage). */
+    serviceKeys?: boolean;
   }
 }
 
@@ -31,12 +34,12 @@ export const APP_PASSWORDS_ACCEPTED = { appPasswords: true } as const;
 
 /**
  * Declares every route the plugin adds from here on as a files-and-sync route that app
- * passwords may call (and says so in the OpenAPI document). Credentials, account security and
- * administration never call this: there, an app password is refused.
+ * passwords and organisations' API keys may call (and says so in the OpenAPI document).
+ * Credentials, account security and administration never call this: there, both are refused.
  */
 export function acceptAppPasswords(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    route.config = { ...(route.config ?? {}), ...APP_PASSWORDS_ACCEPTED };
+    route.config = { ...(route.config ?? {}), ...APP_PASSWORDS_ACCEPTED, serviceKeys: true };
     const schema = route.schema as { security?: Record<string, string[]>[] } | undefined;
     if (schema?.security && !schema.security.some((s) => 'appPassword' in s)) schema.security = [...schema.security, { appPassword: [] }];
   });
@@ -95,6 +98,12 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) 
     if (ticket !== undefined && !header) {
       const params = request.params as { id?: string; versionId?: string };
       actor = await auth.authenticateFileLink(ticket, params.id ?? '', params.versionId);
+    } else if (scheme === 'bearer' && value.startsWith(API_KEY_PREFIX)) {
+      // An organisation's application: files and app storage only, like an app password.
+      actor = await opts.core.serviceAccounts.authenticate(value);
+      if (request.routeOptions.config.serviceKeys !== true) {
+        throw new CofferError(403, 'people-only', 'An API key is for files and app storage; managing organisations, accounts and credentials needs a person signed in');
+      }
     } else if (scheme === 'bearer' && value) {
       const session = await auth.authenticateSession(value);
       actor = session.actor;
@@ -113,7 +122,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) 
   app.decorate('requireAdmin', async (request: FastifyRequest) => {
     await app.authenticate(request);
     // Administration always needs an interactive sign-in, whatever a route's options say.
-    if (request.callContext?.actor.via === 'app-password') throw interactiveSignInRequired();
+    if (request.callContext?.actor.via === 'app-password' || request.callContext?.actor.via === 'service') throw interactiveSignInRequired();
     if (request.callContext?.actor.role !== 'admin') throw forbidden('Only administrators can do this');
   });
 });

@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import type { GroupRow, OrgMemberRow, OrgRow, SpaceMemberRow, SpaceRow } from '../../repositories/org.repository.js';
+import type { ServiceAccountRow } from '../../repositories/service-account.repository.js';
+import type { ScopeInput } from '../../services/service-accounts.service.js';
 import { errors } from '../dto.js';
 import { ctxOf } from '../plugins/auth.js';
 
@@ -61,6 +63,36 @@ const spaceMemberSchema = z
     created_at: z.string(),
   })
   .meta({ id: 'SpaceMember' });
+
+const serviceAccountSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    disabled: z.boolean(),
+    scopes: z.array(z.object({ space_id: z.string(), space_name: z.string(), path_prefix: z.string(), permissions: z.array(z.string()) })),
+    keys: z.array(
+      z.object({ id: z.string(), name: z.string(), hint: z.string().describe('The last characters of the key'), created_at: z.string(), expires_at: z.string().nullable(), last_used_at: z.string().nullable(), revoked_at: z.string().nullable() }),
+    ),
+    created_at: z.string(),
+  })
+  .meta({ id: 'ServiceAccount' });
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+function toServiceAccountDto(a: ServiceAccountRow): z.infer<typeof serviceAccountSchema> {
+  return {
+    id: a.id,
+    name: a.name,
+    disabled: a.disabled_at !== null,
+    scopes: a.scopes,
+    keys: a.keys.map((k) => ({ id: k.id, name: k.name, hint: k.hint, created_at: iso(k.created_at)!, expires_at: iso(k.expires_at), last_used_at: iso(k.last_used_at), revoked_at: iso(k.revoked_at) })),
+    created_at: a.created_at.toISOString(),
+  };
+}
+
+function scopeInput(s: { space_id: string; path_prefix?: string | undefined; permissions: string[] }): ScopeInput {
+  return { spaceId: s.space_id, pathPrefix: s.path_prefix, permissions: s.permissions };
+}
 
 function toOrgDto(o: OrgRow): z.infer<typeof orgSchema> {
   return {
@@ -284,6 +316,99 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
       handler: async (request) => toGroupDto(await core.orgs.setGroupMember(ctxOf(request), request.params.org, request.params.group, request.params.user, method === 'put')),
     });
   }
+
+  // ---- service accounts -----------------------------------------------------------------------
+
+  const accountParams = orgParam.extend({ account: z.uuid() });
+  const scopesBody = z
+    .array(
+      z.object({
+        space_id: z.uuid(),
+        path_prefix: z.string().max(4096).optional().describe('A folder in the space the account is kept below ("/accounting/receipts"); "/" or absent for all of it. Missing folders are made.'),
+        permissions: z.array(z.enum(['read', 'list', 'create', 'write', 'delete', 'purge'])).min(1).describe('purge: delete for good, past the trash'),
+      }),
+    )
+    .max(100);
+
+  r.get('/orgs/:org/service-accounts', {
+    schema: {
+      tags: ['service accounts'],
+      summary: "An organisation's service accounts with their scopes and keys (owners and admins)",
+      security: [{ bearer: [] }],
+      params: orgParam,
+      response: { 200: z.object({ items: z.array(serviceAccountSchema) }), ...errors(401, 403, 404) },
+    },
+    handler: async (request) => ({ items: (await core.serviceAccounts.list(ctxOf(request), request.params.org)).map(toServiceAccountDto) }),
+  });
+
+  r.post('/orgs/:org/service-accounts', {
+    schema: {
+      tags: ['service accounts'],
+      summary: 'Create a service account for an application, scoped to spaces (owners and admins)',
+      security: [{ bearer: [] }],
+      params: orgParam,
+      body: z.object({ name: z.string().min(1).max(200), scopes: scopesBody }),
+      response: { 201: serviceAccountSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request, reply) => {
+      const b = request.body;
+      const account = await core.serviceAccounts.create(ctxOf(request), request.params.org, { name: b.name, scopes: b.scopes.map(scopeInput) });
+      return reply.code(201).send(toServiceAccountDto(account));
+    },
+  });
+
+  r.get('/orgs/:org/service-accounts/:account', {
+    schema: { tags: ['service accounts'], summary: 'One service account', security: [{ bearer: [] }], params: accountParams, response: { 200: serviceAccountSchema, ...errors(401, 403, 404) } },
+    handler: async (request) => toServiceAccountDto(await core.serviceAccounts.get(ctxOf(request), request.params.org, request.params.account)),
+  });
+
+  r.patch('/orgs/:org/service-accounts/:account', {
+    schema: {
+      tags: ['service accounts'],
+      summary: 'Rename, rescope, disable or enable a service account; effective on its next request',
+      security: [{ bearer: [] }],
+      params: accountParams,
+      body: z.object({ name: z.string().min(1).max(200).optional(), scopes: scopesBody.optional(), disabled: z.boolean().optional() }),
+      response: { 200: serviceAccountSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => {
+      const b = request.body;
+      const account = await core.serviceAccounts.update(ctxOf(request), request.params.org, request.params.account, { name: b.name, scopes: b.scopes?.map(scopeInput), disabled: b.disabled });
+      return toServiceAccountDto(account);
+    },
+  });
+
+  r.delete('/orgs/:org/service-accounts/:account', {
+    schema: { tags: ['service accounts'], summary: 'Delete a service account and its keys', security: [{ bearer: [] }], params: accountParams, response: { 204: z.null(), ...errors(401, 403, 404) } },
+    handler: async (request, reply) => {
+      await core.serviceAccounts.delete(ctxOf(request), request.params.org, request.params.account);
+      return reply.code(204).send(null);
+    },
+  });
+
+  r.post('/orgs/:org/service-accounts/:account/keys', {
+    schema: {
+      tags: ['service accounts'],
+      summary: 'Issue an API key (shown in this answer only; send it as Authorization: Bearer)',
+      security: [{ bearer: [] }],
+      params: accountParams,
+      body: z.object({ name: z.string().max(200).optional(), expires_at: z.iso.datetime({ offset: true }).nullable().optional() }),
+      response: { 201: z.object({ id: z.string(), key: z.string() }).meta({ id: 'NewApiKey' }), ...errors(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) => {
+      const b = request.body;
+      const issued = await core.serviceAccounts.createKey(ctxOf(request), request.params.org, request.params.account, { name: b.name, expiresAt: b.expires_at ? new Date(b.expires_at) : null });
+      return reply.code(201).header('cache-control', 'no-store').send(issued);
+    },
+  });
+
+  r.delete('/orgs/:org/service-accounts/:account/keys/:key', {
+    schema: { tags: ['service accounts'], summary: 'Revoke an API key; it fails from its next request on', security: [{ bearer: [] }], params: accountParams.extend({ key: z.uuid() }), response: { 204: z.null(), ...errors(401, 403, 404) } },
+    handler: async (request, reply) => {
+      await core.serviceAccounts.revokeKey(ctxOf(request), request.params.org, request.params.account, request.params.key);
+      return reply.code(204).send(null);
+    },
+  });
 
   // ---- spaces ---------------------------------------------------------------------------------
 
