@@ -96,6 +96,27 @@ describe('app storage', () => {
     const audit = await admin.json<{ items: { action: string; path: string | null; detail: Record<string, unknown> | null }[] }>('/admin/audit?action=file.upload&limit=50');
     const first = audit.body.items.find((e) => e.path === '/receipts/2026/12/inv-789.pdf' && e.detail?.related);
     expect(first?.detail?.related).toEqual({ type: 'invoice', id: 'inv-789' });
+
+    // The organisation's admins query their own trail by related object, path and action, and export it.
+    const byInvoice = await owner.json<{ items: { action: string; path: string | null }[]; total: number }>('/orgs/acme/audit?related_object_type=invoice&related_object_id=inv-789');
+    expect(byInvoice.status).toBe(200);
+    expect(byInvoice.body.items.map((e) => [e.action, e.path])).toEqual([['file.upload', '/receipts/2026/12/inv-789.pdf']]);
+    expect((await owner.json<{ total: number }>('/orgs/acme/audit?related_object_type=invoice&related_object_id=inv-790')).body.total).toBe(0);
+    const byPath = await owner.json<{ items: { action: string }[] }>('/orgs/acme/audit?path_prefix=/tmp/&action=node.purge');
+    expect(byPath.body.items).toHaveLength(1);
+    const orgEvents = await owner.json<{ items: { action: string }[] }>('/orgs/acme/audit?action=org.space.create');
+    expect(orgEvents.body.items).toHaveLength(2);
+    const csv = await owner.fetch('/orgs/acme/audit/export?related_object_type=invoice');
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe('id,at,user,user_id,action,result,path,bytes,ip,user_agent,detail');
+    expect(lines.slice(1).every((l) => l.includes('inv-789'))).toBe(true);
+    expect(lines).toHaveLength(2);
+    // Members who do not run the organisation, and other organisations' admins, read none of it.
+    expect((await editor.json('/orgs/acme/audit')).status).toBe(403);
+    await admin.json('/orgs', { method: 'POST', json: { slug: 'elsewhere', name: 'Elsewhere', owner: 'eddy' } });
+    expect((await editor.json('/orgs/elsewhere/audit?action=org.space.create')).body).toMatchObject({ total: 0 });
+    expect((await owner.json('/orgs/elsewhere/audit')).status).toBe(404);
     // Someone outside the space reaches none of it by path either.
     const stranger = (await admin.createUser('stray', 'stray-password-1')).api;
     expect((await stranger.fetch(`/spaces/${accounting.id}/content/receipts/2026/12/inv-789.pdf`)).status).toBe(404);

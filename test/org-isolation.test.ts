@@ -16,7 +16,7 @@ interface Space {
   used_bytes: number;
 }
 
-type Attacker = 'editorA' | 'ownerA' | 'instanceAdmin';
+type Attacker = 'editorA' | 'ownerA' | 'instanceAdmin' | 'serviceA';
 
 interface Target {
   space: Space;
@@ -33,8 +33,10 @@ describe('organisations kept apart', () => {
   let b: Target;
   let a2: Target;
   let bBefore: string;
+  /** A's application: an API key scoped to all of A1 with every permission. */
+  let serviceA: Api;
 
-  const api = (who: Attacker | 'ownerB'): Api => (who === 'instanceAdmin' ? admin : dav[who].api);
+  const api = (who: Attacker | 'ownerB'): Api => (who === 'instanceAdmin' ? admin : who === 'serviceA' ? serviceA : dav[who].api);
 
   async function snapshot(t: Target): Promise<string> {
     const owner = dav.ownerB.api;
@@ -57,6 +59,13 @@ describe('organisations kept apart', () => {
     await dav.ownerA.api.json('/orgs/org-a/members/eli', { method: 'PUT', json: { role: 'member' } });
     const a1 = (await dav.ownerA.api.json<Space>('/orgs/org-a/spaces', { method: 'POST', json: { name: 'A1' } })).body;
     await dav.ownerA.api.json(`/spaces/${a1.id}/members`, { method: 'POST', json: { user: 'eli', role: 'editor' } });
+    const account = await dav.ownerA.api.json<{ id: string }>('/orgs/org-a/service-accounts', {
+      method: 'POST',
+      json: { name: 'A app', scopes: [{ space_id: a1.id, permissions: ['read', 'list', 'create', 'write', 'delete', 'purge'] }] },
+    });
+    const key = await dav.ownerA.api.json<{ key: string }>(`/orgs/org-a/service-accounts/${account.body.id}/keys`, { method: 'POST', json: {} });
+    serviceA = new Api(server.url, key.body.key);
+    expect((await serviceA.upload('own.txt', 'A1 is mine', { parent: a1.root_folder_id })).status).toBe(201);
 
     const make = async (owner: Api, slug: string, name: string): Promise<Target> => {
       const space = (await owner.json<Space>(`/orgs/${slug}/spaces`, { method: 'POST', json: { name } })).body;
@@ -95,9 +104,14 @@ describe('organisations kept apart', () => {
     'POST /orgs/:org/spaces': (as, t, n) => as.json(`/orgs/${t.orgSlug}/spaces`, { method: 'POST', json: { name: `S-${n}` } }),
     'POST /orgs/:org/groups': (as, t, n) => as.json(`/orgs/${t.orgSlug}/groups`, { method: 'POST', json: { name: `G-${n}` } }),
     'PATCH /orgs/:org': (as, t) => as.json(`/orgs/${t.orgSlug}`, { method: 'PATCH', json: { name: 'Taken over' } }),
+    'PUT /spaces/:space/content/:path': (as, t, n) => as.json(`/spaces/${t.space.id}/content/Ledger/put-${n}.txt`, { method: 'PUT', body: 'x' }),
+    'GET /spaces/:space/content/:path': (as, t) => as.fetch(`/spaces/${t.space.id}/content/Ledger/books.csv`),
+    'DELETE /spaces/:space/content/:path': (as, t) => as.json(`/spaces/${t.space.id}/content/Ledger/books.csv?permanent=true`, { method: 'DELETE' }),
+    'POST /signed-urls (GET)': (as, t) => as.json('/signed-urls', { method: 'POST', json: { method: 'GET', space_id: t.space.id, path: '/Ledger/books.csv' } }),
+    'POST /signed-urls (PUT)': (as, t, n) => as.json('/signed-urls', { method: 'POST', json: { method: 'PUT', space_id: t.space.id, path: `/Ledger/signed-${n}.txt` } }),
   };
   // Things the owner's control must not actually destroy.
-  const DESTRUCTIVE = new Set(['POST /shares', 'DELETE /files/:id', 'DELETE /spaces/:id', 'PATCH /files/:id (rename)', 'PATCH /spaces/:id', 'PATCH /orgs/:org', 'PUT /orgs/:org/members/:user', 'POST /spaces/:id/members', 'DELETE /trash?space_id']);
+  const DESTRUCTIVE = new Set(['DELETE /spaces/:space/content/:path', 'POST /shares', 'DELETE /files/:id', 'DELETE /spaces/:id', 'PATCH /files/:id (rename)', 'PATCH /spaces/:id', 'PATCH /orgs/:org', 'PUT /orgs/:org/members/:user', 'POST /spaces/:id/members', 'DELETE /trash?space_id']);
   // What the instance administrator may see of an organisation: that it and its spaces exist.
   const ADMIN_ORG_ROUTES = new Set(['PUT /orgs/:org/members/:user', 'POST /orgs/:org/spaces', 'POST /orgs/:org/groups', 'PATCH /orgs/:org', 'DELETE /spaces/:id']);
 
@@ -109,10 +123,12 @@ describe('organisations kept apart', () => {
         expect(control.status, 'control').toBeLessThan(300);
       }
       const before = await snapshot(b);
-      for (const who of ['editorA', 'ownerA', 'instanceAdmin'] as const) {
+      for (const who of ['editorA', 'ownerA', 'instanceAdmin', 'serviceA'] as const) {
         const r = await call(api(who), b, `${who}${n++}`);
         // Organisation routes tell the instance admin "not allowed", not "no such thing": they see organisations exist.
-        const refused = who === 'instanceAdmin' && ADMIN_ORG_ROUTES.has(route) ? [403] : [404];
+        // An API key is refused on every route for people before anything is looked up.
+        const peopleOnly = route.includes('/orgs/') || route.startsWith('POST /shares') || route.startsWith('POST /links') || (route.includes('/spaces/:id') && !route.includes('content'));
+        const refused = who === 'instanceAdmin' && ADMIN_ORG_ROUTES.has(route) ? [403] : who === 'serviceA' && peopleOnly ? [403] : [404];
         expect(refused, `${who} ${route} -> ${r.status}`).toContain(r.status);
       }
       // A's editor holds no role on A2 either: their own organisation's other spaces stay shut.
@@ -152,6 +168,20 @@ describe('organisations kept apart', () => {
       expect(await snapshot(b)).toBe(before);
     });
   }
+
+  it('a signed URL for B made up by A fails, whoever it names as issuer', async () => {
+    const forged = [
+      `/api/v1/signed/${b.space.id}/Ledger/books.csv?method=GET&expires=${Math.floor(Date.now() / 1000) + 600}&issuer=u.${b.space.id}&nonce=abc&signature=AAAA`,
+      `/api/v1/signed/nodes/${b.file.id}?method=GET&expires=${Math.floor(Date.now() / 1000) + 600}&issuer=k.00000000-0000-0000-0000-000000000000&nonce=abc&signature=AAAA`,
+    ];
+    for (const url of forged) expect((await fetch(`${server.url}${url}`)).status).toBe(403);
+    // A genuine URL of A's for A's own file cannot be bent onto B's file.
+    const own = await serviceA.json<{ url: string }>('/signed-urls', { method: 'POST', json: { method: 'GET', space_id: (await dav.ownerA.api.json<{ items: Space[] }>('/orgs/org-a/spaces')).body.items.find((s) => (s as Space & { name: string }).name === 'A1')!.id, path: '/own.txt' } });
+    expect(own.status).toBe(201);
+    const bent = own.body.url.replace(/\/signed\/[^/]+\/own\.txt/, `/signed/${b.space.id}/Ledger/books.csv`);
+    expect((await fetch(`${server.url}${bent}`)).status).toBe(403);
+    expect(await (await fetch(`${server.url}${own.body.url}`)).text()).toBe('A1 is mine');
+  });
 
   it("afterwards B's file is as it was, and A2's too", async () => {
     expect(JSON.parse(await snapshot(b)).bytes).toBe(JSON.parse(bBefore).bytes);

@@ -27,6 +27,10 @@ export interface AuditQuery {
   actorId?: string | undefined;
   /** Events of one space (its chain): what happened to one owner's files, by anyone. */
   chain?: string | undefined;
+  /** Events of any of these chains (an organisation's own and its spaces'). */
+  chains?: string[] | undefined;
+  /** Events an app tied to a business object (see CallContext.related). */
+  related?: { type?: string | undefined; id?: string | undefined } | undefined;
   /** Events of visitors of one public link. */
   linkId?: string | undefined;
   action?: string | undefined;
@@ -256,6 +260,15 @@ export class AuditRepository {
     let base = db.selectFrom('audit_events');
     if (q.actorId) base = base.where('actor_id', '=', q.actorId);
     if (q.chain) base = base.where('chain', '=', q.chain);
+    if (q.chains) base = base.where('chain', 'in', q.chains.length > 0 ? q.chains : ['']);
+    // Written as JSON.stringify writes {"related":{"type":…,"id":…}}: matched as text, like the link.
+    if (q.related?.type !== undefined && q.related.id !== undefined) {
+      base = base.where('detail', 'like', `%"related":{"type":${escapeLike(JSON.stringify(q.related.type))},"id":${escapeLike(JSON.stringify(q.related.id))}}%`);
+    } else if (q.related?.type !== undefined) {
+      base = base.where('detail', 'like', `%"related":{"type":${escapeLike(JSON.stringify(q.related.type))},%`);
+    } else if (q.related?.id !== undefined) {
+      base = base.where('detail', 'like', `%"related":{"type":%,"id":${escapeLike(JSON.stringify(q.related.id))}}%`);
+    }
     // Details are JSON.stringify'd objects: the key and a uuid appear exactly so, and a text match
     // needs no cast that one odd row could fail.
     if (q.linkId) base = base.where('detail', 'like', `%"link":"${escapeLike(q.linkId)}"%`);

@@ -137,6 +137,16 @@ export class OrgsService {
     return { spaces };
   }
 
+  /**
+   * The audit chains an organisation's owners and admins may read: the organisation's own and
+   * each of its spaces' (a deleted space's chain stays verifiable, its deletion is in the org's).
+   */
+  async auditChains(ctx: CallContext, idOrSlug: string): Promise<string[]> {
+    const { org } = await this.requireAdmin(ctx, idOrSlug);
+    const spaces = await this.db.selectFrom('spaces').select('id').where('org_id', '=', org.id).execute();
+    return [orgChain(org.id), ...spaces.map((s) => s.id)];
+  }
+
   // ---- members ------------------------------------------------------------------------------
 
   async members(ctx: CallContext, idOrSlug: string): Promise<OrgMemberRow[]> {

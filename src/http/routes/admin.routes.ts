@@ -1,12 +1,11 @@
-import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
 import { checkPasswordPolicy } from '../../services/users.service.js';
 import { auditEventSchema as auditEvent, errors, pageQuery, toAuditEventDto, toUserDto, userSchema } from '../dto.js';
 import { ctxOf } from '../plugins/auth.js';
+import { auditFilter, auditFilterOf, sendAuditCsv } from '../audit-export.js';
 
 const quota = z.number().int().min(0).nullable().describe('Bytes; null means unlimited');
 
@@ -120,21 +119,6 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
   });
 
 
-  const auditFilter = {
-    user_id: z.uuid().optional(),
-    action: z.string().max(100).optional(),
-    path_prefix: z.string().max(4096).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-  };
-  const filterOf = (q: { user_id?: string; action?: string; path_prefix?: string; from?: string; to?: string }) => ({
-    actorId: q.user_id,
-    action: q.action,
-    pathPrefix: q.path_prefix,
-    from: q.from ? new Date(q.from) : undefined,
-    to: q.to ? new Date(q.to) : undefined,
-  });
-
   r.get('/admin/audit', {
     schema: {
       tags: ['admin'],
@@ -145,7 +129,7 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
     },
     handler: async (request) => {
       const q = request.query;
-      const { items, total } = await core.audit.query({ ...filterOf(q), limit: q.limit, offset: q.offset });
+      const { items, total } = await core.audit.query({ ...auditFilterOf(q), limit: q.limit, offset: q.offset });
       return {
         items: items.map(toAuditEventDto),
         total,
@@ -165,25 +149,8 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
     },
     handler: async (request, reply) => {
       // Rows recorded after the export started are left out, so the file is one moment's view.
-      const asked = filterOf(request.query);
-      const filter = { ...asked, to: asked.to ?? new Date() };
-      const pages = core.audit.exportAll(filter);
-      const rows = Readable.from(
-        (async function* () {
-          for await (const page of pages) {
-            for (const e of page) {
-              yield [e.id, e.at.toISOString(), e.actor_name ?? '', e.actor_id ?? '', e.action, e.result, e.path ?? '', e.bytes ?? '', e.ip ?? '', e.user_agent ?? '', e.detail ?? ''].map(
-                neutraliseFormula,
-              );
-            }
-          }
-        })(),
-      );
-      const csv = rows.pipe(
-        stringify({ header: true, columns: ['id', 'at', 'user', 'user_id', 'action', 'result', 'path', 'bytes', 'ip', 'user_agent', 'detail'] }),
-      );
-      rows.on('error', (err) => csv.destroy(err));
-      return sendCsv(reply, csv, `coffer-audit-${new Date().toISOString().slice(0, 10)}.csv`);
+      const asked = auditFilterOf(request.query);
+      return sendAuditCsv(reply, core.audit.exportAll({ ...asked, to: asked.to ?? new Date() }), `coffer-audit-${new Date().toISOString().slice(0, 10)}.csv`);
     },
   });
 
@@ -209,13 +176,4 @@ export async function adminRoutes(app: FastifyInstance, { core }: { core: Core }
     },
     handler: async () => core.users.storageOverview(),
   });
-}
-
-function sendCsv(reply: FastifyReply, body: Readable, fileName: string) {
-  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).header('cache-control', 'no-store').send(body);
-}
-
-/** A spreadsheet runs a cell starting with = + - @ (or a tab/CR) as a formula: defuse it. */
-function neutraliseFormula(value: string | number): string | number {
-  return typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }

@@ -5,7 +5,8 @@ import type { Core } from '../../core/core.js';
 import type { GroupRow, OrgMemberRow, OrgRow, SpaceMemberRow, SpaceRow } from '../../repositories/org.repository.js';
 import type { ServiceAccountRow } from '../../repositories/service-account.repository.js';
 import type { ScopeInput } from '../../services/service-accounts.service.js';
-import { errors } from '../dto.js';
+import { auditEventSchema, errors, pageQuery, toAuditEventDto } from '../dto.js';
+import { auditFilter, auditFilterOf, sendAuditCsv } from '../audit-export.js';
 import { ctxOf } from '../plugins/auth.js';
 
 const orgRole = z.enum(['owner', 'admin', 'member', 'guest']).describe('owner and admin run the organisation and manage every space; member: what their space roles allow; guest: read-only');
@@ -225,6 +226,42 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
       response: { 200: z.object({ deleted_spaces: z.number() }), ...errors(400, 401, 403, 404) },
     },
     handler: async (request) => ({ deleted_spaces: (await core.orgs.delete(ctxOf(request), request.params.org, request.query.confirm)).spaces }),
+  });
+
+  // ---- audit ----------------------------------------------------------------------------------
+
+  r.get('/orgs/:org/audit', {
+    schema: {
+      tags: ['organisations'],
+      summary: "The organisation's audit trail, newest first: its own events and its spaces' (owners and admins)",
+      security: [{ bearer: [] }],
+      params: orgParam,
+      querystring: z.object({ ...auditFilter, ...pageQuery }),
+      response: { 200: z.object({ items: z.array(auditEventSchema), total: z.number() }), ...errors(400, 401, 403, 404) },
+    },
+    handler: async (request) => {
+      const q = request.query;
+      const chains = await core.orgs.auditChains(ctxOf(request), request.params.org);
+      const { items, total } = await core.audit.query({ ...auditFilterOf(q), chains, limit: q.limit, offset: q.offset });
+      return { items: items.map(toAuditEventDto), total };
+    },
+  });
+
+  r.get('/orgs/:org/audit/export', {
+    schema: {
+      tags: ['organisations'],
+      summary: "The organisation's audit trail as CSV, with the same filters and no paging (owners and admins)",
+      security: [{ bearer: [] }],
+      params: orgParam,
+      querystring: z.object(auditFilter),
+      produces: ['text/csv'],
+      response: errors(400, 401, 403, 404),
+    },
+    handler: async (request, reply) => {
+      const chains = await core.orgs.auditChains(ctxOf(request), request.params.org);
+      const asked = auditFilterOf(request.query);
+      return sendAuditCsv(reply, core.audit.exportAll({ ...asked, chains, to: asked.to ?? new Date() }), `coffer-audit-${request.params.org}-${new Date().toISOString().slice(0, 10)}.csv`);
+    },
   });
 
   // ---- members --------------------------------------------------------------------------------

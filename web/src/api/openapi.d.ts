@@ -440,7 +440,11 @@ export interface paths {
                     limit?: number;
                     offset?: number;
                     path_prefix?: string;
+                    related_object_id?: string;
+                    /** @description Events an app tied to this kind of business object */
+                    related_object_type?: string;
                     to?: string;
+                    /** @description The acting user or service account */
                     user_id?: string;
                 };
                 header?: never;
@@ -515,7 +519,11 @@ export interface paths {
                     action?: string;
                     from?: string;
                     path_prefix?: string;
+                    related_object_id?: string;
+                    /** @description Events an app tied to this kind of business object */
+                    related_object_type?: string;
                     to?: string;
+                    /** @description The acting user or service account */
                     user_id?: string;
                 };
                 header?: never;
@@ -3364,6 +3372,172 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's audit trail, newest first: its own events and its spaces' (owners and admins) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    from?: string;
+                    limit?: number;
+                    offset?: number;
+                    path_prefix?: string;
+                    related_object_id?: string;
+                    /** @description Events an app tied to this kind of business object */
+                    related_object_type?: string;
+                    to?: string;
+                    /** @description The acting user or service account */
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Id or handle */
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AuditEvent"][];
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org}/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's audit trail as CSV, with the same filters and no paging (owners and admins) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    from?: string;
+                    path_prefix?: string;
+                    related_object_id?: string;
+                    /** @description Events an app tied to this kind of business object */
+                    related_object_type?: string;
+                    to?: string;
+                    /** @description The acting user or service account */
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Id or handle */
+                    org: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/orgs/{org}/groups": {
