@@ -37,6 +37,8 @@ export interface CallContext {
   related?: { type: string; id: string } | undefined;
   /** Set when the request came through a signed URL: its nonce, kept in each audit event it causes. */
   signedUrl?: string | undefined;
+  /** An organisation admin asked to change what a write-once folder protects (checked, and audited). */
+  overrideWriteOnce?: boolean | undefined;
 }
 
 export function cliContext(actor: Actor): CallContext {

@@ -38,6 +38,8 @@ import { SpacesService } from '../services/spaces.service.js';
 import { ServiceAccountRepository } from '../repositories/service-account.repository.js';
 import { ServiceAccountsService } from '../services/service-accounts.service.js';
 import { SignedUrlsService } from '../services/signed-urls.service.js';
+import { PolicyRepository } from '../repositories/policy.repository.js';
+import { WriteRulesService } from '../services/write-rules.service.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -65,6 +67,7 @@ export interface Core {
   spaces: SpacesService;
   serviceAccounts: ServiceAccountsService;
   signedUrls: SignedUrlsService;
+  rules: WriteRulesService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -88,7 +91,10 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
     loginFailuresPerIp: config.loginRateLimit.failuresPerIp,
   });
   const propertyRepo = new PropertyRepository();
-  const files = new FilesService({ tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const orgRepo = new OrgRepository();
+  const policyRepo = new PolicyRepository();
+  const rules = new WriteRulesService(db, policyRepo, orgRepo, audit, tree);
+  const files = new FilesService({ rules, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger, defaultRetentionDays: config.trashRetentionDays });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
@@ -100,13 +106,12 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const linkKey = createHmac('sha256', deps.jwtSecret).update('coffer link sessions').digest();
   const links = new LinksService({ db, tree, links: new LinkRepository(), rateLimits, audit, secret: linkKey });
   const zip = new ZipService({ db, tree, subtrees: new SubtreeRepository(), blobs, audit });
-  const orgRepo = new OrgRepository();
   // Deleting an organisation purges its spaces, and spaces ask organisations who is an admin.
   const orgs: OrgsService = new OrgsService({ db, orgs: orgRepo, users: userRepo, audit, spaces: (): SpacesService => spaces });
-  const spaces: SpacesService = new SpacesService({ db, orgs: orgRepo, spaces: spaceRepo, nodes: nodeRepo, versions: versionRepo, access, audit, orgService: orgs, trash });
+  const spaces: SpacesService = new SpacesService({ db, orgs: orgRepo, spaces: spaceRepo, nodes: nodeRepo, versions: versionRepo, access, audit, orgService: orgs, trash, policies: policyRepo });
   const serviceAccounts = new ServiceAccountsService({ db, repo: new ServiceAccountRepository(), spaces: spaceRepo, orgs, files, audit });
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls };
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules };
 }

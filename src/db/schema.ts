@@ -78,6 +78,23 @@ export interface SpacesTable {
   org_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Days trashed items are kept: null takes the instance's default, 0 keeps them until emptied. */
   trash_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The space's path layout (see core/layout.ts), or null for none. */
+  layout: ColumnType<unknown, string | null | undefined, string | null>;
+  /** Stored file names get the upload time in front ("20261206T214300Z_name.pdf"). */
+  timestamp_names: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Some folder of the space has a policy (folder_policies). */
+  has_policies: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface FolderPoliciesTable {
+  node_id: string;
+  space_id: string;
+  allowed_extensions: string[] | null;
+  allowed_types: string[] | null;
+  max_file_bytes: number | null;
+  write_once: ColumnType<boolean, boolean | undefined, boolean>;
+  updated_by: string | null;
+  updated_at: TimestampDefault;
 }
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'guest';
@@ -316,6 +333,7 @@ export interface DB {
   service_account_scopes: ServiceAccountScopesTable;
   api_keys: ApiKeysTable;
   signed_url_uses: SignedUrlUsesTable;
+  folder_policies: FolderPoliciesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -339,3 +357,4 @@ export type OrgGroup = Selectable<OrgGroupsTable>;
 export type SpaceMember = Selectable<SpaceMembersTable>;
 export type ServiceAccount = Selectable<ServiceAccountsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
+export type FolderPolicy = Selectable<FolderPoliciesTable>;

@@ -189,8 +189,10 @@ export class OrgRepository {
     return db.selectFrom('spaces').selectAll().where('org_id', '=', orgId).where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
   }
 
-  async updateSpace(db: Db, spaceId: string, patch: { name?: string | undefined; quota_bytes?: number | null | undefined; trash_retention_days?: number | null | undefined }): Promise<Space> {
-    return db.updateTable('spaces').set(patch).where('id', '=', spaceId).returningAll().executeTakeFirstOrThrow();
+  async updateSpace(db: Db, spaceId: string, patch: { name?: string | undefined; quota_bytes?: number | null | undefined; trash_retention_days?: number | null | undefined }): Promise<void> {
+    const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length === 0) return;
+    await db.updateTable('spaces').set(set).where('id', '=', spaceId).execute();
   }
 
   /** The blobs a space's versions use: what may be freed once the space is gone. */

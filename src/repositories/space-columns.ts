@@ -12,9 +12,12 @@ export interface SpaceColumns {
   s_created_at: Date | null;
   s_org_id: string | null;
   s_trash_retention_days: number | null;
+  s_layout: unknown;
+  s_timestamp_names: boolean | null;
+  s_has_policies: boolean | null;
 }
 
-const COLUMNS = ['kind', 'owner_user_id', 'name', 'quota_bytes', 'used_bytes', 'root_node_id', 'created_at', 'org_id', 'trash_retention_days'] as const;
+const COLUMNS = ['kind', 'owner_user_id', 'name', 'quota_bytes', 'used_bytes', 'root_node_id', 'created_at', 'org_id', 'trash_retention_days', 'layout', 'timestamp_names', 'has_policies'] as const;
 
 /** The select list of a space's columns under the `s_` prefix, from the table aliased `alias`. */
 export function spaceColumns(alias: string): RawBuilder<unknown> {
@@ -46,5 +49,8 @@ export function spaceFromColumns(id: string, c: SpaceColumns): Space | undefined
     created_at: c.s_created_at ?? new Date(0),
     org_id: c.s_org_id,
     trash_retention_days: c.s_trash_retention_days,
+    layout: c.s_layout ?? null,
+    timestamp_names: c.s_timestamp_names ?? false,
+    has_policies: c.s_has_policies ?? false,
   };
 }

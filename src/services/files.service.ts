@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { writeOnceRefused, type WriteRulesService } from './write-rules.service.js';
 import type { BlobStore, BlobWriteResult, ByteRange } from '../blobs/blob-store.js';
 import { LimitExceededError, SizeMismatchError } from '../blobs/blob-store.js';
 import type { CallContext } from '../core/context.js';
@@ -73,6 +74,8 @@ interface CommitRequest {
   modifiedAt: Date;
   overwrite: boolean;
   ifMatch: string | undefined;
+  /** A write-once folder: an existing file of that name is refused, never replaced. */
+  refuseExisting?: boolean | undefined;
 }
 
 /** What to do when the target name is taken: refuse, pick a free name, or trash what is there first. */
@@ -89,6 +92,8 @@ export interface FilesDeps {
   properties: PropertyRepository;
   newFiles: NewFilesRepository;
   moves: NodeMoveRepository;
+  /** A space's layout and folder policies, checked on every write whatever the door. */
+  rules: WriteRulesService;
   maxUploadBytes: number | null;
 }
 
@@ -172,6 +177,7 @@ export class FilesService {
     const parent = await this.d.tree.folderById(ctx, parentId, 'create');
     // Refused before the space is locked; checked again under the lock, where the parent's path is final.
     this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
+    this.d.rules.checkPlace(await this.d.rules.at(parent), [...parsePath(parent.path), ...segments.map(normalizeName)], 'folder');
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, parent.space.id);
       const p = await this.d.tree.recheckFolder(tx, parent.node.id, parent.space.id);
@@ -211,13 +217,20 @@ export class FilesService {
   async upload(ctx: CallContext, input: UploadInput): Promise<UploadResult> {
     const segments = parsePath(input.relativePath);
     if (segments.length === 0) throw badRequest('Give the file a name');
-    const name = segments[segments.length - 1]!;
     const folders = segments.slice(0, -1);
     const parent = input.parent && input.parent.node.id === input.parentId ? input.parent : await this.d.tree.folderById(ctx, input.parentId, 'create');
     if (parent.node.kind !== 'folder') throw conflict(`"${parent.node.name}" is a file, not a folder`);
     this.d.tree.access.assert(parent, 'create');
     // Before a byte of the body is read; commitUpload checks again under the space lock.
     this.d.tree.assertDepth(pathDepth(parent.path) + segments.length);
+
+    const rules = await this.d.rules.at(parent);
+    const name = rules?.timestampNames ? `${timestamp(new Date())}_${segments[segments.length - 1]!}` : segments[segments.length - 1]!;
+    this.d.rules.checkPlace(rules, [...parsePath(parent.path), ...folders, name], 'file');
+    this.d.rules.checkFile(rules, name, input.size);
+    const writeOnce = rules !== null && rules.policy.writeOnceAt !== null && (input.overwrite ?? false) && !rules.timestampNames;
+    if (writeOnce && ctx.overrideWriteOnce) await this.d.rules.assertChangeable(ctx, { ...parent, path: joinPath(parent.path, segments.join('/')) }, 'overwritten');
+    const refuseExisting = writeOnce && !ctx.overrideWriteOnce;
 
     const { maxUploadBytes } = this.d;
     if (input.size !== undefined && maxUploadBytes !== null && input.size > maxUploadBytes) {
@@ -228,9 +241,10 @@ export class FilesService {
     if (space.quota_bytes !== null && input.size !== undefined && space.used_bytes + input.size > space.quota_bytes) {
       throw insufficientStorage(space.used_bytes, space.quota_bytes, input.size);
     }
+    const policyMax = this.d.rules.maxBytes(rules);
     const maxBytes = minDefined(
-      space.quota_bytes !== null ? Math.max(0, space.quota_bytes - space.used_bytes) : undefined,
-      maxUploadBytes ?? undefined,
+      minDefined(space.quota_bytes !== null ? Math.max(0, space.quota_bytes - space.used_bytes) : undefined, maxUploadBytes ?? undefined),
+      policyMax ?? undefined,
     );
 
     let written;
@@ -238,6 +252,7 @@ export class FilesService {
       written = await this.d.blobs.write(input.source, { maxBytes, expectedBytes: input.size, sha1: input.expectedSha1 !== undefined });
     } catch (err) {
       if (err instanceof LimitExceededError) {
+        if (rules && policyMax !== null && err.limit === policyMax) throw this.d.rules.tooBig(rules);
         if (maxUploadBytes !== null && err.limit === maxUploadBytes) {
           throw payloadTooLarge(`Files can be at most ${maxUploadBytes} bytes on this server`);
         }
@@ -257,12 +272,14 @@ export class FilesService {
       if (input.expectedSha1 !== undefined && input.expectedSha1.toLowerCase() !== written.sha1) {
         throw badRequest(`The content's SHA-1 is ${written.sha1}, not ${input.expectedSha1} as announced; nothing was stored`);
       }
+      await this.d.rules.checkContent(rules, name, written.head);
       const mime = await sniffMime(name, input.mime, written.head, this.d.logger);
       const modifiedAt = input.modifiedAt ?? new Date();
       // Who may only add (a file drop) never replaces anything: the new file gets a free name.
-      const overwrite = (input.overwrite ?? false) && this.d.tree.access.can(parent, 'write');
-      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite, ifMatch: input.ifMatch };
-      if (folders.length === 0 && commit.ifMatch === undefined) {
+      // A time-stamped name is a new file every time, never a new version of an older one.
+      const overwrite = (input.overwrite ?? false) && this.d.tree.access.can(parent, 'write') && !rules?.timestampNames;
+      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite, ifMatch: input.ifMatch, refuseExisting };
+      if (folders.length === 0 && commit.ifMatch === undefined && !refuseExisting) {
         return { ...(await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt, replace: commit.overwrite })), space };
       }
       return { ...(await this.commitUpload(commit)), space };
@@ -294,6 +311,9 @@ export class FilesService {
         const versionId = randomUUID();
 
         const existing = await this.d.nodes.getLiveChild(tx, folder.id, name);
+        if (existing && c.refuseExisting) {
+          throw writeOnceRefused(`${joinPath(folderPath, name)} is in a write-once folder: files there can be added, never overwritten`);
+        }
         if (existing && c.ifMatch !== undefined && existing.etag !== c.ifMatch) {
           throw conflict(`"${name}" was changed by someone else; reload it and try again`);
         }
@@ -422,6 +442,12 @@ export class FilesService {
       this.d.tree.access.assert(destParent, 'create');
       if (destParent.node.kind !== 'folder') throw conflict(`"${destParent.node.name}" is a file, not a folder`);
     }
+    const into = destParent ?? { space: source.space, chain: source.chain.slice(1), path: parentPath(source.path) };
+    const newName = target.name !== undefined ? normalizeName(target.name) : source.node.name;
+    if ((destParent?.node.id ?? source.node.parent_id) !== source.node.parent_id || newName !== source.node.name) {
+      await this.d.rules.assertChangeable(ctx, source, 'renamed or moved');
+      this.d.rules.checkPlace(await this.d.rules.at(into), [...parsePath(into.path), newName], source.node.kind);
+    }
     if (destParent && destParent.space.id !== source.space.id) {
       // Into another space (out of a share into one's own, say): the bytes are now counted there,
       // so the item is copied (its blobs shared, its quota checked) and the original goes to its
@@ -514,6 +540,7 @@ export class FilesService {
     if (source.node.parent_id === null) throw forbidden('The root folder cannot be copied');
     const dest = await this.d.tree.folderById(ctx, target.parentId, 'create');
     const wanted = target.name !== undefined ? normalizeName(target.name) : source.node.name;
+    this.d.rules.checkPlace(await this.d.rules.at(dest), [...parsePath(dest.path), wanted], source.node.kind);
 
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, dest.space.id);
@@ -625,6 +652,7 @@ export class FilesService {
   async trash(ctx: CallContext, id: string): Promise<Node> {
     const located = await this.d.tree.byId(ctx, id, 'delete');
     if (located.node.parent_id === null) throw forbidden('The root folder cannot be deleted');
+    await this.d.rules.assertChangeable(ctx, located, 'deleted');
     return this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, located.space.id);
       const current = await this.d.tree.byId(ctx, id, 'delete', tx);
@@ -656,4 +684,15 @@ export class FilesService {
 function minDefined(...values: (number | undefined)[]): number | undefined {
   const defined = values.filter((v): v is number => v !== undefined);
   return defined.length > 0 ? Math.min(...defined) : undefined;
+}
+
+/** "/a/b" of "/a/b/c"; "/" of "/c". */
+function parentPath(path: string): string {
+  const at = path.lastIndexOf('/');
+  return at <= 0 ? '/' : path.slice(0, at);
+}
+
+/** The upload time in front of a stored name: sorts by time, and stays a valid name everywhere. */
+function timestamp(at: Date): string {
+  return at.toISOString().replace(/[-:.]/g, '');
 }

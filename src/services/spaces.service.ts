@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../core/context.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
 import { normalizeName } from '../core/names.js';
+import { parseLayout } from '../core/layout.js';
+import type { PolicyRepository } from '../repositories/policy.repository.js';
 import type { Organisation, ShareRole, Space } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
 import type { OrgRepository, SpaceMemberRow, SpaceRow } from '../repositories/org.repository.js';
@@ -23,6 +25,7 @@ export interface SpacesDeps {
   audit: AuditService;
   orgService: OrgsService;
   trash: TrashService;
+  policies: PolicyRepository;
 }
 
 export interface SpaceSettings {
@@ -31,6 +34,9 @@ export interface SpaceSettings {
   quotaBytes?: number | null | undefined;
   /** Days; 0 keeps trashed items until the trash is emptied; null takes the instance's default. */
   trashRetentionDays?: number | null | undefined;
+  /** A path layout (see core/layout.ts); null removes it. */
+  layout?: unknown;
+  timestampNames?: boolean | undefined;
 }
 
 /**
@@ -79,6 +85,7 @@ export class SpacesService {
     const name = spaceName(settings.name);
     const quota = checkQuota(settings.quotaBytes ?? null);
     const retention = checkRetention(settings.trashRetentionDays ?? null);
+    const layout = settings.layout === undefined || settings.layout === null ? null : parseLayout(settings.layout).layout;
     const created = await this.db
       .transaction()
       .execute(async (tx) => {
@@ -87,7 +94,18 @@ export class SpacesService {
         const rootId = randomUUID();
         await tx
           .insertInto('spaces')
-          .values({ id: spaceId, kind: 'organization', org_id: org.id, owner_user_id: null, name, quota_bytes: quota, root_node_id: rootId, trash_retention_days: retention })
+          .values({
+            id: spaceId,
+            kind: 'organization',
+            org_id: org.id,
+            owner_user_id: null,
+            name,
+            quota_bytes: quota,
+            root_node_id: rootId,
+            trash_retention_days: retention,
+            layout: layout === null ? null : JSON.stringify(layout),
+            timestamp_names: settings.timestampNames ?? false,
+          })
           .execute();
         await this.d.nodes.insert(tx, { id: rootId, space_id: spaceId, parent_id: null, name: '', kind: 'folder', etag: newEtag(), created_by: ctx.actor.userId });
         await this.d.audit.record(tx, ctx, { action: 'space.create', spaceId, detail: { org: org.id, name, quota, trashRetentionDays: retention } });
@@ -112,15 +130,17 @@ export class SpacesService {
     const name = settings.name === undefined ? undefined : spaceName(settings.name);
     const quota = settings.quotaBytes === undefined ? undefined : checkQuota(settings.quotaBytes);
     const retention = settings.trashRetentionDays === undefined ? undefined : checkRetention(settings.trashRetentionDays);
+    const layout = settings.layout === undefined || settings.layout === null ? settings.layout : parseLayout(settings.layout).layout;
     await this.db
       .transaction()
       .execute(async (tx) => {
+        await this.d.policies.setLayout(tx, space.id, { layout, timestamp_names: settings.timestampNames });
         if (name !== undefined) {
           const clash = await this.d.orgs.spaceByName(tx, org.id, name);
           if (clash && clash.id !== space.id) throw conflict(`${org.name} has a space named "${name}" already`);
         }
         await this.d.orgs.updateSpace(tx, space.id, { name, quota_bytes: quota, trash_retention_days: retention });
-        await this.d.audit.record(tx, ctx, { action: 'space.update', spaceId: space.id, detail: { name, quota, trashRetentionDays: retention } });
+        await this.d.audit.record(tx, ctx, { action: 'space.update', spaceId: space.id, detail: { name, quota, trashRetentionDays: retention, layout, timestampNames: settings.timestampNames } });
       })
       .catch((err: unknown) => {
         if ((err as { code?: string }).code === '23505') throw conflict(`${org.name} has a space named "${name}" already`);

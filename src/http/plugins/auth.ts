@@ -117,7 +117,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) 
       throw unauthorized('Sign in first: send an access token (Authorization: Bearer …) or an app password (HTTP Basic)');
     }
     const client = clientInfo(request);
-    request.callContext = { actor, ip: client.ip, userAgent: client.userAgent };
+    // Asked for on any change; granted only to an organisation's owners and admins, and audited (WriteRulesService).
+    const override = (request.query as { override_write_once?: unknown } | undefined)?.override_write_once === 'true';
+    request.callContext = { actor, ip: client.ip, userAgent: client.userAgent, ...(override ? { overrideWriteOnce: true } : {}) };
   });
   app.decorate('requireAdmin', async (request: FastifyRequest) => {
     await app.authenticate(request);

@@ -78,4 +78,53 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
       return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, shownPath(ctxOf(request), result)));
     },
   });
+
+  const policyFields = {
+    allowed_extensions: z.array(z.string().max(32)).max(200).nullable().describe('Extensions without the dot ("zip"); null: any'),
+    allowed_types: z.array(z.string().max(200)).max(200).nullable().describe('Media types the content must sniff as ("application/zip", "image/*"); null: any'),
+    max_file_bytes: z.number().int().min(0).nullable(),
+    write_once: z.boolean().describe('Files can be added, never overwritten, renamed, moved out or deleted (but by an organisation admin, audited)'),
+  };
+  const policySchema = z.object(policyFields).meta({ id: 'FolderPolicy' });
+  const policyAnswer = z
+    .object({
+      own: policySchema.nullable().describe("This folder's own policy"),
+      effective: z.object({ ...policyFields, write_once: z.boolean(), write_once_folder_id: z.string().nullable() }).describe('What applies here, inherited from the folders above included'),
+    })
+    .meta({ id: 'FolderPolicies' });
+  const toAnswer = (r: { own: { allowed_extensions: string[] | null; allowed_types: string[] | null; max_file_bytes: number | null; write_once: boolean } | null; effective: { allowedExtensions: string[] | null; allowedTypes: string[] | null; maxFileBytes: number | null; writeOnceAt: string | null } }) => ({
+    own: r.own ? { allowed_extensions: r.own.allowed_extensions, allowed_types: r.own.allowed_types, max_file_bytes: r.own.max_file_bytes === null ? null : Number(r.own.max_file_bytes), write_once: r.own.write_once } : null,
+    effective: {
+      allowed_extensions: r.effective.allowedExtensions,
+      allowed_types: r.effective.allowedTypes,
+      max_file_bytes: r.effective.maxFileBytes,
+      write_once: r.effective.writeOnceAt !== null,
+      write_once_folder_id: r.effective.writeOnceAt,
+    },
+  });
+
+  r.get('/folders/:id/policy', {
+    schema: { tags: ['folders'], summary: "A folder's policy and the policy that applies in it", security: [{ bearer: [] }], params: z.object({ id: z.string().max(64) }), response: { 200: policyAnswer, ...errors(401, 404, 409) } },
+    handler: async (request) => toAnswer(await core.rules.policyOf(ctxOf(request), request.params.id)),
+  });
+
+  r.put('/folders/:id/policy', {
+    schema: {
+      tags: ['folders'],
+      summary: "Set a folder's policy, inherited by everything below it (its managers; lifting write-once: organisation admins)",
+      security: [{ bearer: [] }],
+      params: z.object({ id: z.string().max(64) }),
+      body: z.object({ allowed_extensions: policyFields.allowed_extensions.optional(), allowed_types: policyFields.allowed_types.optional(), max_file_bytes: policyFields.max_file_bytes.optional(), write_once: z.boolean().default(false) }),
+      response: { 200: policyAnswer, ...errors(400, 401, 403, 404, 409) },
+    },
+    handler: async (request) => {
+      const b = request.body;
+      return toAnswer(await core.rules.setPolicy(ctxOf(request), request.params.id, { allowed_extensions: b.allowed_extensions ?? null, allowed_types: b.allowed_types ?? null, max_file_bytes: b.max_file_bytes ?? null, write_once: b.write_once }));
+    },
+  });
+
+  r.delete('/folders/:id/policy', {
+    schema: { tags: ['folders'], summary: "Remove a folder's own policy", security: [{ bearer: [] }], params: z.object({ id: z.string().max(64) }), response: { 200: policyAnswer, ...errors(401, 403, 404, 409) } },
+    handler: async (request) => toAnswer(await core.rules.setPolicy(ctxOf(request), request.params.id, null)),
+  });
 }

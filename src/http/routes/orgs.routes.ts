@@ -40,6 +40,16 @@ const groupSchema = z
   })
   .meta({ id: 'OrgGroup' });
 
+const layoutSchema = z
+  .object({
+    pattern: z.string().max(500).describe('Named segments ending in {file} or **, e.g. "{system}/{objectType}/{objectId}/{file}"'),
+    values: z
+      .record(z.string(), z.union([z.array(z.string()), z.object({ by: z.string(), values: z.record(z.string(), z.array(z.string())) }), z.object({ regex: z.string() })]))
+      .optional()
+      .describe('Per segment: a list of names, names by an earlier segment ({"by": "system", "values": {…}}), or {"regex": …}'),
+  })
+  .meta({ id: 'PathLayout' });
+
 export const spaceSchema = z
   .object({
     id: z.string(),
@@ -51,6 +61,8 @@ export const spaceSchema = z
     quota_bytes: z.number().nullable(),
     used_bytes: z.number(),
     trash_retention_days: z.number().nullable().describe("The space's own setting: days, 0 to keep until emptied, null for the instance's default"),
+    layout: layoutSchema.nullable(),
+    timestamp_names: z.boolean().describe('Stored file names start with the upload time'),
     created_at: z.string(),
   })
   .meta({ id: 'Space' });
@@ -129,6 +141,8 @@ export function toSpaceDto(s: SpaceRow): z.infer<typeof spaceSchema> {
     quota_bytes: s.quota_bytes === null ? null : Number(s.quota_bytes),
     used_bytes: Number(s.used_bytes),
     trash_retention_days: s.trash_retention_days,
+    layout: (s.layout ?? null) as z.infer<typeof layoutSchema> | null,
+    timestamp_names: s.timestamp_names,
     created_at: new Date(s.created_at).toISOString(),
   };
 }
@@ -466,12 +480,18 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
       summary: 'Create a space (a shared drive) in an organisation (its owners and admins)',
       security: [{ bearer: [] }],
       params: orgParam,
-      body: z.object({ name: z.string().min(1).max(200), quota_bytes: quota, trash_retention_days: retention }),
+      body: z.object({ name: z.string().min(1).max(200), quota_bytes: quota, trash_retention_days: retention, layout: layoutSchema.nullable().optional(), timestamp_names: z.boolean().optional() }),
       response: { 201: spaceSchema, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
       const b = request.body;
-      const space = await core.spaces.create(ctxOf(request), request.params.org, { name: b.name, quotaBytes: b.quota_bytes, trashRetentionDays: b.trash_retention_days });
+      const space = await core.spaces.create(ctxOf(request), request.params.org, {
+        name: b.name,
+        quotaBytes: b.quota_bytes,
+        trashRetentionDays: b.trash_retention_days,
+        layout: b.layout,
+        timestampNames: b.timestamp_names,
+      });
       return reply.code(201).send(toSpaceDto(space));
     },
   });
@@ -499,12 +519,26 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
       summary: "Rename a space or set its trash retention (its managers) or its quota (its organisation's owners and admins)",
       security: [{ bearer: [] }],
       params: spaceParam,
-      body: z.object({ name: z.string().min(1).max(200).optional(), quota_bytes: quota, trash_retention_days: retention }),
+      body: z.object({
+        name: z.string().min(1).max(200).optional(),
+        quota_bytes: quota,
+        trash_retention_days: retention,
+        layout: layoutSchema.nullable().optional().describe('null removes the layout'),
+        timestamp_names: z.boolean().optional(),
+      }),
       response: { 200: spaceSchema, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request) => {
       const b = request.body;
-      return toSpaceDto(await core.spaces.update(ctxOf(request), request.params.id, { name: b.name, quotaBytes: b.quota_bytes, trashRetentionDays: b.trash_retention_days }));
+      return toSpaceDto(
+        await core.spaces.update(ctxOf(request), request.params.id, {
+          name: b.name,
+          quotaBytes: b.quota_bytes,
+          trashRetentionDays: b.trash_retention_days,
+          layout: b.layout,
+          timestampNames: b.timestamp_names,
+        }),
+      );
     },
   });
 

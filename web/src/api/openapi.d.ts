@@ -2661,6 +2661,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/folders/{id}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A folder's policy and the policy that applies in it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderPolicies"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Set a folder's policy, inherited by everything below it (its managers; lifting write-once: organisation admins) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Extensions without the dot ("zip"); null: any */
+                        allowed_extensions?: string[] | null;
+                        /** @description Media types the content must sniff as ("application/zip", "image/*"); null: any */
+                        allowed_types?: string[] | null;
+                        max_file_bytes?: number | null;
+                        /** @default false */
+                        write_once?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderPolicies"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a folder's own policy */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FolderPolicies"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/folders/{id}/zip": {
         parameters: {
             query?: never;
@@ -4800,9 +5002,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        layout?: components["schemas"]["PathLayoutInput"] | null;
                         name: string;
                         /** @description Bytes; null for no limit */
                         quota_bytes?: number | null;
+                        timestamp_names?: boolean;
                         /** @description Days trashed items are kept; 0 until the trash is emptied; null for the instance default */
                         trash_retention_days?: number | null;
                     };
@@ -6612,9 +6816,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description null removes the layout */
+                        layout?: components["schemas"]["PathLayoutInput"] | null;
                         name?: string;
                         /** @description Bytes; null for no limit */
                         quota_bytes?: number | null;
+                        timestamp_names?: boolean;
                         /** @description Days trashed items are kept; 0 until the trash is emptied; null for the instance default */
                         trash_retention_days?: number | null;
                     };
@@ -7650,6 +7857,52 @@ export interface components {
             expires_at: string;
             url: string;
         };
+        FolderPolicies: {
+            /** @description What applies here, inherited from the folders above included */
+            effective: {
+                /** @description Extensions without the dot ("zip"); null: any */
+                allowed_extensions: string[] | null;
+                /** @description Media types the content must sniff as ("application/zip", "image/*"); null: any */
+                allowed_types: string[] | null;
+                max_file_bytes: number | null;
+                write_once: boolean;
+                write_once_folder_id: string | null;
+            };
+            /** @description This folder's own policy */
+            own: components["schemas"]["FolderPolicy"] | null;
+        };
+        FolderPoliciesInput: {
+            /** @description What applies here, inherited from the folders above included */
+            effective: {
+                /** @description Extensions without the dot ("zip"); null: any */
+                allowed_extensions: string[] | null;
+                /** @description Media types the content must sniff as ("application/zip", "image/*"); null: any */
+                allowed_types: string[] | null;
+                max_file_bytes: number | null;
+                write_once: boolean;
+                write_once_folder_id: string | null;
+            };
+            /** @description This folder's own policy */
+            own: components["schemas"]["FolderPolicyInput"] | null;
+        };
+        FolderPolicy: {
+            /** @description Extensions without the dot ("zip"); null: any */
+            allowed_extensions: string[] | null;
+            /** @description Media types the content must sniff as ("application/zip", "image/*"); null: any */
+            allowed_types: string[] | null;
+            max_file_bytes: number | null;
+            /** @description Files can be added, never overwritten, renamed, moved out or deleted (but by an organisation admin, audited) */
+            write_once: boolean;
+        };
+        FolderPolicyInput: {
+            /** @description Extensions without the dot ("zip"); null: any */
+            allowed_extensions: string[] | null;
+            /** @description Media types the content must sniff as ("application/zip", "image/*"); null: any */
+            allowed_types: string[] | null;
+            max_file_bytes: number | null;
+            /** @description Files can be added, never overwritten, renamed, moved out or deleted (but by an organisation admin, audited) */
+            write_once: boolean;
+        };
         IncomingShare: {
             created_at: string;
             /** @description Username of whoever made the share */
@@ -7894,6 +8147,36 @@ export interface components {
             user_id: string;
             username: string;
         };
+        PathLayout: {
+            /** @description Named segments ending in {file} or **, e.g. "{system}/{objectType}/{objectId}/{file}" */
+            pattern: string;
+            /** @description Per segment: a list of names, names by an earlier segment ({"by": "system", "values": {…}}), or {"regex": …} */
+            values?: {
+                [key: string]: string[] | {
+                    by: string;
+                    values: {
+                        [key: string]: string[];
+                    };
+                } | {
+                    regex: string;
+                };
+            };
+        };
+        PathLayoutInput: {
+            /** @description Named segments ending in {file} or **, e.g. "{system}/{objectType}/{objectId}/{file}" */
+            pattern: string;
+            /** @description Per segment: a list of names, names by an earlier segment ({"by": "system", "values": {…}}), or {"regex": …} */
+            values?: {
+                [key: string]: string[] | {
+                    by: string;
+                    values: {
+                        [key: string]: string[];
+                    };
+                } | {
+                    regex: string;
+                };
+            };
+        };
         Person: {
             display_name: string;
             id: string;
@@ -8075,6 +8358,7 @@ export interface components {
             id: string;
             /** @enum {string} */
             kind: "personal" | "organization";
+            layout: components["schemas"]["PathLayout"] | null;
             /** @description owner of a personal space; your role on an organisation space; null where you only administer its organisation */
             my_role: ("owner" | "manager" | "editor" | "viewer") | null;
             name: string;
@@ -8086,6 +8370,8 @@ export interface components {
             quota_bytes: number | null;
             /** @description The id of its top folder, for the files and folders routes */
             root_folder_id: string | null;
+            /** @description Stored file names start with the upload time */
+            timestamp_names: boolean;
             /** @description The space's own setting: days, 0 to keep until emptied, null for the instance's default */
             trash_retention_days: number | null;
             used_bytes: number;
@@ -8095,6 +8381,7 @@ export interface components {
             id: string;
             /** @enum {string} */
             kind: "personal" | "organization";
+            layout: components["schemas"]["PathLayoutInput"] | null;
             /** @description owner of a personal space; your role on an organisation space; null where you only administer its organisation */
             my_role: ("owner" | "manager" | "editor" | "viewer") | null;
             name: string;
@@ -8106,6 +8393,8 @@ export interface components {
             quota_bytes: number | null;
             /** @description The id of its top folder, for the files and folders routes */
             root_folder_id: string | null;
+            /** @description Stored file names start with the upload time */
+            timestamp_names: boolean;
             /** @description The space's own setting: days, 0 to keep until emptied, null for the instance's default */
             trash_retention_days: number | null;
             used_bytes: number;
