@@ -40,6 +40,8 @@ import { ServiceAccountsService } from '../services/service-accounts.service.js'
 import { SignedUrlsService } from '../services/signed-urls.service.js';
 import { PolicyRepository } from '../repositories/policy.repository.js';
 import { WriteRulesService } from '../services/write-rules.service.js';
+import { RecordRepository } from '../repositories/record.repository.js';
+import { RecordsService } from '../services/records.service.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -68,6 +70,7 @@ export interface Core {
   serviceAccounts: ServiceAccountsService;
   signedUrls: SignedUrlsService;
   rules: WriteRulesService;
+  records: RecordsService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -113,5 +116,5 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules };
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit) };
 }

@@ -175,6 +175,27 @@ export interface SignedUrlUsesTable {
   expires_at: Timestamp;
 }
 
+export interface RecordTypesTable {
+  id: string;
+  space_id: string;
+  name: string;
+  title: string;
+  schema: ColumnType<unknown, string, string>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface RecordsTable {
+  id: string;
+  type_id: string;
+  space_id: string;
+  folder_id: string;
+  data: ColumnType<Record<string, unknown>, string, string>;
+  created_by: string | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
 export interface BlobsTable {
   id: string;
   store_key: string;
@@ -334,6 +355,8 @@ export interface DB {
   api_keys: ApiKeysTable;
   signed_url_uses: SignedUrlUsesTable;
   folder_policies: FolderPoliciesTable;
+  record_types: RecordTypesTable;
+  records: RecordsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -358,3 +381,5 @@ export type SpaceMember = Selectable<SpaceMembersTable>;
 export type ServiceAccount = Selectable<ServiceAccountsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type FolderPolicy = Selectable<FolderPoliciesTable>;
+export type RecordType = Selectable<RecordTypesTable>;
+export type RecordRow = Selectable<RecordsTable>;
