@@ -49,8 +49,23 @@ export function prepareByText(client: pg.PoolClient): void {
     // migration), which PostgreSQL cannot prepare.
     if (typeof config === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
       const name = statementName(config);
-      if (name !== undefined) return original({ name, text: config, values });
+      if (name !== undefined) {
+        return (original({ name, text: config, values }) as Promise<unknown>).catch((err: unknown) => {
+          if ((err as { code?: unknown }).code !== INVALID_STATEMENT_NAME) throw err;
+          // The driver believed the statement prepared on this connection and the server did not
+          // have it (seen about once in ten runs of the table-upkeep test; the cause is not known
+          // yet): forget it here, so its next use prepares it again, and run this one unnamed.
+          // Nothing ran: the Bind failed before it.
+          const connection = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown>; submittedNamedStatements?: Record<string, unknown> } }).connection;
+          if (connection?.parsedStatements) delete connection.parsedStatements[name];
+          if (connection?.submittedNamedStatements) delete connection.submittedNamedStatements[name];
+          return original(config, values, callback);
+        });
+      }
     }
     return original(config, values, callback);
   };
 }
+
+/** SQLSTATE 26000: "prepared statement … does not exist". */
+const INVALID_STATEMENT_NAME = '26000';
