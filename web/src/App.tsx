@@ -13,6 +13,9 @@ const TrashPage = lazy(() => import('./pages/trash/TrashPage').then((m) => ({ de
 const AccountPage = lazy(() => import('./pages/account/AccountPage').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
 const SharedPage = lazy(() => import('./pages/shared/SharedPage').then((m) => ({ default: m.SharedPage })));
+const SpacesPage = lazy(() => import('./pages/spaces/SpacesPage').then((m) => ({ default: m.SpacesPage })));
+const OrgPage = lazy(() => import('./pages/orgs/OrgPage').then((m) => ({ default: m.OrgPage })));
+const RecordsPage = lazy(() => import('./pages/records/RecordsPage').then((m) => ({ default: m.RecordsPage })));
 const PublicLinkPage = lazy(() => import('./pages/public/PublicLinkPage').then((m) => ({ default: m.PublicLinkPage })));
 
 export function App() {
@@ -49,6 +52,9 @@ export function App() {
         <Route path="files" element={<FilesPage />} />
         <Route path="files/:folderId" element={<FilesPage />} />
         <Route path="shared/*" element={<SharedPage />} />
+        <Route path="spaces" element={<SpacesPage />} />
+        <Route path="spaces/:spaceId/records" element={<RecordsPage />} />
+        <Route path="orgs/:slug/*" element={<OrgPage />} />
         <Route path="trash" element={<TrashPage />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin/*" element={isAdmin ? <AdminPage /> : <NotFoundPage forbidden />} />

@@ -20,6 +20,7 @@ import type {
 } from './types';
 import type { Link, LinkChange, LinkCreate } from './links-types';
 import type { IncomingShare, Person, Share, ShareRole } from './share-types';
+import type { CofferRecord, NewApiKey, Organisation, OrgMember, RecordType, ServiceAccount, Space, SpaceMember, SpaceRole, SERVICE_PERMISSIONS } from './org-types';
 
 const enc = encodeURIComponent;
 
@@ -97,6 +98,37 @@ export function endpoints(api: ApiClient) {
     /** The audit log as CSV, with the same filters (no paging). */
     auditCsv: async (q: Omit<AuditQuery, 'limit' | 'offset'>) => (await api.raw('GET', '/admin/audit/export', { query: q, headers: { accept: 'text/csv' } })).blob(),
     storage: () => api.get<StorageOverview>('/admin/storage'),
+
+    // Organisations and their spaces
+    spaces: () => api.get<{ items: Space[] }>('/spaces'),
+    space: (id: string) => api.get<Space>(`/spaces/${enc(id)}`),
+    orgs: () => api.get<{ items: Organisation[] }>('/orgs'),
+    org: (slug: string) => api.get<Organisation>(`/orgs/${enc(slug)}`),
+    orgMembers: (slug: string) => api.get<{ items: OrgMember[] }>(`/orgs/${enc(slug)}/members`),
+    setOrgMember: (slug: string, user: string, role: OrgMember['role']) => api.json<OrgMember>('PUT', `/orgs/${enc(slug)}/members/${enc(user)}`, { body: { role } }),
+    removeOrgMember: (slug: string, user: string) => api.json<void>('DELETE', `/orgs/${enc(slug)}/members/${enc(user)}`),
+    orgSpaces: (slug: string) => api.get<{ items: Space[] }>(`/orgs/${enc(slug)}/spaces`),
+    createSpace: (slug: string, b: { name: string; quota_bytes?: number | null; trash_retention_days?: number | null }) =>
+      api.json<Space>('POST', `/orgs/${enc(slug)}/spaces`, { body: b }),
+    spaceMembers: (id: string) => api.get<{ items: SpaceMember[] }>(`/spaces/${enc(id)}/members`),
+    setSpaceMember: (id: string, b: { user?: string; group?: string; role: SpaceRole }) => api.json<SpaceMember>('POST', `/spaces/${enc(id)}/members`, { body: b }),
+    removeSpaceMember: (id: string, memberId: string) => api.json<void>('DELETE', `/spaces/${enc(id)}/members/${enc(memberId)}`),
+    serviceAccounts: (slug: string) => api.get<{ items: ServiceAccount[] }>(`/orgs/${enc(slug)}/service-accounts`),
+    createServiceAccount: (slug: string, b: { name: string; scopes: { space_id: string; path_prefix?: string; permissions: (typeof SERVICE_PERMISSIONS)[number][] }[] }) =>
+      api.json<ServiceAccount>('POST', `/orgs/${enc(slug)}/service-accounts`, { body: b }),
+    createApiKey: (slug: string, account: string, name: string) => api.json<NewApiKey>('POST', `/orgs/${enc(slug)}/service-accounts/${enc(account)}/keys`, { body: { name } }),
+    revokeApiKey: (slug: string, account: string, key: string) => api.json<void>('DELETE', `/orgs/${enc(slug)}/service-accounts/${enc(account)}/keys/${enc(key)}`),
+
+    // Records
+    recordTypes: (spaceId: string) => api.get<{ items: RecordType[] }>(`/spaces/${enc(spaceId)}/record-types`),
+    records: (spaceId: string, q: { type: string; sort?: string; order?: SortOrder; include_archived?: boolean; limit?: number; offset?: number; filters?: Record<string, string> }) => {
+      const { filters, ...rest } = q;
+      const query: Record<string, string | number | boolean | undefined> = { ...rest };
+      for (const [k, v] of Object.entries(filters ?? {})) if (v !== '') query[`field.${k}`] = v;
+      return api.get<{ items: CofferRecord[]; total: number }>(`/spaces/${enc(spaceId)}/records`, query);
+    },
+    createRecord: (b: { folder_id: string; type: string; data: Record<string, unknown> }) => api.json<CofferRecord>('POST', '/records', { body: b }),
+    updateRecord: (id: string, data: Record<string, unknown>) => api.json<CofferRecord>('PATCH', `/records/${enc(id)}`, { body: { data } }),
   };
 }
 

@@ -8,6 +8,8 @@ export interface FileNode {
   kind: NodeKind;
   parent_id: string | null;
   path?: string;
+  /** The space it lies in (GET /spaces). */
+  space_id?: string;
   /** Bytes: the file, or everything beneath the folder. */
   size: number;
   mime: string | null;

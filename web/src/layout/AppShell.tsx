@@ -1,5 +1,5 @@
 import * as Menu from '@radix-ui/react-dropdown-menu';
-import { FolderOpen, LogOut, Shield, Trash2, UserRound, Users, WifiOff } from 'lucide-react';
+import { Building2, FolderOpen, LogOut, Shield, Trash2, UserRound, Users, WifiOff } from 'lucide-react';
 import { Suspense, useState, type ReactNode } from 'react';
 import { errorMessage } from '../api/errors';
 import { ConfirmDialog } from '../ui/Modal';
@@ -43,6 +43,9 @@ export function AppShell() {
           </NavItem>
           <NavItem to="/shared" icon={<Users aria-hidden size={18} />}>
             Shared
+          </NavItem>
+          <NavItem to="/spaces" icon={<Building2 aria-hidden size={18} />}>
+            Spaces
           </NavItem>
           <NavItem to="/trash" icon={<Trash2 aria-hidden size={18} />}>
             Trash

@@ -1,4 +1,4 @@
-import { useQueries } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import type { IncomingShare } from '../../api/share-types';
 import type { FileNode } from '../../api/types';
 import { SHARED_WITH_ME_PATH, sharedMountOf } from '../../sharing/access';
@@ -26,7 +26,10 @@ function ancestorPaths(path: string): string[] {
  * is known, folders visited before are cached by path, and the rest are looked up by path.
  */
 export function useCrumbs(folder: FileNode | undefined, share?: IncomingShare | null): Crumb[] {
-  const { api } = useServices();
+  const { api, endpoints } = useServices();
+  // In an organisation's space the trail starts at the space, and its folders are found by their path in it.
+  const spaces = useQuery({ queryKey: ['spaces'], queryFn: () => endpoints.spaces(), staleTime: 60_000, enabled: folder?.space_id !== undefined });
+  const orgSpace = spaces.data?.items.find((s) => s.id === folder?.space_id && s.org !== null);
   const path = folder?.path ?? '/';
   const paths = folder ? ancestorPaths(path) : [];
   const parentPath = paths.at(-2);
@@ -37,14 +40,18 @@ export function useCrumbs(folder: FileNode | undefined, share?: IncomingShare | 
   const mountPath = share ? `${SHARED_WITH_ME_PATH}/${share.mount_name}` : undefined;
   const resolved = useQueries({
     queries: lookups.map((p) => ({
-      queryKey: resolveKey(p),
-      queryFn: ({ signal }: { signal: AbortSignal }) => api.get<FileNode>('/resolve', { path: p }, signal),
+      queryKey: resolveKey(p, folder?.space_id),
+      queryFn: ({ signal }: { signal: AbortSignal }) =>
+        orgSpace ? api.get<FileNode>(`/spaces/${encodeURIComponent(orgSpace.id)}/metadata${p.split('/').map(encodeURIComponent).join('/')}`, undefined, signal) : api.get<FileNode>('/resolve', { path: p }, signal),
       staleTime: 5 * 60_000,
-      enabled: !(inShared && (p === SHARED_WITH_ME_PATH || p === mountPath)),
+      // Which space the folder is in must be known first: the same path means another folder elsewhere.
+      enabled: !(inShared && (p === SHARED_WITH_ME_PATH || p === mountPath)) && (folder?.space_id === undefined || spaces.isSuccess),
     })),
   });
   if (!folder) return [];
-  const crumbs: Crumb[] = [{ name: ROOT_NAME, path: '/', id: folder.parent_id === null ? folder.id : 'root' }];
+  const crumbs: Crumb[] = [
+    orgSpace ? { name: orgSpace.name, path: '/', id: orgSpace.root_folder_id } : { name: ROOT_NAME, path: '/', id: folder.parent_id === null ? folder.id : 'root' },
+  ];
   paths.forEach((p, i) => {
     const name = p.slice(p.lastIndexOf('/') + 1);
     if (inShared && p === SHARED_WITH_ME_PATH) {

@@ -17,7 +17,8 @@ export interface SortState {
 
 export const serverSort = (s: SortState): { sort: SortKey; order: SortOrder } => (s.sort === 'type' ? { sort: 'name', order: 'asc' } : { sort: s.sort, order: s.order });
 
-export const resolveKey = (path: string) => ['resolve', path] as const;
+/** A folder found by its path in a space (the same path names different folders in different spaces). */
+export const resolveKey = (path: string, spaceId?: string) => ['resolve', spaceId ?? '', path] as const;
 
 /** A whole folder, page after page, so the virtualised view can scroll through all of it. */
 export async function fetchWholeFolder(api: Endpoints, folderId: string, sort: SortKey, order: SortOrder, signal?: AbortSignal): Promise<FolderListing> {
@@ -36,7 +37,7 @@ export async function fetchWholeFolder(api: Endpoints, folderId: string, sort: S
 
 /** Remembers where a folder's path leads, so breadcrumbs need no extra request for folders already visited. */
 function rememberPath(queryClient: QueryClient, folder: FileNode) {
-  if (folder.path) queryClient.setQueryData(resolveKey(folder.path), folder);
+  if (folder.path) queryClient.setQueryData(resolveKey(folder.path, folder.space_id), folder);
 }
 
 export function useFolderListing(folderId: string, sortState: SortState, enabled = true) {
