@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ByteRange } from '../blobs/blob-store.js';
-import { rangeNotSatisfiable } from '../core/errors.js';
+import { badRequest, CofferError, rangeNotSatisfiable } from '../core/errors.js';
 import { contentDisposition } from '../util/content-disposition.js';
 import { httpDate } from '../util/http-date.js';
 import { userContentHeaders } from '../util/user-content.js';
@@ -129,4 +129,15 @@ export function declaredLength(request: FastifyRequest): number | undefined {
   if (raw === undefined || request.headers['transfer-encoding']) return undefined;
   const n = Number(raw);
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * For an upload's promise: a client that went away mid-body is its fault, not a server error,
+ * and nothing was stored; said as a 400. Everything else passes as it is.
+ */
+export function cutOffUpload(request: FastifyRequest): (err: unknown) => never {
+  return (err) => {
+    if (!(err instanceof CofferError) && request.raw.readableAborted) throw badRequest('The upload was cut off before the whole body arrived; nothing was stored');
+    throw err;
+  };
 }

@@ -6,7 +6,7 @@ import { badRequest, CofferError, notFound } from '../../core/errors.js';
 import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, shownPath, toNodeDto } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
-import { declaredLength, sendRepresentation } from '../send-blob.js';
+import { cutOffUpload, declaredLength, sendRepresentation } from '../send-blob.js';
 import type { Metrics } from '../plugins/metrics.js';
 
 /** How long a presigned download URL stays valid. */
@@ -283,13 +283,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
           mime: request.headers['content-type'],
           overwrite: q.overwrite,
           modifiedAt: parseMtime(q.modified_at),
-        }).catch((err: unknown) => {
-          // The client went away mid-body: its fault, not a server error (nothing was stored).
-          if (!(err instanceof CofferError) && request.raw.readableAborted) {
-            throw badRequest('The upload was cut off before the whole body arrived; nothing was stored');
-          }
-          throw err;
-        });
+        }).catch(cutOffUpload(request));
         metrics.bytesIn.inc(Number(result.version.size));
         metrics.uploads.inc();
         return reply.code(result.created ? 201 : 200).send(toNodeDto(result.node, shownPath(ctxOf(request), result)));

@@ -2,14 +2,14 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { badRequest, CofferError, forbidden } from '../../core/errors.js';
+import { forbidden } from '../../core/errors.js';
 import type { Core } from '../../core/core.js';
 import type { Node } from '../../db/schema.js';
 import type { LinkVisit } from '../../services/links.service.js';
 import { errors, pageQuery } from '../dto.js';
 import { clientInfo } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
-import { declaredLength, sendRepresentation } from '../send-blob.js';
+import { cutOffUpload, declaredLength, sendRepresentation } from '../send-blob.js';
 import { sendZip } from '../send-zip.js';
 import { linkPermissionSchema } from './links.routes.js';
 import { zipDescription } from './zip.routes.js';
@@ -192,12 +192,7 @@ export async function publicLinksApiRoutes(app: FastifyInstance, { core, metrics
             mime: request.headers['content-type'],
             overwrite: false,
           })
-          .catch((err: unknown) => {
-            if (!(err instanceof CofferError) && request.raw.readableAborted) {
-              throw badRequest('The upload was cut off before the whole body arrived; nothing was stored');
-            }
-            throw err;
-          });
+          .catch(cutOffUpload(request));
         metrics.bytesIn.inc(Number(result.version.size));
         metrics.uploads.inc();
         return reply.code(201).header('cache-control', 'no-store').send({ name: result.node.name, size: Number(result.version.size) });

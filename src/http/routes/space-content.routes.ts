@@ -4,12 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
-import { badRequest, CofferError, conflict, notFound } from '../../core/errors.js';
+import { badRequest, conflict, notFound } from '../../core/errors.js';
 import type { Node, Version } from '../../db/schema.js';
 import { errors } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
-import { declaredLength, sendRepresentation } from '../send-blob.js';
+import { cutOffUpload, declaredLength, sendRepresentation } from '../send-blob.js';
 
 /** What an app gets back for an object it stored or asked about. */
 export const storedObjectSchema = z
@@ -120,13 +120,7 @@ export async function storeAtPath(core: Core, metrics: Metrics, ctx: CallContext
       mime: mime ?? request.headers['content-type'],
       overwrite: true,
     })
-    .catch((err: unknown) => {
-      // The client went away mid-body: its fault, not a server error (nothing was stored).
-      if (!(err instanceof CofferError) && request.raw.readableAborted) {
-        throw badRequest('The upload was cut off before the whole body arrived; nothing was stored');
-      }
-      throw err;
-    });
+    .catch(cutOffUpload(request));
   metrics.bytesIn.inc(Number(result.version.size));
   metrics.uploads.inc();
   return reply.code(result.created ? 201 : 200).send(toStoredObject(space.id, result.path, result.node, result.version));
