@@ -51,15 +51,15 @@ export class OrgRepository {
     return db.selectFrom('organisations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   }
 
-  /** Organisations with `userId`'s role in each; every organisation when `all` (an instance admin's view). */
-  async list(db: Db, userId: string, all: boolean): Promise<OrgRow[]> {
+  /** Organisations with `userId`'s role in each; every organisation when `all` (an instance admin's view); one with `onlyId`. */
+  async list(db: Db, userId: string, all: boolean, onlyId?: string): Promise<OrgRow[]> {
     const result = await sql<OrgRow>`
       select o.*, m.role as my_role,
              (select count(*) from org_members x where x.org_id = o.id)::int as member_count,
              (select count(*) from spaces s where s.org_id = o.id)::int as space_count
         from organisations o
         left join org_members m on m.org_id = o.id and m.user_id = ${userId}::uuid
-       where ${all} or m.user_id is not null
+       where (${all} or m.user_id is not null) and (${onlyId ?? null}::uuid is null or o.id = ${onlyId ?? null}::uuid)
        order by lower(o.name), o.id`.execute(db);
     return result.rows;
   }

@@ -70,7 +70,7 @@ export class OrgsService {
 
   async get(ctx: CallContext, idOrSlug: string): Promise<OrgRow> {
     const { org } = await this.standing(ctx, idOrSlug);
-    const row = (await this.d.orgs.list(this.db, ctx.actor.userId, true)).find((o) => o.id === org.id);
+    const [row] = await this.d.orgs.list(this.db, ctx.actor.userId, true, org.id);
     if (!row) throw notFound(`No organisation "${idOrSlug}"`);
     return row;
   }

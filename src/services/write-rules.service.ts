@@ -93,10 +93,24 @@ export class WriteRulesService {
     if (space.layout === null && !space.timestamp_names && !space.has_policies) return null;
     const policies = space.has_policies ? await this.repo.forNodes(db, place.chain.map((n) => n.id)) : [];
     return {
-      layout: space.layout === null ? null : parseLayout(space.layout),
+      layout: space.layout === null ? null : this.parsed(space.layout),
       timestampNames: space.timestamp_names,
       policy: effective(place.chain, policies),
     };
+  }
+
+  /** Layouts parsed once (their regular expressions compiled once), by their JSON; a few spaces' worth. */
+  private readonly layouts = new Map<string, ParsedLayout>();
+
+  private parsed(layout: unknown): ParsedLayout {
+    const key = JSON.stringify(layout);
+    let parsed = this.layouts.get(key);
+    if (!parsed) {
+      parsed = parseLayout(layout);
+      if (this.layouts.size >= 256) this.layouts.clear();
+      this.layouts.set(key, parsed);
+    }
+    return parsed;
   }
 
   /** Refuses to put an item of `kind` at `path` (names from the top of the space) where the layout does not allow it. */
