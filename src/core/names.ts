@@ -67,3 +67,10 @@ export function numberedName(name: string, n: number, isFolder: boolean): string
   }
   return `${stem}${suffix}`;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `s` is a UUID as ids are written: checked before a lookup, so a bad id is a plain 404. */
+export function isUuid(s: string): boolean {
+  return UUID.test(s);
+}

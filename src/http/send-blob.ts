@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ByteRange } from '../blobs/blob-store.js';
 import { badRequest, CofferError, rangeNotSatisfiable } from '../core/errors.js';
 import { contentDisposition } from '../util/content-disposition.js';
@@ -140,4 +140,10 @@ export function cutOffUpload(request: FastifyRequest): (err: unknown) => never {
     if (!(err instanceof CofferError) && request.raw.readableAborted) throw badRequest('The upload was cut off before the whole body arrived; nothing was stored');
     throw err;
   };
+}
+
+/** The routes of `app` take any body as the request's own stream (uploads): no parser reads it first. */
+export function takeRawBodies(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 }

@@ -1,3 +1,4 @@
+import { isUuid } from '../core/names.js';
 import { sql } from 'kysely';
 import type { Node, ShareRole, Space } from '../db/schema.js';
 import type { Db } from './node.repository.js';
@@ -107,9 +108,7 @@ export class AccessRepository {
   }
 
   async space(db: Db, spaceId: string): Promise<Space | undefined> {
-    if (!UUID.test(spaceId)) return undefined;
+    if (!isUuid(spaceId)) return undefined;
     return db.selectFrom('spaces').selectAll().where('id', '=', spaceId).executeTakeFirst();
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

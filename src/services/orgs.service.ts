@@ -1,3 +1,4 @@
+import { isUuid } from '../core/names.js';
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../core/context.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
@@ -46,7 +47,7 @@ export class OrgsService {
   /** The organisation by id or slug, with the caller's standing; 404 for one they have nothing to do with. */
   async standing(ctx: CallContext, idOrSlug: string, db: Db = this.db): Promise<OrgStanding> {
     if (ctx.actor.link) throw notFound(`No organisation "${idOrSlug}"`);
-    const org = UUID.test(idOrSlug) ? await this.d.orgs.getById(db, idOrSlug) : await this.d.orgs.getBySlug(db, idOrSlug.toLowerCase());
+    const org = isUuid(idOrSlug) ? await this.d.orgs.getById(db, idOrSlug) : await this.d.orgs.getBySlug(db, idOrSlug.toLowerCase());
     const role = org ? ((await this.d.orgs.roleOf(db, org.id, ctx.actor.userId)) ?? null) : null;
     const instanceAdmin = ctx.actor.role === 'admin';
     if (!org || (role === null && !instanceAdmin)) throw notFound(`No organisation "${idOrSlug}"`);
@@ -268,7 +269,7 @@ export class OrgsService {
   }
 
   async mustGroup(db: Db, org: Organisation, groupId: string) {
-    const group = UUID.test(groupId) ? await this.d.orgs.getGroup(db, org.id, groupId) : await this.d.orgs.groupByName(db, org.id, groupId);
+    const group = isUuid(groupId) ? await this.d.orgs.getGroup(db, org.id, groupId) : await this.d.orgs.groupByName(db, org.id, groupId);
     if (!group) throw notFound(`${org.name} has no group "${groupId}"`);
     return group;
   }
@@ -276,7 +277,7 @@ export class OrgsService {
   /** A live account by id, username or email. */
   async findUser(db: Db, who: string): Promise<User> {
     const key = who.trim();
-    const user = UUID.test(key) ? await this.d.users.getById(db, key) : await this.d.users.findByLogin(db, key);
+    const user = isUuid(key) ? await this.d.users.getById(db, key) : await this.d.users.findByLogin(db, key);
     if (!user || user.status === 'deleted') throw notFound(`No user "${who}"`);
     return user;
   }
@@ -287,5 +288,3 @@ function groupName(name: string): string {
   if (clean.length === 0 || clean.length > 200) throw badRequest('A group name is 1–200 characters');
   return clean;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,3 +1,4 @@
+import { isUuid } from '../core/names.js';
 import { randomUUID } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { CallContext } from '../core/context.js';
@@ -97,7 +98,7 @@ export class RecordsService {
   }
 
   async get(ctx: CallContext, id: string): Promise<{ record: ListedRecord; type: RecordType }> {
-    const record = UUID.test(id) ? await this.repo.get(this.db, id) : undefined;
+    const record = isUuid(id) ? await this.repo.get(this.db, id) : undefined;
     if (!record) throw notFound(`No record ${id}`);
     // Readable by whoever may read its folder; an archived one by whoever holds its space.
     if (record.archived) await this.access.requireSpace(ctx, record.space_id, 'read').catch(() => Promise.reject(notFound(`No record ${id}`)));
@@ -201,5 +202,3 @@ function describe(errors: ErrorObject[]): string {
     })
     .join('; ');
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Actor, CallContext } from '../core/context.js';
 import { badRequest, conflict, CofferError, notFound, unauthorized } from '../core/errors.js';
-import { normalizeName, parsePath } from '../core/names.js';
+import { isUuid, normalizeName, parsePath } from '../core/names.js';
 import type { Organisation, ServicePermission } from '../db/schema.js';
 import type { Db } from '../repositories/node.repository.js';
 import type { KeySignIn, ServiceAccountRepository, ServiceAccountRow } from '../repositories/service-account.repository.js';
@@ -142,7 +142,7 @@ export class ServiceAccountsService {
 
   /** The application behind a key named by id (what a signed URL records of its issuer), checked as a sign-in is. */
   async authenticateKeyId(keyId: string): Promise<Actor> {
-    return this.actorOf(UUID.test(keyId) ? await this.d.repo.signIn(this.db, { keyId }) : undefined);
+    return this.actorOf(isUuid(keyId) ? await this.d.repo.signIn(this.db, { keyId }) : undefined);
   }
 
   private async actorOf(row: KeySignIn | undefined): Promise<Actor> {
@@ -167,7 +167,7 @@ export class ServiceAccountsService {
   }
 
   private async mustGet(db: Db, org: Organisation, id: string): Promise<ServiceAccountRow> {
-    const [account] = UUID.test(id) ? await this.d.repo.list(db, org.id, id) : [];
+    const [account] = isUuid(id) ? await this.d.repo.list(db, org.id, id) : [];
     if (!account) throw notFound(`${org.name} has no service account ${id}`);
     return account;
   }
@@ -177,7 +177,7 @@ export class ServiceAccountsService {
     const seen = new Set<string>();
     const out: { space_id: string; path_prefix: string; permissions: ServicePermission[] }[] = [];
     for (const scope of scopes) {
-      const space = UUID.test(scope.spaceId) ? await this.d.spaces.getById(this.db, scope.spaceId) : undefined;
+      const space = isUuid(scope.spaceId) ? await this.d.spaces.getById(this.db, scope.spaceId) : undefined;
       if (!space || space.org_id !== org.id || !space.root_node_id) throw badRequest(`${org.name} has no space ${scope.spaceId}`);
       if (seen.has(space.id)) throw badRequest(`The space "${space.name}" is named twice; give it one scope`);
       seen.add(space.id);
@@ -204,5 +204,3 @@ function uniqueAsConflict(message: string) {
     throw err;
   };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

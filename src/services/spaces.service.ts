@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../core/context.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
-import { normalizeName } from '../core/names.js';
+import { isUuid, normalizeName } from '../core/names.js';
 import { parseLayout } from '../core/layout.js';
 import type { PolicyRepository } from '../repositories/policy.repository.js';
 import type { Organisation, ShareRole, Space } from '../db/schema.js';
@@ -228,7 +228,7 @@ export class SpacesService {
 
   /** A space of an organisation whose owners or admins include the caller. */
   private async spaceForAdmin(ctx: CallContext, spaceId: string): Promise<Space> {
-    const space = UUID.test(spaceId) ? await this.d.spaces.getById(this.db, spaceId) : undefined;
+    const space = isUuid(spaceId) ? await this.d.spaces.getById(this.db, spaceId) : undefined;
     if (!space || space.org_id === null) throw notFound(`No space with id ${spaceId}`);
     await this.d.orgService.requireAdmin(ctx, space.org_id).catch((err: unknown) => {
       throw err instanceof Error && 'status' in err && err.status === 404 ? notFound(`No space with id ${spaceId}`) : err;
@@ -267,6 +267,3 @@ function checkRetention(days: number | null): number | null {
   if (days !== null && (!Number.isInteger(days) || days < 0 || days > 36_500)) throw badRequest('Trash retention is a whole number of days up to 36500, 0 to keep items until the trash is emptied, or null for the default');
   return days;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-

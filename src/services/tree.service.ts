@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SHARED_WITH_ME, SPACES_FOLDER, type Permission } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
 import { CofferError, conflict, notFound } from '../core/errors.js';
-import { normalizeName, numberedName, parsePath, pathDepth, pathTooDeep } from '../core/names.js';
+import { isUuid, normalizeName, numberedName, parsePath, pathDepth, pathTooDeep } from '../core/names.js';
 import type { NewNode, Node, ShareRole, Space } from '../db/schema.js';
 import type { Db, NodeRepository, WalkedNode, WalkedPath } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
@@ -334,10 +334,7 @@ export class TreeService {
 
 export const pathOf = spacePath;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(s: string): boolean {
-  return UUID.test(s);
-}
+export { isUuid };
 
 export function joinPath(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`;

@@ -6,7 +6,7 @@ import { badRequest, CofferError, notFound } from '../../core/errors.js';
 import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, shownPath, toNodeDto } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
-import { cutOffUpload, declaredLength, sendRepresentation } from '../send-blob.js';
+import { cutOffUpload, declaredLength, sendRepresentation, takeRawBodies } from '../send-blob.js';
 import type { Metrics } from '../plugins/metrics.js';
 
 /** How long a presigned download URL stays valid. */
@@ -263,8 +263,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
 
   // Raw-body upload: the request body is the file, streamed straight to the blob store.
   await app.register(async (raw) => {
-    raw.removeAllContentTypeParsers();
-    raw.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    takeRawBodies(raw);
     raw.withTypeProvider<ZodTypeProvider>().post('/files', {
       schema: {
         tags: ['files'],

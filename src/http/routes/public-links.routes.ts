@@ -9,7 +9,7 @@ import type { LinkVisit } from '../../services/links.service.js';
 import { errors, pageQuery } from '../dto.js';
 import { clientInfo } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
-import { cutOffUpload, declaredLength, sendRepresentation } from '../send-blob.js';
+import { cutOffUpload, declaredLength, sendRepresentation, takeRawBodies } from '../send-blob.js';
 import { sendZip } from '../send-zip.js';
 import { linkPermissionSchema } from './links.routes.js';
 import { zipDescription } from './zip.routes.js';
@@ -165,8 +165,7 @@ export async function publicLinksApiRoutes(app: FastifyInstance, { core, metrics
 
   // Raw-body upload into a folder link: the body is the file, streamed to the blob store.
   await app.register(async (raw) => {
-    raw.removeAllContentTypeParsers();
-    raw.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    takeRawBodies(raw);
     raw.withTypeProvider<ZodTypeProvider>().post('/s/:token/files', {
       schema: {
         tags: ['public links'],

@@ -7,7 +7,7 @@ import type { SignedGrant } from '../../services/signed-urls.service.js';
 import { errors } from '../dto.js';
 import { acceptAppPasswords, clientInfo, ctxOf } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
-import { declaredLength } from '../send-blob.js';
+import { declaredLength, takeRawBodies } from '../send-blob.js';
 import { pathSegments, sendStoredFile, storeAtPath, storedObjectSchema } from './space-content.routes.js';
 
 const signedQuery = z.object({
@@ -87,8 +87,7 @@ export async function signedUrlRoutes(app: FastifyInstance, { core, metrics }: {
   };
 
   await app.register(async (use) => {
-    use.removeAllContentTypeParsers();
-    use.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    takeRawBodies(use);
     const r = use.withTypeProvider<ZodTypeProvider>();
     const description = 'The URL itself is the credential; it fails with 403 once expired or altered, 410 once a single-use URL was used.';
 

@@ -9,7 +9,7 @@ import type { Node, Version } from '../../db/schema.js';
 import { errors } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
-import { cutOffUpload, declaredLength, sendRepresentation } from '../send-blob.js';
+import { cutOffUpload, declaredLength, sendRepresentation, takeRawBodies } from '../send-blob.js';
 
 /** What an app gets back for an object it stored or asked about. */
 export const storedObjectSchema = z
@@ -203,8 +203,7 @@ export async function spaceContentRoutes(app: FastifyInstance, { core, metrics }
 
   // Raw-body upload: the request body is the object, streamed straight to the blob store.
   await app.register(async (raw) => {
-    raw.removeAllContentTypeParsers();
-    raw.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    takeRawBodies(raw);
     raw.withTypeProvider<ZodTypeProvider>().put('/spaces/:space/content/*', {
       schema: {
         tags: ['app storage'],
