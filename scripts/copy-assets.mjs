@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 fs.cpSync('src/db/migrations', 'dist/db/migrations', { recursive: true });
 fs.cpSync('src/db/pglite-worker.mjs', 'dist/db/pglite-worker.mjs');
+// Shipped space templates are data, read at run time.
+fs.cpSync('src/templates', 'dist/templates', { recursive: true });
 const { makePgliteTemplate } = await import('../dist/db/pglite-template.js');
 const { PGLITE_TEMPLATE } = await import('../dist/db/database.js');
 fs.writeFileSync(`dist/db/${PGLITE_TEMPLATE}`, await makePgliteTemplate());

@@ -39,6 +39,10 @@ export interface CallContext {
   signedUrl?: string | undefined;
   /** An organisation admin asked to change what a write-once folder protects (checked, and audited). */
   overrideWriteOnce?: boolean | undefined;
+  /** The original a derived file being written was made from: a path below the originals folder, or an id. */
+  derivedFrom?: string | undefined;
+  /** Set by the access check when a support session's grant was used: the request is then audited. */
+  supportSession?: string | undefined;
 }
 
 export function cliContext(actor: Actor): CallContext {

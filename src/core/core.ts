@@ -40,6 +40,9 @@ import { ServiceAccountsService } from '../services/service-accounts.service.js'
 import { SignedUrlsService } from '../services/signed-urls.service.js';
 import { PolicyRepository } from '../repositories/policy.repository.js';
 import { WriteRulesService } from '../services/write-rules.service.js';
+import { DerivedRepository } from '../repositories/derived.repository.js';
+import { SpaceTemplatesService } from '../services/space-templates.service.js';
+import { FolderExpiryService } from '../services/folder-expiry.service.js';
 import { RecordRepository } from '../repositories/record.repository.js';
 import { RecordsService } from '../services/records.service.js';
 import { createHmac } from 'node:crypto';
@@ -71,6 +74,8 @@ export interface Core {
   signedUrls: SignedUrlsService;
   rules: WriteRulesService;
   records: RecordsService;
+  templates: SpaceTemplatesService;
+  folderExpiry: FolderExpiryService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -97,7 +102,8 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const orgRepo = new OrgRepository();
   const policyRepo = new PolicyRepository();
   const rules = new WriteRulesService(db, policyRepo, orgRepo, audit, tree);
-  const files = new FilesService({ rules, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const derived = new DerivedRepository();
+  const files = new FilesService({ rules, derived, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger, defaultRetentionDays: config.trashRetentionDays });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
@@ -111,10 +117,12 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const zip = new ZipService({ db, tree, subtrees: new SubtreeRepository(), blobs, audit });
   // Deleting an organisation purges its spaces, and spaces ask organisations who is an admin.
   const orgs: OrgsService = new OrgsService({ db, orgs: orgRepo, users: userRepo, audit, spaces: (): SpacesService => spaces });
-  const spaces: SpacesService = new SpacesService({ db, orgs: orgRepo, spaces: spaceRepo, nodes: nodeRepo, versions: versionRepo, access, audit, orgService: orgs, trash, policies: policyRepo });
+  const templates = new SpaceTemplatesService({ db, access, tree, nodes: nodeRepo, spaces: spaceRepo, policies: policyRepo, rules, files, zip, audit });
+  const spaces: SpacesService = new SpacesService({ db, orgs: orgRepo, spaces: spaceRepo, nodes: nodeRepo, versions: versionRepo, access, audit, orgService: orgs, trash, policies: policyRepo, templates });
+  const folderExpiry = new FolderExpiryService({ db, policies: policyRepo, nodes: nodeRepo, trash, logger });
   const serviceAccounts = new ServiceAccountsService({ db, repo: new ServiceAccountRepository(), spaces: spaceRepo, orgs, files, audit });
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit) };
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry };
 }

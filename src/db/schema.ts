@@ -93,6 +93,10 @@ export interface FolderPoliciesTable {
   allowed_types: string[] | null;
   max_file_bytes: number | null;
   write_once: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Files written below this folder are made from an original below that one, and name it. */
+  originals_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Items below this folder unchanged for longer are deleted for good by the maintenance job. */
+  max_age_hours: ColumnType<number | null, number | null | undefined, number | null>;
   updated_by: string | null;
   updated_at: TimestampDefault;
 }
@@ -106,8 +110,45 @@ export interface OrganisationsTable {
   name: string;
   status: ColumnType<OrgStatus, OrgStatus | undefined, OrgStatus>;
   signed_url_max_seconds: ColumnType<number, number | undefined, number>;
+  /** A tenant's admins read its files only in a support session one of its owners approved. */
+  tenant: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
+}
+
+export interface SpaceTemplatesTable {
+  space_id: string;
+  name: string;
+  definition: ColumnType<unknown, string, string>;
+  created_at: TimestampDefault;
+}
+
+export interface DerivedFilesTable {
+  node_id: string;
+  original_id: string;
+  space_id: string;
+  created_at: TimestampDefault;
+}
+
+export type SupportAccess = 'read' | 'write';
+export type SupportStatus = 'pending' | 'approved' | 'refused' | 'cancelled' | 'active' | 'ended' | 'revoked';
+
+export interface SupportRequestsTable {
+  id: string;
+  org_id: string;
+  space_id: string;
+  requested_by: string;
+  reason: string;
+  access: SupportAccess;
+  minutes: number;
+  status: ColumnType<SupportStatus, SupportStatus | undefined, SupportStatus>;
+  decided_by: ColumnType<string | null, string | null | undefined, string | null>;
+  decided_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  decision_note: ColumnType<string | null, string | null | undefined, string | null>;
+  started_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  ends_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: TimestampDefault;
 }
 
 export interface OrgMembersTable {
@@ -357,6 +398,9 @@ export interface DB {
   folder_policies: FolderPoliciesTable;
   record_types: RecordTypesTable;
   records: RecordsTable;
+  space_templates: SpaceTemplatesTable;
+  derived_files: DerivedFilesTable;
+  support_requests: SupportRequestsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -383,3 +427,4 @@ export type ApiKey = Selectable<ApiKeysTable>;
 export type FolderPolicy = Selectable<FolderPoliciesTable>;
 export type RecordType = Selectable<RecordTypesTable>;
 export type RecordRow = Selectable<RecordsTable>;
+export type SupportRequest = Selectable<SupportRequestsTable>;

@@ -23,6 +23,7 @@ import { orgsRoutes } from './routes/orgs.routes.js';
 import { spaceContentRoutes } from './routes/space-content.routes.js';
 import { signedUrlRoutes } from './routes/signed-urls.routes.js';
 import { recordsRoutes } from './routes/records.routes.js';
+import { templatesRoutes } from './routes/templates.routes.js';
 import { zipRoutes } from './routes/zip.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -144,6 +145,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(spaceContentRoutes, { core, metrics });
       await api.register(signedUrlRoutes, { core, metrics });
       await api.register(recordsRoutes, { core });
+      await api.register(templatesRoutes, { core });
       await api.register(publicLinksApiRoutes, { core, metrics });
       await api.register(adminRoutes, { core });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

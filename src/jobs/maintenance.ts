@@ -1,7 +1,7 @@
 import type { Core } from '../core/core.js';
 
 /**
- * Periodic housekeeping on every server: purge trash past retention, drop expired locks and the uses of expired signed URLs. Running it on several
+ * Periodic housekeeping on every server: purge trash past retention, empty folders of items past their maximum age, drop expired locks and the uses of expired signed URLs. Running it on several
  * servers at once is safe, because each purge re-checks its item under the space lock.
  */
 export function startMaintenance(core: Core): () => void {
@@ -14,6 +14,8 @@ export function startMaintenance(core: Core): () => void {
     try {
       const purged = await core.trash.purgeExpired();
       if (purged > 0) core.logger.info({ purged }, 'purged expired trash');
+      const expired = await core.folderExpiry.run();
+      if (expired > 0) core.logger.info({ expired }, 'emptied folders of items past their maximum age');
       const locks = await core.locks.purgeExpired();
       if (locks > 0) core.logger.debug({ locks }, 'dropped expired locks');
       await core.signedUrls.purgeSpent();

@@ -258,6 +258,19 @@ export class NodeRepository {
   }
 
   /** Every child of a folder, live and separately trashed, for merging it into another. */
+  /** Live children of a folder unchanged since before `before`, oldest first. */
+  async childrenUnchangedSince(db: Db, parentId: string, before: Date, limit: number): Promise<Node[]> {
+    return db
+      .selectFrom('nodes')
+      .selectAll()
+      .where('parent_id', '=', parentId)
+      .where('deleted_at', 'is', null)
+      .where('updated_at', '<', before)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+  }
+
   async allChildren(db: Db, parentId: string): Promise<Node[]> {
     return db.selectFrom('nodes').selectAll().where('parent_id', '=', parentId).orderBy('name').execute();
   }

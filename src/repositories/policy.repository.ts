@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { FolderPolicy } from '../db/schema.js';
 import type { Db } from './node.repository.js';
 
-export type PolicyFields = Pick<FolderPolicy, 'allowed_extensions' | 'allowed_types' | 'max_file_bytes' | 'write_once'>;
+export type PolicyFields = Pick<FolderPolicy, 'allowed_extensions' | 'allowed_types' | 'max_file_bytes' | 'write_once'> &
+  Partial<Pick<FolderPolicy, 'originals_id' | 'max_age_hours'>>;
 
 /** SQL for folder policies and a space's layout settings. */
 export class PolicyRepository {
@@ -33,5 +34,17 @@ export class PolicyRepository {
     if (patch.layout !== undefined) set.layout = patch.layout === null ? null : JSON.stringify(patch.layout);
     if (patch.timestamp_names !== undefined) set.timestamp_names = patch.timestamp_names;
     if (Object.keys(set).length > 0) await db.updateTable('spaces').set(set).where('id', '=', spaceId).execute();
+  }
+
+  /** Live folders whose items expire after a maximum age. */
+  async expiring(db: Db): Promise<{ node_id: string; max_age_hours: number }[]> {
+    const rows = await db
+      .selectFrom('folder_policies as p')
+      .innerJoin('nodes as n', 'n.id', 'p.node_id')
+      .select(['p.node_id', 'p.max_age_hours'])
+      .where('p.max_age_hours', 'is not', null)
+      .where('n.deleted_at', 'is', null)
+      .execute();
+    return rows.map((r) => ({ node_id: r.node_id, max_age_hours: Number(r.max_age_hours) }));
   }
 }

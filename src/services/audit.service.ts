@@ -167,6 +167,7 @@ function entryOf(ctx: CallContext | null, event: AuditRecord): AuditEntry {
   const link = ctx?.actor.link;
   const related = ctx?.related;
   const signed = ctx?.signedUrl;
+  const support = ctx?.supportSession;
   return {
     actorId: ctx?.actor.userId ?? null,
     actorName: ctx?.actor.username ?? null,
@@ -174,6 +175,16 @@ function entryOf(ctx: CallContext | null, event: AuditRecord): AuditEntry {
     userAgent: ctx?.userAgent ?? null,
     result: 'success',
     ...event,
-    ...(link || related || signed ? { detail: { ...event.detail, ...(link ? { link: link.id } : {}), ...(related ? { related } : {}), ...(signed ? { signedUrl: signed } : {}) } } : {}),
+    ...(link || related || signed || support
+      ? {
+          detail: {
+            ...event.detail,
+            ...(link ? { link: link.id } : {}),
+            ...(related ? { related } : {}),
+            ...(signed ? { signedUrl: signed } : {}),
+            ...(support ? { supportSession: support } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -10,6 +10,7 @@ import { normalizeName, parsePath, pathDepth } from '../core/names.js';
 import type { Node, Space, Version } from '../db/schema.js';
 import type { Db, ListOptions, NodeRepository, NodeSummary } from '../repositories/node.repository.js';
 import type { NewFilesRepository } from '../repositories/new-files.repository.js';
+import type { DerivedRepository } from '../repositories/derived.repository.js';
 import type { NodeMoveRepository } from '../repositories/node-move.repository.js';
 import type { PropertyRepository } from '../repositories/property.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
@@ -76,6 +77,8 @@ interface CommitRequest {
   ifMatch: string | undefined;
   /** A write-once folder: an existing file of that name is refused, never replaced. */
   refuseExisting?: boolean | undefined;
+  /** The original this file is made from (a folder for derived files), linked in the same transaction. */
+  originalId?: string | null | undefined;
 }
 
 /** What to do when the target name is taken: refuse, pick a free name, or trash what is there first. */
@@ -94,6 +97,7 @@ export interface FilesDeps {
   moves: NodeMoveRepository;
   /** A space's layout and folder policies, checked on every write whatever the door. */
   rules: WriteRulesService;
+  derived: DerivedRepository;
   maxUploadBytes: number | null;
 }
 
@@ -231,6 +235,7 @@ export class FilesService {
     const writeOnce = rules !== null && rules.policy.writeOnceAt !== null && (input.overwrite ?? false) && !rules.timestampNames;
     if (writeOnce && ctx.overrideWriteOnce) await this.d.rules.assertChangeable(ctx, { ...parent, path: joinPath(parent.path, segments.join('/')) }, 'overwritten');
     const refuseExisting = writeOnce && !ctx.overrideWriteOnce;
+    const originalId = await this.d.rules.originalFor(ctx, rules);
 
     const { maxUploadBytes } = this.d;
     if (input.size !== undefined && maxUploadBytes !== null && input.size > maxUploadBytes) {
@@ -278,8 +283,8 @@ export class FilesService {
       // Who may only add (a file drop) never replaces anything: the new file gets a free name.
       // A time-stamped name is a new file every time, never a new version of an older one.
       const overwrite = (input.overwrite ?? false) && this.d.tree.access.can(parent, 'write') && !rules?.timestampNames;
-      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite, ifMatch: input.ifMatch, refuseExisting };
-      if (folders.length === 0 && commit.ifMatch === undefined && !refuseExisting) {
+      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite, ifMatch: input.ifMatch, refuseExisting, originalId };
+      if (folders.length === 0 && commit.ifMatch === undefined && !refuseExisting && originalId === null) {
         return { ...(await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt, replace: commit.overwrite })), space };
       }
       return { ...(await this.commitUpload(commit)), space };
@@ -345,6 +350,7 @@ export class FilesService {
           await this.d.nodes.propagateChange(tx, folder.id, c.written.size - existing.size);
           const path = joinPath(folderPath, name);
           await this.d.audit.record(tx, c.ctx, { action: 'file.overwrite', nodeId: node.id, path, bytes: c.written.size });
+          if (c.originalId) await this.d.derived.link(tx, { nodeId: node.id, originalId: c.originalId, spaceId: c.spaceId });
           return { node, version, created: false, path };
         }
 
@@ -378,10 +384,31 @@ export class FilesService {
         });
         await this.d.nodes.propagateChange(tx, folder.id, c.written.size);
         const path = joinPath(folderPath, finalName);
-        await this.d.audit.record(tx, c.ctx, { action: 'file.upload', nodeId, path, bytes: c.written.size });
+        await this.d.audit.record(tx, c.ctx, { action: 'file.upload', nodeId, path, bytes: c.written.size, ...(c.originalId ? { detail: { derivedFrom: c.originalId } } : {}) });
+        if (c.originalId) await this.d.derived.link(tx, { nodeId, originalId: c.originalId, spaceId: c.spaceId });
         const node = (await this.d.nodes.getById(tx, nodeId))!;
         return { node, version, created: true, path };
     });
+  }
+
+  /**
+   * What a file was made from and what was made from it (derived files, newest first): only what
+   * the caller may read themselves, with paths as they see them.
+   */
+  async derivation(ctx: CallContext, id: string): Promise<{ original: LocatedNode | null; derived: LocatedNode[] }> {
+    const located = await this.d.tree.byId(ctx, id, 'read');
+    const original = await this.d.derived.originalOf(this.db, located.node.id);
+    const made = await this.d.derived.derivedOf(this.db, located.node.id, 200);
+    const ids = [...(original ? [original.id] : []), ...made.map((n) => n.id)];
+    const reached = ids.length === 0 ? new Map<string, LocatedNode>() : await this.d.tree.access.reachable(ctx, ids);
+    const readable = (nodeId: string) => {
+      const item = reached.get(nodeId);
+      return item && this.d.tree.access.can(item, 'read') ? item : undefined;
+    };
+    return {
+      original: original ? (readable(original.id) ?? null) : null,
+      derived: made.map((n) => readable(n.id)).filter((n): n is LocatedNode => n !== undefined),
+    };
   }
 
   /** The current (or a given) version of a file, ready to stream. */

@@ -14,6 +14,7 @@ import type { AuditService } from './audit.service.js';
 import { orgChain, type OrgsService } from './orgs.service.js';
 import { newEtag } from './tree.service.js';
 import type { TrashService } from './trash.service.js';
+import type { SpaceTemplatesService } from './space-templates.service.js';
 
 export interface SpacesDeps {
   db: Db;
@@ -26,6 +27,7 @@ export interface SpacesDeps {
   orgService: OrgsService;
   trash: TrashService;
   policies: PolicyRepository;
+  templates: SpaceTemplatesService;
 }
 
 export interface SpaceSettings {
@@ -37,6 +39,8 @@ export interface SpaceSettings {
   /** A path layout (see core/layout.ts); null removes it. */
   layout?: unknown;
   timestampNames?: boolean | undefined;
+  /** A shipped template's name or a template given whole; the space takes its layout. */
+  template?: unknown;
 }
 
 /**
@@ -86,6 +90,8 @@ export class SpacesService {
     const quota = checkQuota(settings.quotaBytes ?? null);
     const retention = checkRetention(settings.trashRetentionDays ?? null);
     const layout = settings.layout === undefined || settings.layout === null ? null : parseLayout(settings.layout).layout;
+    const template = settings.template === undefined || settings.template === null ? null : this.d.templates.resolve(settings.template);
+    if (template?.layout && layout) throw badRequest('Give a space a layout or a template with one, not both');
     const created = await this.db
       .transaction()
       .execute(async (tx) => {
@@ -109,6 +115,7 @@ export class SpacesService {
           .execute();
         await this.d.nodes.insert(tx, { id: rootId, space_id: spaceId, parent_id: null, name: '', kind: 'folder', etag: newEtag(), created_by: ctx.actor.userId });
         await this.d.audit.record(tx, ctx, { action: 'space.create', spaceId, detail: { org: org.id, name, quota, trashRetentionDays: retention } });
+        if (template) await this.d.templates.applyIn(tx, ctx, spaceId, template);
         await this.d.audit.record(tx, ctx, { action: 'org.space.create', spaceId: orgChain(org.id), detail: { org: org.id, space: spaceId, name } });
         return spaceId;
       })

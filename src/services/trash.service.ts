@@ -283,28 +283,51 @@ export class TrashService {
       const space = await this.d.spaces.lock(tx, node.space_id);
       const fresh = await this.d.nodes.getById(tx, node.id);
       if (!fresh || fresh.deleted_at === null) return null;
-      // Items trashed on their own before this folder are separate trash entries: keep them
-      // (hung under the space root) instead of letting the delete cascade take them along.
-      await this.d.nodes.detachTrashedDescendants(tx, node.id, space.root_node_id!);
-      const { bytes, blobIds } = await this.d.nodes.subtreeVersionBytes(tx, node.id);
-      const propertyBytes = await this.d.properties.subtreeBytes(tx, node.id);
-      await tx.deleteFrom('nodes').where('id', '=', node.id).execute();
-      await this.d.spaces.release(tx, node.space_id, bytes + propertyBytes);
-      const keys = await this.d.versions.deleteUnreferencedBlobs(tx, blobIds);
-      await this.d.audit.record(tx, ctx, {
-        action: 'node.purge',
-        // The node row is gone by now: name its space's chain directly.
-        spaceId: node.space_id,
-        nodeId: node.id,
-        path: fresh.trash_origin_path,
-        bytes,
-        detail: reason ? { reason } : null,
-      });
-      return keys;
+      return this.purgeIn(tx, space, fresh, fresh.trash_origin_path, ctx, reason ? { reason } : null);
     });
     if (result === null) return false;
     await this.deleteBlobs(result);
     return true;
+  }
+
+  /**
+   * Deletes for good a live item that has lain unchanged in a folder longer than the folder's
+   * maximum age (FolderExpiryService). Checked again under the space lock: an item changed,
+   * moved or deleted meanwhile is left alone. Skips the trash: that is what such folders are for.
+   */
+  async expire(item: Node, cutoff: Date, folderPath: string, maxAgeHours: number): Promise<boolean> {
+    const result = await this.db.transaction().execute(async (tx) => {
+      const space = await this.d.spaces.lock(tx, item.space_id);
+      const fresh = await this.d.nodes.getById(tx, item.id);
+      if (!fresh || fresh.deleted_at !== null || fresh.parent_id !== item.parent_id || fresh.updated_at >= cutoff) return null;
+      await this.d.nodes.propagateChange(tx, fresh.parent_id!, -fresh.size);
+      return this.purgeIn(tx, space, fresh, `${folderPath === '/' ? '' : folderPath}/${fresh.name}`, null, { reason: 'max-age', maxAgeHours });
+    });
+    if (result === null) return false;
+    await this.deleteBlobs(result);
+    return true;
+  }
+
+  /** The purge itself, inside a transaction holding the space lock; returns the blob keys to delete after commit. */
+  private async purgeIn(tx: Db, space: Space, node: Node, path: string | null, ctx: CallContext | null, detail: Record<string, unknown> | null): Promise<string[]> {
+    // Items trashed on their own before this folder are separate trash entries: keep them
+    // (hung under the space root) instead of letting the delete cascade take them along.
+    await this.d.nodes.detachTrashedDescendants(tx, node.id, space.root_node_id!);
+    const { bytes, blobIds } = await this.d.nodes.subtreeVersionBytes(tx, node.id);
+    const propertyBytes = await this.d.properties.subtreeBytes(tx, node.id);
+    await tx.deleteFrom('nodes').where('id', '=', node.id).execute();
+    await this.d.spaces.release(tx, node.space_id, bytes + propertyBytes);
+    const keys = await this.d.versions.deleteUnreferencedBlobs(tx, blobIds);
+    await this.d.audit.record(tx, ctx, {
+      action: 'node.purge',
+      // The node row is gone by now: name its space's chain directly.
+      spaceId: node.space_id,
+      nodeId: node.id,
+      path,
+      bytes,
+      detail,
+    });
+    return keys;
   }
 
   async deleteBlobs(keys: string[]): Promise<void> {

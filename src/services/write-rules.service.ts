@@ -1,7 +1,9 @@
 import { fileTypeFromBuffer } from 'file-type';
 import type { CallContext } from '../core/context.js';
-import { badRequest, CofferError, forbidden } from '../core/errors.js';
+import { badRequest, CofferError, forbidden, notFound } from '../core/errors.js';
+import { isUuid, parsePath } from '../core/names.js';
 import { layoutProblem, parseLayout, type ParsedLayout } from '../core/layout.js';
+import { MAX_AGE_HOURS, validAge } from '../core/space-template.js';
 import type { FolderPolicy, Node, Space } from '../db/schema.js';
 import type { Db } from '../repositories/node.repository.js';
 import type { OrgRepository } from '../repositories/org.repository.js';
@@ -17,6 +19,8 @@ export interface EffectivePolicy {
   maxFileBytes: number | null;
   /** The folder whose write-once policy holds here, or null. */
   writeOnceAt: string | null;
+  /** Files written here are derived: the folder their originals lie below, or null. */
+  originalsAt: string | null;
 }
 
 export interface WriteRules {
@@ -31,7 +35,7 @@ export interface Placed {
   chain: Pick<Node, 'id'>[];
 }
 
-const NONE: EffectivePolicy = { allowedExtensions: null, allowedTypes: null, maxFileBytes: null, writeOnceAt: null };
+const NONE: EffectivePolicy = { allowedExtensions: null, allowedTypes: null, maxFileBytes: null, writeOnceAt: null, originalsAt: null };
 
 export const layoutRefused = (message: string) => new CofferError(403, 'layout', message);
 export const writeOnceRefused = (message: string) => new CofferError(403, 'write-once', message);
@@ -68,7 +72,13 @@ export class WriteRulesService {
     const { folder } = current;
     this.tree.access.assert(folder, 'manage');
     if (current.own?.write_once && !fields?.write_once) await this.requireOrgAdmin(ctx, folder.space, 'Only owners and admins of the organisation can lift a write-once policy');
-    const clean = fields === null ? null : checkPolicy(fields);
+    // Fields left out (not null) keep what the folder has: clients that know only the first four keep the rest.
+    const kept = fields && { ...fields, originals_id: fields.originals_id === undefined ? (current.own?.originals_id ?? null) : fields.originals_id, max_age_hours: fields.max_age_hours === undefined ? (current.own?.max_age_hours ?? null) : fields.max_age_hours };
+    const clean = kept === null ? null : checkPolicy(kept);
+    if (clean?.originals_id) {
+      const originals = await this.tree.folderById(ctx, clean.originals_id, 'read').catch(() => undefined);
+      if (!originals || originals.space.id !== folder.space.id) throw badRequest('originals_id is a folder of the same space, which the derived files here are made from');
+    }
     await this.db.transaction().execute(async (tx) => {
       if (clean) await this.repo.set(tx, { ...clean, node_id: folder.node.id, space_id: folder.space.id, updated_by: ctx.actor.userId });
       else await this.repo.remove(tx, folder.node.id);
@@ -155,6 +165,34 @@ export class WriteRulesService {
     }
   }
 
+  /**
+   * The original a file written here is made from: a folder for derived files asks for one
+   * (`derived_from`: a path below its originals folder, or an id), anywhere else none is taken.
+   */
+  async originalFor(ctx: CallContext, rules: WriteRules | null): Promise<string | null> {
+    const at = rules?.policy.originalsAt ?? null;
+    const ref = ctx.derivedFrom;
+    if (at === null) {
+      if (ref !== undefined) throw badRequest('derived_from names the original of a derived file, and this is no folder for derived files');
+      return null;
+    }
+    if (ref === undefined) {
+      throw new CofferError(400, 'original-required', 'Files here are made from originals: name the original with derived_from (its path below the originals folder, or its id)');
+    }
+    let id: string | undefined;
+    if (isUuid(ref)) id = ref;
+    else {
+      const segments = parsePath(ref);
+      const found = segments.length === 0 ? undefined : await this.tree.nodes.walkPath(this.db, at, segments);
+      if (found && found.depth === segments.length) id = found.id;
+    }
+    const original = id === undefined ? undefined : await this.tree.byId(ctx, id, 'read').catch(() => undefined);
+    if (!original || original.node.kind !== 'file' || !original.chain.some((n) => n.id === at)) {
+      throw notFound(`There is no original "${ref}" below the folder the files here are made from`);
+    }
+    return original.node.id;
+  }
+
   /** Whether the item lies in (or is) a write-once folder. */
   async writeOnceAt(place: Placed, db: Db = this.db): Promise<string | null> {
     if (!place.space.has_policies) return null;
@@ -184,13 +222,16 @@ export class WriteRulesService {
 const EXTENSION = /^[a-z0-9][a-z0-9._+-]{0,31}$/;
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9.+-]*\/([a-z0-9][a-z0-9.+-]*|\*)$/;
 
-function checkPolicy(f: PolicyFields): PolicyFields {
+/** A policy's fields checked and made canonical (extensions lower-case without the dot); a 400 naming what is wrong. */
+export function checkPolicy(f: PolicyFields): PolicyFields {
   const exts = f.allowed_extensions?.map((e) => e.trim().toLowerCase().replace(/^\./, '')) ?? null;
   if (exts && (exts.length === 0 || !exts.every((e) => EXTENSION.test(e)))) throw badRequest('allowed_extensions are extensions such as "zip" or "pdf"');
   const types = f.allowed_types?.map((t) => t.trim().toLowerCase()) ?? null;
   if (types && (types.length === 0 || !types.every((t) => MEDIA_TYPE.test(t)))) throw badRequest('allowed_types are media types such as "application/zip" or "image/*"');
   if (f.max_file_bytes !== null && (!Number.isSafeInteger(f.max_file_bytes) || f.max_file_bytes < 0)) throw badRequest('max_file_bytes is a whole number of bytes');
-  return { allowed_extensions: exts, allowed_types: types, max_file_bytes: f.max_file_bytes, write_once: f.write_once };
+  const age = f.max_age_hours ?? null;
+  if (age !== null && !validAge(age)) throw badRequest(`max_age_hours is a whole number of hours from 1 to ${MAX_AGE_HOURS} (none: kept until deleted)`);
+  return { allowed_extensions: exts, allowed_types: types, max_file_bytes: f.max_file_bytes, write_once: f.write_once, originals_id: f.originals_id ?? null, max_age_hours: age };
 }
 
 function effective(chain: Pick<Node, 'id'>[], policies: FolderPolicy[]): EffectivePolicy {
@@ -204,6 +245,7 @@ function effective(chain: Pick<Node, 'id'>[], policies: FolderPolicy[]): Effecti
     out.allowedTypes ??= p.allowed_types;
     out.maxFileBytes ??= p.max_file_bytes === null ? null : Number(p.max_file_bytes);
     if (p.write_once) out.writeOnceAt ??= n.id;
+    out.originalsAt ??= p.originals_id;
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { decodePath } from '../../webdav/paths.js';
 import type { WalkedPath } from '../../repositories/node.repository.js';
 import type { DeviceSession } from '../../services/auth.service.js';
 import { deviceName } from '../../services/protocol-sessions.service.js';
-import { basicCredentials, clientInfo } from '../plugins/auth.js';
+import { basicCredentials, clientInfo, derivedFromOf } from '../plugins/auth.js';
 import { CoreDavBackend, davErrorOf } from './core-dav-backend.js';
 
 /** Methods Node parses but Fastify routes only once told they exist. */
@@ -66,6 +66,10 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': challenge })));
     }
     const { ctx } = signIn;
+    const derivedFrom = derivedFromOf(undefined, request.headers['coffer-derived-from']);
+    if (derivedFrom !== undefined) ctx.derivedFrom = derivedFrom;
+    // Seen by the hooks every door shares (a support session's requests are audited there).
+    request.callContext = ctx;
     if (mount.prefix.startsWith('/remote.php/dav/files/')) {
       const named = decodeUsername(mount.prefix.slice('/remote.php/dav/files/'.length));
       if (named.toLowerCase() !== ctx.actor.username.toLowerCase()) {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
-import { CofferError, forbidden, unauthorized } from '../../core/errors.js';
+import { badRequest, CofferError, forbidden, unauthorized } from '../../core/errors.js';
 import type { ClientInfo } from '../../services/auth.service.js';
 import { deviceName } from '../../services/protocol-sessions.service.js';
 import { API_KEY_PREFIX } from '../../services/service-accounts.service.js';
@@ -75,6 +75,17 @@ function fileLinkTicket(request: FastifyRequest): string | undefined {
   return typeof ticket === 'string' && ticket.length > 0 && ticket.length < 4096 ? ticket : undefined;
 }
 
+/** The original named by `?derived_from=` or a `Coffer-Derived-From` header (percent-encoded), if any. */
+export function derivedFromOf(query: unknown, header: string | string[] | undefined): string | undefined {
+  if (typeof query === 'string' && query.length > 0 && query.length <= 4096) return query;
+  if (typeof header !== 'string' || header.length === 0 || header.length > 4096) return undefined;
+  try {
+    return decodeURIComponent(header);
+  } catch {
+    throw badRequest('Coffer-Derived-From is a percent-encoded path or an id');
+  }
+}
+
 /** The caller's context; only call on routes that ran `authenticate`. */
 export function ctxOf(request: FastifyRequest): CallContext {
   if (!request.callContext) throw unauthorized();
@@ -118,8 +129,17 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { core: Core }) 
     }
     const client = clientInfo(request);
     // Asked for on any change; granted only to an organisation's owners and admins, and audited (WriteRulesService).
-    const override = (request.query as { override_write_once?: unknown } | undefined)?.override_write_once === 'true';
-    request.callContext = { actor, ip: client.ip, userAgent: client.userAgent, ...(override ? { overrideWriteOnce: true } : {}) };
+    const query = request.query as { override_write_once?: unknown; derived_from?: unknown } | undefined;
+    const override = query?.override_write_once === 'true';
+    // Asked for by writes into a folder for derived files, whatever the door (a header for WebDAV).
+    const derivedFrom = derivedFromOf(query?.derived_from, request.headers['coffer-derived-from']);
+    request.callContext = {
+      actor,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      ...(override ? { overrideWriteOnce: true } : {}),
+      ...(derivedFrom !== undefined ? { derivedFrom } : {}),
+    };
   });
   app.decorate('requireAdmin', async (request: FastifyRequest) => {
     await app.authenticate(request);

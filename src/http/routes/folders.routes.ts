@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/core.js';
+import type { FolderPolicy } from '../../db/schema.js';
+import type { EffectivePolicy } from '../../services/write-rules.service.js';
 import { errors, nodeSchema, shownPath, pageQuery, toListedNodeDto, toNodeDto } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import { badRequest, invalidName } from '../../core/errors.js';
@@ -84,22 +86,43 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
     allowed_types: z.array(z.string().max(200)).max(200).nullable().describe('Media types the content must sniff as ("application/zip", "image/*"); null: any'),
     max_file_bytes: z.number().int().min(0).nullable(),
     write_once: z.boolean().describe('Files can be added, never overwritten, renamed, moved out or deleted (but by an organisation admin, audited)'),
+    originals_id: z.uuid().nullable().describe('Files written here are made from an original below this folder and name it (derived_from); null: none'),
+    max_age_hours: z.number().int().min(1).max(87_600).nullable().describe('Items unchanged here for longer are deleted for good by the maintenance job; null: kept'),
   };
   const policySchema = z.object(policyFields).meta({ id: 'FolderPolicy' });
   const policyAnswer = z
     .object({
       own: policySchema.nullable().describe("This folder's own policy"),
-      effective: z.object({ ...policyFields, write_once: z.boolean(), write_once_folder_id: z.string().nullable() }).describe('What applies here, inherited from the folders above included'),
+      effective: z
+        .object({
+          allowed_extensions: policyFields.allowed_extensions,
+          allowed_types: policyFields.allowed_types,
+          max_file_bytes: policyFields.max_file_bytes,
+          write_once: z.boolean(),
+          write_once_folder_id: z.string().nullable(),
+          originals_folder_id: z.string().nullable().describe('Files written here name an original below this folder'),
+        })
+        .describe('What applies here, inherited from the folders above included (a maximum age applies only to its own folder)'),
     })
     .meta({ id: 'FolderPolicies' });
-  const toAnswer = (r: { own: { allowed_extensions: string[] | null; allowed_types: string[] | null; max_file_bytes: number | null; write_once: boolean } | null; effective: { allowedExtensions: string[] | null; allowedTypes: string[] | null; maxFileBytes: number | null; writeOnceAt: string | null } }) => ({
-    own: r.own ? { allowed_extensions: r.own.allowed_extensions, allowed_types: r.own.allowed_types, max_file_bytes: r.own.max_file_bytes === null ? null : Number(r.own.max_file_bytes), write_once: r.own.write_once } : null,
+  const toAnswer = (r: { own: FolderPolicy | null; effective: EffectivePolicy }) => ({
+    own: r.own
+      ? {
+          allowed_extensions: r.own.allowed_extensions,
+          allowed_types: r.own.allowed_types,
+          max_file_bytes: r.own.max_file_bytes === null ? null : Number(r.own.max_file_bytes),
+          write_once: r.own.write_once,
+          originals_id: r.own.originals_id,
+          max_age_hours: r.own.max_age_hours,
+        }
+      : null,
     effective: {
       allowed_extensions: r.effective.allowedExtensions,
       allowed_types: r.effective.allowedTypes,
       max_file_bytes: r.effective.maxFileBytes,
       write_once: r.effective.writeOnceAt !== null,
       write_once_folder_id: r.effective.writeOnceAt,
+      originals_folder_id: r.effective.originalsAt,
     },
   });
 
@@ -114,12 +137,29 @@ export async function foldersRoutes(app: FastifyInstance, { core }: { core: Core
       summary: "Set a folder's policy, inherited by everything below it (its managers; lifting write-once: organisation admins)",
       security: [{ bearer: [] }],
       params: z.object({ id: z.string().max(64) }),
-      body: z.object({ allowed_extensions: policyFields.allowed_extensions.optional(), allowed_types: policyFields.allowed_types.optional(), max_file_bytes: policyFields.max_file_bytes.optional(), write_once: z.boolean().default(false) }),
+      body: z.object({
+        allowed_extensions: policyFields.allowed_extensions.optional(),
+        allowed_types: policyFields.allowed_types.optional(),
+        max_file_bytes: policyFields.max_file_bytes.optional(),
+        write_once: z.boolean().default(false),
+        // Left out: kept as they are, so that a client which knows only the fields above keeps them.
+        originals_id: policyFields.originals_id.optional().describe('Left out: kept as it is'),
+        max_age_hours: policyFields.max_age_hours.optional().describe('Left out: kept as it is'),
+      }),
       response: { 200: policyAnswer, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request) => {
       const b = request.body;
-      return toAnswer(await core.rules.setPolicy(ctxOf(request), request.params.id, { allowed_extensions: b.allowed_extensions ?? null, allowed_types: b.allowed_types ?? null, max_file_bytes: b.max_file_bytes ?? null, write_once: b.write_once }));
+      return toAnswer(
+        await core.rules.setPolicy(ctxOf(request), request.params.id, {
+          allowed_extensions: b.allowed_extensions ?? null,
+          allowed_types: b.allowed_types ?? null,
+          max_file_bytes: b.max_file_bytes ?? null,
+          write_once: b.write_once,
+          originals_id: b.originals_id,
+          max_age_hours: b.max_age_hours,
+        }),
+      );
     },
   });
 

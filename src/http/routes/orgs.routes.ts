@@ -480,7 +480,17 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
       summary: 'Create a space (a shared drive) in an organisation (its owners and admins)',
       security: [{ bearer: [] }],
       params: orgParam,
-      body: z.object({ name: z.string().min(1).max(200), quota_bytes: quota, trash_retention_days: retention, layout: layoutSchema.nullable().optional(), timestamp_names: z.boolean().optional() }),
+      body: z.object({
+        name: z.string().min(1).max(200),
+        quota_bytes: quota,
+        trash_retention_days: retention,
+        layout: layoutSchema.nullable().optional(),
+        timestamp_names: z.boolean().optional(),
+        template: z
+          .union([z.string().max(63), z.record(z.string(), z.unknown())])
+          .optional()
+          .describe('A shipped template by name (GET /space-templates) or a template given whole: the space takes its layout'),
+      }),
       response: { 201: spaceSchema, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
@@ -491,6 +501,7 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
         trashRetentionDays: b.trash_retention_days,
         layout: b.layout,
         timestampNames: b.timestamp_names,
+        template: b.template,
       });
       return reply.code(201).send(toSpaceDto(space));
     },
