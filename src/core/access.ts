@@ -1,4 +1,4 @@
-import type { LinkPermission, ShareRole } from '../db/schema.js';
+import type { LinkPermission, ShareRole, SupportAccess } from '../db/schema.js';
 
 /**
  * What an actor may do to a node. `share` hands access on to others (never above one's own);
@@ -9,7 +9,6 @@ export type Permission = 'read' | 'list' | 'create' | 'write' | 'delete' | 'shar
 
 /**
  * Why an actor may reach a node: one source of access, found in the same query as the node.
- * Service accounts and support grants join as further kinds.
  */
 export type Grant =
   | { source: 'owner' }
@@ -18,7 +17,9 @@ export type Grant =
   | { source: 'share'; shareId: string; role: ShareRole; rootId: string; mountName: string }
   /** An organisation's application, below the folder its scope names (`rootId`). */
   | { source: 'service'; accountId: string; permissions: readonly Permission[]; rootId: string }
-  | { source: 'link'; linkId: string; permission: LinkPermission; rootId: string };
+  | { source: 'link'; linkId: string; permission: LinkPermission; rootId: string }
+  /** A support session a tenant's owner approved: for its time, on its space, read-only unless they gave more. */
+  | { source: 'support'; requestId: string; access: SupportAccess; spaceId: string; rootId: string };
 
 const SHARE_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
   viewer: ['read', 'list'],
@@ -40,6 +41,12 @@ const LINK_PERMISSIONS: Record<LinkPermission, readonly Permission[]> = {
   'read-write': ['read', 'list', 'create', 'write', 'delete'],
 };
 
+/** Support reads, or at most edits as an editor would: never shares, manages or purges. */
+const SUPPORT_PERMISSIONS: Record<SupportAccess, readonly Permission[]> = {
+  read: ['read', 'list'],
+  write: ['read', 'list', 'create', 'write', 'delete'],
+};
+
 export const ROLE_RANK: Record<ShareRole, number> = { viewer: 1, editor: 2, manager: 3 };
 
 /** Everything a grant allows, on the node it was found for. */
@@ -55,6 +62,8 @@ export function permissionsOf(grant: Grant): readonly Permission[] {
       return LINK_PERMISSIONS[grant.permission];
     case 'service':
       return grant.permissions;
+    case 'support':
+      return SUPPORT_PERMISSIONS[grant.access];
   }
 }
 

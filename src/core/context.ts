@@ -42,7 +42,7 @@ export interface CallContext {
   /** The original a derived file being written was made from: a path below the originals folder, or an id. */
   derivedFrom?: string | undefined;
   /** Set by the access check when a support session's grant was used: the request is then audited. */
-  supportSession?: string | undefined;
+  supportSession?: { requestId: string; spaceId: string } | undefined;
 }
 
 export function cliContext(actor: Actor): CallContext {

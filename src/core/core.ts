@@ -43,6 +43,8 @@ import { WriteRulesService } from '../services/write-rules.service.js';
 import { DerivedRepository } from '../repositories/derived.repository.js';
 import { SpaceTemplatesService } from '../services/space-templates.service.js';
 import { FolderExpiryService } from '../services/folder-expiry.service.js';
+import { SupportService } from '../services/support.service.js';
+import { SupportRepository } from '../repositories/support.repository.js';
 import { RecordRepository } from '../repositories/record.repository.js';
 import { RecordsService } from '../services/records.service.js';
 import { createHmac } from 'node:crypto';
@@ -75,6 +77,7 @@ export interface Core {
   rules: WriteRulesService;
   records: RecordsService;
   templates: SpaceTemplatesService;
+  support: SupportService;
   folderExpiry: FolderExpiryService;
 }
 
@@ -86,7 +89,8 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const userRepo = new UserRepository();
   const auditRepo = new AuditRepository(deps.auditKey);
   const audit = new AuditService(db, auditRepo, deps.auditKey, new AuditSealer(db, auditRepo, logger, config.auditSealSweepMs));
-  const access = new AccessService(db, new AccessRepository());
+  const accessRepo = new AccessRepository();
+  const access = new AccessService(db, accessRepo);
   const tree = new TreeService(db, nodeRepo, spaceRepo, access, config.maxPathDepth);
   const users = new UsersService(db, userRepo, spaceRepo, nodeRepo, audit, config.defaultQuotaBytes);
   const rateLimits = new RateLimitRepository();
@@ -124,5 +128,5 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry };
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }) };
 }

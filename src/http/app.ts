@@ -24,6 +24,8 @@ import { spaceContentRoutes } from './routes/space-content.routes.js';
 import { signedUrlRoutes } from './routes/signed-urls.routes.js';
 import { recordsRoutes } from './routes/records.routes.js';
 import { templatesRoutes } from './routes/templates.routes.js';
+import { supportRoutes } from './routes/support.routes.js';
+import { auditSupportSessions } from './support-audit.js';
 import { zipRoutes } from './routes/zip.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -103,6 +105,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   addResponseHeaders(app);
+  auditSupportSessions(app, core);
 
   await app.register((await import('@fastify/cookie')).default);
   await app.register(problemsPlugin);
@@ -146,6 +149,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(signedUrlRoutes, { core, metrics });
       await api.register(recordsRoutes, { core });
       await api.register(templatesRoutes, { core });
+      await api.register(supportRoutes, { core });
       await api.register(publicLinksApiRoutes, { core, metrics });
       await api.register(adminRoutes, { core });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -164,6 +168,7 @@ export async function buildDavApp(core: Core): Promise<FastifyInstance> {
   const app = createFastify(core);
   addDavMethods(app);
   addResponseHeaders(app);
+  auditSupportSessions(app, core);
   await app.register(davPlugin, { core, atRoot: true });
   return app;
 }

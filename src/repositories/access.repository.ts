@@ -1,6 +1,6 @@
 import { isUuid } from '../core/names.js';
 import { sql } from 'kysely';
-import type { Node, ShareRole, Space } from '../db/schema.js';
+import type { Node, ShareRole, Space, SupportAccess } from '../db/schema.js';
 import type { Db } from './node.repository.js';
 import { spaceColumns, spaceFromColumns, splitSpaceColumns, type SpaceColumns } from './space-columns.js';
 
@@ -12,6 +12,8 @@ export interface NodeWithSources {
   chain: Node[];
   /** The actor's role on the node's space when it is an organisation's (see coffer_space_role), else null. */
   memberRole: ShareRole | null;
+  /** The actor's live support session on the space, where they hold no role there (see coffer_support_access). */
+  support: SupportSession | null;
   /** False while the space's organisation is suspended: nothing in it is reachable, by any source. */
   orgActive: boolean;
   /** Unexpired shares with the actor on the node or an ancestor, nearest first. */
@@ -22,11 +24,24 @@ export interface NodeWithSources {
   versionId: string | null;
 }
 
+export interface SupportSession {
+  requestId: string;
+  access: SupportAccess;
+}
+
+/** coffer_support_access answers "read:<request id>" or "write:<request id>". */
+function supportOf(value: string | null): SupportSession | null {
+  if (!value) return null;
+  const [access, requestId] = value.split(':');
+  return (access === 'read' || access === 'write') && requestId ? { access, requestId } : null;
+}
+
 type Row = Node & SpaceColumns & {
   target: string;
   depth: number;
   s_member_role: ShareRole | null;
   s_org_active: boolean | null;
+  s_support: string | null;
   sh_id: string | null;
   sh_role: ShareRole | null;
   sh_mount: string | null;
@@ -53,14 +68,19 @@ export class AccessRepository {
       )
       -- Each lookup is a lateral probe of one index (limit 1), a plan that stays right whatever
       -- the table sizes were when the statement was prepared.
-      select up.*, ${spaceColumns('s')}, s.member_role as s_member_role, s.org_active as s_org_active,
+      select up.*, ${spaceColumns('s')}, s.member_role as s_member_role, s.org_active as s_org_active, s.support as s_support,
              sh.id as sh_id, sh.role as sh_role, sh.mount_name as sh_mount,
              vb.store_key as b_store_key, vb.sha1 as v_sha1
         from up
         left join lateral (
-          select s.*, case when s.org_id is not null then coffer_space_role(s.id, ${userId}::uuid) end as member_role,
-                 s.org_id is null or exists (select 1 from organisations o where o.id = s.org_id and o.status = 'active') as org_active
-            from spaces s where up.depth = 0 and s.id = up.space_id limit 1
+          select s.*,
+                 -- Asked only of an organisation's space where the caller holds no role: the rare case.
+                 case when s.org_id is not null and s.member_role is null then coffer_support_access(s.id, ${userId}::uuid) end as support
+            from (
+              select s.*, case when s.org_id is not null then coffer_space_role(s.id, ${userId}::uuid) end as member_role,
+                     s.org_id is null or exists (select 1 from organisations o where o.id = s.org_id and o.status = 'active') as org_active
+                from spaces s where up.depth = 0 and s.id = up.space_id limit 1
+            ) s
         ) s on true
         left join lateral (
           select sh.id, sh.role, sh.mount_name from shares sh
@@ -76,7 +96,7 @@ export class AccessRepository {
        order by up.target, up.depth`.execute(db);
     for (const row of result.rows) {
       const { space: columns, rest } = splitSpaceColumns(row);
-      const { target, depth, s_member_role, s_org_active, sh_id, sh_role, sh_mount, b_store_key, v_sha1, ...node } = rest;
+      const { target, depth, s_member_role, s_org_active, s_support, sh_id, sh_role, sh_mount, b_store_key, v_sha1, ...node } = rest;
       let entry = out.get(target);
       if (Number(depth) === 0) {
         const space = spaceFromColumns(node.space_id, columns);
@@ -86,6 +106,7 @@ export class AccessRepository {
           space,
           chain: [],
           memberRole: s_member_role,
+          support: supportOf(s_support),
           orgActive: s_org_active !== false,
           shares: [],
           storeKey: b_store_key,
@@ -105,6 +126,12 @@ export class AccessRepository {
   async spaceRole(db: Db, spaceId: string, userId: string): Promise<ShareRole | null> {
     const result = await sql<{ role: ShareRole | null }>`select coffer_space_role(${spaceId}::uuid, ${userId}::uuid) as role`.execute(db);
     return result.rows[0]?.role ?? null;
+  }
+
+  /** The user's live support session on a space, or null. */
+  async supportSession(db: Db, spaceId: string, userId: string): Promise<SupportSession | null> {
+    const result = await sql<{ access: string | null }>`select coffer_support_access(${spaceId}::uuid, ${userId}::uuid) as access`.execute(db);
+    return supportOf(result.rows[0]?.access ?? null);
   }
 
   async space(db: Db, spaceId: string): Promise<Space | undefined> {

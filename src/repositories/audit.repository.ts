@@ -33,6 +33,8 @@ export interface AuditQuery {
   related?: { type?: string | undefined; id?: string | undefined } | undefined;
   /** Events of visitors of one public link. */
   linkId?: string | undefined;
+  /** Events of one support request: asking, deciding, and every request of its session. */
+  supportRequest?: string | undefined;
   action?: string | undefined;
   pathPrefix?: string | undefined;
   from?: Date | undefined;
@@ -272,6 +274,10 @@ export class AuditRepository {
     // Details are JSON.stringify'd objects: the key and a uuid appear exactly so, and a text match
     // needs no cast that one odd row could fail.
     if (q.linkId) base = base.where('detail', 'like', `%"link":"${escapeLike(q.linkId)}"%`);
+    if (q.supportRequest) {
+      const id = escapeLike(q.supportRequest);
+      base = base.where((eb) => eb.or([eb('detail', 'like', `%"supportSession":"${id}"%`), eb('detail', 'like', `%"supportRequest":"${id}"%`)]));
+    }
     if (q.action) base = base.where('action', '=', q.action);
     if (q.pathPrefix) base = base.where('path', 'like', escapeLike(q.pathPrefix) + '%');
     if (q.from) base = base.where('at', '>=', q.from);

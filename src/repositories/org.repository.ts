@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Organisation, OrgGroup, OrgRole, OrgStatus, ShareRole, Space } from '../db/schema.js';
+import type { Organisation, OrgGroup, OrgRole, OrgStatus, ShareRole, Space, SupportAccess } from '../db/schema.js';
 import type { Db } from './node.repository.js';
 
 /** A member of an organisation, with who they are. */
@@ -16,7 +16,14 @@ export interface OrgMemberRow {
 export type OrgRow = Organisation & { my_role: OrgRole | null; member_count: number; space_count: number };
 
 /** A space with the caller's role on it (null for a personal space, which its owner holds whole). */
-export type SpaceRow = Space & { my_role: ShareRole | null; org_slug: string | null; org_name: string | null; root_etag: string | null };
+export type SpaceRow = Space & {
+  my_role: ShareRole | null;
+  org_slug: string | null;
+  org_name: string | null;
+  root_etag: string | null;
+  /** A live support session's access where the user holds no role (see coffer_support_access). */
+  support_access?: SupportAccess | null | undefined;
+};
 
 /** A user's or a group's role on a space. */
 export interface SpaceMemberRow {
@@ -34,7 +41,7 @@ export type GroupRow = OrgGroup & { members: { user_id: string; username: string
 
 /** SQL for organisations, their members and groups, and the spaces and space members they hold. */
 export class OrgRepository {
-  async insert(db: Db, org: { id: string; slug: string; name: string }): Promise<Organisation> {
+  async insert(db: Db, org: { id: string; slug: string; name: string; tenant?: boolean | undefined }): Promise<Organisation> {
     return db.insertInto('organisations').values(org).returningAll().executeTakeFirstOrThrow();
   }
 
@@ -64,7 +71,7 @@ export class OrgRepository {
     return result.rows;
   }
 
-  async update(db: Db, id: string, patch: { name?: string | undefined; status?: OrgStatus | undefined; signed_url_max_seconds?: number | undefined }): Promise<Organisation> {
+  async update(db: Db, id: string, patch: { name?: string | undefined; status?: OrgStatus | undefined; signed_url_max_seconds?: number | undefined; tenant?: boolean | undefined }): Promise<Organisation> {
     return db
       .updateTable('organisations')
       .set({ ...patch, updated_at: sql`now()` })
@@ -162,17 +169,22 @@ export class OrgRepository {
 
   /** The caller's personal space and every organisation space they hold a role on, by name. */
   async spacesOf(db: Db, userId: string): Promise<SpaceRow[]> {
-    const result = await sql<SpaceRow>`
+    const result = await sql<SpaceRow & { support: string | null }>`
       select * from (
-        select s.*, case when s.org_id is null then null else coffer_space_role(s.id, ${userId}::uuid) end as my_role,
-               o.slug as org_slug, o.name as org_name, r.etag as root_etag
-          from spaces s left join organisations o on o.id = s.org_id left join nodes r on r.id = s.root_node_id
-         where s.owner_user_id = ${userId}::uuid
-            or s.org_id in (select org_id from org_members where user_id = ${userId}::uuid)
+        select y.*, case when y.org_id is not null and y.my_role is null then coffer_support_access(y.id, ${userId}::uuid) end as support
+          from (
+            select s.*, case when s.org_id is null then null else coffer_space_role(s.id, ${userId}::uuid) end as my_role,
+                   o.slug as org_slug, o.name as org_name, r.etag as root_etag
+              from spaces s left join organisations o on o.id = s.org_id left join nodes r on r.id = s.root_node_id
+             where s.owner_user_id = ${userId}::uuid
+                or s.org_id in (select org_id from org_members where user_id = ${userId}::uuid)
+                -- An instance admin in a support session is no member.
+                or s.id in (select space_id from support_requests where requested_by = ${userId}::uuid and status = 'active')
+          ) y
       ) x
-       where x.org_id is null or x.my_role is not null
+       where x.org_id is null or x.my_role is not null or x.support is not null
        order by x.org_id is not null, lower(x.org_name), lower(x.name), x.id`.execute(db);
-    return result.rows;
+    return result.rows.map(({ support, ...row }) => ({ ...row, support_access: support?.startsWith('write:') ? 'write' : support ? 'read' : null }));
   }
 
   /** An organisation's spaces, with `userId`'s role on each (null where they hold none). */

@@ -50,7 +50,10 @@ export class AccessService {
     for (const [id, f] of found) {
       if (f.chain.some((n) => n.deleted_at !== null)) continue;
       const grant = grantOf(ctx, f);
-      if (grant) out.set(id, toAccessible(f, grant));
+      if (!grant) continue;
+      // Every request a support session makes is audited (see the HTTP layer's hook).
+      if (grant.source === 'support') ctx.supportSession = { requestId: grant.requestId, spaceId: grant.spaceId };
+      out.set(id, toAccessible(f, grant));
     }
     return out;
   }
@@ -118,7 +121,11 @@ export class AccessService {
     if (space.owner_user_id !== null && space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
     if (space.org_id === null || space.root_node_id === null) return null;
     const role = await this.repo.spaceRole(db, space.id, ctx.actor.userId);
-    return role ? { source: 'member', role, spaceId: space.id, rootId: space.root_node_id } : null;
+    if (role) return { source: 'member', role, spaceId: space.id, rootId: space.root_node_id };
+    const support = await this.repo.supportSession(db, space.id, ctx.actor.userId);
+    if (!support) return null;
+    ctx.supportSession = { requestId: support.requestId, spaceId: space.id };
+    return { source: 'support', requestId: support.requestId, access: support.access, spaceId: space.id, rootId: space.root_node_id };
   }
 
   /**
@@ -145,6 +152,9 @@ function grantOf(ctx: CallContext, f: NodeWithSources): Grant | null {
   if (f.space.owner_user_id !== null && f.space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
   let best: Grant | null = f.memberRole && f.space.root_node_id ? { source: 'member', role: f.memberRole, spaceId: f.space.id, rootId: f.space.root_node_id } : null;
   for (const s of f.shares) best = stronger(best, { source: 'share', shareId: s.id, role: s.role, rootId: s.nodeId, mountName: s.mountName });
+  if (!best && f.support && f.space.root_node_id) {
+    best = { source: 'support', requestId: f.support.requestId, access: f.support.access, spaceId: f.space.id, rootId: f.space.root_node_id };
+  }
   return best;
 }
 
@@ -182,7 +192,7 @@ export function spacePath(chain: { name: string; parent_id: string | null }[]): 
  */
 export function visiblePath(item: Pick<AccessibleNode, 'grant' | 'chain' | 'path'>, sharedFolderName: string): string {
   const { grant } = item;
-  if (grant.source === 'owner' || grant.source === 'member' || grant.source === 'service') return item.path;
+  if (grant.source === 'owner' || grant.source === 'member' || grant.source === 'service' || grant.source === 'support') return item.path;
   const below: string[] = [];
   for (const n of item.chain) {
     if (n.id === grant.rootId) break;

@@ -182,7 +182,7 @@ function entryOf(ctx: CallContext | null, event: AuditRecord): AuditEntry {
             ...(link ? { link: link.id } : {}),
             ...(related ? { related } : {}),
             ...(signed ? { signedUrl: signed } : {}),
-            ...(support ? { supportSession: support } : {}),
+            ...(support ? { supportSession: support.requestId } : {}),
           },
         }
       : {}),

@@ -62,6 +62,16 @@ export class OrgsService {
     throw forbidden(`Only owners and admins of ${s.org.name} can do this`);
   }
 
+  /**
+   * As requireAdmin, for what gives access to files (groups, which carry space roles; service
+   * accounts): in a tenant organisation only its owners may.
+   */
+  async requireContentAdmin(ctx: CallContext, idOrSlug: string): Promise<OrgStanding> {
+    const s = await this.requireAdmin(ctx, idOrSlug);
+    if (s.org.tenant && s.role !== 'owner') throw forbidden(`${s.org.name} keeps its files to those its owners let in: only its owners can do this`);
+    return s;
+  }
+
   /** Organisations the caller belongs to; an instance admin with `all` sees every one. */
   async list(ctx: CallContext, all: boolean): Promise<OrgRow[]> {
     if (ctx.actor.link) return [];
@@ -77,7 +87,7 @@ export class OrgsService {
   }
 
   /** An instance admin makes an organisation with its first owner. */
-  async create(ctx: CallContext, input: { slug: string; name: string; owner: string }): Promise<Organisation> {
+  async create(ctx: CallContext, input: { slug: string; name: string; owner: string; tenant?: boolean | undefined }): Promise<Organisation> {
     if (ctx.actor.role !== 'admin') throw forbidden('Only instance administrators can create organisations');
     const slug = input.slug.trim().toLowerCase();
     if (!SLUG.test(slug)) throw badRequest('An organisation handle is 2–63 characters: lower-case letters, digits and "-", starting with a letter or digit');
@@ -86,9 +96,9 @@ export class OrgsService {
     const created = this.db.transaction().execute(async (tx) => {
       const owner = await this.findUser(tx, input.owner);
       if (await this.d.orgs.getBySlug(tx, slug)) throw conflict(`The handle "${slug}" is taken`);
-      const org = await this.d.orgs.insert(tx, { id: randomUUID(), slug, name });
+      const org = await this.d.orgs.insert(tx, { id: randomUUID(), slug, name, tenant: input.tenant ?? false });
       await this.d.orgs.setMember(tx, org.id, owner.id, 'owner');
-      await this.d.audit.record(tx, ctx, { action: 'org.create', spaceId: orgChain(org.id), detail: { org: org.id, slug, name, owner: owner.username } });
+      await this.d.audit.record(tx, ctx, { action: 'org.create', spaceId: orgChain(org.id), detail: { org: org.id, slug, name, owner: owner.username, tenant: input.tenant ?? false } });
       return org;
     });
     return created.catch((err: unknown) => {
@@ -97,15 +107,22 @@ export class OrgsService {
     });
   }
 
-  async update(ctx: CallContext, idOrSlug: string, patch: { name?: string | undefined; signedUrlMaxSeconds?: number | undefined }): Promise<Organisation> {
-    const { org } = await this.requireAdmin(ctx, idOrSlug);
+  /**
+   * Renames, sets the signed URLs' longest life, or makes the organisation a tenant or not. Only
+   * its owners end tenancy (that gives its admins its files); owners, admins and instance admins
+   * may begin it.
+   */
+  async update(ctx: CallContext, idOrSlug: string, patch: { name?: string | undefined; signedUrlMaxSeconds?: number | undefined; tenant?: boolean | undefined }): Promise<Organisation> {
+    const s = await this.requireAdmin(ctx, idOrSlug, { instanceAdmin: patch.tenant === true && patch.name === undefined && patch.signedUrlMaxSeconds === undefined });
+    const { org } = s;
+    if (patch.tenant === false && org.tenant && s.role !== 'owner') throw forbidden(`Only owners of ${org.name} can end its tenancy: that lets its admins read its files`);
     const name = patch.name?.trim();
     if (name !== undefined && (name.length === 0 || name.length > 200)) throw badRequest('An organisation name is 1–200 characters');
     const max = patch.signedUrlMaxSeconds;
     if (max !== undefined && (!Number.isInteger(max) || max < 60 || max > 604_800)) throw badRequest('Signed URLs may live between 60 seconds and 7 days');
     return this.db.transaction().execute(async (tx) => {
-      const updated = await this.d.orgs.update(tx, org.id, { name, signed_url_max_seconds: max });
-      await this.d.audit.record(tx, ctx, { action: 'org.update', spaceId: orgChain(org.id), detail: { org: org.id, name, signedUrlMaxSeconds: max } });
+      const updated = await this.d.orgs.update(tx, org.id, { name, signed_url_max_seconds: max, tenant: patch.tenant });
+      await this.d.audit.record(tx, ctx, { action: 'org.update', spaceId: orgChain(org.id), detail: { org: org.id, name, signedUrlMaxSeconds: max, tenant: patch.tenant } });
       return updated;
     });
   }
@@ -212,7 +229,7 @@ export class OrgsService {
   }
 
   async createGroup(ctx: CallContext, idOrSlug: string, name: string): Promise<GroupRow> {
-    const { org } = await this.requireAdmin(ctx, idOrSlug);
+    const { org } = await this.requireContentAdmin(ctx, idOrSlug);
     const clean = groupName(name);
     return this.db.transaction().execute(async (tx) => {
       await this.d.orgs.lock(tx, org.id);
@@ -224,7 +241,7 @@ export class OrgsService {
   }
 
   async renameGroup(ctx: CallContext, idOrSlug: string, groupId: string, name: string): Promise<GroupRow> {
-    const { org } = await this.requireAdmin(ctx, idOrSlug);
+    const { org } = await this.requireContentAdmin(ctx, idOrSlug);
     const clean = groupName(name);
     return this.db.transaction().execute(async (tx) => {
       await this.d.orgs.lock(tx, org.id);
@@ -238,7 +255,7 @@ export class OrgsService {
   }
 
   async deleteGroup(ctx: CallContext, idOrSlug: string, groupId: string): Promise<void> {
-    const { org } = await this.requireAdmin(ctx, idOrSlug);
+    const { org } = await this.requireContentAdmin(ctx, idOrSlug);
     await this.db.transaction().execute(async (tx) => {
       const group = await this.mustGroup(tx, org, groupId);
       await this.d.orgs.deleteGroup(tx, group.id);
@@ -248,7 +265,7 @@ export class OrgsService {
 
   /** Puts a member of the organisation into one of its groups (or takes them out). */
   async setGroupMember(ctx: CallContext, idOrSlug: string, groupId: string, who: string, inGroup: boolean): Promise<GroupRow> {
-    const { org } = await this.requireAdmin(ctx, idOrSlug);
+    const { org } = await this.requireContentAdmin(ctx, idOrSlug);
     return this.db.transaction().execute(async (tx) => {
       await this.d.orgs.lock(tx, org.id);
       const group = await this.mustGroup(tx, org, groupId);

@@ -60,7 +60,7 @@ export class ServiceAccountsService {
 
   /** Makes a service account with its scopes; the folders the scopes name are made if missing. */
   async create(ctx: CallContext, org: string, input: { name: string; scopes: ScopeInput[] }): Promise<ServiceAccountRow> {
-    const s = await this.d.orgs.requireAdmin(ctx, org);
+    const s = await this.d.orgs.requireContentAdmin(ctx, org);
     const name = accountName(input.name);
     const scopes = await this.checkScopes(ctx, s.org, input.scopes);
     const id = randomUUID();
@@ -78,7 +78,7 @@ export class ServiceAccountsService {
 
   /** Renames, rescopes, disables or enables an account; takes effect on its next request. */
   async update(ctx: CallContext, org: string, id: string, patch: { name?: string | undefined; scopes?: ScopeInput[] | undefined; disabled?: boolean | undefined }): Promise<ServiceAccountRow> {
-    const s = await this.d.orgs.requireAdmin(ctx, org);
+    const s = await this.d.orgs.requireContentAdmin(ctx, org);
     const account = await this.mustGet(this.db, s.org, id);
     const name = patch.name === undefined ? undefined : accountName(patch.name);
     const scopes = patch.scopes === undefined ? undefined : await this.checkScopes(ctx, s.org, patch.scopes);
@@ -99,7 +99,7 @@ export class ServiceAccountsService {
   }
 
   async delete(ctx: CallContext, org: string, id: string): Promise<void> {
-    const s = await this.d.orgs.requireAdmin(ctx, org);
+    const s = await this.d.orgs.requireContentAdmin(ctx, org);
     const account = await this.mustGet(this.db, s.org, id);
     await this.db.transaction().execute(async (tx) => {
       await this.d.repo.delete(tx, account.id);
@@ -109,7 +109,7 @@ export class ServiceAccountsService {
 
   /** A new API key for the account. The key itself is in this answer only: it is stored as its SHA-256. */
   async createKey(ctx: CallContext, org: string, id: string, input: { name?: string | undefined; expiresAt?: Date | null | undefined }): Promise<{ key: string; id: string }> {
-    const s = await this.d.orgs.requireAdmin(ctx, org);
+    const s = await this.d.orgs.requireContentAdmin(ctx, org);
     const account = await this.mustGet(this.db, s.org, id);
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw badRequest('The expiry must lie in the future');
     const key = API_KEY_PREFIX + randomBytes(30).toString('base64url');
@@ -123,7 +123,7 @@ export class ServiceAccountsService {
   }
 
   async revokeKey(ctx: CallContext, org: string, id: string, keyId: string): Promise<void> {
-    const s = await this.d.orgs.requireAdmin(ctx, org);
+    const s = await this.d.orgs.requireContentAdmin(ctx, org);
     const account = await this.mustGet(this.db, s.org, id);
     await this.db.transaction().execute(async (tx) => {
       if (!(await this.d.repo.revokeKey(tx, account.id, keyId))) throw notFound(`No live key ${keyId} of ${account.name}`);

@@ -255,7 +255,14 @@ export class SpacesService {
     if (space.org_id === null) return { ...space, my_role: null, org_slug: null, org_name: null, root_etag: rootEtag };
     const org = await this.orgOf(space);
     const role = await this.d.access.spaceGrant(ctx, space);
-    return { ...space, my_role: role?.source === 'member' ? role.role : null, org_slug: org.slug, org_name: org.name, root_etag: rootEtag };
+    return {
+      ...space,
+      my_role: role?.source === 'member' ? role.role : null,
+      support_access: role?.source === 'support' ? role.access : null,
+      org_slug: org.slug,
+      org_name: org.name,
+      root_etag: rootEtag,
+    };
   }
 }
 

@@ -171,9 +171,12 @@ export class CoreDavBackend implements DavBackend {
 
   private spaceList: Promise<SpaceRow[]> | undefined;
 
-  /** The organisation spaces the caller holds a role on, once per request. */
+  /** The organisation spaces the caller holds a role (or a support session) on, once per request. */
   private orgSpaces(): Promise<SpaceRow[]> {
-    this.spaceList ??= this.core.spaces.mine(this.ctx).then((rows) => rows.filter((r) => r.org_id !== null && r.my_role !== null));
+    // A support session shows its space with the permissions it has (the access check enforces them).
+    this.spaceList ??= this.core.spaces
+      .mine(this.ctx)
+      .then((rows) => rows.filter((r) => r.org_id !== null).flatMap((r) => (r.my_role ? [r] : r.support_access ? [{ ...r, my_role: r.support_access === 'write' ? ('editor' as const) : ('viewer' as const) }] : [])));
     return this.spaceList;
   }
 

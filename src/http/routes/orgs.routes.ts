@@ -19,6 +19,7 @@ export const orgSchema = z
     name: z.string(),
     status: z.enum(['active', 'suspended']),
     signed_url_max_seconds: z.number(),
+    tenant: z.boolean().describe('A tenant keeps its files from its admins: they read them only in a support session an owner approved'),
     my_role: orgRole.nullable().describe('Your role; null for an instance administrator who is no member'),
     member_count: z.number(),
     space_count: z.number(),
@@ -58,6 +59,7 @@ export const spaceSchema = z
     org: z.object({ id: z.string(), slug: z.string(), name: z.string() }).nullable(),
     my_role: z.enum(['owner', 'manager', 'editor', 'viewer']).nullable().describe('owner of a personal space; your role on an organisation space; null where you only administer its organisation'),
     root_folder_id: z.string().nullable().describe('The id of its top folder, for the files and folders routes'),
+    support_access: z.enum(['read', 'write']).nullable().describe('What your running support session there allows, where you hold no role'),
     quota_bytes: z.number().nullable(),
     used_bytes: z.number(),
     trash_retention_days: z.number().nullable().describe("The space's own setting: days, 0 to keep until emptied, null for the instance's default"),
@@ -114,6 +116,7 @@ function toOrgDto(o: OrgRow): z.infer<typeof orgSchema> {
     name: o.name,
     status: o.status,
     signed_url_max_seconds: o.signed_url_max_seconds,
+    tenant: o.tenant,
     my_role: o.my_role,
     member_count: Number(o.member_count),
     space_count: Number(o.space_count),
@@ -137,7 +140,8 @@ export function toSpaceDto(s: SpaceRow): z.infer<typeof spaceSchema> {
     name: s.name,
     org: s.org_id && s.org_slug && s.org_name ? { id: s.org_id, slug: s.org_slug, name: s.org_name } : null,
     my_role: s.org_id === null ? 'owner' : s.my_role,
-    root_folder_id: s.my_role !== null || s.org_id === null ? s.root_node_id : null,
+    root_folder_id: s.my_role !== null || s.org_id === null || s.support_access ? s.root_node_id : null,
+    support_access: s.support_access ?? null,
     quota_bytes: s.quota_bytes === null ? null : Number(s.quota_bytes),
     used_bytes: Number(s.used_bytes),
     trash_retention_days: s.trash_retention_days,
@@ -182,7 +186,12 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
       tags: ['organisations'],
       summary: 'Create an organisation with its first owner (instance administrators)',
       security: [{ bearer: [] }],
-      body: z.object({ slug: z.string().min(1).max(63), name: z.string().min(1).max(200), owner: z.string().min(1).max(320).describe('Username, email or id') }),
+      body: z.object({
+        slug: z.string().min(1).max(63),
+        name: z.string().min(1).max(200),
+        owner: z.string().min(1).max(320).describe('Username, email or id'),
+        tenant: z.boolean().optional().describe("A customer tenant: its admins read its files only in a support session its owner approved"),
+      }),
       response: { 201: orgSchema, ...errors(400, 401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
@@ -203,12 +212,16 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
       summary: 'Rename an organisation or set how long its signed URLs may live (its owners and admins)',
       security: [{ bearer: [] }],
       params: orgParam,
-      body: z.object({ name: z.string().min(1).max(200).optional(), signed_url_max_seconds: z.number().int().min(60).max(604_800).optional() }),
+      body: z.object({
+        name: z.string().min(1).max(200).optional(),
+        signed_url_max_seconds: z.number().int().min(60).max(604_800).optional(),
+        tenant: z.boolean().optional().describe('Begin tenancy (owners, admins, instance administrators) or end it (owners only)'),
+      }),
       response: { 200: orgSchema, ...errors(400, 401, 403, 404) },
     },
     handler: async (request) => {
       const ctx = ctxOf(request);
-      const org = await core.orgs.update(ctx, request.params.org, { name: request.body.name, signedUrlMaxSeconds: request.body.signed_url_max_seconds });
+      const org = await core.orgs.update(ctx, request.params.org, { name: request.body.name, signedUrlMaxSeconds: request.body.signed_url_max_seconds, tenant: request.body.tenant });
       return toOrgDto(await core.orgs.get(ctx, org.id));
     },
   });
