@@ -1,15 +1,17 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { CHROMIUM, launchChromium, newContext, ScreenRecorder } from './helpers/browser.js';
-import { startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
+import { ADMIN_PASSWORD, startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
 
 /**
  * Organisations in Debian's Chromium against a real server and the built web app: the Spaces
- * page, an organisation's members, spaces and applications screens, an organisation space opened
- * like one's own files, and the records table of a publisher's catalogue. axe-core checks each
+ * page, an organisation's members, groups, spaces and applications screens, a space's settings,
+ * an organisation space opened like one's own files with a folder's rules, the records table of
+ * a publisher's catalogue, and the instance admin's Organisations tab. axe-core checks each
  * recorded screen in both themes and at 360 px (ScreenRecorder).
  */
 const runsHere = process.env.COFFER_TEST_DATABASE_URL ? usingPostgres() : true;
@@ -92,7 +94,7 @@ describe.skipIf(skip)('organisations in Chromium', () => {
     await page.getByRole('button', { name: 'People' }).click();
     const dialog = page.getByRole('dialog', { name: 'People in Catalogue' });
     await dialog.getByLabel('Member (username)').fill(MEMBER.username);
-    await dialog.getByLabel('Role').selectOption('viewer');
+    await dialog.getByLabel('Role', { exact: true }).selectOption('viewer');
     await dialog.getByRole('button', { name: 'Give role' }).click();
     await expect.poll(() => dialog.getByRole('table').textContent(), { timeout: 10_000 }).toContain('@max');
     await screens.capture(page, 'space-people');
@@ -150,5 +152,121 @@ describe.skipIf(skip)('organisations in Chromium', () => {
     await expect.poll(() => table.textContent(), { timeout: 10_000 }).toContain('13');
     const stored = await owner.json<{ items: { data: { version: number } }[] }>(`/spaces/${catalogue.id}/records?type=book&field.name=Faust`);
     expect(stored.body.items[0]!.data.version).toBe(13);
+  });
+
+  it('an instance administrator creates an organisation in the admin panel and sees spaces only as entries', async () => {
+    const adminPage = await (await newContext(browser, server.url)).newPage();
+    adminPage.on('pageerror', (err) => console.error('page error:', err));
+    try {
+      await adminPage.goto('/');
+      await adminPage.getByLabel('Username or email').fill('admin');
+      await adminPage.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await adminPage.getByRole('button', { name: 'Sign in' }).click();
+      await adminPage.waitForURL('**/files');
+      await adminPage.goto('/admin/orgs');
+      const table = adminPage.getByRole('table', { name: 'Organisations' });
+      await expect.poll(() => table.textContent(), { timeout: 10_000 }).toContain('Northwind Press');
+      await adminPage.getByRole('button', { name: 'Create organisation' }).click();
+      const dialog = adminPage.getByRole('dialog', { name: 'Create organisation' });
+      await dialog.getByLabel('Name').fill('Harbour Lab');
+      expect(await dialog.getByLabel('Handle').inputValue()).toBe('harbour-lab');
+      await dialog.getByLabel('First owner').fill(OWNER.username);
+      await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+      await expect.poll(() => table.textContent(), { timeout: 10_000 }).toContain('Harbour Lab');
+      await screens.capture(adminPage, 'admin-orgs');
+      const made = await owner.json<{ my_role: string; status: string }>('/orgs/harbour-lab');
+      expect(made.body).toMatchObject({ my_role: 'owner', status: 'active' });
+
+      await adminPage.getByRole('button', { name: 'Spaces of Northwind Press' }).click();
+      const spaces = adminPage.getByRole('dialog', { name: 'Spaces of Northwind Press' });
+      await expect.poll(() => spaces.textContent(), { timeout: 10_000 }).toContain('Catalogue');
+      expect(await spaces.getByRole('link').count()).toBe(0);
+      await screens.capture(adminPage, 'admin-org-spaces');
+    } finally {
+      await adminPage.context().close();
+    }
+  });
+
+  it('an owner creates a group, puts a member in, and gives the group a role on a space', async () => {
+    await page.goto('/orgs/press/groups');
+    await page.getByLabel('New group').fill('Editors');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    const groups = page.getByRole('table', { name: 'Groups' });
+    await expect.poll(() => groups.textContent(), { timeout: 10_000 }).toContain('Editors');
+    await page.getByRole('button', { name: 'Members of Editors' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Members of Editors' });
+    await dialog.getByLabel('Add a member').selectOption(MEMBER.username);
+    await dialog.getByRole('button', { name: 'Add to group' }).click();
+    await expect.poll(() => dialog.getByRole('table').textContent(), { timeout: 10_000 }).toContain('@max');
+    await screens.capture(page, 'org-group-members');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => groups.textContent(), { timeout: 10_000 }).toContain('@max');
+    await screens.capture(page, 'org-groups');
+
+    await page.getByRole('link', { name: 'Spaces', exact: true }).last().click();
+    await page.waitForURL('**/orgs/press/spaces');
+    await page.getByRole('button', { name: 'People' }).click();
+    const people = page.getByRole('dialog', { name: 'People in Catalogue' });
+    await people.getByLabel('Group', { exact: true }).selectOption({ label: 'Editors' });
+    await people.getByLabel('Role of the group').selectOption('editor');
+    await people.getByRole('button', { name: 'Give group role' }).click();
+    await expect.poll(() => people.getByRole('table').textContent(), { timeout: 10_000 }).toContain('Group Editors');
+    await screens.capture(page, 'space-people-group');
+    await page.keyboard.press('Escape');
+
+    // Max was given viewer directly; the group makes him an editor.
+    const max = await Api.login(server.url, MEMBER.username, MEMBER.password);
+    const seen = (await max.json<{ items: { name: string; my_role: string | null }[] }>('/spaces')).body.items;
+    expect(seen.find((s) => s.name === 'Catalogue')?.my_role).toBe('editor');
+  });
+
+  it('a write-once rule set in the files browser refuses an overwrite with the server\'s message', async () => {
+    const originals = (await owner.json<NodeBody>('/folders', { method: 'POST', json: { parent_id: catalogue.root_folder_id, name: 'originals' } })).body;
+    await owner.upload('scan.txt', 'first scan\n', { parent: originals.id, type: 'text/plain' });
+    await page.goto(`/files/${catalogue.root_folder_id}`);
+    await expect.poll(() => page.getByRole('main').textContent(), { timeout: 10_000 }).toContain('originals');
+    await page.getByRole('button', { name: 'Actions for originals' }).first().click();
+    await page.getByRole('menuitem', { name: 'Folder rules…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Folder rules of “originals”' });
+    await expect.poll(() => dialog.textContent(), { timeout: 10_000 }).toContain('What applies here');
+    await dialog.getByRole('checkbox', { name: 'Write-once' }).check();
+    await screens.capture(page, 'folder-rules');
+    await dialog.getByRole('button', { name: 'Save rules' }).click();
+    await expect.poll(() => dialog.isVisible(), { timeout: 10_000 }).toBe(false);
+    const policy = await owner.json<{ own: { write_once: boolean } | null }>(`/folders/${originals.id}/policy`);
+    expect(policy.body.own?.write_once).toBe(true);
+
+    await page.goto(`/files/${originals.id}`);
+    await expect.poll(() => page.getByRole('main').textContent(), { timeout: 10_000 }).toContain('scan.txt');
+    const again = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-orgs-e2e-')), 'scan.txt');
+    fs.writeFileSync(again, 'second scan\n');
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Upload files' }).click();
+    await (await chooser).setFiles(again);
+    const question = page.getByRole('dialog', { name: '“scan.txt” already exists' });
+    await expect.poll(() => question.isVisible(), { timeout: 10_000 }).toBe(true);
+    await question.getByRole('button', { name: 'Replace' }).click();
+    const uploads = page.getByRole('region', { name: 'Uploads' });
+    await expect.poll(() => uploads.textContent(), { timeout: 30_000 }).toContain('/originals/scan.txt is in a write-once folder: files there can be added, never overwritten');
+    await screens.capture(page, 'write-once-refused');
+    const stored = await owner.fetch(`/spaces/${catalogue.id}/content/originals/scan.txt`);
+    expect(await stored.text()).toBe('first scan\n');
+    await page.getByRole('button', { name: 'Close uploads' }).click();
+  });
+
+  it('a layout with a bad pattern is refused with the server\'s message next to the field', async () => {
+    await page.goto('/orgs/press/spaces');
+    await page.getByRole('button', { name: 'Settings of Catalogue' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings of Catalogue' });
+    const layout = dialog.getByLabel('Path layout (JSON)');
+    await layout.fill('{ "pattern": "{system}/files" }');
+    await dialog.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => layout.getAttribute('aria-invalid'), { timeout: 10_000 }).toBe('true');
+    const ids = ((await layout.getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
+    const described = (await Promise.all(ids.map((id) => dialog.locator(`[id="${id}"]`).textContent()))).join(' ');
+    expect(described).toContain('A layout pattern ends with {file} (files lie exactly there) or ** (anything below)');
+    await screens.capture(page, 'space-settings-layout-refused');
+    expect((await owner.json<{ layout: unknown }>(`/spaces/${catalogue.id}`)).body.layout).toBeNull();
+    await page.keyboard.press('Escape');
   });
 });

@@ -303,7 +303,8 @@ export class FilesService {
         await this.d.spaces.lock(tx, c.spaceId);
         const p = await this.d.tree.recheckFolder(tx, c.folderId, c.spaceId);
         const folder = await this.d.tree.ensureFolders(tx, c.ctx, c.spaceId, p, folders, { below: 1 });
-        const folderPath = joinPath(p.path, folders.join('/'));
+        // Without folders to create, the file goes straight into p: joining '' would end the path in '/'.
+        const folderPath = folders.length === 0 ? p.path : joinPath(p.path, folders.join('/'));
 
         const used = await this.d.spaces.reserve(tx, c.spaceId, c.written.size);
         if (used === null) {

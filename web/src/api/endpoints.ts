@@ -20,7 +20,23 @@ import type {
 } from './types';
 import type { Link, LinkChange, LinkCreate } from './links-types';
 import type { IncomingShare, Person, Share, ShareRole } from './share-types';
-import type { CofferRecord, NewApiKey, Organisation, OrgMember, RecordType, ServiceAccount, Space, SpaceMember, SpaceRole, SERVICE_PERMISSIONS } from './org-types';
+import type {
+  CofferRecord,
+  FolderPolicies,
+  FolderPolicyChange,
+  NewApiKey,
+  NewOrganisation,
+  Organisation,
+  OrgGroup,
+  OrgMember,
+  RecordType,
+  ServiceAccount,
+  Space,
+  SpaceChange,
+  SpaceMember,
+  SpaceRole,
+  SERVICE_PERMISSIONS,
+} from './org-types';
 
 const enc = encodeURIComponent;
 
@@ -41,6 +57,11 @@ export function endpoints(api: ApiClient) {
     /** A short-lived URL that reads one file (or version) without the Authorization header: for <img>, <video>, downloads. */
     contentLink: (id: string, opts: { versionId?: string; inline?: boolean } = {}) =>
       api.json<{ url: string; expires_at: string }>('POST', `/files/${enc(id)}/links`, { body: { version_id: opts.versionId, inline: opts.inline ?? false } }),
+
+    /** A folder's own policy and the one that applies in it. */
+    folderPolicy: (id: string) => api.get<FolderPolicies>(`/folders/${enc(id)}/policy`),
+    setFolderPolicy: (id: string, b: FolderPolicyChange) => api.json<FolderPolicies>('PUT', `/folders/${enc(id)}/policy`, { body: b }),
+    removeFolderPolicy: (id: string) => api.json<FolderPolicies>('DELETE', `/folders/${enc(id)}/policy`),
 
     // Sharing with people
     people: (q: string, signal?: AbortSignal) => api.get<{ items: Person[] }>('/people', { q, limit: 10 }, signal),
@@ -103,13 +124,27 @@ export function endpoints(api: ApiClient) {
     spaces: () => api.get<{ items: Space[] }>('/spaces'),
     space: (id: string) => api.get<Space>(`/spaces/${enc(id)}`),
     orgs: () => api.get<{ items: Organisation[] }>('/orgs'),
+    /** Every organisation of the instance (instance administrators). */
+    allOrgs: () => api.get<{ items: Organisation[] }>('/orgs', { all: true }),
+    createOrg: (b: NewOrganisation) => api.json<Organisation>('POST', '/orgs', { body: b }),
+    suspendOrg: (slug: string) => api.json<Organisation>('POST', `/orgs/${enc(slug)}/suspend`),
+    reactivateOrg: (slug: string) => api.json<Organisation>('POST', `/orgs/${enc(slug)}/reactivate`),
+    /** Deletes an organisation and purges its spaces; `confirm` repeats its handle. */
+    deleteOrg: (slug: string, confirm: string) => api.json<{ deleted_spaces: number }>('DELETE', `/orgs/${enc(slug)}`, { query: { confirm } }),
     org: (slug: string) => api.get<Organisation>(`/orgs/${enc(slug)}`),
     orgMembers: (slug: string) => api.get<{ items: OrgMember[] }>(`/orgs/${enc(slug)}/members`),
     setOrgMember: (slug: string, user: string, role: OrgMember['role']) => api.json<OrgMember>('PUT', `/orgs/${enc(slug)}/members/${enc(user)}`, { body: { role } }),
     removeOrgMember: (slug: string, user: string) => api.json<void>('DELETE', `/orgs/${enc(slug)}/members/${enc(user)}`),
+    orgGroups: (slug: string) => api.get<{ items: OrgGroup[] }>(`/orgs/${enc(slug)}/groups`),
+    createGroup: (slug: string, name: string) => api.json<OrgGroup>('POST', `/orgs/${enc(slug)}/groups`, { body: { name } }),
+    renameGroup: (slug: string, group: string, name: string) => api.json<OrgGroup>('PATCH', `/orgs/${enc(slug)}/groups/${enc(group)}`, { body: { name } }),
+    deleteGroup: (slug: string, group: string) => api.json<void>('DELETE', `/orgs/${enc(slug)}/groups/${enc(group)}`),
+    addGroupMember: (slug: string, group: string, user: string) => api.json<OrgGroup>('PUT', `/orgs/${enc(slug)}/groups/${enc(group)}/members/${enc(user)}`),
+    removeGroupMember: (slug: string, group: string, user: string) => api.json<OrgGroup>('DELETE', `/orgs/${enc(slug)}/groups/${enc(group)}/members/${enc(user)}`),
     orgSpaces: (slug: string) => api.get<{ items: Space[] }>(`/orgs/${enc(slug)}/spaces`),
     createSpace: (slug: string, b: { name: string; quota_bytes?: number | null; trash_retention_days?: number | null }) =>
       api.json<Space>('POST', `/orgs/${enc(slug)}/spaces`, { body: b }),
+    updateSpace: (id: string, b: SpaceChange) => api.json<Space>('PATCH', `/spaces/${enc(id)}`, { body: b }),
     spaceMembers: (id: string) => api.get<{ items: SpaceMember[] }>(`/spaces/${enc(id)}/members`),
     setSpaceMember: (id: string, b: { user?: string; group?: string; role: SpaceRole }) => api.json<SpaceMember>('POST', `/spaces/${enc(id)}/members`, { body: b }),
     removeSpaceMember: (id: string, memberId: string) => api.json<void>('DELETE', `/spaces/${enc(id)}/members/${enc(memberId)}`),

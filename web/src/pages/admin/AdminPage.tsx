@@ -1,10 +1,11 @@
-import { HardDrive, ScrollText, Users } from 'lucide-react';
+import { Building2, HardDrive, ScrollText, Users } from 'lucide-react';
 import { TabbedPage } from '../../ui/TabbedPage';
 import { AuditTab } from './AuditTab';
+import { OrgsTab } from './OrgsTab';
 import { StorageTab } from './StorageTab';
 import { UsersTab } from './UsersTab';
 
-/** Administration: users, the audit log and storage, each under its own address. */
+/** Administration: users, organisations, the audit log and storage, each under its own address. */
 export function AdminPage() {
   return (
     <TabbedPage
@@ -15,6 +16,7 @@ export function AdminPage() {
       tabsLabel="Administration"
       tabs={[
         { path: 'users', label: 'Users', icon: <Users aria-hidden size={16} />, element: <UsersTab /> },
+        { path: 'orgs', label: 'Organisations', icon: <Building2 aria-hidden size={16} />, element: <OrgsTab /> },
         { path: 'audit', label: 'Audit log', icon: <ScrollText aria-hidden size={16} />, element: <AuditTab /> },
         { path: 'storage', label: 'Storage', icon: <HardDrive aria-hidden size={16} />, element: <StorageTab /> },
       ]}

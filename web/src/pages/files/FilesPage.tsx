@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { FolderPlus, Undo2, X } from 'lucide-react';
+import { FolderPlus, ShieldCheck, Undo2, X } from 'lucide-react';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import type { FileNode } from '../../api/types';
@@ -31,6 +31,7 @@ import { useRefreshListings, useTrashing } from './useTrashing';
 const PreviewDialog = lazy(() => import('./PreviewDialog').then((m) => ({ default: m.PreviewDialog })));
 const FolderPickerDialog = lazy(() => import('./FolderPickerDialog').then((m) => ({ default: m.FolderPickerDialog })));
 const VersionsDialog = lazy(() => import('./VersionsDialog').then((m) => ({ default: m.VersionsDialog })));
+const FolderRulesDialog = lazy(() => import('./FolderRulesDialog').then((m) => ({ default: m.FolderRulesDialog })));
 const ShareDialog = lazy(() => import('../../sharing/ShareDialog').then((m) => ({ default: m.ShareDialog })));
 
 /** The file browser: /files is the top folder, /files/:folderId any other. */
@@ -62,7 +63,7 @@ function useMediaQuery(query: string): boolean {
   );
 }
 
-type DialogState = { type: 'rename' | 'versions' | 'share'; node: FileNode } | { type: 'move' | 'copy'; nodes: FileNode[] } | { type: 'new-folder' } | null;
+type DialogState = { type: 'rename' | 'versions' | 'share' | 'rules'; node: FileNode } | { type: 'move' | 'copy'; nodes: FileNode[] } | { type: 'new-folder' } | null;
 
 type Notice = { tone: 'error' | 'info'; message: string } | null;
 
@@ -154,6 +155,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
       move: (nodes) => setDialog({ type: 'move', nodes }),
       copy: (nodes) => setDialog({ type: 'copy', nodes }),
       versions: (node) => setDialog({ type: 'versions', node }),
+      rules: (node) => setDialog({ type: 'rules', node }),
       trash: (nodes) => {
         setNotice(null);
         // Focus goes to the item after the focused one that is being removed.
@@ -175,7 +177,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
     const share = access.canShare ? (node: FileNode) => setDialog({ type: 'share', node }) : undefined;
     if (!access.readOnly) return { ...ownActions, share };
     const refuse = () => showError(VIEWER_ONLY);
-    return { ...ownActions, share, readOnly: true, rename: refuse, move: refuse, trash: refuse, versions: refuse };
+    return { ...ownActions, share, readOnly: true, rules: undefined, rename: refuse, move: refuse, trash: refuse, versions: refuse };
   }, [ownActions, access.canShare, access.readOnly, showError]);
 
   const known = listing.data?.items;
@@ -223,6 +225,10 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
             New folder
           </button>
           <UploadButtons onFiles={onFiles} />
+          <button type="button" className="button" disabled={!folder} onClick={() => folder && setDialog({ type: 'rules', node: { ...folder, name: folderName } })}>
+            <ShieldCheck aria-hidden size={18} />
+            Folder rules
+          </button>
         </div>
       </div>
 
@@ -354,6 +360,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
           <FolderPickerDialog mode={dialog.type} nodes={dialog.nodes} source={folder} open onOpenChange={(open) => !open && closeDialog()} onDone={refocusList} />
         ) : null}
         {dialog?.type === 'versions' ? <VersionsDialog file={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
+        {dialog?.type === 'rules' ? <FolderRulesDialog folder={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
         {dialog?.type === 'share' ? <ShareDialog node={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
       </Suspense>
     </section>

@@ -9,6 +9,8 @@ export interface ItemActions {
   copy: (nodes: FileNode[]) => void;
   versions: (node: FileNode) => void;
   trash: (nodes: FileNode[]) => void;
+  /** A folder's rules (allowed files, size, write-once); absent where the caller only views. */
+  rules?: (node: FileNode) => void;
   /** Present where the caller may share: their own items, or a folder shared with them as manager. */
   share?: (node: FileNode) => void;
   /** A folder shared with the caller as viewer: the actions that change things are left out. */

@@ -1,5 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { HardDrive, KeyRound, Users } from 'lucide-react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { HardDrive, KeyRound, UsersRound, Users } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { errorMessage } from '../../api/errors';
@@ -12,8 +12,11 @@ import { formatBytes, formatDate } from '../../ui/format';
 import { Modal } from '../../ui/Modal';
 import { TabbedPage } from '../../ui/TabbedPage';
 import { useToast } from '../../ui/Toasts';
+import { GroupsTab } from './GroupsTab';
+import { groupsKey, useRefresh } from './queries';
+import { SpaceSettingsDialog } from './SpaceSettingsDialog';
 
-/** One organisation: its members, its spaces and its applications, each under its own address. */
+/** One organisation: its members, groups, spaces and applications, each under its own address. */
 export function OrgPage() {
   const { slug = '' } = useParams();
   const api = useApi();
@@ -30,16 +33,12 @@ export function OrgPage() {
       tabsLabel={org.data.name}
       tabs={[
         { path: 'members', label: 'Members', icon: <Users aria-hidden size={16} />, element: <MembersTab slug={slug} admin={admin} owner={org.data.my_role === 'owner'} /> },
+        { path: 'groups', label: 'Groups', icon: <UsersRound aria-hidden size={16} />, element: <GroupsTab slug={slug} admin={admin} /> },
         { path: 'spaces', label: 'Spaces', icon: <HardDrive aria-hidden size={16} />, element: <SpacesTab slug={slug} admin={admin} /> },
         ...(admin ? [{ path: 'apps', label: 'Applications', icon: <KeyRound aria-hidden size={16} />, element: <AppsTab slug={slug} /> }] : []),
       ]}
     />
   );
-}
-
-function useRefresh(...keys: unknown[][]) {
-  const queryClient = useQueryClient();
-  return () => Promise.all(keys.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
 }
 
 function MembersTab({ slug, admin, owner }: { slug: string; admin: boolean; owner: boolean }) {
@@ -138,6 +137,7 @@ function SpacesTab({ slug, admin }: { slug: string; admin: boolean }) {
   const [retention, setRetention] = useState('30');
   const [error, setError] = useState<string | null>(null);
   const [managing, setManaging] = useState<Space | null>(null);
+  const [configuring, setConfiguring] = useState<Space | null>(null);
   const create = useMutation({
     mutationFn: () =>
       api.createSpace(slug, { name: name.trim(), quota_bytes: quotaGb.trim() === '' ? null : Math.round(Number(quotaGb) * 1024 ** 3), trash_retention_days: retention.trim() === '' ? null : Number(retention) }),
@@ -187,21 +187,27 @@ function SpacesTab({ slug, admin }: { slug: string; admin: boolean }) {
               <td className="hide-phone">{s.trash_retention_days === null ? 'default' : s.trash_retention_days === 0 ? 'until emptied' : `${s.trash_retention_days} days`}</td>
               <td className="actions-cell">
                 {s.my_role === 'manager' ? (
-                  <button type="button" className="button button-small" onClick={() => setManaging(s)}>
-                    People
-                  </button>
+                  <div className="button-row">
+                    <button type="button" className="button button-small" onClick={() => setManaging(s)}>
+                      People
+                    </button>
+                    <button type="button" className="button button-small" onClick={() => setConfiguring(s)} aria-label={`Settings of ${s.name}`}>
+                      Settings
+                    </button>
+                  </div>
                 ) : null}
               </td>
             </tr>
           ))}
         </DataTable>
       ) : null}
-      {managing ? <SpaceMembersDialog space={managing} onClose={() => setManaging(null)} /> : null}
+      {managing ? <SpaceMembersDialog space={managing} slug={slug} onClose={() => setManaging(null)} /> : null}
+      {configuring ? <SpaceSettingsDialog space={configuring} slug={slug} canSetQuota={admin} onClose={() => setConfiguring(null)} /> : null}
     </section>
   );
 }
 
-function SpaceMembersDialog({ space, onClose }: { space: Space; onClose: () => void }) {
+function SpaceMembersDialog({ space, slug, onClose }: { space: Space; slug: string; onClose: () => void }) {
   const api = useApi();
   const toast = useToast();
   const members = useQuery({ queryKey: ['space', space.id, 'members'], queryFn: () => api.spaceMembers(space.id) });
@@ -246,6 +252,7 @@ function SpaceMembersDialog({ space, onClose }: { space: Space; onClose: () => v
           Give role
         </button>
       </form>
+      <GroupRoleForm space={space} slug={slug} />
       {members.data ? (
         <DataTable caption={`People in ${space.name}`} columns={['Who', 'Role']} actionsLabel="Actions">
           {members.data.items.map((m) => (
@@ -264,6 +271,53 @@ function SpaceMembersDialog({ space, onClose }: { space: Space; onClose: () => v
         <Spinner label="Loading people" />
       )}
     </Modal>
+  );
+}
+
+/** Gives one of the organisation's groups a role on a space: everyone in the group holds it. */
+function GroupRoleForm({ space, slug }: { space: Space; slug: string }) {
+  const api = useApi();
+  const groups = useQuery({ queryKey: groupsKey(slug), queryFn: () => api.orgGroups(slug) });
+  const refresh = useRefresh(['space', space.id, 'members']);
+  const [group, setGroup] = useState('');
+  const [role, setRole] = useState<SpaceRole>('editor');
+  const options = groups.data?.items ?? [];
+  const chosen = options.some((g) => g.id === group) ? group : (options[0]?.id ?? '');
+  const give = useMutation({ mutationFn: (v: { group: string; role: SpaceRole }) => api.setSpaceMember(space.id, v), onSuccess: async () => refresh() });
+  return (
+    <form
+      className="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (chosen) give.mutate({ group: chosen, role });
+      }}
+    >
+      <Field label="Group" error={give.error ? errorMessage(give.error) : null} hint={groups.data && options.length === 0 ? 'The organisation has no groups yet' : undefined}>
+        {({ id, describedBy, invalid }) => (
+          <select id={id} value={chosen} onChange={(e) => setGroup(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} disabled={options.length === 0}>
+            {options.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="Role of the group">
+        {({ id }) => (
+          <select id={id} value={role} onChange={(e) => setRole(e.target.value as SpaceRole)}>
+            {SPACE_ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <button type="submit" className="button button-primary" disabled={give.isPending || !chosen}>
+        Give group role
+      </button>
+    </form>
   );
 }
 
