@@ -36,6 +36,12 @@ import type {
   SpaceMember,
   SpaceRole,
   SERVICE_PERMISSIONS,
+  AppliedSpaceTemplate,
+  NewSupportRequest,
+  SpaceTemplate,
+  SupportAction,
+  SupportApproval,
+  SupportRequest,
 } from './org-types';
 
 const enc = encodeURIComponent;
@@ -142,7 +148,7 @@ export function endpoints(api: ApiClient) {
     addGroupMember: (slug: string, group: string, user: string) => api.json<OrgGroup>('PUT', `/orgs/${enc(slug)}/groups/${enc(group)}/members/${enc(user)}`),
     removeGroupMember: (slug: string, group: string, user: string) => api.json<OrgGroup>('DELETE', `/orgs/${enc(slug)}/groups/${enc(group)}/members/${enc(user)}`),
     orgSpaces: (slug: string) => api.get<{ items: Space[] }>(`/orgs/${enc(slug)}/spaces`),
-    createSpace: (slug: string, b: { name: string; quota_bytes?: number | null; trash_retention_days?: number | null }) =>
+    createSpace: (slug: string, b: { name: string; quota_bytes?: number | null; trash_retention_days?: number | null; template?: string }) =>
       api.json<Space>('POST', `/orgs/${enc(slug)}/spaces`, { body: b }),
     updateSpace: (id: string, b: SpaceChange) => api.json<Space>('PATCH', `/spaces/${enc(id)}`, { body: b }),
     spaceMembers: (id: string) => api.get<{ items: SpaceMember[] }>(`/spaces/${enc(id)}/members`),
@@ -153,6 +159,22 @@ export function endpoints(api: ApiClient) {
       api.json<ServiceAccount>('POST', `/orgs/${enc(slug)}/service-accounts`, { body: b }),
     createApiKey: (slug: string, account: string, name: string) => api.json<NewApiKey>('POST', `/orgs/${enc(slug)}/service-accounts/${enc(account)}/keys`, { body: { name } }),
     revokeApiKey: (slug: string, account: string, key: string) => api.json<void>('DELETE', `/orgs/${enc(slug)}/service-accounts/${enc(account)}/keys/${enc(key)}`),
+
+    // Support access to tenants' spaces
+    orgSupportRequests: (slug: string) => api.get<{ items: SupportRequest[] }>(`/orgs/${enc(slug)}/support-requests`),
+    mySupportRequests: () => api.get<{ items: SupportRequest[] }>('/support-requests'),
+    askSupport: (spaceId: string, b: NewSupportRequest) => api.json<SupportRequest>('POST', `/spaces/${enc(spaceId)}/support-requests`, { body: b }),
+    approveSupport: (id: string, b: SupportApproval) => api.json<SupportRequest>('POST', `/support-requests/${enc(id)}/approve`, { body: b }),
+    refuseSupport: (id: string, note?: string) => api.json<SupportRequest>('POST', `/support-requests/${enc(id)}/refuse`, { body: note ? { note } : {} }),
+    supportAction: (id: string, action: SupportAction) => api.json<SupportRequest>('POST', `/support-requests/${enc(id)}/${action}`),
+    supportActivity: (id: string) => api.get<Page<AuditEvent>>(`/support-requests/${enc(id)}/activity`, { limit: 500 }),
+
+    // Space templates and the units made from them
+    spaceTemplates: () => api.get<{ items: SpaceTemplate[] }>('/space-templates'),
+    spaceTemplate: (spaceId: string) => api.get<AppliedSpaceTemplate>(`/spaces/${enc(spaceId)}/template`),
+    createUnit: (spaceId: string, name: string) => api.json<FileNode>('POST', `/spaces/${enc(spaceId)}/units`, { body: { name } }),
+    exportSelection: (spaceId: string, b: { ids: string[]; folder_id?: string; name?: string }) => api.json<FileNode>('POST', `/spaces/${enc(spaceId)}/exports`, { body: b }),
+    derivation: (fileId: string) => api.get<{ original: FileNode | null; derived: FileNode[] }>(`/files/${enc(fileId)}/derivation`),
 
     // Records
     recordTypes: (spaceId: string) => api.get<{ items: RecordType[] }>(`/spaces/${enc(spaceId)}/record-types`),

@@ -23,6 +23,14 @@ export type FolderPolicies = components['schemas']['FolderPolicies'];
 export type FolderPolicy = components['schemas']['FolderPolicy'];
 export type FolderPolicyChange = JsonBody<paths['/api/v1/folders/{id}/policy']['put']>;
 
+/** A request for support access to a tenant's space, its decision and its one session. */
+export type SupportRequest = components['schemas']['SupportRequest'];
+export type NewSupportRequest = JsonBody<paths['/api/v1/spaces/{id}/support-requests']['post']>;
+export type SupportApproval = JsonBody<paths['/api/v1/support-requests/{id}/approve']['post']>;
+export type SupportAction = 'start' | 'end' | 'cancel' | 'revoke';
+export type SpaceTemplate = components['schemas']['SpaceTemplate'];
+export type AppliedSpaceTemplate = components['schemas']['AppliedSpaceTemplate'];
+
 export const ORG_ROLES: readonly OrgMember['role'][] = ['owner', 'admin', 'member', 'guest'];
 export const SPACE_ROLES: readonly SpaceRole[] = ['viewer', 'editor', 'manager'];
 export const SERVICE_PERMISSIONS = ['read', 'list', 'create', 'write', 'delete', 'purge'] as const;

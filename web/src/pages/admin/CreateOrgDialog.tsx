@@ -28,6 +28,7 @@ function CreateOrgForm({ onClose }: { onClose: () => void }) {
   // The handle follows the name until someone types one of their own.
   const [slug, setSlug] = useState<string | null>(null);
   const [owner, setOwner] = useState('');
+  const [tenant, setTenant] = useState(false);
   const [problems, setProblems] = useState<Problems>({});
   const create = useMutation({
     mutationFn: (body: NewOrganisation) => api.createOrg(body),
@@ -46,7 +47,7 @@ function CreateOrgForm({ onClose }: { onClose: () => void }) {
     if (!handle.trim()) found.slug = 'Enter a handle';
     if (!owner.trim()) found.owner = 'Enter the username of its first owner';
     setProblems(found);
-    if (Object.keys(found).length === 0) create.mutate({ name: name.trim(), slug: handle.trim(), owner: owner.trim() });
+    if (Object.keys(found).length === 0) create.mutate({ name: name.trim(), slug: handle.trim(), owner: owner.trim(), ...(tenant ? { tenant: true } : {}) });
   };
   return (
     <form onSubmit={submit} noValidate aria-busy={create.isPending || undefined}>
@@ -63,6 +64,10 @@ function CreateOrgForm({ onClose }: { onClose: () => void }) {
         required
       />
       <TextField label="First owner" value={owner} onValueChange={setOwner} error={problems.owner} hint="The username or email of an existing user." autoComplete="off" autoCapitalize="none" spellCheck={false} required />
+      <label className="check-field">
+        <input type="checkbox" checked={tenant} onChange={(e) => setTenant(e.target.checked)} />
+        <span>A customer tenant: its admins (and you) read its files only in a support session its owner approved</span>
+      </label>
       {create.error ? <ErrorNotice error={create.error} /> : null}
       <div className="modal-footer">
         <button type="button" className="button" onClick={onClose}>

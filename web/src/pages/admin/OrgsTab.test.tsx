@@ -12,6 +12,7 @@ const org = (slug: string, name: string, extra: Partial<Organisation> = {}): Org
   name,
   status: 'active',
   signed_url_max_seconds: 3600,
+  tenant: false,
   my_role: null,
   member_count: 3,
   space_count: 2,

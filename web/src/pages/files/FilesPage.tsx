@@ -26,12 +26,14 @@ import { SelectionBar } from './SelectionBar';
 import { emptySelection, selectionReducer } from './selection';
 import { UploadButtons, useFileDrop } from './Uploads';
 import { useRefreshListings, useTrashing } from './useTrashing';
+import { useSpaceTemplate } from './spaceTemplate';
 
 // Dialogs load when first opened, keeping them out of the first page load.
 const PreviewDialog = lazy(() => import('./PreviewDialog').then((m) => ({ default: m.PreviewDialog })));
 const FolderPickerDialog = lazy(() => import('./FolderPickerDialog').then((m) => ({ default: m.FolderPickerDialog })));
 const VersionsDialog = lazy(() => import('./VersionsDialog').then((m) => ({ default: m.VersionsDialog })));
 const FolderRulesDialog = lazy(() => import('./FolderRulesDialog').then((m) => ({ default: m.FolderRulesDialog })));
+const RelatedFilesDialog = lazy(() => import('./RelatedFilesDialog').then((m) => ({ default: m.RelatedFilesDialog })));
 const ShareDialog = lazy(() => import('../../sharing/ShareDialog').then((m) => ({ default: m.ShareDialog })));
 
 /** The file browser: /files is the top folder, /files/:folderId any other. */
@@ -63,7 +65,7 @@ function useMediaQuery(query: string): boolean {
   );
 }
 
-type DialogState = { type: 'rename' | 'versions' | 'share' | 'rules'; node: FileNode } | { type: 'move' | 'copy'; nodes: FileNode[] } | { type: 'new-folder' } | null;
+type DialogState = { type: 'rename' | 'versions' | 'share' | 'rules' | 'related'; node: FileNode } | { type: 'new-unit' } | { type: 'move' | 'copy'; nodes: FileNode[] } | { type: 'new-folder' } | null;
 
 type Notice = { tone: 'error' | 'info'; message: string } | null;
 
@@ -97,6 +99,10 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
   const selectedNodes = useMemo(() => items.filter((n) => selection.selected.has(n.id)), [items, selection.selected]);
   const visibleFiles = useMemo(() => items.filter((n) => n.kind === 'file'), [items]);
   const folderName = folder ? (folder.parent_id === null ? ROOT_NAME : folder.name) : folderId === 'root' ? ROOT_NAME : 'Folder';
+  // A space made from a template: its units (device folders) are made whole, its files may be linked, exports land in its units.
+  const applied = useSpaceTemplate(folder?.space_id);
+  const unitLabel = applied?.template.unit;
+  const exportsFolder = applied?.template.folders.find((f) => f.exports)?.name;
 
   useEffect(() => {
     if (focusHeading) headingRef.current?.focus();
@@ -156,6 +162,21 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
       copy: (nodes) => setDialog({ type: 'copy', nodes }),
       versions: (node) => setDialog({ type: 'versions', node }),
       rules: (node) => setDialog({ type: 'rules', node }),
+      ...(applied ? { related: (node: FileNode) => setDialog({ type: 'related', node }) } : {}),
+      ...(exportsFolder && folder?.space_id
+        ? {
+            exportZip: (nodes: FileNode[]) => {
+              setNotice(null);
+              void api.exportSelection(folder.space_id!, { ids: nodes.map((n) => n.id) }).then(
+                (saved) => {
+                  say(`Saved ${saved.path ?? saved.name}`);
+                  void refresh();
+                },
+                (err: unknown) => showError(err instanceof Error ? err.message : 'The export failed'),
+              );
+            },
+          }
+        : {}),
       trash: (nodes) => {
         setNotice(null);
         // Focus goes to the item after the focused one that is being removed.
@@ -169,7 +190,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
         });
       },
     }),
-    [api, navigate, refocusList, say, setPreview, showError, trashNodes],
+    [api, navigate, refocusList, say, setPreview, showError, trashNodes, applied, exportsFolder, folder?.space_id, refresh],
   );
   // Sharing joins where the caller may share; in a viewer's folder the changing actions (also
   // reachable by keyboard shortcuts) only explain why not.
@@ -177,7 +198,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
     const share = access.canShare ? (node: FileNode) => setDialog({ type: 'share', node }) : undefined;
     if (!access.readOnly) return { ...ownActions, share };
     const refuse = () => showError(VIEWER_ONLY);
-    return { ...ownActions, share, readOnly: true, rules: undefined, rename: refuse, move: refuse, trash: refuse, versions: refuse };
+    return { ...ownActions, share, readOnly: true, rules: undefined, exportZip: undefined, rename: refuse, move: refuse, trash: refuse, versions: refuse };
   }, [ownActions, access.canShare, access.readOnly, showError]);
 
   const known = listing.data?.items;
@@ -225,6 +246,12 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
             New folder
           </button>
           <UploadButtons onFiles={onFiles} />
+          {unitLabel && folder?.parent_id === null ? (
+            <button type="button" className="button" onClick={() => setDialog({ type: 'new-unit' })}>
+              <FolderPlus aria-hidden size={18} />
+              New {unitLabel}
+            </button>
+          ) : null}
           <button type="button" className="button" disabled={!folder} onClick={() => folder && setDialog({ type: 'rules', node: { ...folder, name: folderName } })}>
             <ShieldCheck aria-hidden size={18} />
             Folder rules
@@ -346,6 +373,24 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
           }}
         />
       ) : null}
+      {dialog?.type === 'new-unit' && folder?.space_id && applied ? (
+        <NameDialog
+          open
+          onOpenChange={(open) => !open && closeDialog()}
+          title={`New ${applied.template.unit}`}
+          description={`Made whole from “${applied.template.title}”: ${applied.template.folders.map((f) => `${f.name}/`).join(', ')}`}
+          label={`Name of the ${applied.template.unit}`}
+          initial=""
+          confirmLabel="Create"
+          busyLabel="Creating…"
+          onSubmit={async (name) => {
+            const created = await api.createUnit(folder.space_id!, name);
+            await queryClient.invalidateQueries({ queryKey: ['children'] });
+            selectAfterChange(created);
+            say(`Created the ${applied.template.unit} “${created.name}”`);
+          }}
+        />
+      ) : null}
       <Suspense fallback={null}>
         {previewFile ? (
           <PreviewDialog
@@ -361,6 +406,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
         ) : null}
         {dialog?.type === 'versions' ? <VersionsDialog file={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
         {dialog?.type === 'rules' ? <FolderRulesDialog folder={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
+        {dialog?.type === 'related' ? <RelatedFilesDialog file={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
         {dialog?.type === 'share' ? <ShareDialog node={dialog.node} open onOpenChange={(open) => !open && closeDialog()} /> : null}
       </Suspense>
     </section>

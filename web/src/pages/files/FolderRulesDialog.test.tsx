@@ -20,9 +20,12 @@ const folder: FileNode = {
   modified_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };
-const none: FolderPolicies = { own: null, effective: { allowed_extensions: null, allowed_types: null, max_file_bytes: null, write_once: false, write_once_folder_id: null } };
+const none: FolderPolicies = {
+  own: null,
+  effective: { allowed_extensions: null, allowed_types: null, max_file_bytes: null, write_once: false, write_once_folder_id: null, originals_folder_id: null },
+};
 const writeOnce: FolderPolicies = {
-  own: { allowed_extensions: null, allowed_types: null, max_file_bytes: null, write_once: true },
+  own: { allowed_extensions: null, allowed_types: null, max_file_bytes: null, write_once: true, originals_id: null, max_age_hours: null },
   effective: { ...none.effective, write_once: true, write_once_folder_id: 'f1' },
 };
 
@@ -40,7 +43,7 @@ describe('FolderRulesDialog', () => {
     expect(check).toHaveAccessibleDescription(/Only owners and admins of the organisation can lift write-once/);
     await user.click(check);
     await user.click(within(dialog).getByRole('button', { name: 'Save rules' }));
-    expect(setFolderPolicy).toHaveBeenCalledWith('f1', { allowed_extensions: ['pdf'], allowed_types: null, max_file_bytes: null, write_once: true });
+    expect(setFolderPolicy).toHaveBeenCalledWith('f1', { allowed_extensions: ['pdf'], allowed_types: null, max_file_bytes: null, write_once: true, max_age_hours: null });
     await waitFor(() => expect(onOpenChange).toHaveBeenCalledWith(false));
   });
 

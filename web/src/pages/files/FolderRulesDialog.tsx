@@ -63,6 +63,7 @@ function RulesForm({ folder, policies, onClose }: { folder: FileNode; policies: 
   const queryClient = useQueryClient();
   const [form, setForm] = useState(() => rulesForm(policies.own));
   const [sizeError, setSizeError] = useState<string | null>(null);
+  const [ageError, setAgeError] = useState<string | null>(null);
   const noteId = useId();
   const done = async (message: string, answer: FolderPolicies) => {
     queryClient.setQueryData(policyKey(folder.id), answer);
@@ -80,7 +81,8 @@ function RulesForm({ folder, policies, onClose }: { folder: FileNode; policies: 
     save.reset();
     remove.reset();
     const result = policyChange(form);
-    setSizeError(result.ok ? null : result.error);
+    setSizeError(!result.ok && result.error.includes('MB') ? result.error : null);
+    setAgeError(!result.ok && result.error.includes('days') ? result.error : null);
     if (result.ok) save.mutate(result.change);
   };
   return (
@@ -95,6 +97,11 @@ function RulesForm({ folder, policies, onClose }: { folder: FileNode; policies: 
       <Field label="Max file size (MB)" hint="Empty: no limit." error={sizeError}>
         {({ id, describedBy, invalid }) => (
           <input id={id} type="number" min="0" step="any" value={form.maxMb} onChange={(e) => setForm({ ...form, maxMb: e.target.value })} aria-describedby={describedBy} aria-invalid={invalid} />
+        )}
+      </Field>
+      <Field label="Delete items after (days)" hint="Items unchanged here for longer are deleted for good, not moved to the trash; empty: kept." error={ageError}>
+        {({ id, describedBy, invalid }) => (
+          <input id={id} type="number" min="0" step="any" value={form.maxAgeDays} onChange={(e) => setForm({ ...form, maxAgeDays: e.target.value })} aria-describedby={describedBy} aria-invalid={invalid} />
         )}
       </Field>
       <label className="check-field">

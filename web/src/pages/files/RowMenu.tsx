@@ -1,5 +1,5 @@
 import * as Menu from '@radix-ui/react-dropdown-menu';
-import { Copy, Download, EllipsisVertical, Eye, FolderInput, FolderOpen, History, Pencil, Share2, ShieldCheck, Trash2 } from 'lucide-react';
+import { Copy, Download, EllipsisVertical, Eye, FolderInput, FolderOpen, History, Link2, Pencil, Share2, ShieldCheck, Trash2 } from 'lucide-react';
 import type { FileNode } from '../../api/types';
 import type { ItemActions } from './actions';
 
@@ -13,7 +13,7 @@ interface RowMenuProps {
 /** The "More actions" menu of one item. */
 export function RowMenu({ node, actions, tabbable }: RowMenuProps) {
   const isFile = node.kind === 'file';
-  const { share, readOnly, rules } = actions;
+  const { share, readOnly, rules, related } = actions;
   return (
     // Not modal: a modal menu that opens a dialog can leave the page unclickable when both close.
     <Menu.Root modal={false}>
@@ -59,6 +59,11 @@ export function RowMenu({ node, actions, tabbable }: RowMenuProps) {
           {isFile && !readOnly ? (
             <Menu.Item className="menu-item" onSelect={() => actions.versions(node)}>
               <History aria-hidden size={16} /> Versions
+            </Menu.Item>
+          ) : null}
+          {isFile && related ? (
+            <Menu.Item className="menu-item" onSelect={() => related(node)}>
+              <Link2 aria-hidden size={16} /> Related files…
             </Menu.Item>
           ) : null}
           {!isFile && rules ? (

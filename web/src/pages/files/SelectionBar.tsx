@@ -1,4 +1,4 @@
-import { Copy, Download, FolderInput, History, Pencil, Share2, Trash2, X } from 'lucide-react';
+import { Archive, Copy, Download, FolderInput, History, Pencil, Share2, Trash2, X } from 'lucide-react';
 import type { ReactNode } from 'react';
 import type { FileNode } from '../../api/types';
 import type { ItemActions } from './actions';
@@ -46,6 +46,7 @@ export function SelectionBar({ selected, actions, onClear }: SelectionBarProps) 
         {readOnly ? null : <BarButton label="Move" icon={<FolderInput aria-hidden size={16} />} onClick={() => actions.move(selected)} />}
         <BarButton label="Copy" icon={<Copy aria-hidden size={16} />} onClick={() => actions.copy(selected)} />
         {single?.kind === 'file' && !readOnly ? <BarButton label="Versions" icon={<History aria-hidden size={16} />} onClick={() => actions.versions(single)} /> : null}
+        {actions.exportZip ? <BarButton label="Export ZIP" icon={<Archive aria-hidden size={16} />} onClick={() => actions.exportZip?.(selected)} /> : null}
         {readOnly ? null : <BarButton label="Delete" danger icon={<Trash2 aria-hidden size={16} />} onClick={() => actions.trash(selected)} />}
       </div>
       <button type="button" className="icon-button" aria-label="Clear selection" title="Clear selection" onClick={onClear}>

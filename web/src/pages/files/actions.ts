@@ -13,6 +13,10 @@ export interface ItemActions {
   rules?: (node: FileNode) => void;
   /** Present where the caller may share: their own items, or a folder shared with them as manager. */
   share?: (node: FileNode) => void;
+  /** What a file was made from and what was made from it; present where the space links derived files. */
+  related?: (node: FileNode) => void;
+  /** Saves a ZIP of the items in the exports folder of their unit (a space made from a template). */
+  exportZip?: (nodes: FileNode[]) => void;
   /** A folder shared with the caller as viewer: the actions that change things are left out. */
   readOnly?: boolean;
 }

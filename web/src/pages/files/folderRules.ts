@@ -12,6 +12,8 @@ export interface RulesForm {
   /** Megabytes; empty for no limit. */
   maxMb: string;
   writeOnce: boolean;
+  /** Days after which items unchanged here are deleted for good; empty: kept. */
+  maxAgeDays: string;
 }
 
 export function rulesForm(own: FolderPolicy | null): RulesForm {
@@ -20,6 +22,7 @@ export function rulesForm(own: FolderPolicy | null): RulesForm {
     types: own?.allowed_types?.join(', ') ?? '',
     maxMb: own?.max_file_bytes === null || own?.max_file_bytes === undefined ? '' : String(own.max_file_bytes / MB),
     writeOnce: own?.write_once ?? false,
+    maxAgeDays: own?.max_age_hours === null || own?.max_age_hours === undefined ? '' : String(Math.round((own.max_age_hours / 24) * 100) / 100),
   };
 }
 
@@ -43,6 +46,13 @@ export function policyChange(form: RulesForm): { ok: true; change: FolderPolicyC
     if (!Number.isFinite(value) || value < 0) return { ok: false, error: 'Enter a size of 0 MB or more, or leave it empty for no limit' };
     max = Math.round(value * MB);
   }
+  let maxAge: number | null = null;
+  const age = form.maxAgeDays.trim();
+  if (age !== '') {
+    const days = Number(age);
+    if (!Number.isFinite(days) || days <= 0 || days > 3650) return { ok: false, error: 'Enter a number of days from 1 hour’s worth (0.05) to 3650, or leave it empty to keep items' };
+    maxAge = Math.max(1, Math.round(days * 24));
+  }
   return {
     ok: true,
     change: {
@@ -50,6 +60,7 @@ export function policyChange(form: RulesForm): { ok: true; change: FolderPolicyC
       allowed_types: list(form.types, (t) => t.toLowerCase()),
       max_file_bytes: max,
       write_once: form.writeOnce,
+      max_age_hours: maxAge,
     },
   };
 }
@@ -61,5 +72,6 @@ export function describeEffective(effective: FolderPolicies['effective'], folder
   if (effective.allowed_types) lines.push(`Only content of type ${effective.allowed_types.join(', ')}`);
   if (effective.max_file_bytes !== null) lines.push(`Files up to ${formatBytes(effective.max_file_bytes)}`);
   if (effective.write_once) lines.push(effective.write_once_folder_id === folderId ? 'Write-once, set on this folder' : 'Write-once, set on a folder above');
+  if (effective.originals_folder_id) lines.push('Files here are made from originals, and name the one they came from');
   return lines;
 }

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { HardDrive, KeyRound, UsersRound, Users } from 'lucide-react';
+import { HardDrive, KeyRound, LifeBuoy, UsersRound, Users } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { errorMessage } from '../../api/errors';
@@ -15,6 +15,7 @@ import { useToast } from '../../ui/Toasts';
 import { GroupsTab } from './GroupsTab';
 import { groupsKey, useRefresh } from './queries';
 import { SpaceSettingsDialog } from './SpaceSettingsDialog';
+import { SupportTab } from './SupportTab';
 
 /** One organisation: its members, groups, spaces and applications, each under its own address. */
 export function OrgPage() {
@@ -24,6 +25,9 @@ export function OrgPage() {
   if (org.isPending) return <Spinner label="Loading the organisation" />;
   if (org.isError) return <ErrorNotice error={org.error} onRetry={() => void org.refetch()} />;
   const admin = org.data.my_role === 'owner' || org.data.my_role === 'admin';
+  const owner = org.data.my_role === 'owner';
+  // Instance administrators (no role) never read an organisation's files; a tenant's admins neither: both ask.
+  const asks = org.data.my_role === null || (org.data.my_role === 'admin' && org.data.tenant);
   return (
     <TabbedPage
       base={`/orgs/${slug}`}
@@ -36,6 +40,7 @@ export function OrgPage() {
         { path: 'groups', label: 'Groups', icon: <UsersRound aria-hidden size={16} />, element: <GroupsTab slug={slug} admin={admin} /> },
         { path: 'spaces', label: 'Spaces', icon: <HardDrive aria-hidden size={16} />, element: <SpacesTab slug={slug} admin={admin} /> },
         ...(admin ? [{ path: 'apps', label: 'Applications', icon: <KeyRound aria-hidden size={16} />, element: <AppsTab slug={slug} /> }] : []),
+        ...(owner || asks ? [{ path: 'support', label: 'Support access', icon: <LifeBuoy aria-hidden size={16} />, element: <SupportTab slug={slug} owner={owner} canAsk={asks} /> }] : []),
       ]}
     />
   );
@@ -135,12 +140,19 @@ function SpacesTab({ slug, admin }: { slug: string; admin: boolean }) {
   const [name, setName] = useState('');
   const [quotaGb, setQuotaGb] = useState('');
   const [retention, setRetention] = useState('30');
+  const [template, setTemplate] = useState('');
+  const templates = useQuery({ queryKey: ['space-templates'], queryFn: () => api.spaceTemplates(), enabled: admin, staleTime: 10 * 60_000 });
   const [error, setError] = useState<string | null>(null);
   const [managing, setManaging] = useState<Space | null>(null);
   const [configuring, setConfiguring] = useState<Space | null>(null);
   const create = useMutation({
     mutationFn: () =>
-      api.createSpace(slug, { name: name.trim(), quota_bytes: quotaGb.trim() === '' ? null : Math.round(Number(quotaGb) * 1024 ** 3), trash_retention_days: retention.trim() === '' ? null : Number(retention) }),
+      api.createSpace(slug, {
+        name: name.trim(),
+        quota_bytes: quotaGb.trim() === '' ? null : Math.round(Number(quotaGb) * 1024 ** 3),
+        trash_retention_days: retention.trim() === '' ? null : Number(retention),
+        ...(template ? { template } : {}),
+      }),
     onSuccess: async () => {
       setName('');
       await refresh();
@@ -166,6 +178,18 @@ function SpacesTab({ slug, admin }: { slug: string; admin: boolean }) {
           </Field>
           <Field label="Trash kept (days)" hint="0: until emptied">
             {({ id, describedBy }) => <input id={id} type="number" min="0" value={retention} onChange={(e) => setRetention(e.target.value)} aria-describedby={describedBy} />}
+          </Field>
+          <Field label="Template" hint={templates.data?.items.find((t) => t.name === template)?.description ?? 'Optional: a shape its folders follow'}>
+            {({ id, describedBy }) => (
+              <select id={id} value={template} onChange={(e) => setTemplate(e.target.value)} aria-describedby={describedBy}>
+                <option value="">None</option>
+                {templates.data?.items.map((t) => (
+                  <option key={t.name} value={t.name}>
+                    {t.title}
+                  </option>
+                ))}
+              </select>
+            )}
           </Field>
           <button type="submit" className="button button-primary" disabled={create.isPending}>
             Create space

@@ -15,6 +15,7 @@ const space: Space = {
   trash_retention_days: null,
   layout: null,
   timestamp_names: false,
+  support_access: null,
   created_at: '2026-01-01T00:00:00.000Z',
 };
 

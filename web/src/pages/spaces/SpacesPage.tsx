@@ -35,7 +35,7 @@ export function SpacesPage() {
                 )}
               </td>
               <td className="hide-phone">{s.org?.name ?? 'Personal'}</td>
-              <td>{s.my_role ?? '—'}</td>
+              <td>{s.my_role ?? (s.support_access ? `support session (${s.support_access === 'write' ? 'read and write' : 'read-only'})` : '—')}</td>
               <td className="num hide-phone">
                 {formatBytes(s.used_bytes)}
                 {s.quota_bytes !== null ? ` of ${formatBytes(s.quota_bytes)}` : ''}
