@@ -109,9 +109,16 @@ describe('organisations kept apart', () => {
     'DELETE /spaces/:space/content/:path': (as, t) => as.json(`/spaces/${t.space.id}/content/Ledger/books.csv?permanent=true`, { method: 'DELETE' }),
     'POST /signed-urls (GET)': (as, t) => as.json('/signed-urls', { method: 'POST', json: { method: 'GET', space_id: t.space.id, path: '/Ledger/books.csv' } }),
     'POST /signed-urls (PUT)': (as, t, n) => as.json('/signed-urls', { method: 'POST', json: { method: 'PUT', space_id: t.space.id, path: `/Ledger/signed-${n}.txt` } }),
+    'PUT /spaces/:id/template': (as, t) => as.json(`/spaces/${t.space.id}/template`, { method: 'PUT', json: { template: 'backup-device' } }),
+    'POST /spaces/:id/units': (as, t, n) => as.json(`/spaces/${t.space.id}/units`, { method: 'POST', json: { name: `device-${n}` } }),
+    'POST /spaces/:id/exports': (as, t, n) => as.json(`/spaces/${t.space.id}/exports`, { method: 'POST', json: { ids: [t.file.id], folder_id: t.folder.id, name: `export-${n}` } }),
+    'GET /files/:id/derivation': (as, t) => as.json(`/files/${t.file.id}/derivation`),
+    'POST /spaces/:id/support-requests': (as, t) => as.json(`/spaces/${t.space.id}/support-requests`, { method: 'POST', json: { reason: 'Let me in, please' } }),
   };
+  // Routes for applications too (an API key reaches them, then finds nothing of B's).
+  const APP_ROUTES = new Set(['PUT /spaces/:id/template', 'POST /spaces/:id/units', 'POST /spaces/:id/exports', 'GET /files/:id/derivation']);
   // Things the owner's control must not actually destroy.
-  const DESTRUCTIVE = new Set(['DELETE /spaces/:space/content/:path', 'POST /shares', 'DELETE /files/:id', 'DELETE /spaces/:id', 'PATCH /files/:id (rename)', 'PATCH /spaces/:id', 'PATCH /orgs/:org', 'PUT /orgs/:org/members/:user', 'POST /spaces/:id/members', 'DELETE /trash?space_id']);
+  const DESTRUCTIVE = new Set(['PUT /spaces/:id/template', 'POST /spaces/:id/units', 'POST /spaces/:id/support-requests', 'DELETE /spaces/:space/content/:path', 'POST /shares', 'DELETE /files/:id', 'DELETE /spaces/:id', 'PATCH /files/:id (rename)', 'PATCH /spaces/:id', 'PATCH /orgs/:org', 'PUT /orgs/:org/members/:user', 'POST /spaces/:id/members', 'DELETE /trash?space_id']);
   // What the instance administrator may see of an organisation: that it and its spaces exist.
   const ADMIN_ORG_ROUTES = new Set(['PUT /orgs/:org/members/:user', 'POST /orgs/:org/spaces', 'POST /orgs/:org/groups', 'PATCH /orgs/:org', 'DELETE /spaces/:id']);
 
@@ -127,8 +134,10 @@ describe('organisations kept apart', () => {
         const r = await call(api(who), b, `${who}${n++}`);
         // Organisation routes tell the instance admin "not allowed", not "no such thing": they see organisations exist.
         // An API key is refused on every route for people before anything is looked up.
-        const peopleOnly = route.includes('/orgs/') || route.startsWith('POST /shares') || route.startsWith('POST /links') || (route.includes('/spaces/:id') && !route.includes('content'));
-        const refused = who === 'instanceAdmin' && ADMIN_ORG_ROUTES.has(route) ? [403] : who === 'serviceA' && peopleOnly ? [403] : [404];
+        const peopleOnly = !APP_ROUTES.has(route) && (route.includes('/orgs/') || route.startsWith('POST /shares') || route.startsWith('POST /links') || (route.includes('/spaces/:id') && !route.includes('content')));
+        // An instance admin may ask B's owners for support access (a request, which opens nothing by itself).
+        const asks = who === 'instanceAdmin' && route === 'POST /spaces/:id/support-requests';
+        const refused = asks ? [201] : who === 'instanceAdmin' && ADMIN_ORG_ROUTES.has(route) ? [403] : who === 'serviceA' && peopleOnly ? [403] : [404];
         expect(refused, `${who} ${route} -> ${r.status}`).toContain(r.status);
       }
       // A's editor holds no role on A2 either: their own organisation's other spaces stay shut.
