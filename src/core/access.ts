@@ -18,7 +18,9 @@ export type Grant =
   | { source: 'share'; shareId: string; role: ShareRole; rootId: string; mountName: string }
   /** An organisation's application, below the folder its scope names (`rootId`). */
   | { source: 'service'; accountId: string; permissions: readonly Permission[]; rootId: string }
-  | { source: 'link'; linkId: string; permission: LinkPermission; rootId: string };
+  | { source: 'link'; linkId: string; permission: LinkPermission; rootId: string }
+  /** The instance's operator at the command line, on an organisation's space (see `isOperator`): a manager's permissions. */
+  | { source: 'operator'; spaceId: string; rootId: string };
 
 const SHARE_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
   viewer: ['read', 'list'],
@@ -49,6 +51,8 @@ export function permissionsOf(grant: Grant): readonly Permission[] {
       return ['read', 'list', 'create', 'write', 'delete', 'share', 'manage', 'purge'];
     case 'member':
       return MEMBER_PERMISSIONS[grant.role];
+    case 'operator':
+      return MEMBER_PERMISSIONS.manager;
     case 'share':
       return SHARE_PERMISSIONS[grant.role];
     case 'link':

@@ -1,5 +1,5 @@
 import { allows, permissionsOf, stronger, type Grant, type Permission } from '../core/access.js';
-import type { CallContext, ServiceScope } from '../core/context.js';
+import { isOperator, type CallContext, type ServiceScope } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import type { Node, Space } from '../db/schema.js';
 import type { AccessRepository, NodeWithSources } from '../repositories/access.repository.js';
@@ -117,6 +117,7 @@ export class AccessService {
     }
     if (space.owner_user_id !== null && space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
     if (space.org_id === null || space.root_node_id === null) return null;
+    if (isOperator(ctx.actor)) return { source: 'operator', spaceId: space.id, rootId: space.root_node_id };
     const role = await this.repo.spaceRole(db, space.id, ctx.actor.userId);
     return role ? { source: 'member', role, spaceId: space.id, rootId: space.root_node_id } : null;
   }
@@ -143,6 +144,7 @@ function grantOf(ctx: CallContext, f: NodeWithSources): Grant | null {
     return f.chain.some((n) => n.id === link.nodeId) ? { source: 'link', linkId: link.id, permission: link.permission, rootId: link.nodeId } : null;
   }
   if (f.space.owner_user_id !== null && f.space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
+  if (isOperator(ctx.actor)) return f.space.org_id !== null && f.space.root_node_id ? { source: 'operator', spaceId: f.space.id, rootId: f.space.root_node_id } : null;
   let best: Grant | null = f.memberRole && f.space.root_node_id ? { source: 'member', role: f.memberRole, spaceId: f.space.id, rootId: f.space.root_node_id } : null;
   for (const s of f.shares) best = stronger(best, { source: 'share', shareId: s.id, role: s.role, rootId: s.nodeId, mountName: s.mountName });
   return best;
@@ -182,7 +184,7 @@ export function spacePath(chain: { name: string; parent_id: string | null }[]): 
  */
 export function visiblePath(item: Pick<AccessibleNode, 'grant' | 'chain' | 'path'>, sharedFolderName: string): string {
   const { grant } = item;
-  if (grant.source === 'owner' || grant.source === 'member' || grant.source === 'service') return item.path;
+  if (grant.source === 'owner' || grant.source === 'member' || grant.source === 'service' || grant.source === 'operator') return item.path;
   const below: string[] = [];
   for (const n of item.chain) {
     if (n.id === grant.rootId) break;
