@@ -25,8 +25,9 @@ export class UsageError extends Error {
 
 /**
  * The CLI acts as a synthetic administrator named "cli" (the nil UUID as its id: it is no
- * account and cannot sign in). Every change it makes goes through the core services, which
- * record it in the audit trail with actor "cli" and user agent "coffer-cli".
+ * account and cannot sign in), and in organisations as the instance's operator (see isOperator
+ * in core/context.ts). Every change it makes goes through the core services, which record it in
+ * the audit trail with actor "cli" and user agent "coffer-cli".
  */
 export const CLI_ACTOR: Actor = {
   userId: '00000000-0000-0000-0000-000000000000',
