@@ -172,6 +172,7 @@ const revoke = leaf(
 Revokes one API key of the account (ACCOUNT: its id or name; KEY: the key's id, or its last
 four characters as "service-account list" shows them), or with --all every live key. From the
 next request on, on every server, the key is refused, and so are the signed URLs it issued.
+A key's last characters may start with "-": put them after "--" (revoke acme app -- -x9Q).
 
 Options:
   --all        revoke every live key of the account
