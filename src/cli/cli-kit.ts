@@ -5,6 +5,7 @@ import type { CofferConfig } from '../config/config.js';
 import { cliContext, type Actor, type CallContext } from '../core/context.js';
 import type { Core } from '../core/core.js';
 import { CofferError } from '../core/errors.js';
+import { parseByteSize } from '../util/bytes.js';
 
 /**
  * Exit codes of the admin commands: 0 done (or clean), 1 the action failed or found problems,
@@ -24,8 +25,9 @@ export class UsageError extends Error {
 
 /**
  * The CLI acts as a synthetic administrator named "cli" (the nil UUID as its id: it is no
- * account and cannot sign in). Every change it makes goes through the core services, which
- * record it in the audit trail with actor "cli" and user agent "coffer-cli".
+ * account and cannot sign in), and in organisations as the instance's operator (see isOperator
+ * in core/context.ts). Every change it makes goes through the core services, which record it in
+ * the audit trail with actor "cli" and user agent "coffer-cli".
  */
 export const CLI_ACTOR: Actor = {
   userId: '00000000-0000-0000-0000-000000000000',
@@ -98,14 +100,81 @@ export async function runCommand(help: string, body: () => Promise<number>): Pro
   }
 }
 
-/** Dispatches `coffer <group> <sub> …` to sub-commands, each with its own help. */
-export function subcommands(
-  group: string,
+/** One command or group of commands (the shape of commands.ts's Command, without importing it). */
+export interface SubCommand {
+  summary: string;
+  run(config: CofferConfig, args: string[]): Promise<number>;
+}
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: true }>>;
+
+/**
+ * A command with its options: `--help`/`-h` prints `help`, a wrong command line is a usage
+ * error (exit 2), and `body` gets the parsed options and arguments.
+ */
+export function leaf<O extends ParseArgsOptionsConfig>(
   summary: string,
-  subs: Record<string, { summary: string; run(config: CofferConfig, args: string[]): Promise<number> }>,
-): { summary: string; run(config: CofferConfig, args: string[]): Promise<number> } {
+  help: string,
+  options: O,
+  body: (config: CofferConfig, parsed: Pick<Parsed<O>, 'values' | 'positionals'>) => Promise<number>,
+): SubCommand {
+  return {
+    summary,
+    run: (config, args) =>
+      runCommand(help, async () => {
+        const parsed = parseCommandLine({ args, options: { ...options, help: { type: 'boolean', short: 'h', default: false } } });
+        if ((parsed.values as { help?: boolean }).help) {
+          out(help);
+          return EXIT_OK;
+        }
+        return body(config, parsed as unknown as Pick<Parsed<O>, 'values' | 'positionals'>);
+      }),
+  };
+}
+
+/** Exactly the positional arguments `names` describes, or a usage error saying which are missing or extra. */
+export function expectArgs<const N extends readonly string[]>(positionals: string[], names: N): { [K in keyof N]: string } {
+  if (positionals.length < names.length) throw new UsageError(`Missing ${names.slice(positionals.length).join(' ')}`);
+  if (positionals.length > names.length) throw new UsageError(`Unexpected arguments: ${positionals.slice(names.length).join(' ')}`);
+  return positionals as unknown as { [K in keyof N]: string };
+}
+
+/** "10GB", "500 MiB", "20M", "1234" → bytes, or a usage error naming the option. */
+export function sizeOption(option: string, text: string): number {
+  const bytes = parseByteSize(text);
+  if (bytes === null) throw new UsageError(`--${option} must be a size such as 20M, 10GB or 500MiB, got "${text}"`);
+  return bytes;
+}
+
+/** As sizeOption, where "unlimited" means no limit (null). */
+export function quotaOption(option: string, text: string): number | null {
+  if (text.trim().toLowerCase() === 'unlimited') return null;
+  const bytes = parseByteSize(text);
+  if (bytes === null) throw new UsageError(`--${option} must be a size such as 10GB, 500MiB or unlimited, got "${text}"`);
+  return bytes;
+}
+
+/** One value of a fixed set, or a usage error listing the set. */
+export function oneOf<const T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${option} must be one of ${allowed.join(', ')}, got "${value}"`);
+}
+
+/** A time in a table cell: minutes, UTC. */
+export function timeCell(d: Date): string {
+  return d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+export function printJson(value: unknown): void {
+  out(JSON.stringify(value, null, 2));
+}
+
+/** Dispatches `coffer <group> <sub> …` to sub-commands, each with its own help. */
+export function subcommands(group: string, summary: string, subs: Record<string, SubCommand>): SubCommand {
   const help = () => {
-    const lines = Object.entries(subs).map(([name, s]) => `  ${name.padEnd(10)} ${s.summary}`);
+    const width = Math.max(10, ...Object.keys(subs).map((name) => name.length));
+    const lines = Object.entries(subs).map(([name, s]) => `  ${name.padEnd(width)} ${s.summary}`);
     return `Usage: coffer ${group} <command> [options]\n\n${summary}\n\nCommands:\n${lines.join('\n')}\n\nRun "coffer ${group} <command> --help" for its options.\n`;
   };
   return {

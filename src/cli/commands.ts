@@ -17,10 +17,15 @@ export const commands: Record<string, Command> = {
   user: lazy('Manage user accounts: create, list, passwd', async () => (await import('./user.command.js')).userCommand),
   fsck: lazy('Check (and with --repair fix) that metadata and stored bytes agree', async () => (await import('./fsck.command.js')).fsckCommand),
   trash: lazy('Purge trash past its retention: trash purge', async () => (await import('./trash.command.js')).trashCommand),
+  org: lazy('Manage organisations and their members: org create, list, suspend, member add', async () => (await import('./org.command.js')).orgCommand),
+  space: lazy('Manage organisations’ spaces: space create, list, member add', async () => (await import('./space.command.js')).spaceCommand),
+  'service-account': lazy('Manage applications’ service accounts and API keys', async () => (await import('./service-account.command.js')).serviceAccountCommand),
+  policy: lazy('Set folder policies (write-once, types, sizes): policy set', async () => (await import('./policy.command.js')).policyCommand),
+  'record-type': lazy('Define record types of a space: record-type create', async () => (await import('./record-type.command.js')).recordTypeCommand),
   audit: lazy('Verify the audit trail’s hash chain: audit verify', async () => (await import('./audit.command.js')).auditCommand),
 };
 
 export function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`);
   return `Usage: coffer <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "coffer <command> --help" for its options. Configuration comes from environment\nvariables (the same as the server's: DATABASE_URL, COFFER_DATA_DIR, COFFER_S3_*); see README.md.\n`;
 }

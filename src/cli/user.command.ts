@@ -1,7 +1,7 @@
 import type { CofferConfig } from '../config/config.js';
 import type { UserWithUsage } from '../repositories/user.repository.js';
-import { formatBytes, parseByteSize } from '../util/bytes.js';
-import { cliCallContext, EXIT_OK, out, parseCommandLine, runCommand, subcommands, table, UsageError, withCore } from './cli-kit.js';
+import { formatBytes } from '../util/bytes.js';
+import { cliCallContext, EXIT_OK, out, parseCommandLine, quotaOption, runCommand, subcommands, table, timeCell, UsageError, withCore } from './cli-kit.js';
 import { readNewPassword } from './password.js';
 
 const CREATE_HELP = `Usage: coffer user create NAME [--email EMAIL] [--display-name TEXT] [--admin] [--quota SIZE] [--password-stdin]
@@ -35,14 +35,6 @@ Options:
   -h, --help         show this help
 `;
 
-/** "10GB", "500 MiB", "1234" → bytes; "unlimited" → null. */
-export function parseQuota(text: string): number | null {
-  if (text.trim().toLowerCase() === 'unlimited') return null;
-  const bytes = parseByteSize(text);
-  if (bytes === null) throw new UsageError(`--quota must be a size such as 10GB, 500MiB or unlimited, got "${text}"`);
-  return bytes;
-}
-
 function oneName(positionals: string[], what: string): string {
   if (positionals.length === 0) throw new UsageError(`Give the ${what}`);
   if (positionals.length > 1) throw new UsageError(`Unexpected arguments: ${positionals.slice(1).join(' ')}`);
@@ -69,7 +61,7 @@ const create = {
         return EXIT_OK;
       }
       const username = oneName(positionals, 'new user’s name: coffer user create NAME');
-      const quotaBytes = values.quota === undefined ? undefined : parseQuota(values.quota);
+      const quotaBytes = values.quota === undefined ? undefined : quotaOption('quota', values.quota);
       const password = await readNewPassword(values['password-stdin']);
       return withCore(config, async (core) => {
         const user = await core.users.create(cliCallContext(), {
@@ -132,7 +124,7 @@ const list = {
           u.role,
           u.status,
           usedOfQuota(u),
-          u.created_at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+          timeCell(u.created_at),
         ]);
         out(table(['USERNAME', 'EMAIL', 'ROLE', 'STATUS', 'USED / QUOTA', 'CREATED'], rows));
         return EXIT_OK;

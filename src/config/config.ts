@@ -28,6 +28,12 @@ export interface S3Config {
   createBucket: boolean;
   /** COFFER_S3_REDIRECT_MIN_BYTES: API downloads asking `redirect=true` at least this big go to a presigned URL. */
   redirectMinBytes: number;
+  /**
+   * COFFER_S3_PRESIGNED_REDIRECT: a whole-file GET through a signed URL answers 302 to the store's
+   * own presigned URL (the bytes then bypass Coffer; off by default, as the store must then be
+   * reachable by whoever holds the signed URL).
+   */
+  presignedRedirect: boolean;
 }
 
 export interface CofferConfig {
@@ -156,6 +162,7 @@ function readS3(env: Env): S3Config | undefined {
     prefix: (env.COFFER_S3_PREFIX ?? '').replace(/^\/+|\/+$/g, ''),
     createBucket: readBool(env, 'COFFER_S3_CREATE_BUCKET', false),
     redirectMinBytes: readSize(env, 'COFFER_S3_REDIRECT_MIN_BYTES') ?? 1024 * 1024,
+    presignedRedirect: readBool(env, 'COFFER_S3_PRESIGNED_REDIRECT', false),
   };
 }
 

@@ -19,7 +19,9 @@ export type Grant =
   | { source: 'service'; accountId: string; permissions: readonly Permission[]; rootId: string }
   | { source: 'link'; linkId: string; permission: LinkPermission; rootId: string }
   /** A support session a tenant's owner approved: for its time, on its space, read-only unless they gave more. */
-  | { source: 'support'; requestId: string; access: SupportAccess; spaceId: string; rootId: string };
+  | { source: 'support'; requestId: string; access: SupportAccess; spaceId: string; rootId: string }
+  /** The instance's operator at the command line, on an organisation's space (see `isOperator`): a manager's permissions. */
+  | { source: 'operator'; spaceId: string; rootId: string };
 
 const SHARE_PERMISSIONS: Record<ShareRole, readonly Permission[]> = {
   viewer: ['read', 'list'],
@@ -56,6 +58,8 @@ export function permissionsOf(grant: Grant): readonly Permission[] {
       return ['read', 'list', 'create', 'write', 'delete', 'share', 'manage', 'purge'];
     case 'member':
       return MEMBER_PERMISSIONS[grant.role];
+    case 'operator':
+      return MEMBER_PERMISSIONS.manager;
     case 'share':
       return SHARE_PERMISSIONS[grant.role];
     case 'link':

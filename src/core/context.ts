@@ -45,6 +45,18 @@ export interface CallContext {
   supportSession?: { requestId: string; spaceId: string } | undefined;
 }
 
+/**
+ * The instance's operator at the command line (`coffer org …`, `coffer space …`): whoever holds
+ * the database and the blob store, so nothing is kept from them by refusing. They act in every
+ * organisation with an owner's standing and on its spaces as a manager, to set them up through
+ * the same rules and audit as an owner over REST; personal spaces stay their owners' alone. Only
+ * the CLI makes such an actor; no HTTP door can (its actors are signed in as token, app
+ * password, link or service).
+ */
+export function isOperator(actor: Actor): boolean {
+  return actor.via === 'cli';
+}
+
 export function cliContext(actor: Actor): CallContext {
   return { actor, ip: null, userAgent: 'coffer-cli' };
 }

@@ -134,6 +134,13 @@ export class AccessRepository {
     return supportOf(result.rows[0]?.access ?? null);
   }
 
+  /** Which of these organisations are tenants. */
+  async tenants(db: Db, orgIds: readonly string[]): Promise<Set<string>> {
+    if (orgIds.length === 0) return new Set();
+    const rows = await db.selectFrom('organisations').select('id').where('id', 'in', [...orgIds]).where('tenant', '=', true).execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   async space(db: Db, spaceId: string): Promise<Space | undefined> {
     if (!isUuid(spaceId)) return undefined;
     return db.selectFrom('spaces').selectAll().where('id', '=', spaceId).executeTakeFirst();

@@ -45,7 +45,7 @@ export class ServiceAccountRepository {
     return db.selectFrom('service_accounts').selectAll().where('org_id', '=', orgId).where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
   }
 
-  async insert(db: Db, row: { id: string; org_id: string; name: string; created_by: string }): Promise<void> {
+  async insert(db: Db, row: { id: string; org_id: string; name: string; created_by: string | null }): Promise<void> {
     await db.insertInto('service_accounts').values(row).execute();
   }
 

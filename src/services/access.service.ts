@@ -1,5 +1,5 @@
 import { allows, permissionsOf, stronger, type Grant, type Permission } from '../core/access.js';
-import type { CallContext, ServiceScope } from '../core/context.js';
+import { isOperator, type CallContext, type ServiceScope } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import type { Node, Space } from '../db/schema.js';
 import type { AccessRepository, NodeWithSources } from '../repositories/access.repository.js';
@@ -47,7 +47,10 @@ export class AccessService {
     const { actor } = ctx;
     const found = await this.repo.locate(db, ids, actor.link || actor.service ? null : actor.userId);
     const out = new Map<string, AccessibleNode>();
+    // The operator's grant stops at a tenant's spaces, like every admin's (only the CLI pays this query).
+    const tenants = isOperator(actor) ? await this.repo.tenants(db, [...new Set([...found.values()].flatMap((f) => (f.space.org_id ? [f.space.org_id] : [])))]) : undefined;
     for (const [id, f] of found) {
+      if (tenants && f.space.org_id && tenants.has(f.space.org_id)) continue;
       if (f.chain.some((n) => n.deleted_at !== null)) continue;
       const grant = grantOf(ctx, f);
       if (!grant) continue;
@@ -120,6 +123,7 @@ export class AccessService {
     }
     if (space.owner_user_id !== null && space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
     if (space.org_id === null || space.root_node_id === null) return null;
+    if (isOperator(ctx.actor)) return (await this.repo.tenants(db, [space.org_id])).has(space.org_id) ? null : { source: 'operator', spaceId: space.id, rootId: space.root_node_id };
     const role = await this.repo.spaceRole(db, space.id, ctx.actor.userId);
     if (role) return { source: 'member', role, spaceId: space.id, rootId: space.root_node_id };
     const support = await this.repo.supportSession(db, space.id, ctx.actor.userId);
@@ -150,6 +154,7 @@ function grantOf(ctx: CallContext, f: NodeWithSources): Grant | null {
     return f.chain.some((n) => n.id === link.nodeId) ? { source: 'link', linkId: link.id, permission: link.permission, rootId: link.nodeId } : null;
   }
   if (f.space.owner_user_id !== null && f.space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
+  if (isOperator(ctx.actor)) return f.space.org_id !== null && f.space.root_node_id ? { source: 'operator', spaceId: f.space.id, rootId: f.space.root_node_id } : null;
   let best: Grant | null = f.memberRole && f.space.root_node_id ? { source: 'member', role: f.memberRole, spaceId: f.space.id, rootId: f.space.root_node_id } : null;
   for (const s of f.shares) best = stronger(best, { source: 'share', shareId: s.id, role: s.role, rootId: s.nodeId, mountName: s.mountName });
   if (!best && f.support && f.space.root_node_id) {
@@ -192,7 +197,7 @@ export function spacePath(chain: { name: string; parent_id: string | null }[]): 
  */
 export function visiblePath(item: Pick<AccessibleNode, 'grant' | 'chain' | 'path'>, sharedFolderName: string): string {
   const { grant } = item;
-  if (grant.source === 'owner' || grant.source === 'member' || grant.source === 'service' || grant.source === 'support') return item.path;
+  if (grant.source === 'owner' || grant.source === 'member' || grant.source === 'service' || grant.source === 'support' || grant.source === 'operator') return item.path;
   const below: string[] = [];
   for (const n of item.chain) {
     if (n.id === grant.rootId) break;

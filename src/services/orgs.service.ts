@@ -1,6 +1,6 @@
 import { isUuid } from '../core/names.js';
 import { randomUUID } from 'node:crypto';
-import type { CallContext } from '../core/context.js';
+import { isOperator, type CallContext } from '../core/context.js';
 import { badRequest, conflict, forbidden, notFound } from '../core/errors.js';
 import type { Organisation, OrgRole, User } from '../db/schema.js';
 import type { Db } from '../repositories/node.repository.js';
@@ -48,7 +48,9 @@ export class OrgsService {
   async standing(ctx: CallContext, idOrSlug: string, db: Db = this.db): Promise<OrgStanding> {
     if (ctx.actor.link) throw notFound(`No organisation "${idOrSlug}"`);
     const org = isUuid(idOrSlug) ? await this.d.orgs.getById(db, idOrSlug) : await this.d.orgs.getBySlug(db, idOrSlug.toLowerCase());
-    const role = org ? ((await this.d.orgs.roleOf(db, org.id, ctx.actor.userId)) ?? null) : null;
+    // The operator at the command line stands as an owner in every organisation (see isOperator),
+    // but as an admin in a tenant: what gives access to a tenant's files is its owners' call.
+    const role = !org ? null : isOperator(ctx.actor) ? (org.tenant ? 'admin' : 'owner') : ((await this.d.orgs.roleOf(db, org.id, ctx.actor.userId)) ?? null);
     const instanceAdmin = ctx.actor.role === 'admin';
     if (!org || (role === null && !instanceAdmin)) throw notFound(`No organisation "${idOrSlug}"`);
     return { org, role, instanceAdmin };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Actor, CallContext } from '../core/context.js';
+import { isOperator, type Actor, type CallContext } from '../core/context.js';
 import { badRequest, conflict, CofferError, notFound, unauthorized } from '../core/errors.js';
 import { isUuid, normalizeName, parsePath } from '../core/names.js';
 import type { Organisation, ServicePermission } from '../db/schema.js';
@@ -68,7 +68,8 @@ export class ServiceAccountsService {
       .transaction()
       .execute(async (tx) => {
         if (await this.d.repo.byName(tx, s.org.id, name)) throw conflict(`${s.org.name} has a service account named "${name}" already`);
-        await this.d.repo.insert(tx, { id, org_id: s.org.id, name, created_by: ctx.actor.userId });
+        // created_by references an account; the operator is none (the audit event names them).
+        await this.d.repo.insert(tx, { id, org_id: s.org.id, name, created_by: isOperator(ctx.actor) ? null : ctx.actor.userId });
         await this.d.repo.replaceScopes(tx, id, scopes);
         await this.d.audit.record(tx, ctx, { action: 'org.service_account.create', spaceId: orgChain(s.org.id), detail: { org: s.org.id, account: id, name, scopes } });
       })

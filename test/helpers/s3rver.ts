@@ -85,6 +85,7 @@ export async function startS3rver(options: { buckets?: string[]; onEvent?: (even
       prefix,
       createBucket: false,
       redirectMinBytes: 1024 * 1024,
+      presignedRedirect: false,
     }),
     env: (bucket) => ({
       COFFER_S3_ENDPOINT: endpoint,

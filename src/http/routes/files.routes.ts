@@ -7,10 +7,8 @@ import type { Core } from '../../core/core.js';
 import { errors, nodeSchema, shownPath, toNodeDto } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import { cutOffUpload, declaredLength, sendRepresentation, takeRawBodies } from '../send-blob.js';
+import { PRESIGNED_URL_MAX_SECONDS, redirectToStore, storeMayAnswer } from './space-content.routes.js';
 import type { Metrics } from '../plugins/metrics.js';
-
-/** How long a presigned download URL stays valid. */
-const PRESIGNED_URL_TTL_SECONDS = 5 * 60;
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const boolish = z
@@ -63,15 +61,8 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
   const sendFile = async (request: FastifyRequest, reply: FastifyReply, id: string, versionId: string | undefined, inline: boolean, redirect = false) => {
     const ctx = ctxOf(request);
     const d = await core.files.download(ctx, id, versionId);
-    if (redirect && !inline && wantsStoreRedirect(request, d.version.size) && d.presignedUrl) {
-      const url = await d.presignedUrl({
-        expiresInSeconds: PRESIGNED_URL_TTL_SECONDS,
-        fileName: d.node.name,
-        contentType: d.version.mime ?? d.node.mime ?? 'application/octet-stream',
-      });
-      // Recorded before the client has the URL: once it does, the bytes no longer pass through us.
-      await core.files.recordDownload(ctx, { node: d.node, path: d.path, bytes: d.version.size, versionId: d.version.id });
-      return reply.code(302).header('location', url).header('cache-control', 'private, no-store').send();
+    if (redirect && !inline && wantsStoreRedirect(request, d.version.size)) {
+      if (await redirectToStore(core, ctx, d, reply, PRESIGNED_URL_MAX_SECONDS)) return reply;
     }
     const sent = await sendRepresentation(request, reply, {
       size: d.version.size,
@@ -95,11 +86,7 @@ export async function filesRoutes(app: FastifyInstance, { core, metrics }: { cor
    * plain GETs: HEAD and conditional requests (If-None-Match, If-Range…) are answered here, against
    * our ETag, and inline previews keep our nosniff headers.
    */
-  const wantsStoreRedirect = (request: FastifyRequest, size: number) => {
-    const h = request.headers;
-    const conditional = h['if-match'] ?? h['if-none-match'] ?? h['if-modified-since'] ?? h['if-unmodified-since'] ?? h['if-range'];
-    return request.method === 'GET' && conditional === undefined && core.config.s3 !== undefined && size >= core.config.s3.redirectMinBytes;
-  };
+  const wantsStoreRedirect = (request: FastifyRequest, size: number) => storeMayAnswer(request) && core.config.s3 !== undefined && size >= core.config.s3.redirectMinBytes;
 
   r.post('/files/:id/links', {
     schema: {

@@ -8,7 +8,7 @@ import { errors } from '../dto.js';
 import { acceptAppPasswords, clientInfo, ctxOf } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
 import { declaredLength, takeRawBodies } from '../send-blob.js';
-import { pathSegments, sendStoredFile, storeAtPath, storedObjectSchema } from './space-content.routes.js';
+import { pathSegments, PRESIGNED_URL_MAX_SECONDS, sendStoredFile, storeAtPath, storedObjectSchema } from './space-content.routes.js';
 
 const signedQuery = z.object({
   method: z.string().max(8),
@@ -95,7 +95,10 @@ export async function signedUrlRoutes(app: FastifyInstance, { core, metrics }: {
       const { grant, ctx } = await open(request, where);
       const nodeId = where.nodeId ?? (await nodeAtPath(where.spaceId!, where.path!, ctx));
       await core.signedUrls.spend(grant);
-      return sendStoredFile(core, metrics, ctx, nodeId, request, reply);
+      // With COFFER_S3_PRESIGNED_REDIRECT the store serves the bytes, by a URL that outlives
+      // neither this one nor five minutes (every check above has been made, the use spent).
+      const redirectSeconds = core.config.s3?.presignedRedirect ? Math.min(PRESIGNED_URL_MAX_SECONDS, Math.floor(grant.expires - Date.now() / 1000)) : undefined;
+      return sendStoredFile(core, metrics, ctx, nodeId, request, reply, { redirectSeconds: redirectSeconds !== undefined && redirectSeconds >= 1 ? redirectSeconds : undefined });
     };
     const nodeAtPath = async (spaceId: string, path: string[], ctx: Awaited<ReturnType<typeof open>>['ctx']) => {
       const { nodes } = await core.tree.walkSpace(ctx, spaceId, path);

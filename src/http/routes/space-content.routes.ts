@@ -6,6 +6,7 @@ import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { badRequest, conflict, notFound } from '../../core/errors.js';
 import type { Node, Version } from '../../db/schema.js';
+import type { Download } from '../../services/files.service.js';
 import { errors } from '../dto.js';
 import { acceptAppPasswords, ctxOf } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
@@ -82,9 +83,52 @@ export function pathSegments(request: FastifyRequest, marker: string, after = '/
   }
 }
 
-/** Streams the current version of a file the caller may read, and records the download. */
-export async function sendStoredFile(core: Core, metrics: Metrics, ctx: CallContext, nodeId: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+/** The longest a presigned URL of the blob store that Coffer redirects to lives. */
+export const PRESIGNED_URL_MAX_SECONDS = 5 * 60;
+
+/**
+ * Whether the blob store may answer this request in Coffer's place: a plain GET. HEAD and
+ * conditional requests (If-None-Match, If-Range…) are answered here, against Coffer's ETag, which
+ * is not the store's.
+ */
+export function storeMayAnswer(request: FastifyRequest): boolean {
+  const h = request.headers;
+  const conditional = h['if-match'] ?? h['if-none-match'] ?? h['if-modified-since'] ?? h['if-unmodified-since'] ?? h['if-range'];
+  return request.method === 'GET' && conditional === undefined;
+}
+
+/**
+ * Answers 302 to the blob store's own short-lived URL for a download, named and typed as the
+ * stored file; false where the store offers none (on disk Coffer serves the bytes itself).
+ * The download is recorded first: once the client has the URL, the bytes no longer pass through us.
+ * (A boolean, not the reply: a Fastify reply is thenable, so an async function cannot return it.)
+ */
+export async function redirectToStore(core: Core, ctx: CallContext, d: Download & { path: string }, reply: FastifyReply, expiresInSeconds: number): Promise<boolean> {
+  if (!d.presignedUrl) return false;
+  const url = await d.presignedUrl({ expiresInSeconds, fileName: d.node.name, contentType: d.version.mime ?? d.node.mime ?? 'application/octet-stream' });
+  await core.files.recordDownload(ctx, { node: d.node, path: d.path, bytes: d.version.size, versionId: d.version.id });
+  void reply.code(302).header('location', url).header('cache-control', 'private, no-store').send();
+  return true;
+}
+
+/**
+ * Streams the current version of a file the caller may read, and records the download. With
+ * `redirectSeconds`, a whole-file GET goes to the blob store's presigned URL instead, valid that
+ * long; a Range request stays here, so what the audit trail records is what was sent.
+ */
+export async function sendStoredFile(
+  core: Core,
+  metrics: Metrics,
+  ctx: CallContext,
+  nodeId: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { redirectSeconds?: number | undefined } = {},
+): Promise<FastifyReply> {
   const d = await core.files.download(ctx, nodeId);
+  if (options.redirectSeconds !== undefined && storeMayAnswer(request) && request.headers.range === undefined) {
+    if (await redirectToStore(core, ctx, d, reply, options.redirectSeconds)) return reply;
+  }
   const sent = await sendRepresentation(request, reply, {
     size: d.version.size,
     etag: d.node.etag,
