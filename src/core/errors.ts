@@ -36,3 +36,8 @@ export const insufficientStorage = (used: number, limit: number, needed?: number
       (needed !== undefined ? `, this upload needs ${needed}` : ''),
     { used, limit, available: Math.max(0, limit - used), ...(needed !== undefined ? { needed } : {}) },
   );
+
+/** A space's sharing policy forbids this share or link (its organisation's owners and admins set it). */
+export function sharingOff(message: string): CofferError {
+  return new CofferError(403, 'sharing-off', `${message}; the organisation's owners and admins set what may be shared`);
+}

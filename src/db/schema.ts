@@ -84,7 +84,11 @@ export interface SpacesTable {
   timestamp_names: ColumnType<boolean, boolean | undefined, boolean>;
   /** Some folder of the space has a policy (folder_policies). */
   has_policies: ColumnType<boolean, boolean | undefined, boolean>;
+  /** What may be shared from the space: with people and by link, with people only, or nothing. */
+  share_policy: ColumnType<SharePolicy, SharePolicy | undefined, SharePolicy>;
 }
+
+export type SharePolicy = 'all' | 'people' | 'off';
 
 export interface FolderPoliciesTable {
   node_id: string;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Link, LinkPermission } from '../db/schema.js';
+import type { Link, LinkPermission, SharePolicy } from '../db/schema.js';
 import type { Db } from './node.repository.js';
 
 /** A link with the names its owner recognises it by. */
@@ -7,6 +7,8 @@ export interface LinkRow extends Link {
   node_name: string;
   node_kind: 'file' | 'folder';
   owner_id: string | null;
+  /** What the link's space allows to be shared (links work only while it is 'all'). */
+  space_share_policy: SharePolicy;
   created_by_username: string | null;
 }
 
@@ -35,7 +37,7 @@ export class LinkRepository {
       .innerJoin('spaces as sp', 'sp.id', 'l.space_id')
       .leftJoin('users as c', 'c.id', 'l.created_by')
       .selectAll('l')
-      .select(['n.name as node_name', 'n.kind as node_kind', 'sp.owner_user_id as owner_id', 'c.username as created_by_username']);
+      .select(['n.name as node_name', 'n.kind as node_kind', 'sp.owner_user_id as owner_id', 'sp.share_policy as space_share_policy', 'c.username as created_by_username']);
   }
 
   async getById(db: Db, id: string): Promise<LinkRow | undefined> {

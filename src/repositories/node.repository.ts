@@ -127,6 +127,7 @@ export class NodeRepository {
         select sh.id as share_id, sh.node_id, sh.role from shares sh
          where sh.recipient_id = ${userId} and sh.mount_name = ${mountName}
            and (sh.expires_at is null or sh.expires_at > now())
+           and exists (select 1 from spaces sp where sp.id = sh.space_id and sp.share_policy <> 'off')
       ), up as (
         select n.id, n.parent_id, n.deleted_at from nodes n join share on n.id = share.node_id
         union all

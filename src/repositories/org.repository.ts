@@ -201,7 +201,11 @@ export class OrgRepository {
     return db.selectFrom('spaces').selectAll().where('org_id', '=', orgId).where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
   }
 
-  async updateSpace(db: Db, spaceId: string, patch: { name?: string | undefined; quota_bytes?: number | null | undefined; trash_retention_days?: number | null | undefined }): Promise<void> {
+  async updateSpace(
+    db: Db,
+    spaceId: string,
+    patch: { name?: string | undefined; quota_bytes?: number | null | undefined; trash_retention_days?: number | null | undefined; share_policy?: Space['share_policy'] | undefined },
+  ): Promise<void> {
     const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     if (Object.keys(set).length === 0) return;
     await db.updateTable('spaces').set(set).where('id', '=', spaceId).execute();

@@ -15,6 +15,8 @@ export interface ShareRow extends Share {
 }
 
 const LIVE = sql<boolean>`(s.expires_at is null or s.expires_at > now())`;
+/** The share's space still allows sharing (a space's policy set to 'off' stops its shares). */
+const ALLOWED = sql<boolean>`exists (select 1 from spaces sp where sp.id = s.space_id and sp.share_policy <> 'off')`;
 
 /** SQL for shares of nodes with users. No rules here, only queries. */
 export class ShareRepository {
@@ -49,7 +51,7 @@ export class ShareRepository {
 
   /** Unexpired shares with the user, by the name they see them under. */
   async incoming(db: Db, recipientId: string): Promise<ShareRow[]> {
-    return this.select(db).where('s.recipient_id', '=', recipientId).where(LIVE).orderBy('s.mount_name').execute();
+    return this.select(db).where('s.recipient_id', '=', recipientId).where(LIVE).where(ALLOWED).orderBy('s.mount_name').execute();
   }
 
   /** Shares of nodes in the spaces the user owns, and shares the user made anywhere. */
@@ -93,7 +95,7 @@ export class ShareRepository {
     const r = await sql<{ tag: string | null }>`
       select md5(string_agg(s.id::text || ':' || n.etag || ':' || s.role || ':' || s.mount_name, ',' order by s.id)) as tag
         from shares s join nodes n on n.id = s.node_id
-       where s.recipient_id = ${recipientId} and ${LIVE} and n.deleted_at is null`.execute(db);
+       where s.recipient_id = ${recipientId} and ${LIVE} and ${ALLOWED} and n.deleted_at is null`.execute(db);
     return r.rows[0]?.tag ?? null;
   }
 }

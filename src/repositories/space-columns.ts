@@ -15,9 +15,10 @@ export interface SpaceColumns {
   s_layout: unknown;
   s_timestamp_names: boolean | null;
   s_has_policies: boolean | null;
+  s_share_policy: Space['share_policy'] | null;
 }
 
-const COLUMNS = ['kind', 'owner_user_id', 'name', 'quota_bytes', 'used_bytes', 'root_node_id', 'created_at', 'org_id', 'trash_retention_days', 'layout', 'timestamp_names', 'has_policies'] as const;
+const COLUMNS = ['kind', 'owner_user_id', 'name', 'quota_bytes', 'used_bytes', 'root_node_id', 'created_at', 'org_id', 'trash_retention_days', 'layout', 'timestamp_names', 'has_policies', 'share_policy'] as const;
 
 /** The select list of a space's columns under the `s_` prefix, from the table aliased `alias`. */
 export function spaceColumns(alias: string): RawBuilder<unknown> {
@@ -52,5 +53,6 @@ export function spaceFromColumns(id: string, c: SpaceColumns): Space | undefined
     layout: c.s_layout ?? null,
     timestamp_names: c.s_timestamp_names ?? false,
     has_policies: c.s_has_policies ?? false,
+    share_policy: c.s_share_policy ?? 'all',
   };
 }

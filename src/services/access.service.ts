@@ -151,12 +151,16 @@ function grantOf(ctx: CallContext, f: NodeWithSources): Grant | null {
   const { link, service } = ctx.actor;
   if (service) return serviceGrant(service.accountId, service.scopes, f);
   if (link) {
+    // A space whose policy no longer allows links stops them at once.
+    if (f.space.share_policy !== 'all') return null;
     return f.chain.some((n) => n.id === link.nodeId) ? { source: 'link', linkId: link.id, permission: link.permission, rootId: link.nodeId } : null;
   }
   if (f.space.owner_user_id !== null && f.space.owner_user_id === ctx.actor.userId) return { source: 'owner' };
   if (isOperator(ctx.actor)) return f.space.org_id !== null && f.space.root_node_id ? { source: 'operator', spaceId: f.space.id, rootId: f.space.root_node_id } : null;
   let best: Grant | null = f.memberRole && f.space.root_node_id ? { source: 'member', role: f.memberRole, spaceId: f.space.id, rootId: f.space.root_node_id } : null;
-  for (const s of f.shares) best = stronger(best, { source: 'share', shareId: s.id, role: s.role, rootId: s.nodeId, mountName: s.mountName });
+  if (f.space.share_policy !== 'off') {
+    for (const s of f.shares) best = stronger(best, { source: 'share', shareId: s.id, role: s.role, rootId: s.nodeId, mountName: s.mountName });
+  }
   if (!best && f.support && f.space.root_node_id) {
     best = { source: 'support', requestId: f.support.requestId, access: f.support.access, spaceId: f.space.id, rootId: f.space.root_node_id };
   }

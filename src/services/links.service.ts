@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { verify } from '@node-rs/argon2';
 import type { CallContext } from '../core/context.js';
-import { badRequest, CofferError, forbidden, notFound, tooManyRequests, unauthorized } from '../core/errors.js';
+import { badRequest, CofferError, forbidden, notFound, sharingOff, tooManyRequests, unauthorized } from '../core/errors.js';
 import type { LinkPermission } from '../db/schema.js';
 import type { LinkPatch, LinkRepository, LinkRow } from '../repositories/link.repository.js';
 import type { Db } from '../repositories/node.repository.js';
@@ -72,6 +72,7 @@ export class LinksService {
 
   async create(ctx: CallContext, input: LinkInput): Promise<LinkRow> {
     const item = await this.d.tree.byId(ctx, input.nodeId, 'share');
+    if (item.space.share_policy !== 'all') throw sharingOff(item.space.share_policy === 'people' ? 'This space allows sharing with people only, not by public link' : 'Nothing in this space may be shared');
     if (item.node.parent_id === null) throw badRequest('Your top folder cannot be shared by link; share the folders or files in it');
     checkPermissionFits(item.node.kind, input.permission);
     if (input.permission !== 'read') this.d.tree.access.assert(item, 'write');
@@ -171,6 +172,8 @@ export class LinksService {
   async visit(token: string, client: { ip: string | null; userAgent: string | null }, session?: string): Promise<LinkVisit> {
     const link = /^[A-Za-z0-9_-]{16,64}$/.test(token) ? await this.d.links.byToken(this.d.db, token) : undefined;
     if (!link) throw notFound('There is no such link; check that it was copied whole');
+    // Checked here too, for the doors that walk below the link without asking the access check.
+    if (link.space_share_policy !== 'all') throw sharingOff('Public links to this space are turned off');
     const counted = session !== undefined && this.sessionValid(link, session);
     const state = linkState(link);
     // A visit already counted may finish after the views run out: the last view stays usable.

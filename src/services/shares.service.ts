@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ROLE_RANK } from '../core/access.js';
 import type { CallContext } from '../core/context.js';
-import { badRequest, CofferError, conflict, forbidden, notFound } from '../core/errors.js';
+import { badRequest, CofferError, conflict, forbidden, notFound, sharingOff } from '../core/errors.js';
 import { numberedName } from '../core/names.js';
 import type { Node, ShareRole } from '../db/schema.js';
 import type { Db } from '../repositories/node.repository.js';
@@ -37,6 +37,7 @@ export class SharesService {
 
   async create(ctx: CallContext, input: ShareInput): Promise<ShareRow> {
     const item = await this.d.tree.byId(ctx, input.nodeId, 'share');
+    if (item.space.share_policy === 'off') throw sharingOff('Nothing in this space may be shared');
     if (item.node.parent_id === null) throw badRequest('Your top folder cannot be shared; share the folders or files in it');
     this.assertRoleWithin(item.grant, input.role);
     const expiresAt = futureOrNull(input.expiresAt);
@@ -176,7 +177,8 @@ export class SharesService {
 
   private assertRoleWithin(grant: { source: string; role?: ShareRole }, role: ShareRole): void {
     if (grant.source === 'owner') return;
-    if (grant.source === 'share' && grant.role !== undefined && ROLE_RANK[role] <= ROLE_RANK[grant.role]) return;
+    // A member of an organisation's space shares up to their own role there, as a share's recipient does.
+    if ((grant.source === 'share' || grant.source === 'member') && grant.role !== undefined && ROLE_RANK[role] <= ROLE_RANK[grant.role]) return;
     throw forbidden(`You can share this as ${grant.role ?? 'nothing'} at most`);
   }
 

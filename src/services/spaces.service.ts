@@ -41,6 +41,8 @@ export interface SpaceSettings {
   timestampNames?: boolean | undefined;
   /** A shipped template's name or a template given whole; the space takes its layout. */
   template?: unknown;
+  /** What may be shared from the space (its organisation's owners and admins set it). */
+  sharePolicy?: Space['share_policy'] | undefined;
 }
 
 /**
@@ -111,6 +113,7 @@ export class SpacesService {
             trash_retention_days: retention,
             layout: layout === null ? null : JSON.stringify(layout),
             timestamp_names: settings.timestampNames ?? false,
+            share_policy: settings.sharePolicy ?? 'all',
           })
           .execute();
         await this.d.nodes.insert(tx, { id: rootId, space_id: spaceId, parent_id: null, name: '', kind: 'folder', etag: newEtag(), created_by: ctx.actor.userId });
@@ -133,7 +136,7 @@ export class SpacesService {
   async update(ctx: CallContext, spaceId: string, settings: SpaceSettings): Promise<SpaceRow> {
     const { space } = await this.orgSpace(ctx, spaceId, 'manage');
     const org = await this.orgOf(space);
-    if (settings.quotaBytes !== undefined) await this.d.orgService.requireAdmin(ctx, org.id);
+    if (settings.quotaBytes !== undefined || settings.sharePolicy !== undefined) await this.d.orgService.requireAdmin(ctx, org.id);
     const name = settings.name === undefined ? undefined : spaceName(settings.name);
     const quota = settings.quotaBytes === undefined ? undefined : checkQuota(settings.quotaBytes);
     const retention = settings.trashRetentionDays === undefined ? undefined : checkRetention(settings.trashRetentionDays);
@@ -146,8 +149,12 @@ export class SpacesService {
           const clash = await this.d.orgs.spaceByName(tx, org.id, name);
           if (clash && clash.id !== space.id) throw conflict(`${org.name} has a space named "${name}" already`);
         }
-        await this.d.orgs.updateSpace(tx, space.id, { name, quota_bytes: quota, trash_retention_days: retention });
-        await this.d.audit.record(tx, ctx, { action: 'space.update', spaceId: space.id, detail: { name, quota, trashRetentionDays: retention, layout, timestampNames: settings.timestampNames } });
+        await this.d.orgs.updateSpace(tx, space.id, { name, quota_bytes: quota, trash_retention_days: retention, share_policy: settings.sharePolicy });
+        await this.d.audit.record(tx, ctx, {
+          action: 'space.update',
+          spaceId: space.id,
+          detail: { name, quota, trashRetentionDays: retention, layout, timestampNames: settings.timestampNames, sharePolicy: settings.sharePolicy },
+        });
       })
       .catch((err: unknown) => {
         if ((err as { code?: string }).code === '23505') throw conflict(`${org.name} has a space named "${name}" already`);

@@ -51,6 +51,10 @@ const layoutSchema = z
   })
   .meta({ id: 'PathLayout' });
 
+const sharePolicy = z
+  .enum(['all', 'people', 'off'])
+  .describe("What may be shared from the space: all (with people and by public link), people (with people only), off. Made stricter, it stops existing shares or links at once");
+
 export const spaceSchema = z
   .object({
     id: z.string(),
@@ -65,6 +69,7 @@ export const spaceSchema = z
     trash_retention_days: z.number().nullable().describe("The space's own setting: days, 0 to keep until emptied, null for the instance's default"),
     layout: layoutSchema.nullable(),
     timestamp_names: z.boolean().describe('Stored file names start with the upload time'),
+    share_policy: sharePolicy,
     created_at: z.string(),
   })
   .meta({ id: 'Space' });
@@ -147,6 +152,7 @@ export function toSpaceDto(s: SpaceRow): z.infer<typeof spaceSchema> {
     trash_retention_days: s.trash_retention_days,
     layout: (s.layout ?? null) as z.infer<typeof layoutSchema> | null,
     timestamp_names: s.timestamp_names,
+    share_policy: s.share_policy,
     created_at: new Date(s.created_at).toISOString(),
   };
 }
@@ -499,6 +505,7 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
         trash_retention_days: retention,
         layout: layoutSchema.nullable().optional(),
         timestamp_names: z.boolean().optional(),
+        share_policy: sharePolicy.optional(),
         template: z
           .union([z.string().max(63), z.record(z.string(), z.unknown())])
           .optional()
@@ -514,6 +521,7 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
         trashRetentionDays: b.trash_retention_days,
         layout: b.layout,
         timestampNames: b.timestamp_names,
+        sharePolicy: b.share_policy,
         template: b.template,
       });
       return reply.code(201).send(toSpaceDto(space));
@@ -540,7 +548,7 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
   r.patch('/spaces/:id', {
     schema: {
       tags: ['spaces'],
-      summary: "Rename a space or set its trash retention (its managers) or its quota (its organisation's owners and admins)",
+      summary: "Rename a space or set its trash retention (its managers), or its quota and sharing policy (its organisation's owners and admins)",
       security: [{ bearer: [] }],
       params: spaceParam,
       body: z.object({
@@ -549,6 +557,7 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
         trash_retention_days: retention,
         layout: layoutSchema.nullable().optional().describe('null removes the layout'),
         timestamp_names: z.boolean().optional(),
+        share_policy: sharePolicy.optional(),
       }),
       response: { 200: spaceSchema, ...errors(400, 401, 403, 404, 409) },
     },
@@ -561,6 +570,7 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
           trashRetentionDays: b.trash_retention_days,
           layout: b.layout,
           timestampNames: b.timestamp_names,
+          sharePolicy: b.share_policy,
         }),
       );
     },

@@ -5073,6 +5073,11 @@ export interface paths {
                         name: string;
                         /** @description Bytes; null for no limit */
                         quota_bytes?: number | null;
+                        /**
+                         * @description What may be shared from the space: all (with people and by public link), people (with people only), off. Made stricter, it stops existing shares or links at once
+                         * @enum {string}
+                         */
+                        share_policy?: "all" | "people" | "off";
                         /** @description A shipped template by name (GET /space-templates) or a template given whole: the space takes its layout */
                         template?: string | {
                             [key: string]: unknown;
@@ -7241,7 +7246,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename a space or set its trash retention (its managers) or its quota (its organisation's owners and admins) */
+        /** Rename a space or set its trash retention (its managers), or its quota and sharing policy (its organisation's owners and admins) */
         patch: {
             parameters: {
                 query?: never;
@@ -7259,6 +7264,11 @@ export interface paths {
                         name?: string;
                         /** @description Bytes; null for no limit */
                         quota_bytes?: number | null;
+                        /**
+                         * @description What may be shared from the space: all (with people and by public link), people (with people only), off. Made stricter, it stops existing shares or links at once
+                         * @enum {string}
+                         */
+                        share_policy?: "all" | "people" | "off";
                         timestamp_names?: boolean;
                         /** @description Days trashed items are kept; 0 until the trash is emptied; null for the instance default */
                         trash_retention_days?: number | null;
@@ -10391,6 +10401,11 @@ export interface components {
             quota_bytes: number | null;
             /** @description The id of its top folder, for the files and folders routes */
             root_folder_id: string | null;
+            /**
+             * @description What may be shared from the space: all (with people and by public link), people (with people only), off. Made stricter, it stops existing shares or links at once
+             * @enum {string}
+             */
+            share_policy: "all" | "people" | "off";
             /** @description What your running support session there allows, where you hold no role */
             support_access: ("read" | "write") | null;
             /** @description Stored file names start with the upload time */
@@ -10416,6 +10431,11 @@ export interface components {
             quota_bytes: number | null;
             /** @description The id of its top folder, for the files and folders routes */
             root_folder_id: string | null;
+            /**
+             * @description What may be shared from the space: all (with people and by public link), people (with people only), off. Made stricter, it stops existing shares or links at once
+             * @enum {string}
+             */
+            share_policy: "all" | "people" | "off";
             /** @description What your running support session there allows, where you hold no role */
             support_access: ("read" | "write") | null;
             /** @description Stored file names start with the upload time */

@@ -19,6 +19,7 @@ const space: Space = {
   layout: null,
   timestamp_names: false,
   support_access: null,
+  share_policy: 'all',
   created_at: '2026-01-01T00:00:00.000Z',
 };
 

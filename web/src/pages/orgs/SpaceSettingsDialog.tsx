@@ -10,7 +10,7 @@ import { Modal } from '../../ui/Modal';
 import { useToast } from '../../ui/Toasts';
 import { QuotaInput } from '../admin/QuotaInput';
 import { useRefresh } from './queries';
-import { fieldOfRefusal, LAYOUT_EXAMPLE, settingsChange, settingsForm, type SettingsProblems } from './spaceSettings';
+import { fieldOfRefusal, LAYOUT_EXAMPLE, settingsChange, settingsForm, type SettingsForm, type SettingsProblems } from './spaceSettings';
 
 interface Props {
   space: Space;
@@ -71,6 +71,17 @@ function SpaceSettingsForm({ space, slug, canSetQuota, onClose }: Props) {
           <input id={id} type="number" min="0" max="36500" step="1" value={form.retention} onChange={(e) => setForm({ ...form, retention: e.target.value })} aria-describedby={describedBy} aria-invalid={invalid} />
         )}
       </Field>
+      {canSetQuota ? (
+        <Field label="Sharing" hint="Made stricter, it stops existing links or shares at once; made looser again, they work again.">
+          {({ id, describedBy }) => (
+            <select id={id} value={form.sharePolicy} onChange={(e) => setForm({ ...form, sharePolicy: e.target.value as SettingsForm['sharePolicy'] })} aria-describedby={describedBy}>
+              <option value="all">With people and by public link</option>
+              <option value="people">With people only</option>
+              <option value="off">Off</option>
+            </select>
+          )}
+        </Field>
+      ) : null}
       <label className="check-field">
         <input type="checkbox" checked={form.timestampNames} onChange={(e) => setForm({ ...form, timestampNames: e.target.checked })} />
         <span>

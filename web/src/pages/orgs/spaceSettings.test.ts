@@ -16,14 +16,18 @@ const space: Space = {
   layout: null,
   timestamp_names: false,
   support_access: null,
+  share_policy: 'all',
   created_at: '2026-01-01T00:00:00.000Z',
 };
 
 describe('space settings form', () => {
   it('starts from the space and sends nothing when nothing changed', () => {
     const form = settingsForm(space);
-    expect(form).toEqual({ quota: { unlimited: false, amount: '10', unit: 'GB' }, retention: '', timestampNames: false, layout: '' });
+    expect(form).toEqual({ quota: { unlimited: false, amount: '10', unit: 'GB' }, retention: '', timestampNames: false, sharePolicy: 'all', layout: '' });
     expect(settingsChange(form, space, true)).toEqual({ ok: true, change: {} });
+    // The sharing policy is the organisation admins' to change, like the quota.
+    expect(settingsChange({ ...form, sharePolicy: 'people' }, space, true)).toEqual({ ok: true, change: { share_policy: 'people' } });
+    expect(settingsChange({ ...form, sharePolicy: 'people' }, space, false)).toEqual({ ok: true, change: {} });
   });
 
   it('sends only what changed: retention 0 keeps until emptied, empty is the default, the layout as an object', () => {

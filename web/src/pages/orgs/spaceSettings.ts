@@ -18,6 +18,8 @@ export interface SettingsForm {
   /** Days; empty for the instance's default. */
   retention: string;
   timestampNames: boolean;
+  /** What may be shared from the space (its organisation's owners and admins set it). */
+  sharePolicy: Space['share_policy'];
   /** The layout as JSON; empty for none. */
   layout: string;
 }
@@ -30,6 +32,7 @@ export function settingsForm(space: Space): SettingsForm {
     quota: quotaFromBytes(space.quota_bytes),
     retention: space.trash_retention_days === null ? '' : String(space.trash_retention_days),
     timestampNames: space.timestamp_names,
+    sharePolicy: space.share_policy,
     layout: space.layout ? JSON.stringify(space.layout, null, 2) : '',
   };
 }
@@ -80,6 +83,7 @@ export function settingsChange(form: SettingsForm, space: Space, canSetQuota: bo
   if (!retention.ok) problems.retention = retention.error;
   else if (retention.value !== space.trash_retention_days) change.trash_retention_days = retention.value;
   if (form.timestampNames !== space.timestamp_names) change.timestamp_names = form.timestampNames;
+  if (canSetQuota && form.sharePolicy !== space.share_policy) change.share_policy = form.sharePolicy;
   const layout = parseLayoutText(form.layout);
   if (!layout.ok) problems.layout = layout.error;
   else if (JSON.stringify(layout.value) !== JSON.stringify(space.layout)) change.layout = layout.value;
