@@ -150,8 +150,29 @@ describe.skipIf(skip)('organisations in Chromium', () => {
     await dialog.getByLabel('Version').fill('13');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => table.textContent(), { timeout: 10_000 }).toContain('13');
-    const stored = await owner.json<{ items: { data: { version: number } }[] }>(`/spaces/${catalogue.id}/records?type=book&field.name=Faust`);
+    const stored = await owner.json<{ items: { data: { version: number }; folder: { id: string } }[] }>(`/spaces/${catalogue.id}/records?type=book&field.name=Faust`);
     expect(stored.body.items[0]!.data.version).toBe(13);
+
+    // A folder from the computer goes into the record's folder, through the upload panel.
+    const dataset = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-dataset-'));
+    try {
+      fs.mkdirSync(path.join(dataset, 'chapters'));
+      fs.writeFileSync(path.join(dataset, 'chapters', 'one.txt'), 'Habe nun, ach!');
+      fs.writeFileSync(path.join(dataset, 'cover.txt'), 'Faust, a tragedy');
+      await page.getByTestId('record-upload-faust').setInputFiles(dataset);
+      const folderId = stored.body.items[0]!.folder.id;
+      const names = async () => {
+        const top = await owner.json<{ items: NodeBody[] }>(`/folders/${folderId}/children`);
+        return top.body.items.map((n) => n.name).sort();
+      };
+      await expect.poll(names, { timeout: 15_000 }).toContain(path.basename(dataset));
+      const uploaded = (await owner.json<{ items: NodeBody[] }>(`/folders/${folderId}/children`)).body.items.find((n) => n.name === path.basename(dataset))!;
+      const inner = await owner.json<{ items: NodeBody[] }>(`/folders/${uploaded.id}/children`);
+      await expect.poll(async () => (await owner.json<{ items: NodeBody[] }>(`/folders/${uploaded.id}/children`)).body.items.map((n) => n.name).sort(), { timeout: 15_000 }).toEqual(['chapters', 'cover.txt']);
+      expect(inner.status).toBe(200);
+    } finally {
+      fs.rmSync(dataset, { recursive: true, force: true });
+    }
   });
 
   it('an instance administrator creates an organisation in the admin panel and sees spaces only as entries', async () => {

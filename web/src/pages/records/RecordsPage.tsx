@@ -9,6 +9,7 @@ import { DataTable } from '../../ui/DataTable';
 import { EmptyState, ErrorNotice, Spinner } from '../../ui/Feedback';
 import { Field } from '../../ui/Field';
 import { Modal } from '../../ui/Modal';
+import { RecordUploadButton } from './RecordUploadButton';
 
 interface FieldSchema {
   type: 'string' | 'number' | 'integer' | 'boolean';
@@ -122,9 +123,12 @@ export function RecordsPage() {
                     <td key={name}>{r.data[name] === undefined ? '—' : String(r.data[name])}</td>
                   ))}
                   <td className="actions-cell">
-                    <button type="button" className="button button-small" onClick={() => setEditing(r)} aria-label={`Edit the record of ${r.folder.name}`}>
-                      <Pencil aria-hidden size={14} /> Edit
-                    </button>
+                    <div className="button-row">
+                      <button type="button" className="button button-small" onClick={() => setEditing(r)} aria-label={`Edit the record of ${r.folder.name}`}>
+                        <Pencil aria-hidden size={14} /> Edit
+                      </button>
+                      {r.archived ? null : <RecordUploadButton folderId={r.folder.id} folderName={r.folder.name} />}
+                    </div>
                   </td>
                 </tr>
               ))}
