@@ -81,6 +81,13 @@ describe('owner-approved support access', () => {
     // Nor end the tenancy; the admin still runs the members.
     expect((await adam.api.json('/orgs/acme', { method: 'PATCH', json: { tenant: false } })).status).toBe(403);
     expect((await adam.api.json('/orgs/acme/members/mia', { method: 'PUT', json: { role: 'guest' } })).status).toBe(200);
+    // Nor can the instance admin sign in as the owner by setting her password.
+    const users = await admin.json<{ items: { id: string; username: string }[] }>('/admin/users?search=olivia');
+    const olivia = users.body.items.find((u) => u.username === 'olivia')!;
+    const reset = await admin.json<{ detail: string }>(`/admin/users/${olivia.id}`, { method: 'PATCH', json: { password: 'taken-over-password-1' } });
+    expect(reset.status).toBe(403);
+    expect(reset.body.detail).toContain('a tenant');
+    expect((await Api.login(server.url, 'olivia', 'olivia-password-1')).token).toBeTruthy();
     // The space is listed to its admin as an entry, with no role.
     const listed = await adam.api.json<{ items: { id: string; my_role: string | null }[] }>('/orgs/acme/spaces');
     expect(listed.body.items.find((s) => s.id === space.id)?.my_role).toBeNull();

@@ -234,4 +234,16 @@ export class UserRepository {
     const rows = await tx.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').forUpdate().execute();
     return rows.map((r) => r.id);
   }
+
+  /** The name of a tenant organisation the user belongs to, if any. */
+  async tenantOf(db: Db, userId: string): Promise<string | undefined> {
+    const row = await db
+      .selectFrom('org_members as m')
+      .innerJoin('organisations as o', 'o.id', 'm.org_id')
+      .select('o.name')
+      .where('m.user_id', '=', userId)
+      .where('o.tenant', '=', true)
+      .executeTakeFirst();
+    return row?.name;
+  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import type { CallContext } from '../core/context.js';
+import { isOperator, type CallContext } from '../core/context.js';
 import { badRequest, CofferError, conflict, forbidden, notFound } from '../core/errors.js';
 import type { User, UserRole, UserStatus } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
@@ -164,6 +164,13 @@ export class UsersService {
   async setPassword(ctx: CallContext | null, id: string, password: string, keepSessionFamilyId?: string): Promise<void> {
     checkPasswordPolicy(password);
     const user = await this.get(id);
+    // An administrator who set a tenant member's password could sign in as them and read the
+    // tenant's files, which tenants keep even from administrators. The operator's CLI stays the
+    // way back in for a member locked out.
+    if (ctx && ctx.actor.userId !== id && !isOperator(ctx.actor)) {
+      const tenant = await this.users.tenantOf(this.db, id);
+      if (tenant) throw forbidden(`${user.username} belongs to ${tenant}, a tenant: only they set their password (or the operator, with coffer user passwd)`);
+    }
     const passwordHash = await hashPassword(password);
     await this.db.transaction().execute(async (tx) => {
       await this.users.update(tx, id, { password_hash: passwordHash });
