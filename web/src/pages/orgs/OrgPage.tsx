@@ -261,17 +261,7 @@ function SpaceMembersDialog({ space, slug, onClose }: { space: Space; slug: stri
         <Field label="Member (username)" error={error}>
           {({ id, describedBy, invalid }) => <input id={id} type="text" value={who} onChange={(e) => setWho(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} required />}
         </Field>
-        <Field label="Role">
-          {({ id }) => (
-            <select id={id} value={role} onChange={(e) => setRole(e.target.value as SpaceRole)}>
-              {SPACE_ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SpaceRoleField label="Role" role={role} onRole={setRole} />
         <button type="submit" className="button button-primary" disabled={add.isPending}>
           Give role
         </button>
@@ -327,17 +317,7 @@ function GroupRoleForm({ space, slug }: { space: Space; slug: string }) {
           </select>
         )}
       </Field>
-      <Field label="Role of the group">
-        {({ id }) => (
-          <select id={id} value={role} onChange={(e) => setRole(e.target.value as SpaceRole)}>
-            {SPACE_ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SpaceRoleField label="Role of the group" role={role} onRole={setRole} />
       <button type="submit" className="button button-primary" disabled={give.isPending || !chosen}>
         Give group role
       </button>
@@ -466,3 +446,19 @@ function AppsTab({ slug }: { slug: string }) {
   );
 }
 
+
+function SpaceRoleField({ label, role, onRole }: { label: string; role: SpaceRole; onRole: (r: SpaceRole) => void }) {
+  return (
+    <Field label={label}>
+      {({ id }) => (
+        <select id={id} value={role} onChange={(e) => onRole(e.target.value as SpaceRole)}>
+          {SPACE_ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}

@@ -2,6 +2,8 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/errors';
 import type { Space, SupportAction, SupportRequest } from '../../api/org-types';
+
+type SupportAccess = SupportRequest['access'];
 import { useApi } from '../../app-context';
 import { DataTable } from '../../ui/DataTable';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
@@ -121,7 +123,7 @@ function AskForm({ slug }: { slug: string }) {
   const refresh = useRefresh(['org', slug, 'support']);
   const [spaceId, setSpaceId] = useState('');
   const [reason, setReason] = useState('');
-  const [access, setAccess] = useState<'read' | 'write'>('read');
+  const [access, setAccess] = useState<SupportAccess>('read');
   const [minutes, setMinutes] = useState('60');
   const ask = useMutation({
     mutationFn: (space: Space) => api.askSupport(space.id, { reason: reason.trim(), access, minutes: Number(minutes) }),
@@ -153,22 +155,31 @@ function AskForm({ slug }: { slug: string }) {
       <Field label="Reason" hint="The owners decide on it: say what you need to do and why (a ticket number helps).">
         {({ id, describedBy }) => <textarea id={id} value={reason} onChange={(e) => setReason(e.target.value)} aria-describedby={describedBy} rows={2} required minLength={5} maxLength={2000} />}
       </Field>
-      <Field label="Access">
-        {({ id }) => (
-          <select id={id} value={access} onChange={(e) => setAccess(e.target.value as 'read' | 'write')}>
-            <option value="read">Read-only</option>
-            <option value="write">Read and write</option>
-          </select>
-        )}
-      </Field>
-      <Field label="Session length (minutes)" hint="5 to 480">
-        {({ id, describedBy }) => <input id={id} type="number" min="5" max="480" value={minutes} onChange={(e) => setMinutes(e.target.value)} aria-describedby={describedBy} required />}
-      </Field>
+      <AccessFields label="Access" hint="5 to 480" access={access} onAccess={setAccess} minutes={minutes} onMinutes={setMinutes} />
       {ask.error ? <ErrorNotice error={ask.error} /> : null}
       <button type="submit" className="button button-primary" disabled={ask.isPending || choices.length === 0}>
         Ask for access
       </button>
     </form>
+  );
+}
+
+/** What a session may do and for how long: asked for, then given. */
+function AccessFields(p: { label: string; hint: string; access: SupportAccess; onAccess: (a: SupportAccess) => void; minutes: string; onMinutes: (m: string) => void }) {
+  return (
+    <>
+      <Field label={p.label}>
+        {({ id }) => (
+          <select id={id} value={p.access} onChange={(e) => p.onAccess(e.target.value as SupportAccess)}>
+            <option value="read">Read-only</option>
+            <option value="write">Read and write</option>
+          </select>
+        )}
+      </Field>
+      <Field label="Session length (minutes)" hint={p.hint}>
+        {({ id, describedBy }) => <input id={id} type="number" min="5" max="480" value={p.minutes} onChange={(e) => p.onMinutes(e.target.value)} aria-describedby={describedBy} required />}
+      </Field>
+    </>
   );
 }
 
@@ -195,17 +206,14 @@ function DecideDialog({ request: r, slug, onClose }: { request: SupportRequest; 
           approve.mutate();
         }}
       >
-        <Field label="Access to give">
-          {({ id }) => (
-            <select id={id} value={access} onChange={(e) => setAccess(e.target.value as 'read' | 'write')}>
-              <option value="read">Read-only</option>
-              <option value="write">Read and write</option>
-            </select>
-          )}
-        </Field>
-        <Field label="Session length (minutes)" hint="It starts when they start it, within 24 hours; you can end it at any time.">
-          {({ id, describedBy }) => <input id={id} type="number" min="5" max="480" value={minutes} onChange={(e) => setMinutes(e.target.value)} aria-describedby={describedBy} />}
-        </Field>
+        <AccessFields
+          label="Access to give"
+          hint="It starts when they start it, within 24 hours; you can end it at any time."
+          access={access}
+          onAccess={setAccess}
+          minutes={minutes}
+          onMinutes={setMinutes}
+        />
         <Field label="Note (optional)">{({ id }) => <input id={id} type="text" value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} />}</Field>
         {approve.error || refuse.error ? <ErrorNotice error={approve.error ?? refuse.error} /> : null}
         <div className="modal-footer">
