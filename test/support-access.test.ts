@@ -88,6 +88,14 @@ describe('owner-approved support access', () => {
     expect(reset.status).toBe(403);
     expect(reset.body.detail).toContain('a tenant');
     expect((await Api.login(server.url, 'olivia', 'olivia-password-1')).token).toBeTruthy();
+    // The tenant's admin and the instance's set its quota, which needs no role on the space; renaming does.
+    const quota = await adam.api.json<{ quota_bytes: number; root_folder_id: string | null }>(`/spaces/${space.id}`, { method: 'PATCH', json: { quota_bytes: 10 * 1024 ** 3 } });
+    expect(quota.status).toBe(200);
+    expect(quota.body).toMatchObject({ quota_bytes: 10 * 1024 ** 3, root_folder_id: null });
+    expect((await admin.json(`/spaces/${space.id}`, { method: 'PATCH', json: { quota_bytes: 20 * 1024 ** 3 } })).status).toBe(200);
+    expect((await admin.json(`/spaces/${space.id}`, { method: 'PATCH', json: { share_policy: 'off' } })).status).toBe(403);
+    expect((await adam.api.json(`/spaces/${space.id}`, { method: 'PATCH', json: { name: 'Mine now' } })).status).toBe(404);
+    expect((await member.json(`/spaces/${space.id}`, { method: 'PATCH', json: { quota_bytes: 1 } })).status).toBe(403);
     // The space is listed to its admin as an entry, with no role.
     const listed = await adam.api.json<{ items: { id: string; my_role: string | null }[] }>('/orgs/acme/spaces');
     expect(listed.body.items.find((s) => s.id === space.id)?.my_role).toBeNull();

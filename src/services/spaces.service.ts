@@ -77,9 +77,10 @@ export class SpacesService {
     const space = await this.d.access.requireSpace(ctx, spaceId, 'read').then(
       (r) => r.space,
       async (err: unknown) => {
-        // An instance admin sees an organisation's spaces as entries, like its members list.
-        const bare = ctx.actor.role === 'admin' ? await this.d.spaces.getById(this.db, spaceId).catch(() => undefined) : undefined;
-        if (bare?.org_id) return bare;
+        // An instance admin, or an organisation's admin holding no role on it (in a tenant), sees
+        // an organisation's space as an entry, like its members list.
+        const bare = isUuid(spaceId) ? await this.d.spaces.getById(this.db, spaceId).catch(() => undefined) : undefined;
+        if (bare?.org_id && (ctx.actor.role === 'admin' || (await this.d.orgService.requireAdmin(ctx, bare.org_id).then(() => true, () => false)))) return bare;
         throw err;
       },
     );
@@ -134,9 +135,13 @@ export class SpacesService {
    * retention; the quota is its organisation's admins' to set.
    */
   async update(ctx: CallContext, spaceId: string, settings: SpaceSettings): Promise<SpaceRow> {
-    const { space } = await this.orgSpace(ctx, spaceId, 'manage');
+    // The quota and the sharing policy are the organisation's to set (and the quota the
+    // instance's admins' too): no role on the space is needed, so a tenant's admins, who hold
+    // none, and the provider's instance admins set a tenant's quota without seeing its files.
+    const onlyAdminFields = settings.name === undefined && settings.trashRetentionDays === undefined && settings.layout === undefined && settings.timestampNames === undefined;
+    const space = onlyAdminFields ? await this.spaceForAdmin(ctx, spaceId, settings.sharePolicy === undefined) : (await this.orgSpace(ctx, spaceId, 'manage')).space;
     const org = await this.orgOf(space);
-    if (settings.quotaBytes !== undefined || settings.sharePolicy !== undefined) await this.d.orgService.requireAdmin(ctx, org.id);
+    if (!onlyAdminFields && (settings.quotaBytes !== undefined || settings.sharePolicy !== undefined)) await this.d.orgService.requireAdmin(ctx, org.id);
     const name = settings.name === undefined ? undefined : spaceName(settings.name);
     const quota = settings.quotaBytes === undefined ? undefined : checkQuota(settings.quotaBytes);
     const retention = settings.trashRetentionDays === undefined ? undefined : checkRetention(settings.trashRetentionDays);
@@ -241,10 +246,10 @@ export class SpacesService {
   }
 
   /** A space of an organisation whose owners or admins include the caller. */
-  private async spaceForAdmin(ctx: CallContext, spaceId: string): Promise<Space> {
+  private async spaceForAdmin(ctx: CallContext, spaceId: string, instanceAdmin = false): Promise<Space> {
     const space = isUuid(spaceId) ? await this.d.spaces.getById(this.db, spaceId) : undefined;
     if (!space || space.org_id === null) throw notFound(`No space with id ${spaceId}`);
-    await this.d.orgService.requireAdmin(ctx, space.org_id).catch((err: unknown) => {
+    await this.d.orgService.requireAdmin(ctx, space.org_id, { instanceAdmin }).catch((err: unknown) => {
       throw err instanceof Error && 'status' in err && err.status === 404 ? notFound(`No space with id ${spaceId}`) : err;
     });
     return space;
