@@ -548,7 +548,7 @@ export async function orgsRoutes(app: FastifyInstance, { core }: { core: Core })
   r.patch('/spaces/:id', {
     schema: {
       tags: ['spaces'],
-      summary: "Rename a space or set its trash retention (its managers), or its quota and sharing policy (its organisation's owners and admins)",
+      summary: "Rename a space or set its trash retention (its managers), or its quota and sharing policy (its organisation's owners and admins; the quota also instance administrators)",
       security: [{ bearer: [] }],
       params: spaceParam,
       body: z.object({

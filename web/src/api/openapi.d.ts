@@ -7246,7 +7246,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename a space or set its trash retention (its managers), or its quota and sharing policy (its organisation's owners and admins) */
+        /** Rename a space or set its trash retention (its managers), or its quota and sharing policy (its organisation's owners and admins; the quota also instance administrators) */
         patch: {
             parameters: {
                 query?: never;
