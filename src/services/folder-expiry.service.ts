@@ -19,11 +19,16 @@ export class FolderExpiryService {
     let expired = 0;
     for (const folder of await this.d.policies.expiring(this.d.db)) {
       const cutoff = new Date(now.getTime() - folder.max_age_hours * 3_600_000);
-      const located = await this.d.nodes.locate(this.d.db, folder.node_id);
-      if (!located) continue;
-      const path = spacePath(located.chain);
+      // The folder's path (for the audit trail) only where something is old enough: most ticks find nothing.
+      let path: string | undefined;
       for (;;) {
         const batch = await this.d.nodes.childrenUnchangedSince(this.d.db, folder.node_id, cutoff, BATCH);
+        if (batch.length === 0) break;
+        if (path === undefined) {
+          const located = await this.d.nodes.locate(this.d.db, folder.node_id);
+          if (!located) break;
+          path = spacePath(located.chain);
+        }
         let progressed = false;
         for (const item of batch) {
           if (await this.d.trash.expire(item, cutoff, path, folder.max_age_hours)) {

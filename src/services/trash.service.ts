@@ -301,7 +301,7 @@ export class TrashService {
       const fresh = await this.d.nodes.getById(tx, item.id);
       if (!fresh || fresh.deleted_at !== null || fresh.parent_id !== item.parent_id || fresh.updated_at >= cutoff) return null;
       await this.d.nodes.propagateChange(tx, fresh.parent_id!, -fresh.size);
-      return this.purgeIn(tx, space, fresh, `${folderPath === '/' ? '' : folderPath}/${fresh.name}`, null, { reason: 'max-age', maxAgeHours });
+      return this.purgeIn(tx, space, fresh, joinPath(folderPath, fresh.name), null, { reason: 'max-age', maxAgeHours });
     });
     if (result === null) return false;
     await this.deleteBlobs(result);

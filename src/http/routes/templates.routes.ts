@@ -5,7 +5,6 @@ import type { Core } from '../../core/core.js';
 import type { SpaceTemplate } from '../../core/space-template.js';
 import type { LocatedNode } from '../../services/tree.service.js';
 import { SHARED_WITH_ME } from '../../core/access.js';
-import type { CallContext } from '../../core/context.js';
 import { notFound } from '../../core/errors.js';
 import { visiblePath } from '../../services/access.service.js';
 import { errors, nodeSchema, toNodeDto } from '../dto.js';
@@ -50,7 +49,7 @@ function toTemplateDto(t: SpaceTemplate): z.infer<typeof templateSchema> {
 }
 
 /** A related file as the caller sees it (a share's path below "Shared with me"). */
-function placed(_ctx: CallContext, n: LocatedNode) {
+function placed(n: LocatedNode) {
   return toNodeDto(n.node, visiblePath(n, SHARED_WITH_ME));
 }
 
@@ -148,9 +147,8 @@ export async function templatesRoutes(app: FastifyInstance, { core }: { core: Co
       response: { 200: z.object({ original: nodeSchema.nullable(), derived: z.array(nodeSchema) }), ...errors(401, 404) },
     },
     handler: async (request) => {
-      const ctx = ctxOf(request);
-      const d = await core.files.derivation(ctx, request.params.id);
-      return { original: d.original ? placed(ctx, d.original) : null, derived: d.derived.map((n) => placed(ctx, n)) };
+      const d = await core.files.derivation(ctxOf(request), request.params.id);
+      return { original: d.original ? placed(d.original) : null, derived: d.derived.map(placed) };
     },
   });
 }

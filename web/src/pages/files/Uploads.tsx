@@ -1,35 +1,48 @@
 import { FolderUp, Upload } from 'lucide-react';
-import { useCallback, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import { errorMessage } from '../../api/errors';
 import type { PickedFile } from '../../upload/types';
 import { dragHasFiles, pickedFilesFromDrop, pickedFilesFromInput } from './drop';
 
-/** "Upload files" and "Upload folder": hidden file inputs behind ordinary buttons. */
-export function UploadButtons({ onFiles }: { onFiles: (files: PickedFile[]) => void }) {
-  const filesRef = useRef<HTMLInputElement>(null);
-  const folderRef = useRef<HTMLInputElement>(null);
+/**
+ * A hidden file input, for files or (with `folder`) a whole folder tree, behind a button of one's
+ * own: `open` shows the picker, and what is picked goes to `onFiles`.
+ */
+export function usePicker(onFiles: (files: PickedFile[]) => void, folder: boolean) {
+  const inputRef = useRef<HTMLInputElement | null>(null);
   // React does not know webkitdirectory; set it on the element itself.
-  const setFolderInput = useCallback((el: HTMLInputElement | null) => {
-    folderRef.current = el;
-    el?.setAttribute('webkitdirectory', '');
-  }, []);
-  const take = (input: HTMLInputElement) => {
+  const ref = useCallback(
+    (el: HTMLInputElement | null) => {
+      inputRef.current = el;
+      if (folder) el?.setAttribute('webkitdirectory', '');
+    },
+    [folder],
+  );
+  const onChange = (e: ChangeEvent<HTMLInputElement>) => {
+    const input = e.currentTarget;
     if (input.files && input.files.length > 0) onFiles(pickedFilesFromInput(input.files));
     // Picking the same files again must fire change again.
     input.value = '';
   };
+  return { open: () => inputRef.current?.click(), inputProps: { ref, type: 'file', multiple: true, hidden: true, onChange } as const };
+}
+
+/** "Upload files" and "Upload folder": hidden file inputs behind ordinary buttons. */
+export function UploadButtons({ onFiles }: { onFiles: (files: PickedFile[]) => void }) {
+  const files = usePicker(onFiles, false);
+  const folder = usePicker(onFiles, true);
   return (
     <>
-      <button type="button" className="button" onClick={() => filesRef.current?.click()}>
+      <button type="button" className="button" onClick={files.open}>
         <Upload aria-hidden size={18} />
         Upload files
       </button>
-      <button type="button" className="button" onClick={() => folderRef.current?.click()}>
+      <button type="button" className="button" onClick={folder.open}>
         <FolderUp aria-hidden size={18} />
         Upload folder
       </button>
-      <input ref={filesRef} type="file" multiple hidden onChange={(e) => take(e.currentTarget)} />
-      <input ref={setFolderInput} type="file" multiple hidden onChange={(e) => take(e.currentTarget)} />
+      <input {...files.inputProps} />
+      <input {...folder.inputProps} />
     </>
   );
 }

@@ -1,7 +1,6 @@
 import { FolderUp } from 'lucide-react';
-import { useCallback, useRef } from 'react';
 import { useUploads } from '../../upload/UploadProvider';
-import { pickedFilesFromInput } from '../files/drop';
+import { usePicker } from '../files/Uploads';
 
 /**
  * Uploads a whole folder from the computer into a record's folder (a book's dataset, a build's
@@ -9,29 +8,13 @@ import { pickedFilesFromInput } from '../files/drop';
  */
 export function RecordUploadButton({ folderId, folderName }: { folderId: string; folderName: string }) {
   const uploads = useUploads();
-  const inputRef = useRef<HTMLInputElement | null>(null);
-  // React does not know webkitdirectory; set it on the element itself.
-  const setInput = useCallback((el: HTMLInputElement | null) => {
-    inputRef.current = el;
-    el?.setAttribute('webkitdirectory', '');
-  }, []);
+  const picker = usePicker((files) => uploads.enqueue(folderId, files, { folderName }), true);
   return (
     <>
-      <button type="button" className="button button-small" onClick={() => inputRef.current?.click()} aria-label={`Upload folder into ${folderName}`}>
+      <button type="button" className="button button-small" onClick={picker.open} aria-label={`Upload folder into ${folderName}`}>
         <FolderUp aria-hidden size={14} /> Upload folder
       </button>
-      <input
-        ref={setInput}
-        type="file"
-        multiple
-        hidden
-        data-testid={`record-upload-${folderName}`}
-        onChange={(e) => {
-          const input = e.currentTarget;
-          if (input.files && input.files.length > 0) uploads.enqueue(folderId, pickedFilesFromInput(input.files), { folderName });
-          input.value = '';
-        }}
-      />
+      <input {...picker.inputProps} data-testid={`record-upload-${folderName}`} />
     </>
   );
 }
