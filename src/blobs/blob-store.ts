@@ -35,6 +35,53 @@ export interface StoredBlobInfo {
 }
 
 /**
+ * A blob being staged over several requests (resumable uploads), as JSON the database keeps:
+ * whichever server takes the next append carries on from it. `key` is the blob's key once
+ * finished; the rest belongs to the store (a multipart upload, its parts, a short tail).
+ */
+export interface StagingState {
+  key: string;
+  [detail: string]: unknown;
+}
+
+/** A part a client sent straight to the store (direct uploads). */
+export interface StoredPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+/**
+ * Bytes of one blob arriving in appends. Each append is durable when it resolves and leaves the
+ * previous state intact, so the database decides which state counts (the one it recorded) and
+ * the other is released: two appends can never both become the blob. Nothing staged is a blob
+ * (listed, or garbage-collected as one) until `finish`.
+ */
+export interface BlobStaging {
+  /** Begins a blob of `length` bytes (declared; S3 picks its part size from it). */
+  begin(length: number): Promise<StagingState>;
+  /**
+   * Stages the bytes of `source` after the `offset` bytes `state` holds, durably; resolves with the
+   * new state and how many bytes it took. `length`: the blob's declared length (an append that
+   * reaches it may write its last part). Rejects if `source` fails: then `state` still holds.
+   */
+  append(state: StagingState, offset: number, source: Readable, length: number): Promise<{ state: StagingState; bytes: number }>;
+  /** Frees what `unused` holds and `kept` does not (a replaced tail, or an append the database refused). */
+  release(unused: StagingState, kept: StagingState): Promise<void>;
+  /** Makes the `length` staged bytes the blob `state.key`. */
+  finish(state: StagingState, length: number): Promise<void>;
+  /** Removes whatever is staged. */
+  abort(state: StagingState): Promise<void>;
+  /**
+   * Direct uploads (S3 only): a presigned URL a client PUTs part `partNumber` to, and the parts the
+   * store holds, as the store lists them; the state the parts make, to finish.
+   */
+  presignPart?(state: StagingState, partNumber: number, expiresInSeconds: number): Promise<string>;
+  listParts?(state: StagingState): Promise<StoredPart[]>;
+  withParts?(state: StagingState, parts: StoredPart[]): StagingState;
+}
+
+/**
  * Where file bytes live. Every blob is written once under a new random key and never changed;
  * implementations stream in both directions and hash while writing.
  */
@@ -58,6 +105,8 @@ export interface BlobStore {
   createReserved(name: ReservedName, content: Buffer): Promise<Buffer>;
   /** Throws when the store cannot be reached (readiness probe). */
   ping(): Promise<void>;
+  /** Blobs written over several requests (resumable and direct uploads). */
+  readonly staging: BlobStaging;
   /** A short-lived URL that serves the blob directly, where the store supports it. */
   presignedGetUrl?(key: string, options: { expiresInSeconds: number; fileName: string; contentType: string }): Promise<string>;
   close?(): Promise<void>;

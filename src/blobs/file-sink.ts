@@ -41,17 +41,29 @@ export class FileSink extends Writable {
   private flushing: Promise<void> | null = null;
   private flushedUpTo = 0;
 
+  /**
+   * `at`: write into an existing file from this offset (a staged upload's next append), cutting
+   * off whatever lay beyond it (bytes of an append that was never recorded); otherwise the file
+   * is created and must not exist.
+   */
   constructor(
     private readonly path: string,
     private readonly sync: boolean,
+    private readonly at?: number,
   ) {
     super({ highWaterMark: BATCH_BYTES });
+    this.position = at ?? 0;
+    this.flushedUpTo = this.position;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
     // Creating a file is metadata in the page cache; only the syncs wait for the disk.
     try {
-      this.fd = fs.openSync(this.path, 'wx');
+      if (this.at === undefined) this.fd = fs.openSync(this.path, 'wx');
+      else {
+        this.fd = fs.openSync(this.path, 'r+');
+        fs.ftruncateSync(this.fd, this.at);
+      }
     } catch (err) {
       callback(err as Error);
       return;

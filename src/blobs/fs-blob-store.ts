@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import type { BlobStore, BlobWriteResult, ByteRange, ReservedName, StoredBlobInfo, WriteLimits } from './blob-store.js';
 import { FileSink } from './file-sink.js';
+import { FsStaging } from './fs-staging.js';
 import { HashingMeter } from './hashing-meter.js';
 
 const KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,6 +23,7 @@ export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   /** Fan-out directories known to exist (at most 65,536), to skip a mkdir per write. */
   private readonly knownDirs = new Set<string>();
+  readonly staging: FsStaging;
 
   constructor(
     private readonly root: string,
@@ -29,6 +31,7 @@ export class FsBlobStore implements BlobStore {
   ) {
     this.tmpDir = path.join(root, 'tmp');
     fs.mkdirSync(this.tmpDir, { recursive: true });
+    this.staging = new FsStaging(root, fsync, (file, key) => this.place(file, key));
   }
 
   private pathFor(key: string): string {
@@ -51,29 +54,34 @@ export class FsBlobStore implements BlobStore {
       await fsp.rm(tmp, { force: true });
       throw err;
     }
-    const final = this.pathFor(key);
-    const dir = path.dirname(final);
     try {
-      // Directory entries are page-cache work, done here rather than round the thread pool
-      // (see FileSink); only the directory's fsync waits for the disk.
-      if (!this.knownDirs.has(dir)) {
-        fs.mkdirSync(dir, { recursive: true });
-        this.knownDirs.add(dir);
-      }
-      try {
-        fs.renameSync(tmp, final);
-      } catch (err) {
-        // The directory was removed behind our back (an operator, a restore): make it again.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        fs.mkdirSync(dir, { recursive: true });
-        fs.renameSync(tmp, final);
-      }
-      if (this.fsync) await syncDir(dir);
+      await this.place(tmp, key);
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       throw err;
     }
     return { key, size: meter.bytes, sha256: meter.digest(), sha1: meter.sha1(), head: meter.head() };
+  }
+
+  /** Renames a complete, synced file into the place of blob `key`, durably (the directory synced too). */
+  private async place(file: string, key: string): Promise<void> {
+    const final = this.pathFor(key);
+    const dir = path.dirname(final);
+    // Directory entries are page-cache work, done here rather than round the thread pool
+    // (see FileSink); only the directory's fsync waits for the disk.
+    if (!this.knownDirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
+    try {
+      fs.renameSync(file, final);
+    } catch (err) {
+      // The directory was removed behind our back (an operator, a restore): make it again.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fs.mkdirSync(dir, { recursive: true });
+      fs.renameSync(file, final);
+    }
+    if (this.fsync) await syncDir(dir);
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {

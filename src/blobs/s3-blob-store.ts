@@ -20,6 +20,7 @@ import type { S3Config } from '../config/config.js';
 import { contentDisposition } from '../util/content-disposition.js';
 import type { BlobStore, BlobWriteResult, ByteRange, ReservedName, StoredBlobInfo, WriteLimits } from './blob-store.js';
 import { HashingMeter } from './hashing-meter.js';
+import { S3Staging } from './s3-staging.js';
 
 const KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -63,12 +64,14 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
   private readonly blobsPrefix: string;
   private readonly reservedPrefix: string;
+  readonly staging: S3Staging;
 
   constructor(config: S3Config) {
     this.client = createClient(config);
     this.bucket = config.bucket;
     this.blobsPrefix = `${config.prefix ? config.prefix + '/' : ''}blobs/`;
     this.reservedPrefix = `${config.prefix ? config.prefix + '/' : ''}reserved/`;
+    this.staging = new S3Staging(this.client, this.bucket, (key) => this.objectKey(key), `${config.prefix ? config.prefix + '/' : ''}uploads/`);
   }
 
   private objectKey(key: string): string {

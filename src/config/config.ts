@@ -69,6 +69,8 @@ export interface CofferConfig {
   trustProxy: boolean;
   /** How long an unreferenced blob may exist before it is treated as garbage (crash leftovers). */
   blobGraceSeconds: number;
+  /** COFFER_UPLOAD_EXPIRY: seconds an unfinished resumable upload is kept after its last append. */
+  uploadExpirySeconds: number;
   /** How often the maintenance task (trash purge, blob GC) runs; 0 turns it off. */
   maintenanceIntervalSeconds: number;
   /** How often a server seals audit events still pending (another server's, after a crash); 0 turns the sweep off. */
@@ -235,6 +237,7 @@ export function loadConfig(env: Env = process.env): CofferConfig {
     trustProxy: readBool(env, 'COFFER_TRUST_PROXY', false),
     blobGraceSeconds: readInt(env, 'COFFER_BLOB_GRACE_SECONDS', 3600, 0, 30 * 24 * 3600),
     maintenanceIntervalSeconds: readInt(env, 'COFFER_MAINTENANCE_INTERVAL', 3600, 0, 7 * 24 * 3600),
+    uploadExpirySeconds: readInt(env, 'COFFER_UPLOAD_EXPIRY', 86_400, 1, 30 * 24 * 3600),
     auditSealSweepMs: readInt(env, 'COFFER_AUDIT_SEAL_SWEEP_MS', 1000, 0, 3_600_000),
     webDir: readWebDir(env),
     contentOrigin: readContentOrigin(env),

@@ -47,6 +47,8 @@ import { SupportService } from '../services/support.service.js';
 import { SupportRepository } from '../repositories/support.repository.js';
 import { RecordRepository } from '../repositories/record.repository.js';
 import { RecordsService } from '../services/records.service.js';
+import { UploadSessionRepository } from '../repositories/upload-session.repository.js';
+import { UploadSessionsService } from '../services/upload-sessions.service.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -79,6 +81,8 @@ export interface Core {
   templates: SpaceTemplatesService;
   support: SupportService;
   folderExpiry: FolderExpiryService;
+  /** Uploads over several requests (tus, direct-to-S3 parts). */
+  uploads: UploadSessionsService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -128,5 +132,6 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }) };
+  const uploads = new UploadSessionsService({ db, repo: new UploadSessionRepository(), files, tree, blobs, logger, expirySeconds: config.uploadExpirySeconds });
+  return { uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }) };
 }

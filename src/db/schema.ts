@@ -372,6 +372,39 @@ export interface AuditHeadsTable {
   updated_at: TimestampDefault;
 }
 
+export interface UploadSessionsTable {
+  id: string;
+  owner: string;
+  space_id: string;
+  folder_id: string;
+  relative_path: string;
+  overwrite: ColumnType<boolean, boolean | undefined, boolean>;
+  mime: string | null;
+  modified_at: Timestamp | null;
+  options: ColumnType<UploadSessionOptions, string | undefined, string>;
+  protocol: 'tus' | 'direct';
+  length: number;
+  received: ColumnType<number, number | undefined, number>;
+  store_state: ColumnType<unknown, string, string>;
+  hash_state: string | null;
+  metadata: ColumnType<Record<string, string | null>, string | undefined, string>;
+  status: ColumnType<'receiving' | 'completed', 'receiving' | 'completed' | undefined, 'receiving' | 'completed'>;
+  node_id: string | null;
+  lease: string | null;
+  lease_until: Timestamp | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  expires_at: Timestamp;
+}
+
+/** What an upload session keeps of its creating request for the commit (see upload-sessions.service). */
+export interface UploadSessionOptions {
+  derivedFrom?: string | undefined;
+  overrideWriteOnce?: boolean | undefined;
+  /** The file a session writes a new version of (it lands wherever that file is at completion). */
+  nodeId?: string | undefined;
+}
+
 export interface DB {
   settings: SettingsTable;
   users: UsersTable;
@@ -405,6 +438,7 @@ export interface DB {
   space_templates: SpaceTemplatesTable;
   derived_files: DerivedFilesTable;
   support_requests: SupportRequestsTable;
+  upload_sessions: UploadSessionsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -432,3 +466,4 @@ export type FolderPolicy = Selectable<FolderPoliciesTable>;
 export type RecordType = Selectable<RecordTypesTable>;
 export type RecordRow = Selectable<RecordsTable>;
 export type SupportRequest = Selectable<SupportRequestsTable>;
+export type UploadSession = Selectable<UploadSessionsTable>;

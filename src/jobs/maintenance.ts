@@ -19,6 +19,7 @@ export function startMaintenance(core: Core): () => void {
       const locks = await core.locks.purgeExpired();
       if (locks > 0) core.logger.debug({ locks }, 'dropped expired locks');
       await core.signedUrls.purgeSpent();
+      await core.uploads.purgeExpired();
     } catch (err) {
       core.logger.error({ err }, 'maintenance failed');
     } finally {

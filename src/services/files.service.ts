@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { writeOnceRefused, type WriteRulesService } from './write-rules.service.js';
+import { writeOnceRefused, type WriteRules, type WriteRulesService } from './write-rules.service.js';
 import type { BlobStore, BlobWriteResult, ByteRange } from '../blobs/blob-store.js';
 import { LimitExceededError, SizeMismatchError } from '../blobs/blob-store.js';
 import type { CallContext } from '../core/context.js';
@@ -79,6 +79,23 @@ interface CommitRequest {
   refuseExisting?: boolean | undefined;
   /** The original this file is made from (a folder for derived files), linked in the same transaction. */
   originalId?: string | null | undefined;
+  /** Runs last inside the commit's transaction. */
+  inCommit?: ((tx: Db, committed: CommittedUpload) => Promise<void>) | undefined;
+}
+
+/** What planUpload found and decided before any byte is stored. */
+export interface UploadPlan {
+  parent: LocatedNode;
+  space: Space;
+  rules: WriteRules | null;
+  /** The file's name (time-stamped where the space wants it) and the folders to create before it. */
+  name: string;
+  folders: string[];
+  refuseExisting: boolean;
+  originalId: string | null;
+  /** The folder policy's size limit, and the most bytes the upload may have all limits considered. */
+  policyMax: number | null;
+  maxBytes: number | undefined;
 }
 
 /** What to do when the target name is taken: refuse, pick a free name, or trash what is there first. */
@@ -219,6 +236,38 @@ export class FilesService {
    * one transaction; if anything fails after the blob was written, the blob is deleted again.
    */
   async upload(ctx: CallContext, input: UploadInput): Promise<UploadResult> {
+    const plan = await this.planUpload(ctx, input);
+    const { space, rules, policyMax } = plan;
+    const { maxUploadBytes } = this.d;
+    let written;
+    try {
+      written = await this.d.blobs.write(input.source, { maxBytes: plan.maxBytes, expectedBytes: input.size, sha1: input.expectedSha1 !== undefined });
+    } catch (err) {
+      if (err instanceof LimitExceededError) {
+        if (rules && policyMax !== null && err.limit === policyMax) throw this.d.rules.tooBig(rules);
+        if (maxUploadBytes !== null && err.limit === maxUploadBytes) {
+          throw payloadTooLarge(`Files can be at most ${maxUploadBytes} bytes on this server`);
+        }
+        const fresh = await this.d.spaces.getById(this.db, space.id);
+        throw insufficientStorage(fresh?.used_bytes ?? space.used_bytes, space.quota_bytes ?? 0);
+      }
+      if (err instanceof SizeMismatchError) {
+        throw badRequest(`The upload was ${err.actual} bytes but ${err.expected} were announced; nothing was stored`, {
+          expected: err.expected,
+          received: err.actual,
+        });
+      }
+      throw err;
+    }
+    return this.commitWritten(ctx, plan, input, written);
+  }
+
+  /**
+   * Everything an upload checks before a byte of its body is read: the caller may create in the
+   * folder, the depth, the space's layout and folder policies, and the declared size against the
+   * server's limit and the quota. Upload sessions ask it at creation and again at completion.
+   */
+  async planUpload(ctx: CallContext, input: Omit<UploadInput, 'source'>): Promise<UploadPlan> {
     const segments = parsePath(input.relativePath);
     if (segments.length === 0) throw badRequest('Give the file a name');
     const folders = segments.slice(0, -1);
@@ -251,28 +300,22 @@ export class FilesService {
       minDefined(space.quota_bytes !== null ? Math.max(0, space.quota_bytes - space.used_bytes) : undefined, maxUploadBytes ?? undefined),
       policyMax ?? undefined,
     );
+    return { parent, space, rules, name, folders, refuseExisting, originalId, policyMax, maxBytes };
+  }
 
-    let written;
-    try {
-      written = await this.d.blobs.write(input.source, { maxBytes, expectedBytes: input.size, sha1: input.expectedSha1 !== undefined });
-    } catch (err) {
-      if (err instanceof LimitExceededError) {
-        if (rules && policyMax !== null && err.limit === policyMax) throw this.d.rules.tooBig(rules);
-        if (maxUploadBytes !== null && err.limit === maxUploadBytes) {
-          throw payloadTooLarge(`Files can be at most ${maxUploadBytes} bytes on this server`);
-        }
-        const fresh = await this.d.spaces.getById(this.db, space.id);
-        throw insufficientStorage(fresh?.used_bytes ?? space.used_bytes, space.quota_bytes ?? 0);
-      }
-      if (err instanceof SizeMismatchError) {
-        throw badRequest(`The upload was ${err.actual} bytes but ${err.expected} were announced; nothing was stored`, {
-          expected: err.expected,
-          received: err.actual,
-        });
-      }
-      throw err;
-    }
-
+  /**
+   * Commits a blob already in the store as the planned upload (content checks, type, overwrite or
+   * a free name, then one transaction); on any failure the blob is deleted again. `inCommit` runs
+   * inside that transaction (an upload session marks itself complete with the file).
+   */
+  async commitWritten(
+    ctx: CallContext,
+    plan: UploadPlan,
+    input: Pick<UploadInput, 'mime' | 'overwrite' | 'modifiedAt' | 'ifMatch' | 'expectedSha1'>,
+    written: BlobWriteResult,
+    inCommit?: (tx: Db, committed: CommittedUpload) => Promise<void>,
+  ): Promise<UploadResult> {
+    const { parent, space, rules, name, folders, refuseExisting, originalId } = plan;
     try {
       if (input.expectedSha1 !== undefined && input.expectedSha1.toLowerCase() !== written.sha1) {
         throw badRequest(`The content's SHA-1 is ${written.sha1}, not ${input.expectedSha1} as announced; nothing was stored`);
@@ -283,8 +326,8 @@ export class FilesService {
       // Who may only add (a file drop) never replaces anything: the new file gets a free name.
       // A time-stamped name is a new file every time, never a new version of an older one.
       const overwrite = (input.overwrite ?? false) && this.d.tree.access.can(parent, 'write') && !rules?.timestampNames;
-      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite, ifMatch: input.ifMatch, refuseExisting, originalId };
-      if (folders.length === 0 && commit.ifMatch === undefined && !refuseExisting && originalId === null) {
+      const commit: CommitRequest = { ctx, spaceId: space.id, folderId: parent.node.id, folders, name, written, mime, modifiedAt, overwrite, ifMatch: input.ifMatch, refuseExisting, originalId, inCommit };
+      if (folders.length === 0 && commit.ifMatch === undefined && !refuseExisting && originalId === null && inCommit === undefined) {
         return { ...(await this.batcher.submit({ ctx, spaceId: space.id, folderId: parent.node.id, name, written, mime, modifiedAt, replace: commit.overwrite })), space };
       }
       return { ...(await this.commitUpload(commit)), space };
@@ -352,7 +395,9 @@ export class FilesService {
           const path = joinPath(folderPath, name);
           await this.d.audit.record(tx, c.ctx, { action: 'file.overwrite', nodeId: node.id, path, bytes: c.written.size });
           if (c.originalId) await this.d.derived.link(tx, { nodeId: node.id, originalId: c.originalId, spaceId: c.spaceId });
-          return { node, version, created: false, path };
+          const replaced = { node, version, created: false, path };
+          await c.inCommit?.(tx, replaced);
+          return replaced;
         }
 
         const finalName = await this.d.tree.freeName(tx, folder.id, name, false);
@@ -388,7 +433,9 @@ export class FilesService {
         await this.d.audit.record(tx, c.ctx, { action: 'file.upload', nodeId, path, bytes: c.written.size, ...(c.originalId ? { detail: { derivedFrom: c.originalId } } : {}) });
         if (c.originalId) await this.d.derived.link(tx, { nodeId, originalId: c.originalId, spaceId: c.spaceId });
         const node = (await this.d.nodes.getById(tx, nodeId))!;
-        return { node, version, created: true, path };
+        const added = { node, version, created: true, path };
+        await c.inCommit?.(tx, added);
+        return added;
     });
   }
 

@@ -1,0 +1,455 @@
+import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createSHA256, type IHasher } from 'hash-wasm';
+import type { Logger } from 'pino';
+import type { BlobStaging, BlobStore, StagingState } from '../blobs/blob-store.js';
+import type { Actor, CallContext } from '../core/context.js';
+import { badRequest, CofferError, conflict, forbidden, notFound, payloadTooLarge } from '../core/errors.js';
+import type { UploadSession, UploadSessionOptions } from '../db/schema.js';
+import type { Db } from '../repositories/node.repository.js';
+import type { UploadSessionRepository } from '../repositories/upload-session.repository.js';
+import type { FilesService, UploadResult } from './files.service.js';
+import type { TreeService } from './tree.service.js';
+
+/** How long an append's lease holds without renewal, and how often a streaming append renews it. */
+const LEASE_MS = 120_000;
+const RENEW_MS = 30_000;
+/** Bytes read back from a finished blob for type detection (HashingMeter keeps as many). */
+const HEAD_BYTES = 4100;
+/** Lifetime of a presigned part URL. */
+const PART_URL_SECONDS = 3600;
+
+export type UploadProtocol = 'tus' | 'direct';
+
+export interface CreateUploadInput {
+  protocol: UploadProtocol;
+  /** Declared length in bytes (a resumable upload must announce it). */
+  length: number;
+  /** Folder to upload into ("root" for the top of one's space) and the path below it… */
+  parentId?: string | undefined;
+  relativePath?: string | undefined;
+  /** …or a file to replace with a new version. */
+  nodeId?: string | undefined;
+  overwrite?: boolean | undefined;
+  mime?: string | undefined;
+  modifiedAt?: Date | undefined;
+  /** The protocol's own metadata, kept and echoed (tus Upload-Metadata). */
+  metadata?: Record<string, string | null> | undefined;
+  /** Chosen by the door (tus names the upload before the store creates it). */
+  id?: string | undefined;
+}
+
+/** A checksum of one append's body (tus Upload-Checksum): algorithm and expected digest, base64. */
+export interface AppendChecksum {
+  algorithm: 'sha1' | 'md5' | 'sha256';
+  base64: string;
+}
+
+export const CHECKSUM_ALGORITHMS: AppendChecksum['algorithm'][] = ['sha1', 'md5', 'sha256'];
+
+export interface UploadSessionView {
+  id: string;
+  protocol: UploadProtocol;
+  length: number;
+  received: number;
+  status: 'receiving' | 'completed';
+  nodeId: string | null;
+  metadata: Record<string, string | null>;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface DirectPart {
+  partNumber: number;
+  url: string;
+}
+
+export interface UploadSessionsDeps {
+  db: Db;
+  repo: UploadSessionRepository;
+  files: FilesService;
+  tree: TreeService;
+  blobs: BlobStore;
+  logger: Logger;
+  expirySeconds: number;
+}
+
+export const checksumMismatch = () =>
+  new CofferError(460, 'checksum-mismatch', 'The body does not match its Upload-Checksum; those bytes were not kept, send them again');
+const locked = () => new CofferError(423, 'upload-busy', 'Another request is writing to this upload right now; try again in a moment');
+
+/**
+ * Uploads that arrive over several requests (tus now, Nextcloud chunking and direct-to-S3 parts):
+ * create, append, complete, abort. Protocol-neutral: doors translate their headers into these
+ * calls. The bytes are staged in the blob store; the session row holds the offset, the store's
+ * state and the SHA-256 state, so any server takes the next request. Creation checks what an
+ * upload of the declared length would (access, policies, quota); completion checks it all again
+ * and commits through FilesService's own commit, so the file appears whole or not at all.
+ */
+export class UploadSessionsService {
+  constructor(private readonly d: UploadSessionsDeps) {}
+
+  private get staging(): BlobStaging {
+    return this.d.blobs.staging;
+  }
+
+  /** Checks the target as an upload of `length` bytes would be checked, then stages nothing yet but the store's start. */
+  async create(ctx: CallContext, input: CreateUploadInput): Promise<UploadSessionView> {
+    const owner = ownerOf(ctx.actor);
+    if (!Number.isSafeInteger(input.length) || input.length < 0) throw badRequest('The upload length is a whole number of bytes');
+    if (input.protocol === 'direct' && this.d.blobs.kind !== 's3') {
+      throw new CofferError(409, 'direct-upload-unavailable', 'Direct uploads need the S3 blob store; this server keeps files on its own disk. Upload through /api/v1/files or tus instead');
+    }
+    const target = await this.target(ctx, input);
+    const options: UploadSessionOptions = {
+      ...(ctx.derivedFrom !== undefined ? { derivedFrom: ctx.derivedFrom } : {}),
+      ...(ctx.overrideWriteOnce ? { overrideWriteOnce: true } : {}),
+      ...(input.nodeId !== undefined ? { nodeId: target.nodeId } : {}),
+    };
+    const plan = await this.d.files.planUpload(ctx, { parentId: target.parentId, relativePath: target.relativePath, size: input.length, overwrite: target.overwrite });
+    const state = await this.staging.begin(input.length);
+    const now = new Date();
+    try {
+      const row = await this.d.repo.insert(this.d.db, {
+        id: input.id ?? randomUUID(),
+        owner,
+        space_id: plan.space.id,
+        folder_id: plan.parent.node.id,
+        relative_path: target.relativePath,
+        overwrite: target.overwrite,
+        mime: input.mime ?? null,
+        modified_at: input.modifiedAt ?? null,
+        options: JSON.stringify(options),
+        protocol: input.protocol,
+        length: input.length,
+        store_state: JSON.stringify(state),
+        metadata: JSON.stringify(input.metadata ?? {}),
+        created_at: now,
+        updated_at: now,
+        expires_at: new Date(now.getTime() + this.d.expirySeconds * 1000),
+      });
+      return view(row);
+    } catch (err) {
+      await this.staging.abort(state).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The caller's session, as it stands. */
+  async get(ctx: CallContext, id: string): Promise<UploadSessionView> {
+    return view(await this.own(ctx, id));
+  }
+
+  /**
+   * Stages the bytes of `source` at `offset` (which must be what the session holds). Bytes that
+   * arrived before the source failed (a dropped connection) are kept and counted, so the client
+   * resumes from there; with a checksum, an append that does not match is dropped whole.
+   */
+  async append(ctx: CallContext, id: string, offset: number, source: Readable, opts: { checksum?: AppendChecksum | undefined } = {}): Promise<UploadSessionView> {
+    const lease = randomUUID();
+    const row = await this.lease(ctx, id, lease, offset);
+    const { repo, db } = this.d;
+    const renew = setInterval(() => {
+      void repo.renewLease(db, id, lease, new Date(Date.now() + LEASE_MS)).then(
+        (held) => {
+          if (!held) source.destroy(locked());
+        },
+        () => undefined,
+      );
+    }, RENEW_MS);
+    renew.unref();
+    const before = row.store_state as StagingState;
+    try {
+      const hasher = await resumeHash(row.hash_state);
+      const check: Hash | null = opts.checksum ? createHash(opts.checksum.algorithm) : null;
+      const room = row.length - offset;
+      let taken = 0;
+      let cutOff = false;
+      // Counts, hashes and bounds the body; a body that fails ends here cleanly, so the store keeps what came.
+      const guarded = async function* () {
+        try {
+          for await (const chunk of source) {
+            const buf = chunk as Buffer;
+            if (taken + buf.length > room) throw payloadTooLarge(`This upload was announced as ${row.length} bytes; the body goes past that`);
+            taken += buf.length;
+            hasher.update(buf);
+            check?.update(buf);
+            yield buf;
+          }
+        } catch (err) {
+          if (err instanceof CofferError && err.status !== 423) throw err;
+          cutOff = true;
+        }
+      };
+      const { state: after, bytes } = await this.staging.append(before, offset, Readable.from(guarded(), { objectMode: false }), row.length);
+      if (check && (cutOff || check.digest('base64') !== opts.checksum!.base64)) {
+        await this.staging.release(after, before);
+        throw checksumMismatch();
+      }
+      const received = offset + bytes;
+      const recorded = await repo.recordAppend(db, id, lease, {
+        received,
+        storeState: after,
+        hashState: Buffer.from(hasher.save()).toString('base64'),
+        expiresAt: new Date(Date.now() + this.d.expirySeconds * 1000),
+      });
+      if (!recorded) {
+        await this.staging.release(after, before);
+        throw locked();
+      }
+      await this.staging.release(before, after).catch((err: unknown) => this.d.logger.warn({ err, upload: id }, 'could not free a replaced staging tail'));
+      return view({ ...row, received, store_state: after, lease: null, lease_until: null });
+    } catch (err) {
+      await repo.releaseLease(db, id, lease).catch(() => undefined);
+      throw err;
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /**
+   * Makes the file of a session whose bytes have all arrived: every check of an upload again
+   * (access, policies, quota with the real length), then the staged bytes become the blob and
+   * one transaction commits it and marks the session complete. Completing twice answers the same
+   * file; a check that fails leaves the session (and its bytes) as they were, until it expires.
+   */
+  async complete(ctx: CallContext, id: string): Promise<UploadResult | { node: { id: string }; already: true }> {
+    const current = await this.own(ctx, id);
+    if (current.status === 'completed') return { node: { id: current.node_id! }, already: true };
+    if (current.received < current.length) throw conflict(`Only ${current.received} of ${current.length} bytes have arrived; send the rest first`, { received: current.received });
+    if (current.protocol === 'direct') return this.completeDirect(ctx, current);
+    const lease = randomUUID();
+    const row = await this.lease(ctx, id, lease, current.length);
+    try {
+      const { plan, cctx, input } = await this.plan(ctx, row);
+      const state = row.store_state as StagingState;
+      await this.staging.finish(state, row.length);
+      // The bytes are a blob now: from here a failure must delete it (commitWritten does) and the session with it.
+      let written;
+      try {
+        const hasher = await resumeHash(row.hash_state);
+        written = { key: state.key, size: row.length, sha256: hasher.digest('hex'), sha1: null, head: await this.head(state.key, row.length) };
+      } catch (err) {
+        await this.d.blobs.delete(state.key).catch(() => undefined);
+        throw err;
+      }
+      return await this.commit(cctx, row, lease, plan, input, written);
+    } catch (err) {
+      await this.d.repo.releaseLease(this.d.db, id, lease).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Removes an unfinished session and whatever it staged. */
+  async abort(ctx: CallContext, id: string): Promise<void> {
+    const current = await this.own(ctx, id);
+    if (current.status === 'completed') throw conflict('This upload is complete; delete the file instead');
+    const lease = randomUUID();
+    const row = await this.lease(ctx, id, lease, undefined);
+    await this.staging.abort(row.store_state as StagingState);
+    await this.d.repo.deleteLeased(this.d.db, id, lease);
+  }
+
+  /**
+   * Direct uploads (S3): presigned URLs the client PUTs parts `from`…`to` to (1-based; every part
+   * but the last at least 5 MiB, as S3 requires).
+   */
+  async presignParts(ctx: CallContext, id: string, from: number, to: number): Promise<DirectPart[]> {
+    const row = await this.own(ctx, id);
+    if (row.protocol !== 'direct') throw conflict('This upload takes its bytes through the server, not in presigned parts');
+    if (row.status === 'completed') throw conflict('This upload is complete');
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to > 10_000 || to < from || to - from >= 1000) {
+      throw badRequest('Ask for parts 1 to 10000, at most 1000 at a time');
+    }
+    const presign = this.staging.presignPart!.bind(this.staging);
+    const state = row.store_state as StagingState;
+    const out: DirectPart[] = [];
+    for (let n = from; n <= to; n++) out.push({ partNumber: n, url: await presign(state, n, PART_URL_SECONDS) });
+    return out;
+  }
+
+  /**
+   * Removes expired sessions: the staged bytes first, then the row, so a purge cut short is taken
+   * up again by the next. Returns how many went.
+   */
+  async purgeExpired(now: Date = new Date()): Promise<number> {
+    const lease = randomUUID();
+    let purged = 0;
+    for (;;) {
+      const rows = await this.d.repo.leaseExpired(this.d.db, { lease, until: new Date(now.getTime() + LEASE_MS), now, limit: 100 });
+      if (rows.length === 0) return purged;
+      for (const row of rows) {
+        try {
+          if (row.status === 'receiving') await this.staging.abort(row.store_state as StagingState);
+          await this.d.repo.deleteLeased(this.d.db, row.id, lease);
+          purged++;
+        } catch (err) {
+          this.d.logger.warn({ err, upload: row.id }, 'could not remove an expired upload; the next purge tries again');
+        }
+      }
+      if (rows.length < 100) return purged;
+    }
+  }
+
+  /** Direct uploads: the store lists the parts (nothing a client claims counts), then as any completion. */
+  private async completeDirect(ctx: CallContext, current: UploadSession): Promise<UploadResult> {
+    const lease = randomUUID();
+    const row = await this.lease(ctx, current.id, lease, current.length);
+    try {
+      const { plan, cctx, input } = await this.plan(ctx, row);
+      const parts = await this.staging.listParts!(row.store_state as StagingState);
+      const total = parts.reduce((n, p) => n + p.size, 0);
+      if (total !== row.length) {
+        throw conflict(`The store holds ${total} bytes in ${parts.length} parts, but ${row.length} were announced; send the missing parts (or abort)`, { received: total });
+      }
+      for (const [i, p] of parts.entries()) {
+        if (i < parts.length - 1 && p.size < 5 * 1024 * 1024) throw conflict(`Part ${p.partNumber} is ${p.size} bytes; every part but the last must be at least 5 MiB`);
+      }
+      const state = this.staging.withParts!(row.store_state as StagingState, parts);
+      await this.staging.finish(state, row.length);
+      let written;
+      try {
+        // The parts never passed through this server: the SHA-256 comes from reading the object
+        // back once, streamed (S3's own checksums are per part, not of the whole file).
+        written = { key: state.key, ...(await this.hashBack(state.key)), sha1: null };
+        if (written.size !== row.length) throw conflict(`The stored object is ${written.size} bytes, not ${row.length}`);
+      } catch (err) {
+        await this.d.blobs.delete(state.key).catch(() => undefined);
+        throw err;
+      }
+      return await this.commit(cctx, row, lease, plan, input, written);
+    } catch (err) {
+      await this.d.repo.releaseLease(this.d.db, current.id, lease).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The planned upload of a session, checked again now (access may be gone, quota used up). */
+  private async plan(ctx: CallContext, row: UploadSession) {
+    const options = row.options;
+    const cctx: CallContext = {
+      ...ctx,
+      ...(options.derivedFrom !== undefined ? { derivedFrom: options.derivedFrom } : {}),
+      ...(options.overrideWriteOnce ? { overrideWriteOnce: true } : {}),
+    };
+    let parentId = row.folder_id;
+    let relativePath = row.relative_path;
+    if (options.nodeId !== undefined) {
+      // A new version of a file lands where the file is now, under its current name.
+      const file = await this.d.tree.byId(cctx, options.nodeId, 'write');
+      if (file.node.kind !== 'file' || file.node.parent_id === null) throw conflict('The file this upload replaces is gone');
+      parentId = file.node.parent_id;
+      relativePath = file.node.name;
+    }
+    const input = { mime: row.mime ?? undefined, overwrite: row.overwrite, modifiedAt: row.modified_at ?? undefined };
+    const plan = await this.d.files.planUpload(cctx, { parentId, relativePath, size: row.length, overwrite: row.overwrite });
+    return { plan, cctx, input };
+  }
+
+  private async commit(
+    ctx: CallContext,
+    row: UploadSession,
+    lease: string,
+    plan: Awaited<ReturnType<FilesService['planUpload']>>,
+    input: { mime: string | undefined; overwrite: boolean; modifiedAt: Date | undefined },
+    written: { key: string; size: number; sha256: string; sha1: null; head: Buffer },
+  ): Promise<UploadResult> {
+    try {
+      return await this.d.files.commitWritten(ctx, plan, input, written, async (tx, committed) => {
+        if (!(await this.d.repo.markCompleted(tx, row.id, lease, committed.node.id))) throw locked();
+      });
+    } catch (err) {
+      // The staged bytes became a blob and commitWritten deleted it: nothing is left to resume.
+      await this.d.repo.deleteLeased(this.d.db, row.id, lease).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Takes a session's lease at `offset`, or says precisely why not. */
+  private async lease(ctx: CallContext, id: string, lease: string, offset: number | undefined): Promise<UploadSession> {
+    const owner = ownerOf(ctx.actor);
+    const now = new Date();
+    const row = await this.d.repo.takeLease(this.d.db, { id, owner, received: offset, lease, until: new Date(now.getTime() + LEASE_MS), now });
+    if (row) return row;
+    const current = await this.own(ctx, id);
+    if (current.status === 'completed') throw conflict('This upload is already complete', { received: current.received });
+    if (current.expires_at <= now) throw new CofferError(410, 'upload-expired', 'This upload expired; start it again');
+    if (offset !== undefined && current.received !== offset) {
+      throw conflict(`This upload holds ${current.received} bytes, not ${offset}; resume from ${current.received}`, { received: current.received });
+    }
+    throw locked();
+  }
+
+  /** The caller's own session; another's is as good as absent. */
+  private async own(ctx: CallContext, id: string): Promise<UploadSession> {
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.d.repo.get(this.d.db, id) : undefined;
+    if (!row || row.owner !== ownerOf(ctx.actor)) throw notFound('There is no such upload (it may have expired or been cancelled)');
+    return row;
+  }
+
+  /** Where a new session's file goes: a folder and path, or an existing file (a new version of it). */
+  private async target(ctx: CallContext, input: CreateUploadInput): Promise<{ parentId: string; relativePath: string; overwrite: boolean; nodeId?: string }> {
+    if (input.nodeId !== undefined) {
+      const file = await this.d.tree.byId(ctx, input.nodeId, 'write');
+      if (file.node.kind !== 'file' || file.node.parent_id === null) throw conflict(`"${file.node.name}" is a folder; a new version needs a file`);
+      return { parentId: file.node.parent_id, relativePath: file.node.name, overwrite: true, nodeId: file.node.id };
+    }
+    if (!input.relativePath) throw badRequest('Name the file: a file name, or a path below the folder');
+    return { parentId: input.parentId ?? 'root', relativePath: input.relativePath, overwrite: input.overwrite ?? false };
+  }
+
+  private async head(key: string, length: number): Promise<Buffer> {
+    if (length === 0) return Buffer.alloc(0);
+    const stream = await this.d.blobs.read(key, { start: 0, end: Math.min(HEAD_BYTES, length) - 1 });
+    const chunks: Buffer[] = [];
+    let got = 0;
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      got += (chunk as Buffer).length;
+      // Some S3-compatible servers answer a range with more; what is needed is read, the rest dropped.
+      if (got >= HEAD_BYTES) break;
+    }
+    stream.destroy();
+    return Buffer.concat(chunks).subarray(0, HEAD_BYTES);
+  }
+
+  private async hashBack(key: string): Promise<{ size: number; sha256: string; head: Buffer }> {
+    const hash = createHash('sha256');
+    const head: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of await this.d.blobs.read(key)) {
+      const buf = chunk as Buffer;
+      if (size < HEAD_BYTES) head.push(buf.subarray(0, HEAD_BYTES - size));
+      size += buf.length;
+      hash.update(buf);
+    }
+    return { size, sha256: hash.digest('hex'), head: Buffer.concat(head) };
+  }
+}
+
+/** Who a session belongs to: a person, or an organisation's application. */
+function ownerOf(actor: Actor): string {
+  if (actor.link) throw forbidden('A public link cannot start a resumable upload');
+  return actor.service ? `service:${actor.service.accountId}` : `user:${actor.userId}`;
+}
+
+async function resumeHash(saved: string | null): Promise<IHasher> {
+  const hasher = await createSHA256();
+  if (saved === null) hasher.init();
+  else hasher.load(Buffer.from(saved, 'base64'));
+  return hasher;
+}
+
+function view(row: UploadSession): UploadSessionView {
+  return {
+    id: row.id,
+    protocol: row.protocol,
+    length: row.length,
+    received: row.received,
+    status: row.status,
+    nodeId: row.node_id,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
