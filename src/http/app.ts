@@ -27,6 +27,7 @@ import { templatesRoutes } from './routes/templates.routes.js';
 import { supportRoutes } from './routes/support.routes.js';
 import { auditSupportSessions } from './support-audit.js';
 import { zipRoutes } from './routes/zip.routes.js';
+import { uploadsRoutes } from './routes/uploads.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -139,6 +140,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(authRoutes, { core });
       await api.register(accountRoutes, { core });
       await api.register(filesRoutes, { core, metrics });
+      await api.register(uploadsRoutes, { core, metrics });
       await api.register(foldersRoutes, { core });
       await api.register(trashRoutes, { core });
       await api.register(zipRoutes, { core, metrics });

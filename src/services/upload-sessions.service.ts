@@ -9,7 +9,7 @@ import type { UploadSession, UploadSessionOptions } from '../db/schema.js';
 import type { Db } from '../repositories/node.repository.js';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository.js';
 import type { FilesService, UploadResult } from './files.service.js';
-import type { TreeService } from './tree.service.js';
+import type { PlacedNode, TreeService } from './tree.service.js';
 
 /** How long an append's lease holds without renewal, and how often a streaming append renews it. */
 const LEASE_MS = 120_000;
@@ -55,6 +55,8 @@ export interface UploadSessionView {
   status: 'receiving' | 'completed';
   nodeId: string | null;
   metadata: Record<string, string | null>;
+  /** Direct uploads: the part size the store asks for (every part but the last exactly this). */
+  partSize: number | null;
   createdAt: Date;
   expiresAt: Date;
 }
@@ -213,9 +215,9 @@ export class UploadSessionsService {
    * one transaction commits it and marks the session complete. Completing twice answers the same
    * file; a check that fails leaves the session (and its bytes) as they were, until it expires.
    */
-  async complete(ctx: CallContext, id: string): Promise<UploadResult | { node: { id: string }; already: true }> {
+  async complete(ctx: CallContext, id: string): Promise<PlacedNode & { created: boolean }> {
     const current = await this.own(ctx, id);
-    if (current.status === 'completed') return { node: { id: current.node_id! }, already: true };
+    if (current.status === 'completed') return { ...(await this.d.files.get(ctx, current.node_id!)), created: false };
     if (current.received < current.length) throw conflict(`Only ${current.received} of ${current.length} bytes have arrived; send the rest first`, { received: current.received });
     if (current.protocol === 'direct') return this.completeDirect(ctx, current);
     const lease = randomUUID();
@@ -449,7 +451,13 @@ function view(row: UploadSession): UploadSessionView {
     status: row.status,
     nodeId: row.node_id,
     metadata: row.metadata,
+    partSize: row.protocol === 'direct' ? partSizeOf(row.store_state) : null,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
+}
+
+function partSizeOf(state: unknown): number | null {
+  const size = (state as { partSize?: unknown }).partSize;
+  return typeof size === 'number' ? size : null;
 }
