@@ -227,6 +227,12 @@ describe('tus uploads', () => {
     expect(anon.status).toBe(401);
   });
 
+  it('refuses direct-to-store uploads on the local disk with a clear reason', async () => {
+    const res = await api.json<{ detail: string }>('/uploads', { method: 'POST', json: { path: 'direct.bin', length: 10 } });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toMatch(/S3/);
+  });
+
   it('replaces a file with a new version when node_id names it', async () => {
     const first = await api.upload('versioned.txt', 'one');
     const data = pseudoRandom(MiB, 11);

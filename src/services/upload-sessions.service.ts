@@ -218,8 +218,8 @@ export class UploadSessionsService {
   async complete(ctx: CallContext, id: string): Promise<PlacedNode & { created: boolean }> {
     const current = await this.own(ctx, id);
     if (current.status === 'completed') return { ...(await this.d.files.get(ctx, current.node_id!)), created: false };
-    if (current.received < current.length) throw conflict(`Only ${current.received} of ${current.length} bytes have arrived; send the rest first`, { received: current.received });
     if (current.protocol === 'direct') return this.completeDirect(ctx, current);
+    if (current.received < current.length) throw conflict(`Only ${current.received} of ${current.length} bytes have arrived; send the rest first`, { received: current.received });
     const lease = randomUUID();
     const row = await this.lease(ctx, id, lease, current.length);
     try {
@@ -296,7 +296,8 @@ export class UploadSessionsService {
   /** Direct uploads: the store lists the parts (nothing a client claims counts), then as any completion. */
   private async completeDirect(ctx: CallContext, current: UploadSession): Promise<UploadResult> {
     const lease = randomUUID();
-    const row = await this.lease(ctx, current.id, lease, current.length);
+    // The bytes went past the server: `received` stays 0, the store's list is what counts.
+    const row = await this.lease(ctx, current.id, lease, undefined);
     try {
       const { plan, cctx, input } = await this.plan(ctx, row);
       const parts = await this.staging.listParts!(row.store_state as StagingState);
