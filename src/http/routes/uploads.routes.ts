@@ -92,14 +92,15 @@ export async function uploadsRoutes(app: FastifyInstance, { core, metrics }: { c
     namingFunction: () => randomUUID(),
     ...(core.config.maxUploadBytes !== null ? { maxSize: core.config.maxUploadBytes } : {}),
     disableTerminationForFinishedUploads: true,
-    exposedHeaders: ['Coffer-File-Id', 'Upload-Checksum'],
+    exposedHeaders: ['Coffer-File-Id', 'Coffer-File-Name', 'Coffer-File-Status', 'Upload-Checksum'],
     // Same origin only (the web app): no Access-Control-Allow-Origin on signed-in answers.
     allowedOrigins: [],
     onUploadFinish: async (_req, upload) => {
       const store = tusRequests.getStore()!;
       const done = await core.uploads.complete(store.ctx, upload.id);
       metrics.uploads.inc();
-      return { headers: { 'Coffer-File-Id': done.node.id } };
+      // What the web app shows of a stored file: its id, its (maybe freed-up) name, and whether it was new.
+      return { headers: { 'Coffer-File-Id': done.node.id, 'Coffer-File-Name': encodeURIComponent(done.node.name), 'Coffer-File-Status': done.created ? '201' : '200' } };
     },
     onResponseError: (_req, err) => {
       if (err instanceof CofferError) return { status_code: tusStatus(err), body: `${err.message}\n` };

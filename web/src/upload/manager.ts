@@ -3,6 +3,7 @@ import { UploadQueue, type UploadItem, type UploadStatus, type UploadTotals } fr
 import { throttle } from './throttle';
 import { isCancelled, sendFile, uploadUrl, UploadFailure, type XhrFactory } from './transport';
 import type { ConflictChoice, EnqueueOptions, PickedFile, UploadApi } from './types';
+import { sendFileTus, TUS_THRESHOLD } from './tus-transport';
 
 export interface UploadState {
   items: readonly UploadItem[];
@@ -48,6 +49,8 @@ export interface ManagerDeps {
   refresh: (hint: RefreshHint) => void;
   createXhr?: XhrFactory;
   concurrency?: number;
+  /** Files from this size on are sent resumably (tus); default TUS_THRESHOLD. */
+  tusThreshold?: number;
   /** Redraws at most this often while bytes flow; progress events come far more often. */
   renderEveryMs?: number;
   /** Listings refresh at most this often during a large batch (and once at its end). */
@@ -77,17 +80,20 @@ export function createUploadManager(deps: ManagerDeps): UploadManager {
     deps.refresh(hint);
   }, deps.refreshEveryMs ?? 1_000);
 
+  const onProgress = (item: UploadItem) => (loaded: number) => {
+    queue.progress(item.id, loaded);
+    render.request();
+  };
   const send = async (item: UploadItem, file: File, signal: AbortSignal) =>
-    sendFile(
+    file.size >= (deps.tusThreshold ?? TUS_THRESHOLD)
+      ? sendFileTus({ token: deps.token, file, parentId: item.parentId, relativePath: item.relativePath, overwrite: item.overwrite, signal, onProgress: onProgress(item) })
+      : sendFile(
       {
         url: uploadUrl(item.parentId, item.relativePath, file.lastModified, item.overwrite),
         token: await deps.token(),
         file,
         signal,
-        onProgress: (loaded) => {
-          queue.progress(item.id, loaded);
-          render.request();
-        },
+        onProgress: onProgress(item),
       },
       deps.createXhr,
     );
