@@ -151,6 +151,10 @@ export class UploadSessionsService {
     const lease = randomUUID();
     const row = await this.lease(ctx, id, lease, offset);
     const { repo, db } = this.d;
+    if (row.protocol === 'direct') {
+      await repo.releaseLease(db, id, lease);
+      throw conflict('This upload takes its bytes straight to the store, in presigned parts');
+    }
     const renew = setInterval(() => {
       void repo.renewLease(db, id, lease, new Date(Date.now() + LEASE_MS)).then(
         (held) => {
