@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { pseudoRandom, sha256 } from './helpers/content.js';
@@ -14,11 +15,12 @@ describe('tus uploads', () => {
   let admin: Api;
   let api: Api;
   let stagingDir: string;
+  let uploaderId: string;
 
   beforeAll(async () => {
     server = await startTestServer({ COFFER_UPLOAD_EXPIRY: '3600' });
     admin = await Api.admin(server.url);
-    ({ api } = await admin.createUser('uploader', 'uploader-password-1', 200 * MiB));
+    ({ api, id: uploaderId } = await admin.createUser('uploader', 'uploader-password-1', 200 * MiB));
     stagingDir = path.join(server.dataDir, 'blobs', 'uploads');
   });
   afterAll(async () => {
@@ -174,6 +176,28 @@ describe('tus uploads', () => {
     expect(last.status).toBe(204);
     const whole = await contentOf(last.headers.get('coffer-file-id')!);
     expect(sha256(whole)).toBe(sha256(Buffer.concat([winner, winner])));
+  });
+
+  it('lets one of two appends racing through the core (as two servers would) hold the session', async () => {
+    // Below the tus door and its in-process lock: only the database lease stands between them.
+    const created = await tusCreate(api, 4 * MiB, { filename: 'leased.bin' });
+    const ctx = { actor: { userId: uploaderId, username: 'uploader', role: 'user' as const, via: 'token' as const }, ip: null, userAgent: null };
+    const slow = (seed: number) =>
+      Readable.from(
+        (async function* () {
+          for (let i = 0; i < 4; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            yield pseudoRandom(512 * 1024, seed + i);
+          }
+        })(),
+      );
+    const results = await Promise.allSettled([server.core.uploads.append(ctx, created.id, 0, slow(100)), server.core.uploads.append(ctx, created.id, 0, slow(200))]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.reason).toMatchObject({ status: 423 });
+    expect((await session(created.id)).body.received).toBe(2 * MiB);
   });
 
   it('checks the quota at creation (declared length) and again at completion', async () => {

@@ -62,7 +62,8 @@ export class FileSink extends Writable {
       if (this.at === undefined) this.fd = fs.openSync(this.path, 'wx');
       else {
         this.fd = fs.openSync(this.path, 'r+');
-        fs.ftruncateSync(this.fd, this.at);
+        // Only when there is something to cut: a truncate is a metadata change the sync must then write too.
+        if (fs.fstatSync(this.fd).size !== this.at) fs.ftruncateSync(this.fd, this.at);
       }
     } catch (err) {
       callback(err as Error);
@@ -135,7 +136,8 @@ export class FileSink extends Writable {
       this.batch = [];
       this.batchBytes = 0;
       if (this.flushing) await this.flushing;
-      if (this.sync) await fsyncAsync(this.fd!);
+      // An append to an existing file needs its data and size on disk (fdatasync); a new file its inode too.
+      if (this.sync) await (this.at === undefined ? fsyncAsync : fdatasyncAsync)(this.fd!);
       const fd = this.fd!;
       this.fd = null;
       fs.closeSync(fd);
