@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { pseudoRandom, sha256 } from './helpers/content.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
 import { tusCreate, tusFetch, tusPatch, tusUpload } from './helpers/tus.js';
 
 const MiB = 1024 * 1024;
@@ -292,5 +292,37 @@ describe('tus expiry', () => {
     expect(await server.core.uploads.purgeExpired()).toBe(1);
     expect(fs.readdirSync(dir)).toHaveLength(0);
     expect((await tusFetch(api, `/${created.id}`, { method: 'HEAD' })).status).toBe(404);
+  });
+});
+
+describe.skipIf(!usingPostgres())('tus on two servers sharing one database', () => {
+  let s1: TestServer;
+  let s2: TestServer;
+
+  beforeAll(async () => {
+    s1 = await startTestServer({}, { keepData: true });
+    s2 = await startTestServer({ DATABASE_URL: s1.env.DATABASE_URL!, COFFER_DATA_DIR: s1.env.COFFER_DATA_DIR! }, { keepData: true });
+  });
+  afterAll(async () => {
+    await s2?.close();
+    await s1?.close();
+    await s1?.removeData();
+  });
+
+  it('takes each request of one upload on whichever server it reaches', async () => {
+    const one = await Api.admin(s1.url);
+    const two = new Api(s2.url, one.token);
+    const data = pseudoRandom(5 * MiB + 3, 41);
+    const created = await tusCreate(one, data.length, { filename: 'clustered.bin' });
+    expect(created.status).toBe(201);
+    expect((await tusPatch(two, created.id, 0, data.subarray(0, 2 * MiB))).status).toBe(204);
+    expect((await tusPatch(one, created.id, 2 * MiB, data.subarray(2 * MiB, 4 * MiB))).status).toBe(204);
+    const head = await tusFetch(two, `/${created.id}`, { method: 'HEAD' });
+    expect(head.headers.get('upload-offset')).toBe(String(4 * MiB));
+    // tus-js-client resumes on the other server from the offset the first one recorded.
+    const run = tusUpload(two, data, { uploadUrl: `${s2.url}/api/v1/uploads/tus/${created.id}`, metadata: { filename: 'clustered.bin' } });
+    const id = await run.done;
+    expect(Math.min(...run.progress.filter((p) => p > 0))).toBeGreaterThanOrEqual(4 * MiB);
+    expect(sha256(Buffer.from(await (await one.fetch(`/files/${id}/content`)).arrayBuffer()))).toBe(sha256(data));
   });
 });
