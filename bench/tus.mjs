@@ -124,6 +124,6 @@ const out = [
   '',
   '| store | method | MB/s (median) | each run | server peak RSS (MiB) |',
   '|---|---|---:|---|---:|',
-  ...rows.map((r) => `| ${label[r.mode]} | ${r.kind === 'put' ? 'single request (POST /files)' : 'tus, 8 MiB chunks'} | ${r.mbps.toFixed(1)} | ${r.all} | ${r.rss.toFixed(0)} |`),
+  ...rows.map((r) => `| ${label[r.mode]} | ${r.kind === 'put' ? 'single request (POST /files)' : `tus, ${CHUNK / 1024 / 1024} MiB chunks`} | ${r.mbps.toFixed(1)} | ${r.all} | ${r.rss.toFixed(0)} |`),
 ];
 console.log(out.join('\n'));

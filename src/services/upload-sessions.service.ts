@@ -192,6 +192,11 @@ export class UploadSessionsService {
         await this.staging.release(after, before);
         throw checksumMismatch();
       }
+      // The hash covers exactly what the store kept, or the recorded SHA-256 would be wrong.
+      if (bytes !== taken) {
+        await this.staging.release(after, before);
+        throw new Error(`The store kept ${bytes} bytes of an append of ${taken}`);
+      }
       const received = offset + bytes;
       const recorded = await repo.recordAppend(db, id, lease, {
         received,
