@@ -13,6 +13,8 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { URLSearchParams } from 'node:url';
 import { ADMIN_PASSWORD, Client, ensureRandomFile, log, median, resetPeak, sampleRss, startCoffer } from './lib.mjs';
 
 const env = process.env;
