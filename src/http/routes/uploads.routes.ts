@@ -99,6 +99,7 @@ export async function uploadsRoutes(app: FastifyInstance, { core, metrics }: { c
       const store = tusRequests.getStore()!;
       const done = await core.uploads.complete(store.ctx, upload.id);
       metrics.uploads.inc();
+      metrics.bytesIn.inc(upload.size ?? 0);
       // What the web app shows of a stored file: its id, its (maybe freed-up) name, and whether it was new.
       return { headers: { 'Coffer-File-Id': done.node.id, 'Coffer-File-Name': encodeURIComponent(done.node.name), 'Coffer-File-Status': done.created ? '201' : '200' } };
     },
