@@ -36,6 +36,20 @@ export interface S3Config {
   presignedRedirect: boolean;
 }
 
+export interface JobsConfig {
+  /** COFFER_WORKERS: whether `coffer serve` also runs jobs (false when `coffer worker` processes do). */
+  inServer: boolean;
+  pollMs: number;
+  leaseSeconds: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often orphan blobs are collected and quota counters checked; 0 turns it off. */
+  storageCheckIntervalSeconds: number;
+  /** How long finished jobs stay visible to admins: done ones, and failed or cancelled ones. */
+  keepDoneSeconds: number;
+  keepFailedSeconds: number;
+}
+
 export interface CofferConfig {
   host: string;
   port: number;
@@ -69,8 +83,10 @@ export interface CofferConfig {
   trustProxy: boolean;
   /** How long an unreferenced blob may exist before it is treated as garbage (crash leftovers). */
   blobGraceSeconds: number;
-  /** How often the maintenance task (trash purge, blob GC) runs; 0 turns it off. */
+  /** How often the maintenance jobs (trash purge, folder expiry, expired locks and signed URLs) run; 0 turns them off. */
   maintenanceIntervalSeconds: number;
+  /** The job queue's workers. */
+  jobs: JobsConfig;
   /** How often a server seals audit events still pending (another server's, after a crash); 0 turns the sweep off. */
   auditSealSweepMs: number;
   /** The built web app (web/dist) served at /; undefined when not built. */
@@ -235,6 +251,16 @@ export function loadConfig(env: Env = process.env): CofferConfig {
     trustProxy: readBool(env, 'COFFER_TRUST_PROXY', false),
     blobGraceSeconds: readInt(env, 'COFFER_BLOB_GRACE_SECONDS', 3600, 0, 30 * 24 * 3600),
     maintenanceIntervalSeconds: readInt(env, 'COFFER_MAINTENANCE_INTERVAL', 3600, 0, 7 * 24 * 3600),
+    jobs: {
+      inServer: readBool(env, 'COFFER_WORKERS', true),
+      pollMs: readInt(env, 'COFFER_JOBS_POLL_MS', 1000, 10, 600_000),
+      leaseSeconds: readInt(env, 'COFFER_JOBS_LEASE_SECONDS', 60, 1, 24 * 3600),
+      retryBaseMs: readInt(env, 'COFFER_JOBS_RETRY_BASE_MS', 30_000, 1, 24 * 3600_000),
+      retryMaxMs: readInt(env, 'COFFER_JOBS_RETRY_MAX_MS', 3600_000, 1, 7 * 24 * 3600_000),
+      storageCheckIntervalSeconds: readInt(env, 'COFFER_STORAGE_CHECK_INTERVAL', 86_400, 0, 30 * 24 * 3600),
+      keepDoneSeconds: readInt(env, 'COFFER_JOBS_KEEP_DONE_SECONDS', 86_400, 0, 365 * 24 * 3600),
+      keepFailedSeconds: readInt(env, 'COFFER_JOBS_KEEP_FAILED_SECONDS', 14 * 86_400, 0, 365 * 24 * 3600),
+    },
     auditSealSweepMs: readInt(env, 'COFFER_AUDIT_SEAL_SWEEP_MS', 1000, 0, 3_600_000),
     webDir: readWebDir(env),
     contentOrigin: readContentOrigin(env),

@@ -47,6 +47,9 @@ import { SupportService } from '../services/support.service.js';
 import { SupportRepository } from '../repositories/support.repository.js';
 import { RecordRepository } from '../repositories/record.repository.js';
 import { RecordsService } from '../services/records.service.js';
+import { JobRepository } from '../repositories/job.repository.js';
+import { JobsService } from '../services/jobs.service.js';
+import { DatabaseJobQueue } from '../jobs/database-queue.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -79,11 +82,16 @@ export interface Core {
   templates: SpaceTemplatesService;
   support: SupportService;
   folderExpiry: FolderExpiryService;
+  /** The job queue port (on the database); services enqueue through it in their own transactions. */
+  queue: DatabaseJobQueue;
+  jobs: JobsService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
   const { config, db, blobs, logger } = deps;
   const nodeRepo = new NodeRepository();
+  const jobRepo = new JobRepository();
+  const queue = new DatabaseJobQueue(jobRepo);
   const spaceRepo = new SpaceRepository();
   const versionRepo = new VersionRepository();
   const userRepo = new UserRepository();
@@ -128,5 +136,5 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }) };
+  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }) };
 }

@@ -372,6 +372,33 @@ export interface AuditHeadsTable {
   updated_at: TimestampDefault;
 }
 
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  key: string | null;
+  payload: ColumnType<unknown, string | undefined, string>;
+  priority: ColumnType<number, number | undefined, number>;
+  state: ColumnType<JobState, JobState | undefined, JobState>;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  run_after: TimestampDefault;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: TimestampDefault;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface JobSchedulesTable {
+  kind: string;
+  interval_seconds: number;
+  next_run_at: Timestamp;
+  last_enqueued_at: Timestamp | null;
+}
+
 export interface DB {
   settings: SettingsTable;
   users: UsersTable;
@@ -405,6 +432,8 @@ export interface DB {
   space_templates: SpaceTemplatesTable;
   derived_files: DerivedFilesTable;
   support_requests: SupportRequestsTable;
+  jobs: JobsTable;
+  job_schedules: JobSchedulesTable;
 }
 
 export type User = Selectable<UsersTable>;
