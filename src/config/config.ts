@@ -36,6 +36,18 @@ export interface S3Config {
   presignedRedirect: boolean;
 }
 
+export interface PreviewConfig {
+  /** COFFER_PREVIEWS: make previews of images, videos and PDFs. */
+  enabled: boolean;
+  /** Images with more pixels are refused before they are decoded. */
+  maxPixels: number;
+  timeoutSeconds: number;
+  /** On S3, PDFs are copied to a temporary file to render their first page, up to this size. */
+  maxPdfBytes: number;
+  /** Previews one worker process makes at once. */
+  concurrency: number;
+}
+
 export interface JobsConfig {
   /** COFFER_WORKERS: whether `coffer serve` also runs jobs (false when `coffer worker` processes do). */
   inServer: boolean;
@@ -87,6 +99,7 @@ export interface CofferConfig {
   maintenanceIntervalSeconds: number;
   /** The job queue's workers. */
   jobs: JobsConfig;
+  previews: PreviewConfig;
   /** How often a server seals audit events still pending (another server's, after a crash); 0 turns the sweep off. */
   auditSealSweepMs: number;
   /** The built web app (web/dist) served at /; undefined when not built. */
@@ -260,6 +273,13 @@ export function loadConfig(env: Env = process.env): CofferConfig {
       storageCheckIntervalSeconds: readInt(env, 'COFFER_STORAGE_CHECK_INTERVAL', 86_400, 0, 30 * 24 * 3600),
       keepDoneSeconds: readInt(env, 'COFFER_JOBS_KEEP_DONE_SECONDS', 86_400, 0, 365 * 24 * 3600),
       keepFailedSeconds: readInt(env, 'COFFER_JOBS_KEEP_FAILED_SECONDS', 14 * 86_400, 0, 365 * 24 * 3600),
+    },
+    previews: {
+      enabled: readBool(env, 'COFFER_PREVIEWS', true),
+      maxPixels: readInt(env, 'COFFER_PREVIEW_MAX_PIXELS', 100_000_000, 1, 2_000_000_000),
+      timeoutSeconds: readInt(env, 'COFFER_PREVIEW_TIMEOUT_SECONDS', 60, 1, 3600),
+      maxPdfBytes: readInt(env, 'COFFER_PREVIEW_MAX_PDF_BYTES', 512 << 20, 0, Number.MAX_SAFE_INTEGER),
+      concurrency: readInt(env, 'COFFER_PREVIEW_CONCURRENCY', 2, 1, 64),
     },
     auditSealSweepMs: readInt(env, 'COFFER_AUDIT_SEAL_SWEEP_MS', 1000, 0, 3_600_000),
     webDir: readWebDir(env),

@@ -399,6 +399,18 @@ export interface JobSchedulesTable {
   last_enqueued_at: Timestamp | null;
 }
 
+export interface DerivedBlobsTable {
+  blob_id: string;
+  kind: string;
+  store_key: string | null;
+  size: number | null;
+  mime: string | null;
+  width: number | null;
+  height: number | null;
+  failure: string | null;
+  created_at: TimestampDefault;
+}
+
 export interface DB {
   settings: SettingsTable;
   users: UsersTable;
@@ -434,6 +446,7 @@ export interface DB {
   support_requests: SupportRequestsTable;
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
+  derived_blobs: DerivedBlobsTable;
 }
 
 export type User = Selectable<UsersTable>;

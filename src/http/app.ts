@@ -12,6 +12,7 @@ import { webAppPlugin } from './plugins/web-app.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { jobsRoutes } from './routes/jobs.routes.js';
+import { previewsRoutes } from './routes/previews.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { filesRoutes } from './routes/files.routes.js';
 import { foldersRoutes } from './routes/folders.routes.js';
@@ -140,6 +141,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(authRoutes, { core });
       await api.register(accountRoutes, { core });
       await api.register(filesRoutes, { core, metrics });
+      await api.register(previewsRoutes, { core });
       await api.register(foldersRoutes, { core });
       await api.register(trashRoutes, { core });
       await api.register(zipRoutes, { core, metrics });

@@ -20,6 +20,10 @@ export class DatabaseJobQueue implements JobQueue {
     return found;
   }
 
+  announce(): void {
+    this.notify();
+  }
+
   /** Wakes this process's worker early; other servers' workers find the job at their next poll. */
   onEnqueued(listener: () => void): () => void {
     this.listeners.add(listener);

@@ -20,6 +20,8 @@ export interface JobQueue {
   enqueue(tx: Db, job: JobRequest): Promise<void>;
   /** Moves the live job of this kind and key up the queue (someone waits for it); false when there is none. */
   prioritise(db: Db, kind: string, key: string, priority: number): Promise<boolean>;
+  /** Tells this process's worker that jobs were enqueued by a statement of a repository's own (a batch of uploads). */
+  announce(): void;
 }
 
 /** Priorities the handlers share, so their order is decided in one place. */
@@ -47,5 +49,5 @@ export interface JobHandler {
   /** An attempt running longer is aborted (its signal fires) and counted as failed. */
   timeoutMs: number;
   maxAttempts?: number | undefined;
-  run(job: { id: number; key: string | null; payload: unknown; attempt: number }, signal: AbortSignal): Promise<void>;
+  run(job: { id: number; key: string | null; payload: unknown; attempt: number; lastAttempt: boolean }, signal: AbortSignal): Promise<void>;
 }

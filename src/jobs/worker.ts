@@ -160,7 +160,7 @@ export class JobWorker {
     const abort = new AbortController();
     const started = performance.now();
     const timeout = setTimeout(() => abort.abort(new Error(`It ran longer than ${Math.round(handler.timeoutMs / 1000)} s`)), handler.timeoutMs);
-    const work = handler.run({ id: job.id, key: job.key, payload: job.payload, attempt: job.attempts }, abort.signal);
+    const work = handler.run({ id: job.id, key: job.key, payload: job.payload, attempt: job.attempts, lastAttempt: job.attempts >= job.max_attempts }, abort.signal);
     const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true }));
     aborted.catch(() => undefined);
     const settled = Promise.race([work, aborted])

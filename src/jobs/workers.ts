@@ -2,11 +2,22 @@ import type { Core } from '../core/core.js';
 import { JobRepository } from '../repositories/job.repository.js';
 import { maintenanceHandlers, maintenanceSchedules } from './maintenance.js';
 import type { JobHandler } from './queue.js';
+import { PREVIEW_JOB } from '../services/previews.service.js';
 import { JobWorker, type JobOutcome } from './worker.js';
 
 /** Every kind of job Coffer runs, with its handler. */
 export function jobHandlers(core: Core, repo: JobRepository): JobHandler[] {
-  return [...maintenanceHandlers(core, repo)];
+  return [
+    ...maintenanceHandlers(core, repo),
+    {
+      kind: PREVIEW_JOB,
+      concurrency: core.config.previews.concurrency,
+      // The image library's own limit, plus the reading and writing around it.
+      timeoutMs: (core.config.previews.timeoutSeconds + 30) * 1000,
+      maxAttempts: 2,
+      run: (job, signal) => core.previews.generate(job.payload, signal, job.lastAttempt),
+    },
+  ];
 }
 
 /**

@@ -138,7 +138,13 @@ export class FsckService {
     // 3. Bytes in the store that no blob row names (a crash between writing bytes and committing).
     // Looked up a batch at a time: the store may hold millions of blobs.
     const unreferenced = async (batch: StoredBlobInfo[]) => {
-      const rows = await db.selectFrom('blobs').select('store_key').where('store_key', 'in', batch.map((b) => b.key)).execute();
+      const keys = batch.map((b) => b.key);
+      const rows = await db
+        .selectFrom('blobs')
+        .select('store_key')
+        .where('store_key', 'in', keys)
+        .unionAll(db.selectFrom('derived_blobs').select((eb) => eb.fn.coalesce('store_key', eb.val('')).as('store_key')).where('store_key', 'in', keys))
+        .execute();
       const referenced = new Set(rows.map((r) => r.store_key));
       for (const stored of batch) {
         if (referenced.has(stored.key)) continue;
