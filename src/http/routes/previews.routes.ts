@@ -12,6 +12,7 @@ const RETRY_AFTER = 2;
 
 export async function previewsRoutes(app: FastifyInstance, { core }: { core: Core }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  r.addHook('onRequest', app.authenticate);
 
   r.get('/files/:id/preview', {
     schema: {
