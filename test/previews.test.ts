@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers } from '../src/jobs/workers.js';
 import { Api, type NodeBody } from './helpers/api.js';
@@ -39,7 +39,7 @@ async function preview(api: Api, id: string, size: 'small' | 'large' = 'small', 
   });
 }
 
-async function pictureOf(res: Response): Promise<sharp.Metadata> {
+async function pictureOf(res: Response): Promise<Metadata> {
   if (res.status !== 200) throw new Error(`expected a preview, got ${res.status}: ${await res.text()}`);
   expect(res.headers.get('content-type')).toBe('image/webp');
   return sharp(Buffer.from(await res.arrayBuffer())).metadata();
