@@ -5,6 +5,7 @@ import { PermanentJobError, type JobHandler } from '../src/jobs/queue.js';
 import { JobWorker } from '../src/jobs/worker.js';
 import { JobRepository } from '../src/repositories/job.repository.js';
 import { Api } from './helpers/api.js';
+import { runCli } from './helpers/cli.js';
 import { startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
 
 const silent = pino({ level: 'silent' });
@@ -329,4 +330,37 @@ describe('the job queue on two servers of one cluster', () => {
       await Promise.all(workers.map((w) => w.stop()));
     }
   });
+});
+
+describe('coffer jobs and coffer worker at the command line', () => {
+  it('shows the queue, lists failed jobs with their reasons and queues one again', async () => {
+    const server = await startTestServer({ COFFER_MAINTENANCE_INTERVAL: '3600' }, { keepData: true });
+    try {
+      const id = await enqueue(server, 'test.cli', { maxAttempts: 1 });
+      await server.core.db.updateTable('jobs').set({ state: 'failed', attempts: 1, last_error: 'the disk was full', finished_at: new Date() }).where('id', '=', id).execute();
+      // On PGlite the database is one process's: the server closes before the CLI opens it.
+      await server.close();
+      const status = await runCli(['jobs', 'status', '--json'], server.env);
+      expect(status.code).toBe(0);
+      const overview = JSON.parse(status.stdout) as { counts: { kind: string; state: string; count: number }[]; schedules: { kind: string }[] };
+      expect(overview.counts).toContainEqual({ kind: 'test.cli', state: 'failed', count: 1 });
+      expect(overview.schedules.map((s) => s.kind)).toContain('trash.purge');
+      const list = await runCli(['jobs', 'list', '--state', 'failed'], server.env);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(new RegExp(`^${id}\\s+test\\.cli\\s+failed\\s+1/1 .*the disk was full`, 'm'));
+      const retry = await runCli(['jobs', 'retry', String(id)], server.env);
+      expect(retry.code).toBe(0);
+      expect(retry.stdout).toContain(`Job ${id} (test.cli) is queued again.`);
+      // A mistake costs no database: told before it opens.
+      expect((await runCli(['jobs', 'list', '--state', 'sleeping'], server.env)).code).toBe(2);
+      // On PostgreSQL it runs until stopped: test/previews.test.ts kills one mid-job.
+      if (!usingPostgres()) {
+        const worker = await runCli(['worker'], server.env);
+        expect(worker.code).toBe(1);
+        expect(worker.stderr).toMatch(/coffer worker needs PostgreSQL/);
+      }
+    } finally {
+      await server.removeData();
+    }
+  }, 180_000);
 });

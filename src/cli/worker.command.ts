@@ -1,5 +1,6 @@
 import { closeCore, openCore } from '../bootstrap.js';
 import { startWorkers } from '../jobs/workers.js';
+import { CofferError } from '../core/errors.js';
 import type { Command } from './commands.js';
 import { EXIT_OK, out, parseCommandLine, runCommand, UsageError } from './cli-kit.js';
 
@@ -23,6 +24,13 @@ export const workerCommand: Command = {
         return EXIT_OK;
       }
       if (positionals.length > 0) throw new UsageError(`Unexpected arguments: ${positionals.join(' ')}`);
+      if (!config.databaseUrl) {
+        throw new CofferError(
+          400,
+          'embedded-database',
+          'coffer worker needs PostgreSQL (DATABASE_URL): the embedded database belongs to the one process that opened it, and `coffer serve` runs its jobs itself',
+        );
+      }
       const core = await openCore(config);
       const worker = await startWorkers(core);
       core.logger.info({ worker: worker.id, database: config.databaseUrl ? 'postgresql' : 'pglite', blobs: core.blobs.kind }, 'Coffer worker is running');
