@@ -10,6 +10,7 @@ import { startWorkers } from '../src/jobs/workers.js';
 import { Api, type NodeBody } from './helpers/api.js';
 import { childEnv, cliCommand } from './helpers/cli.js';
 import { clientSuite } from './helpers/clients.js';
+import { startS3rver, type RunningS3rver } from './helpers/s3rver.js';
 import { startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
 
 interface Problem {
@@ -317,5 +318,44 @@ describe('the preview queue', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe.skipIf(clientSuite('ffmpeg').skip || clientSuite('pdftoppm').skip)('previews on S3', () => {
+  let s3: RunningS3rver;
+  let server: TestServer;
+  let api: Api;
+
+  beforeAll(async () => {
+    s3 = await startS3rver({ buckets: ['previews'] });
+    server = await startTestServer({ ...s3.env('previews'), COFFER_JOBS_POLL_MS: '50' });
+    api = (await (await Api.admin(server.url)).createUser('s3-dave', 's3-dave-password')).api;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await s3?.close();
+  });
+
+  it('reads images streamed, videos through a presigned URL and PDFs through a temporary copy, and stores the previews in the bucket', async () => {
+    const image = await api.upload('photo.jpg', await gradient(1600, 900).jpeg().toBuffer());
+    const small = await pictureOf(await preview(api, image.body.id, 'small'));
+    expect([small.width, small.height]).toEqual([256, 144]);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-video-'));
+    const file = path.join(dir, 'clip.webm');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=10', '-c:v', 'libvpx', '-y', file]);
+    const video = await api.upload('clip.webm', fs.readFileSync(file));
+    fs.rmSync(dir, { recursive: true, force: true });
+    const poster = await pictureOf(await preview(api, video.body.id, 'large'));
+    expect([poster.width, poster.height]).toEqual([320, 240]);
+
+    const pdf = await api.upload('doc.pdf', makePdf('On S3'));
+    const page = await pictureOf(await preview(api, pdf.body.id, 'small'));
+    expect([page.width, page.height]).toEqual([256, 128]);
+    // No temporary copy is left behind.
+    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('coffer-preview-'))).toEqual([]);
+    const keys = await server.core.db.selectFrom('derived_blobs').select('store_key').execute();
+    expect(keys).toHaveLength(6);
+    for (const { store_key } of keys) expect(await server.core.blobs.stat(store_key!)).toBeGreaterThan(0);
   });
 });
