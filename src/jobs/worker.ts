@@ -37,6 +37,14 @@ interface Running {
   settled: Promise<void>;
 }
 
+/** Why a job's signal fires when its worker stops: the job goes back to the queue, its attempt uncounted. */
+class WorkerStoppingError extends Error {
+  constructor() {
+    super('The worker is shutting down');
+    this.name = 'WorkerStoppingError';
+  }
+}
+
 /** How often due schedules and ran-out leases are looked for: neither needs to be found to the second. */
 const HOUSEKEEPING_MS = 5_000;
 
@@ -103,7 +111,7 @@ export class JobWorker {
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), grace)))]);
     clearTimeout(timer);
     if (timedOut) {
-      for (const r of this.running.values()) r.abort.abort(new Error('The worker is shutting down'));
+      for (const r of this.running.values()) r.abort.abort(new WorkerStoppingError());
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 2_000))]);
     }
     clearInterval(this.heartbeat);
@@ -160,7 +168,8 @@ export class JobWorker {
     const abort = new AbortController();
     const started = performance.now();
     const timeout = setTimeout(() => abort.abort(new Error(`It ran longer than ${Math.round(handler.timeoutMs / 1000)} s`)), handler.timeoutMs);
-    const work = handler.run({ id: job.id, key: job.key, payload: job.payload, attempt: job.attempts, lastAttempt: job.attempts >= job.max_attempts }, abort.signal);
+    // Through a promise even when the handler throws before its first await.
+    const work = Promise.resolve().then(() => handler.run({ id: job.id, key: job.key, payload: job.payload, attempt: job.attempts, lastAttempt: job.attempts >= job.max_attempts }, abort.signal));
     const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true }));
     aborted.catch(() => undefined);
     const settled = Promise.race([work, aborted])
@@ -191,7 +200,7 @@ export class JobWorker {
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
-    if (this.stopped && err instanceof Error && message === 'The worker is shutting down') {
+    if (err instanceof WorkerStoppingError) {
       await repo.release(db, this.id, job.id);
       return;
     }
