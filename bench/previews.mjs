@@ -11,9 +11,11 @@
 //
 // Knobs (env): BENCH_PG_URL  BENCH_N=24  BENCH_ROUNDS=2
 import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { URLSearchParams } from 'node:url';
 import pg from 'pg';
 import sharp from 'sharp';
 import { ADMIN_PASSWORD, Client, createDatabase, log, median, repoRoot, sampleRss, sleep, startCoffer } from './lib.mjs';
