@@ -1,10 +1,11 @@
 import { Play } from 'lucide-react';
+import { Fragment, useEffect, useState } from 'react';
 import type { JobSchedule, JobsOverview, JobState } from '../../api/jobs-types';
 import { useApi } from '../../app-context';
 import { DataTable } from '../../ui/DataTable';
 import { EmptyState } from '../../ui/Feedback';
 import { formatDate } from '../../ui/format';
-import { countsByKind, describeKind, formatInterval, formatRelative, JOB_STATES, STATE_LABEL } from './jobsView';
+import { countsByKind, describeKind, formatInterval, formatRelative, JOB_STATES, JOBS_REFRESH_MS, STATE_LABEL } from './jobsView';
 import { useJobAction } from './useJobAction';
 
 /** Totals by state, and how many jobs of each kind are in each state. */
@@ -57,7 +58,14 @@ export function KindName({ kind }: { kind: string }) {
   const description = describeKind(kind);
   return (
     <span className="jobs-kind">
-      <code>{kind}</code>
+      <code>
+        {kind.split(/(?<=[.-])/).map((part, i) => (
+          <Fragment key={i}>
+            {i > 0 ? <wbr /> : null}
+            {part}
+          </Fragment>
+        ))}
+      </code>
       {description ? <span className="muted jobs-kind-description">{description}</span> : null}
     </span>
   );
@@ -65,6 +73,7 @@ export function KindName({ kind }: { kind: string }) {
 
 /** The recurring housekeeping jobs: how often, when next, and a button that runs one now. */
 export function JobSchedules({ schedules }: { schedules: readonly JobSchedule[] }) {
+  const now = useNow(JOBS_REFRESH_MS);
   return (
     <>
       <h3 className="admin-subtitle">Recurring jobs</h3>
@@ -80,7 +89,7 @@ export function JobSchedules({ schedules }: { schedules: readonly JobSchedule[] 
           {[...schedules]
             .sort((a, b) => a.kind.localeCompare(b.kind))
             .map((s) => (
-              <ScheduleRow key={s.kind} schedule={s} />
+              <ScheduleRow key={s.kind} schedule={s} now={now} />
             ))}
         </DataTable>
       )}
@@ -88,7 +97,17 @@ export function JobSchedules({ schedules }: { schedules: readonly JobSchedule[] 
   );
 }
 
-function ScheduleRow({ schedule }: { schedule: JobSchedule }) {
+/** The time, again every `ms`: "in 5 minutes" counts down even while the data stays the same. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+function ScheduleRow({ schedule, now }: { schedule: JobSchedule; now: number }) {
   const api = useApi();
   const run = useJobAction<string>({
     run: (kind) => api.runSchedule(kind),
@@ -102,8 +121,9 @@ function ScheduleRow({ schedule }: { schedule: JobSchedule }) {
       </th>
       <td className="hide-phone nowrap">{formatInterval(schedule.interval_seconds)}</td>
       <td>
+        {/* Past its time: a worker enqueues it on its next look (every few seconds). */}
         <time dateTime={schedule.next_run_at} title={formatDate(schedule.next_run_at)}>
-          {formatRelative(schedule.next_run_at)}
+          {new Date(schedule.next_run_at).getTime() <= now ? 'Due now' : formatRelative(schedule.next_run_at, now)}
         </time>
       </td>
       <td className="hide-phone">
@@ -117,7 +137,7 @@ function ScheduleRow({ schedule }: { schedule: JobSchedule }) {
         <button
           type="button"
           className="button button-small"
-          aria-label={`Run ${schedule.kind} now`}
+          aria-label={`Run now: ${schedule.kind}`}
           aria-disabled={run.isPending || undefined}
           onClick={() => {
             if (!run.isPending) run.mutate(schedule.kind);

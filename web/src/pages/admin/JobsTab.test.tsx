@@ -61,11 +61,11 @@ describe('JobsTab', () => {
     expect(stat('Cancelled')).toHaveTextContent('0');
 
     const byKind = screen.getByRole('table', { name: 'Jobs of each kind by state' });
-    const previews = within(byKind).getByRole('rowheader', { name: /preview\.generate/ }).closest('tr')!;
+    const previews = within(byKind).getByRole('rowheader', { name: /preview\.\s?generate/ }).closest('tr')!;
     expect([...previews.querySelectorAll('td')].map((td) => td.textContent)).toEqual(['3', '0', '2', '12', '0']);
 
     const schedules = screen.getByRole('table', { name: 'Recurring jobs with their next run' });
-    const purge = within(schedules).getByRole('rowheader', { name: /trash\.purge/ }).closest('tr')!;
+    const purge = within(schedules).getByRole('rowheader', { name: /trash\.\s?purge/ }).closest('tr')!;
     expect(purge).toHaveTextContent('every hour');
     expect(purge).toHaveTextContent('in 30 minutes');
   });
@@ -94,7 +94,7 @@ describe('JobsTab', () => {
     renderAdmin(<JobsTab />, api, '/admin/jobs');
     await user.click(await screen.findByRole('button', { name: 'Cancel job 6 (preview.generate)' }));
     expect(api.cancelJob).toHaveBeenCalledWith(6);
-    await user.click(screen.getByRole('button', { name: 'Run trash.purge now' }));
+    await user.click(screen.getByRole('button', { name: 'Run now: trash.purge' }));
     expect(api.runSchedule).toHaveBeenCalledWith('trash.purge');
     expect(await screen.findByText('trash.purge queued to run now')).toBeInTheDocument();
   });
