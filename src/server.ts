@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { CofferConfig } from './config/config.js';
 import type { Core } from './core/core.js';
 import { closeCore, ensureAdmin, openCore, type OpenOptions } from './bootstrap.js';
-import { startMaintenance } from './jobs/maintenance.js';
+import { startWorkers } from './jobs/workers.js';
+import type { JobWorker } from './jobs/worker.js';
 import { startTableUpkeep } from './jobs/table-upkeep.js';
 import { TableStatsRepository } from './repositories/table-stats.repository.js';
 
@@ -38,6 +39,7 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
   let app: FastifyInstance | undefined;
   let davApp: FastifyInstance | undefined;
   let metricsApp: FastifyInstance | undefined;
+  let worker: JobWorker | undefined;
   try {
     const admin = await ensureAdmin(core);
     const metrics = createMetrics(core);
@@ -61,12 +63,13 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
       const h = config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host;
       metricsUrl = `http://${h}:${typeof a === 'object' && a ? a.port : config.metrics.port}`;
     }
-    const stopMaintenance = startMaintenance(core);
+    worker = config.jobs.inServer ? await startWorkers(core, { onFinished: metrics.jobFinished }) : undefined;
     const stopUpkeep = await startTableUpkeep({ db: core.db, repo: new TableStatsRepository(), logger: core.logger, embedded: config.databaseUrl === undefined });
     core.audit.startSealing();
     const started = app;
     const startedDav = davApp;
     const startedMetrics = metricsApp;
+    const startedWorker = worker;
     return {
       app: started,
       core,
@@ -75,7 +78,7 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
       metricsUrl,
       generatedAdminPassword: admin.password,
       async close() {
-        stopMaintenance();
+        await startedWorker?.stop();
         await stopUpkeep();
         await startedMetrics?.close();
         await startedDav?.close();
@@ -84,6 +87,7 @@ export async function startServer(config: CofferConfig, options: OpenOptions = {
       },
     };
   } catch (err) {
+    await worker?.stop().catch(() => undefined);
     await metricsApp?.close().catch(() => undefined);
     await davApp?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);

@@ -107,6 +107,8 @@ export interface BlobStore {
   ping(): Promise<void>;
   /** Blobs written over several requests (resumable and direct uploads). */
   readonly staging: BlobStaging;
+  /** Where the blob lies on this machine's disk, for tools that must seek in a file (ffmpeg, pdftoppm); only local stores have one. */
+  localPath?(key: string): string;
   /** A short-lived URL that serves the blob directly, where the store supports it. */
   presignedGetUrl?(key: string, options: { expiresInSeconds: number; fileName: string; contentType: string }): Promise<string>;
   close?(): Promise<void>;

@@ -39,6 +39,10 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.root, key.slice(0, 2), key.slice(2, 4), key);
   }
 
+  localPath(key: string): string {
+    return this.pathFor(key);
+  }
+
   async write(source: Readable, limits?: WriteLimits): Promise<BlobWriteResult> {
     const key = randomUUID();
     const tmp = path.join(this.tmpDir, `${key}.part`);

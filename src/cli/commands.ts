@@ -22,6 +22,8 @@ export const commands: Record<string, Command> = {
   'service-account': lazy('Manage applications’ service accounts and API keys', async () => (await import('./service-account.command.js')).serviceAccountCommand),
   policy: lazy('Set folder policies (write-once, types, sizes): policy set', async () => (await import('./policy.command.js')).policyCommand),
   'record-type': lazy('Define record types of a space: record-type create', async () => (await import('./record-type.command.js')).recordTypeCommand),
+  worker: lazy('Run background jobs apart from the servers', async () => (await import('./worker.command.js')).workerCommand),
+  jobs: lazy('See and manage background jobs: jobs status, list, retry, run', async () => (await import('./jobs.command.js')).jobsCommand),
   audit: lazy('Verify the audit trail’s hash chain: audit verify', async () => (await import('./audit.command.js')).auditCommand),
 };
 

@@ -36,6 +36,32 @@ export interface S3Config {
   presignedRedirect: boolean;
 }
 
+export interface PreviewConfig {
+  /** COFFER_PREVIEWS: make previews of images, videos and PDFs. */
+  enabled: boolean;
+  /** Images with more pixels are refused before they are decoded. */
+  maxPixels: number;
+  timeoutSeconds: number;
+  /** On S3, PDFs are copied to a temporary file to render their first page, up to this size. */
+  maxPdfBytes: number;
+  /** Previews one worker process makes at once. */
+  concurrency: number;
+}
+
+export interface JobsConfig {
+  /** COFFER_WORKERS: whether `coffer serve` also runs jobs (false when `coffer worker` processes do). */
+  inServer: boolean;
+  pollMs: number;
+  leaseSeconds: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often orphan blobs are collected and quota counters checked; 0 turns it off. */
+  storageCheckIntervalSeconds: number;
+  /** How long finished jobs stay visible to admins: done ones, and failed or cancelled ones. */
+  keepDoneSeconds: number;
+  keepFailedSeconds: number;
+}
+
 export interface CofferConfig {
   host: string;
   port: number;
@@ -71,8 +97,11 @@ export interface CofferConfig {
   blobGraceSeconds: number;
   /** COFFER_UPLOAD_EXPIRY: seconds an unfinished resumable upload is kept after its last append. */
   uploadExpirySeconds: number;
-  /** How often the maintenance task (trash purge, blob GC) runs; 0 turns it off. */
+  /** How often the maintenance jobs (trash purge, folder expiry, expired locks and signed URLs) run; 0 turns them off. */
   maintenanceIntervalSeconds: number;
+  /** The job queue's workers. */
+  jobs: JobsConfig;
+  previews: PreviewConfig;
   /** How often a server seals audit events still pending (another server's, after a crash); 0 turns the sweep off. */
   auditSealSweepMs: number;
   /** The built web app (web/dist) served at /; undefined when not built. */
@@ -238,6 +267,23 @@ export function loadConfig(env: Env = process.env): CofferConfig {
     blobGraceSeconds: readInt(env, 'COFFER_BLOB_GRACE_SECONDS', 3600, 0, 30 * 24 * 3600),
     maintenanceIntervalSeconds: readInt(env, 'COFFER_MAINTENANCE_INTERVAL', 3600, 0, 7 * 24 * 3600),
     uploadExpirySeconds: readInt(env, 'COFFER_UPLOAD_EXPIRY', 86_400, 1, 30 * 24 * 3600),
+    jobs: {
+      inServer: readBool(env, 'COFFER_WORKERS', true),
+      pollMs: readInt(env, 'COFFER_JOBS_POLL_MS', 1000, 10, 600_000),
+      leaseSeconds: readInt(env, 'COFFER_JOBS_LEASE_SECONDS', 60, 1, 24 * 3600),
+      retryBaseMs: readInt(env, 'COFFER_JOBS_RETRY_BASE_MS', 30_000, 1, 24 * 3600_000),
+      retryMaxMs: readInt(env, 'COFFER_JOBS_RETRY_MAX_MS', 3600_000, 1, 7 * 24 * 3600_000),
+      storageCheckIntervalSeconds: readInt(env, 'COFFER_STORAGE_CHECK_INTERVAL', 86_400, 0, 30 * 24 * 3600),
+      keepDoneSeconds: readInt(env, 'COFFER_JOBS_KEEP_DONE_SECONDS', 86_400, 0, 365 * 24 * 3600),
+      keepFailedSeconds: readInt(env, 'COFFER_JOBS_KEEP_FAILED_SECONDS', 14 * 86_400, 0, 365 * 24 * 3600),
+    },
+    previews: {
+      enabled: readBool(env, 'COFFER_PREVIEWS', true),
+      maxPixels: readInt(env, 'COFFER_PREVIEW_MAX_PIXELS', 100_000_000, 1, 2_000_000_000),
+      timeoutSeconds: readInt(env, 'COFFER_PREVIEW_TIMEOUT_SECONDS', 60, 1, 3600),
+      maxPdfBytes: readInt(env, 'COFFER_PREVIEW_MAX_PDF_BYTES', 512 << 20, 0, Number.MAX_SAFE_INTEGER),
+      concurrency: readInt(env, 'COFFER_PREVIEW_CONCURRENCY', 2, 1, 64),
+    },
     auditSealSweepMs: readInt(env, 'COFFER_AUDIT_SEAL_SWEEP_MS', 1000, 0, 3_600_000),
     webDir: readWebDir(env),
     contentOrigin: readContentOrigin(env),

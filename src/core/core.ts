@@ -49,6 +49,12 @@ import { RecordRepository } from '../repositories/record.repository.js';
 import { RecordsService } from '../services/records.service.js';
 import { UploadSessionRepository } from '../repositories/upload-session.repository.js';
 import { UploadSessionsService } from '../services/upload-sessions.service.js';
+import { JobRepository } from '../repositories/job.repository.js';
+import { JobsService } from '../services/jobs.service.js';
+import { DatabaseJobQueue } from '../jobs/database-queue.js';
+import { DerivedBlobRepository } from '../repositories/derived-blob.repository.js';
+import { PreviewsService } from '../services/previews.service.js';
+import { ContentJobs } from '../services/content-jobs.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -83,11 +89,17 @@ export interface Core {
   folderExpiry: FolderExpiryService;
   /** Uploads over several requests (tus, direct-to-S3 parts). */
   uploads: UploadSessionsService;
+  /** The job queue port (on the database); services enqueue through it in their own transactions. */
+  queue: DatabaseJobQueue;
+  jobs: JobsService;
+  previews: PreviewsService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
   const { config, db, blobs, logger } = deps;
   const nodeRepo = new NodeRepository();
+  const jobRepo = new JobRepository();
+  const queue = new DatabaseJobQueue(jobRepo);
   const spaceRepo = new SpaceRepository();
   const versionRepo = new VersionRepository();
   const userRepo = new UserRepository();
@@ -111,7 +123,8 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const policyRepo = new PolicyRepository();
   const rules = new WriteRulesService(db, policyRepo, orgRepo, audit, tree);
   const derived = new DerivedRepository();
-  const files = new FilesService({ rules, derived, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const previews = new PreviewsService({ db, repo: new DerivedBlobRepository(), versions: versionRepo, blobs, tree, queue, logger, config: config.previews });
+  const files = new FilesService({ contentJobs: new ContentJobs(previews), queue, rules, derived, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger, defaultRetentionDays: config.trashRetentionDays });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
@@ -133,5 +146,5 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
   const uploads = new UploadSessionsService({ db, repo: new UploadSessionRepository(), files, tree, blobs, logger, expirySeconds: config.uploadExpirySeconds });
-  return { uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }) };
+  return { uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }), previews };
 }

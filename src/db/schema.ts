@@ -405,6 +405,45 @@ export interface UploadSessionOptions {
   nodeId?: string | undefined;
 }
 
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  key: string | null;
+  payload: ColumnType<unknown, string | undefined, string>;
+  priority: ColumnType<number, number | undefined, number>;
+  state: ColumnType<JobState, JobState | undefined, JobState>;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  run_after: TimestampDefault;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: TimestampDefault;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface JobSchedulesTable {
+  kind: string;
+  interval_seconds: number;
+  next_run_at: Timestamp;
+  last_enqueued_at: Timestamp | null;
+}
+
+export interface DerivedBlobsTable {
+  blob_id: string;
+  kind: string;
+  store_key: string | null;
+  size: number | null;
+  mime: string | null;
+  width: number | null;
+  height: number | null;
+  failure: string | null;
+  created_at: TimestampDefault;
+}
+
 export interface DB {
   settings: SettingsTable;
   users: UsersTable;
@@ -439,6 +478,9 @@ export interface DB {
   derived_files: DerivedFilesTable;
   support_requests: SupportRequestsTable;
   upload_sessions: UploadSessionsTable;
+  jobs: JobsTable;
+  job_schedules: JobSchedulesTable;
+  derived_blobs: DerivedBlobsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -11,6 +11,8 @@ import { problemsPlugin } from './plugins/problems.js';
 import { webAppPlugin } from './plugins/web-app.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
+import { jobsRoutes } from './routes/jobs.routes.js';
+import { previewsRoutes } from './routes/previews.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { filesRoutes } from './routes/files.routes.js';
 import { foldersRoutes } from './routes/folders.routes.js';
@@ -141,6 +143,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(accountRoutes, { core });
       await api.register(filesRoutes, { core, metrics });
       await api.register(uploadsRoutes, { core, metrics });
+      await api.register(previewsRoutes, { core });
       await api.register(foldersRoutes, { core });
       await api.register(trashRoutes, { core });
       await api.register(zipRoutes, { core, metrics });
@@ -154,6 +157,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(supportRoutes, { core });
       await api.register(publicLinksApiRoutes, { core, metrics });
       await api.register(adminRoutes, { core });
+      await api.register(jobsRoutes, { core });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

@@ -77,6 +77,16 @@ export class VersionRepository {
    */
   async deleteUnreferencedBlobs(db: Db, blobIds: string[]): Promise<string[]> {
     if (blobIds.length === 0) return [];
+    // What was made from them (previews) goes with them; their rows would go by the cascade, their bytes not.
+    const derived = await db
+      .deleteFrom('derived_blobs')
+      .where('blob_id', 'in', blobIds)
+      .where('store_key', 'is not', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('versions').select('versions.id').whereRef('versions.blob_id', '=', 'derived_blobs.blob_id'))),
+      )
+      .returning('store_key')
+      .execute();
     const rows = await db
       .deleteFrom('blobs')
       .where('id', 'in', blobIds)
@@ -85,7 +95,7 @@ export class VersionRepository {
       )
       .returning('store_key')
       .execute();
-    return rows.map((r) => r.store_key);
+    return [...rows.map((r) => r.store_key), ...derived.map((r) => r.store_key!)];
   }
 
   /** All blob rows no version references (left by a purge whose cleanup did not finish). */

@@ -10,6 +10,8 @@ import { normalizeName, parsePath, pathDepth } from '../core/names.js';
 import type { Node, Space, Version } from '../db/schema.js';
 import type { Db, ListOptions, NodeRepository, NodeSummary } from '../repositories/node.repository.js';
 import type { NewFilesRepository } from '../repositories/new-files.repository.js';
+import type { ContentJobs } from './content-jobs.js';
+import type { JobQueue } from '../jobs/queue.js';
 import type { DerivedRepository } from '../repositories/derived.repository.js';
 import type { NodeMoveRepository } from '../repositories/node-move.repository.js';
 import type { PropertyRepository } from '../repositories/property.repository.js';
@@ -115,6 +117,9 @@ export interface FilesDeps {
   /** A space's layout and folder policies, checked on every write whatever the door. */
   rules: WriteRulesService;
   derived: DerivedRepository;
+  /** Jobs new content needs (previews), enqueued with it. */
+  contentJobs: ContentJobs;
+  queue: JobQueue;
   maxUploadBytes: number | null;
 }
 
@@ -128,6 +133,8 @@ export class FilesService {
       newFiles: d.newFiles,
       audit: d.audit,
       logger: d.logger,
+      jobsFor: (blobId, mime) => d.contentJobs.for(blobId, mime),
+      announceJobs: () => d.queue.announce(),
       single: (item) => this.commitUpload({ ...item, folders: [], overwrite: item.replace, ifMatch: undefined }),
     });
   }
@@ -378,6 +385,7 @@ export class FilesService {
             mime,
             authorId: c.ctx.actor.userId,
           });
+          for (const job of this.d.contentJobs.for(blobId, mime)) await this.d.queue.enqueue(tx, job);
           const node = await tx
             .updateTable('nodes')
             .set({
@@ -428,6 +436,7 @@ export class FilesService {
           mime,
           authorId: c.ctx.actor.userId,
         });
+        for (const job of this.d.contentJobs.for(blobId, mime)) await this.d.queue.enqueue(tx, job);
         await this.d.nodes.propagateChange(tx, folder.id, c.written.size);
         const path = joinPath(folderPath, finalName);
         await this.d.audit.record(tx, c.ctx, { action: 'file.upload', nodeId, path, bytes: c.written.size, ...(c.originalId ? { detail: { derivedFrom: c.originalId } } : {}) });

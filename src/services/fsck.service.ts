@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { BlobStore } from '../blobs/blob-store.js';
+import type { BlobStore, StoredBlobInfo } from '../blobs/blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import type { CallContext } from '../core/context.js';
 import type { Database } from '../db/database.js';
@@ -43,6 +43,11 @@ export interface FsckOptions {
   graceSeconds?: number | undefined;
   /** Who asked, for the audit events of repairs (null: the system). */
   ctx?: CallContext | null | undefined;
+  /**
+   * 'storage': only what a scheduled job repairs (bytes nothing references, interrupted uploads,
+   * quota counters), without reading or even stat-ing every referenced blob.
+   */
+  scope?: 'all' | 'storage' | undefined;
 }
 
 export interface FsckReport {
@@ -87,6 +92,7 @@ export class FsckService {
     let checkedBlobs = 0;
     let after = '';
     for (;;) {
+      if (options.scope === 'storage') break;
       const rows = await db.selectFrom('blobs').selectAll().where('store_key', '>', after).orderBy('store_key').limit(1000).execute();
       if (rows.length === 0) break;
       for (const blob of rows) {
@@ -130,18 +136,37 @@ export class FsckService {
     }
 
     // 3. Bytes in the store that no blob row names (a crash between writing bytes and committing).
+    // Looked up a batch at a time: the store may hold millions of blobs.
+    const unreferenced = async (batch: StoredBlobInfo[]) => {
+      const keys = batch.map((b) => b.key);
+      const rows = await db
+        .selectFrom('blobs')
+        .select('store_key')
+        .where('store_key', 'in', keys)
+        .unionAll(db.selectFrom('derived_blobs').select((eb) => eb.fn.coalesce('store_key', eb.val('')).as('store_key')).where('store_key', 'in', keys))
+        .execute();
+      const referenced = new Set(rows.map((r) => r.store_key));
+      for (const stored of batch) {
+        if (referenced.has(stored.key)) continue;
+        let repaired = false;
+        if (options.repair) {
+          await blobs.delete(stored.key);
+          repaired = true;
+          count('unreferenced-blob');
+        }
+        problem({ kind: 'unreferenced-blob', key: stored.key, detail: `${stored.size} bytes that no file references`, repaired });
+      }
+    };
+    let batch: StoredBlobInfo[] = [];
     for await (const stored of blobs.list()) {
       if (known.has(stored.key) || stored.lastModified > cutoff) continue;
-      const row = await db.selectFrom('blobs').select('id').where('store_key', '=', stored.key).executeTakeFirst();
-      if (row) continue;
-      let repaired = false;
-      if (options.repair) {
-        await blobs.delete(stored.key);
-        repaired = true;
-        count('unreferenced-blob');
+      batch.push(stored);
+      if (batch.length >= 500) {
+        await unreferenced(batch);
+        batch = [];
       }
-      problem({ kind: 'unreferenced-blob', key: stored.key, detail: `${stored.size} bytes that no file references`, repaired });
     }
+    if (batch.length > 0) await unreferenced(batch);
     if (blobs instanceof FsBlobStore) {
       for await (const name of blobs.listPartials(cutoff)) {
         let repaired = false;

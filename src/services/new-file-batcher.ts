@@ -6,6 +6,7 @@ import type { Node, Version } from '../db/schema.js';
 import type { NewFileRow, NewFilesRepository } from '../repositories/new-files.repository.js';
 import type { Db } from '../repositories/node.repository.js';
 import type { AuditService } from './audit.service.js';
+import type { JobRequest } from '../jobs/queue.js';
 import { newEtag } from './tree.service.js';
 
 /** A new file whose bytes are stored, waiting for its metadata to be committed. */
@@ -58,6 +59,9 @@ export class NewFileBatcher {
       newFiles: NewFilesRepository;
       audit: AuditService;
       logger: Logger;
+      /** The jobs a new blob needs (previews), enqueued in the batch's own statement. */
+      jobsFor: (blobId: string, mime: string) => JobRequest[];
+      announceJobs: () => void;
       single: (item: NewFileCommit) => Promise<CommittedFile>;
     },
   ) {}
@@ -134,7 +138,9 @@ export class NewFileBatcher {
         audit: this.d.audit.entry(item.ctx, { action: 'file.upload' }),
       };
     });
-    const outcomes = await this.d.newFiles.add(this.d.db, spaceId, rows, now);
+    const jobs = rows.flatMap((r, ord) => this.d.jobsFor(r.blobId, r.mime).map((job) => ({ ord, job })));
+    const outcomes = await this.d.newFiles.add(this.d.db, spaceId, rows, now, jobs);
+    if (jobs.length > 0) this.d.announceJobs();
     if (outcomes.some((o) => o.outcome === 'ok' || o.outcome === 'replaced')) this.d.audit.written([spaceId]);
     return rows.map((r, i) => {
       const { outcome, path, node: replaced } = outcomes[i]!;

@@ -66,6 +66,7 @@ export async function startTestServer(extraEnv: Record<string, string> = {}, opt
     COFFER_FSYNC: 'false',
     LOG_LEVEL: process.env.COFFER_TEST_LOG_LEVEL ?? 'silent',
     COFFER_MAINTENANCE_INTERVAL: '0',
+    COFFER_STORAGE_CHECK_INTERVAL: '0',
     ...extraEnv,
   };
   if (usingPostgres() && !env.DATABASE_URL) {

@@ -10,6 +10,8 @@ export interface Metrics {
   bytesIn: Counter;
   bytesOut: Counter;
   uploads: Counter;
+  /** Called by this process's job worker as each attempt ends. */
+  jobFinished: (kind: string, outcome: 'done' | 'retry' | 'failed', seconds: number) => void;
 }
 
 /** One registry per server instance, so several servers in one process (tests) do not collide. */
@@ -31,7 +33,34 @@ export function createMetrics(core: Core): Metrics {
       this.set(Number(row?.used ?? 0));
     },
   });
-  return { registry, bytesIn, bytesOut, uploads };
+  new Gauge({
+    name: 'coffer_jobs',
+    help: 'Jobs in the queue by kind and state (finished ones until they are pruned), all servers together',
+    labelNames: ['kind', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await core.jobs.overview(null).then((o) => o.counts)) this.set({ kind: c.kind, state: c.state }, c.count);
+    },
+  });
+  const attempts = new Counter({
+    name: 'coffer_job_attempts_total',
+    help: "Job attempts this process's worker ended, by kind and outcome (done, retry, failed)",
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'coffer_job_duration_seconds',
+    help: "How long this process's job attempts took, by kind",
+    labelNames: ['kind'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const jobFinished = (kind: string, outcome: 'done' | 'retry' | 'failed', seconds: number) => {
+    attempts.inc({ kind, outcome });
+    duration.observe({ kind }, seconds);
+  };
+  return { registry, bytesIn, bytesOut, uploads, jobFinished };
 }
 
 /** Request counts and latency by route pattern and status; the route pattern keeps label sets small. */

@@ -18,7 +18,9 @@ import type {
   User,
   UserStatus,
 } from './types';
+import type { Job, JobsOverview, JobsPage, JobsQuery } from './jobs-types';
 import type { Link, LinkChange, LinkCreate } from './links-types';
+import { fetchPreview, type PreviewSize } from './previews';
 import type { IncomingShare, Person, Share, ShareRole } from './share-types';
 import type {
   CofferRecord,
@@ -63,6 +65,8 @@ export function endpoints(api: ApiClient) {
     /** A short-lived URL that reads one file (or version) without the Authorization header: for <img>, <video>, downloads. */
     contentLink: (id: string, opts: { versionId?: string; inline?: boolean } = {}) =>
       api.json<{ url: string; expires_at: string }>('POST', `/files/${enc(id)}/links`, { body: { version_id: opts.versionId, inline: opts.inline ?? false } }),
+    /** A preview picture (WebP) of an image, video or PDF, or word that it is being made (202). */
+    preview: (id: string, q: { size: PreviewSize; version?: string | null }, signal?: AbortSignal) => fetchPreview(api, id, q, signal),
 
     /** A folder's own policy and the one that applies in it. */
     folderPolicy: (id: string) => api.get<FolderPolicies>(`/folders/${enc(id)}/policy`),
@@ -125,6 +129,12 @@ export function endpoints(api: ApiClient) {
     /** The audit log as CSV, with the same filters (no paging). */
     auditCsv: async (q: Omit<AuditQuery, 'limit' | 'offset'>) => (await api.raw('GET', '/admin/audit/export', { query: q, headers: { accept: 'text/csv' } })).blob(),
     storage: () => api.get<StorageOverview>('/admin/storage'),
+    jobsOverview: () => api.get<JobsOverview>('/admin/jobs/overview'),
+    /** Newest first; page on with `before` (the previous page's `next_before`). */
+    jobs: (q: JobsQuery) => api.get<JobsPage>('/admin/jobs', q),
+    retryJob: (id: number) => api.json<Job>('POST', `/admin/jobs/${id}/retry`),
+    cancelJob: (id: number) => api.json<Job>('POST', `/admin/jobs/${id}/cancel`),
+    runSchedule: (kind: string) => api.json<void>('POST', `/admin/jobs/schedules/${enc(kind)}/run`),
 
     // Organisations and their spaces
     spaces: () => api.get<{ items: Space[] }>('/spaces'),

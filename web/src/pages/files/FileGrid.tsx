@@ -1,7 +1,7 @@
 import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useRef, useState, type Dispatch, type MouseEvent, type RefObject } from 'react';
 import type { FileNode } from '../../api/types';
-import { FileIcon } from '../../ui/FileIcon';
+import { ItemVisual } from '../../previews/Thumbnail';
 import { formatBytes } from '../../ui/format';
 import { SharingBadges } from '../../sharing/marks';
 import type { ItemActions } from './actions';
@@ -12,7 +12,8 @@ import { keepIndex, useItemIndex, useItemKeyboard } from './useItemKeyboard';
 
 const MIN_CARD = 160;
 const GAP = 12;
-const ROW_HEIGHT = 168;
+/** Tall enough for a thumbnail over the name and size. */
+const ROW_HEIGHT = 208;
 
 interface FileGridProps {
   items: FileNode[];
@@ -141,7 +142,7 @@ const FileCard = memo(function FileCard({ node, column, selected, tabbable, acti
         <SharingBadges nodeId={node.id} />
         <RowMenu node={node} actions={actions} tabbable={tabbable} />
       </div>
-      <FileIcon kind={node.kind} mime={node.mime} name={node.name} size={40} />
+      <ItemVisual node={node} variant="grid" />
       <ItemLink node={node} />
       <span className="muted file-card-size">{formatBytes(node.size)}</span>
     </div>

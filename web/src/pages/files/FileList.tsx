@@ -2,7 +2,7 @@ import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp } from 'lucide-react';
 import { memo, useCallback, useEffect, useRef, type Dispatch, type MouseEvent } from 'react';
 import type { FileNode } from '../../api/types';
-import { FileIcon } from '../../ui/FileIcon';
+import { ItemVisual } from '../../previews/Thumbnail';
 import { describeType, formatBytes, formatDate } from '../../ui/format';
 import { SharingBadges } from '../../sharing/marks';
 import type { ItemActions } from './actions';
@@ -180,7 +180,7 @@ const FileRow = memo(function FileRow({ node, index, top, height, selected, tabb
         <ItemCheckbox node={node} checked={selected} onToggle={onToggle} />
       </div>
       <div role="gridcell" className="cell cell-name">
-        <FileIcon kind={node.kind} mime={node.mime} name={node.name} />
+        <ItemVisual node={node} variant="row" />
         <span className="name-stack">
           <ItemLink node={node} />
           <span className="row-meta show-phone">

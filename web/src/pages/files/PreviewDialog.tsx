@@ -3,6 +3,8 @@ import { ChevronLeft, ChevronRight, Download } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { FileNode } from '../../api/types';
 import { useApi } from '../../app-context';
+import { hasServerPreview } from '../../previews/kinds';
+import { usePreview } from '../../previews/usePreview';
 import { ErrorNotice, Spinner } from '../../ui/Feedback';
 import { FileIcon } from '../../ui/FileIcon';
 import { describeType, formatBytes, formatDate, previewKind, type PreviewKind } from '../../ui/format';
@@ -83,6 +85,11 @@ function PreviewBody({ file }: { file: FileNode }) {
   const api = useApi();
   const kind = previewKind(file.mime, file.name);
   const [broken, setBroken] = useState(false);
+  // The server's large picture comes first (a 20 MB photo appears at once), and is the video's
+  // poster; for types the browser cannot show (HEIC, TIFF, most videos' containers) it is all there is.
+  const pictureOnly = kind === null && hasServerPreview(file.mime);
+  const large = usePreview(file, 'large', { enabled: kind === 'image' || kind === 'video' || pictureOnly });
+  const placeholder = large.status === 'ready' ? large.url : undefined;
   // A link is good for hours; one per version of the file is plenty while browsing back and forth.
   const link = useQuery({
     queryKey: ['file-link', file.id, file.etag],
@@ -91,11 +98,80 @@ function PreviewBody({ file }: { file: FileNode }) {
     staleTime: 30 * 60_000,
   });
 
+  if (pictureOnly) {
+    if (large.status === 'loading') return <Spinner label="Making a preview" />;
+    if (large.status === 'none') return <NoPreview file={file} />;
+    return <PictureOnly url={large.url} file={file} />;
+  }
   if (kind === null) return <NoPreview file={file} />;
-  if (link.isPending) return <Spinner label="Opening the preview" />;
+  if (link.isPending) return kind === 'image' && placeholder ? <ProgressiveImage placeholder={placeholder} alt={file.name} onBroken={() => setBroken(true)} /> : <Spinner label="Opening the preview" />;
   if (link.isError) return <ErrorNotice error={link.error} />;
   if (broken) return <NoPreview file={file} reason="The browser could not show this file." />;
-  return <PreviewContent kind={kind} url={link.data.url} file={file} textKey={['file-text', file.id, file.etag]} onBroken={() => setBroken(true)} />;
+  return (
+    <PreviewContent
+      kind={kind}
+      url={link.data.url}
+      placeholder={placeholder}
+      file={file}
+      textKey={['file-text', file.id, file.etag]}
+      onBroken={() => setBroken(true)}
+    />
+  );
+}
+
+/** The server's preview of a file the browser cannot show itself, saying it is only a picture of it. */
+function PictureOnly({ url, file }: { url: string; file: FileNode }) {
+  return (
+    <>
+      <div className="preview-stage">
+        <img src={url} alt={file.name} className="preview-image" />
+      </div>
+      <p className="muted preview-note">This is a preview picture. Use Download to open the {describeType(file.kind, file.mime, file.name).toLowerCase()} itself.</p>
+    </>
+  );
+}
+
+interface ProgressiveImageProps {
+  /** The original; absent while its address is on the way. */
+  src?: string | undefined;
+  /** A smaller picture of it, shown until the original has loaded. */
+  placeholder?: string | undefined;
+  alt: string;
+  onBroken: () => void;
+}
+
+/**
+ * The preview picture at once, the original in its place when it has loaded (it loads hidden
+ * meanwhile). When the browser cannot show the original, the preview stays.
+ */
+export function ProgressiveImage({ src, placeholder, alt, onBroken }: ProgressiveImageProps) {
+  const [loaded, setLoaded] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const waiting = Boolean(placeholder) && !loaded;
+  return (
+    <div className="preview-stage">
+      {waiting ? <img src={placeholder} alt={alt} className="preview-image" /> : null}
+      {src && !failed ? (
+        <img
+          src={src}
+          alt={alt}
+          className="preview-image"
+          hidden={waiting}
+          onLoad={() => setLoaded(true)}
+          onError={() => {
+            if (placeholder) setFailed(true);
+            else onBroken();
+          }}
+        />
+      ) : null}
+      {waiting && !failed ? (
+        <p className="preview-progress" role="status">
+          Loading the full image…
+        </p>
+      ) : null}
+      {failed ? <p className="preview-progress">Showing a smaller preview: the browser could not show the original.</p> : null}
+    </div>
+  );
 }
 
 /** What showing a file needs to know about it. */
@@ -109,6 +185,8 @@ interface PreviewContentProps {
   kind: NonNullable<PreviewKind>;
   /** The file's inline content address. */
   url: string;
+  /** A smaller picture to show first: an image's preview, a video's poster. */
+  placeholder?: string | undefined;
   file: PreviewFile;
   /** Caches a text file's start, per version of the file. */
   textKey: QueryKey;
@@ -117,18 +195,14 @@ interface PreviewContentProps {
 }
 
 /** A file shown by its kind: image, video, audio, PDF or the start of its text. */
-export function PreviewContent({ kind, url, file, textKey, onBroken }: PreviewContentProps) {
+export function PreviewContent({ kind, url, placeholder, file, textKey, onBroken }: PreviewContentProps) {
   switch (kind) {
     case 'image':
-      return (
-        <div className="preview-stage">
-          <img src={url} alt={file.name} className="preview-image" onError={onBroken} />
-        </div>
-      );
+      return <ProgressiveImage src={url} placeholder={placeholder} alt={file.name} onBroken={onBroken} />;
     case 'video':
       return (
         <div className="preview-stage">
-          <video src={url} controls preload="metadata" className="preview-media" onError={onBroken}>
+          <video src={url} poster={placeholder} controls preload="metadata" className="preview-media" onError={onBroken}>
             Your browser cannot play this video.
           </video>
         </div>

@@ -1,0 +1,50 @@
+import type { Core } from '../core/core.js';
+import { JobRepository } from '../repositories/job.repository.js';
+import { maintenanceHandlers, maintenanceSchedules } from './maintenance.js';
+import type { JobHandler } from './queue.js';
+import { PREVIEW_JOB } from '../services/previews.service.js';
+import { JobWorker, type JobOutcome } from './worker.js';
+
+/** Every kind of job Coffer runs, with its handler. */
+export function jobHandlers(core: Core, repo: JobRepository): JobHandler[] {
+  return [
+    ...maintenanceHandlers(core, repo),
+    {
+      kind: PREVIEW_JOB,
+      concurrency: core.config.previews.concurrency,
+      // The image library's own limit, plus the reading and writing around it.
+      timeoutMs: (core.config.previews.timeoutSeconds + 30) * 1000,
+      maxAttempts: 2,
+      run: (job, signal) => core.previews.generate(job.payload, signal, job.lastAttempt),
+    },
+  ];
+}
+
+/**
+ * Starts this process's worker: in `coffer serve` unless COFFER_WORKERS=false, and in
+ * `coffer worker`. Returns a function that stops it (running jobs finish or are handed back).
+ */
+export async function startWorkers(core: Core, options: { onFinished?: (kind: string, outcome: JobOutcome, seconds: number) => void } = {}): Promise<JobWorker> {
+  const repo = new JobRepository();
+  const { pollMs, leaseSeconds, retryBaseMs, retryMaxMs } = core.config.jobs;
+  const worker = new JobWorker({
+    db: core.db,
+    repo,
+    handlers: jobHandlers(core, repo),
+    logger: core.logger.child({ component: 'jobs' }),
+    schedules: maintenanceSchedules(core),
+    pollMs,
+    leaseSeconds,
+    retryBaseMs,
+    retryMaxMs,
+    ...(options.onFinished ? { onFinished: options.onFinished } : {}),
+  });
+  const unsubscribe = core.queue.onEnqueued(() => worker.wake());
+  const stop = worker.stop.bind(worker);
+  worker.stop = async () => {
+    unsubscribe();
+    await stop();
+  };
+  await worker.start();
+  return worker;
+}
