@@ -47,6 +47,8 @@ import { SupportService } from '../services/support.service.js';
 import { SupportRepository } from '../repositories/support.repository.js';
 import { RecordRepository } from '../repositories/record.repository.js';
 import { RecordsService } from '../services/records.service.js';
+import { SearchRepository } from '../repositories/search.repository.js';
+import { SearchService } from '../services/search.service.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -79,6 +81,7 @@ export interface Core {
   templates: SpaceTemplatesService;
   support: SupportService;
   folderExpiry: FolderExpiryService;
+  search: SearchService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -128,5 +131,8 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  return { config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }) };
+  // Search cursors are sealed with a key of their own, derived from the same secret.
+  const cursorKey = createHmac('sha256', deps.jwtSecret).update('coffer search cursors').digest();
+  const search = new SearchService({ db, repo: new SearchRepository(), access, orgs: orgRepo, shares: new ShareRepository(), spaces: spaceRepo, blobs, logger, cursorKey });
+  return { search, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }) };
 }

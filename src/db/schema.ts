@@ -281,6 +281,19 @@ export interface VersionsTable {
   created_at: TimestampDefault;
 }
 
+/** The extracted text of a file version, for content search (migration 0024). */
+export interface SearchTextsTable {
+  version_id: string;
+  node_id: string;
+  status: 'indexed' | 'failed';
+  reason: string | null;
+  body: ColumnType<string, string | undefined, string>;
+  truncated: ColumnType<boolean, boolean | undefined, boolean>;
+  /** A tsvector, written and read only through SQL (to_tsvector, @@). */
+  words: ColumnType<string, string | undefined, string>;
+  indexed_at: TimestampDefault;
+}
+
 export interface PropertiesTable {
   node_id: string;
   namespace: string;
@@ -405,6 +418,7 @@ export interface DB {
   space_templates: SpaceTemplatesTable;
   derived_files: DerivedFilesTable;
   support_requests: SupportRequestsTable;
+  search_texts: SearchTextsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -27,6 +27,7 @@ import { templatesRoutes } from './routes/templates.routes.js';
 import { supportRoutes } from './routes/support.routes.js';
 import { auditSupportSessions } from './support-audit.js';
 import { zipRoutes } from './routes/zip.routes.js';
+import { searchRoutes } from './routes/search.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -150,6 +151,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(recordsRoutes, { core });
       await api.register(templatesRoutes, { core });
       await api.register(supportRoutes, { core });
+      await api.register(searchRoutes, { core });
       await api.register(publicLinksApiRoutes, { core, metrics });
       await api.register(adminRoutes, { core });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -19,6 +19,8 @@ export function startMaintenance(core: Core): () => void {
       const locks = await core.locks.purgeExpired();
       if (locks > 0) core.logger.debug({ locks }, 'dropped expired locks');
       await core.signedUrls.purgeSpent();
+      // Until uploads enqueue a job per version (the job queue), new files' text is read here.
+      await core.search.indexPending(200);
     } catch (err) {
       core.logger.error({ err }, 'maintenance failed');
     } finally {
