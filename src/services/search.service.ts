@@ -333,6 +333,9 @@ export function parseSnippet(marked: string): Snippet {
     else if (ch === STOP) {
       if (start >= 0 && text.length > start) marks.push([start, text.length]);
       start = -1;
+    } else if (/\s/.test(ch)) {
+      // Line breaks and runs of spaces read as one space in a one-line passage.
+      if (text.length > 0 && !text.endsWith(' ')) text += ' ';
     } else text += ch;
   }
   const lead = text.length - text.trimStart().length;
