@@ -10,6 +10,8 @@ import type {
   Page,
   ProtocolSession,
   Role,
+  SearchPage,
+  SearchParams,
   SortKey,
   SortOrder,
   StorageOverview,
@@ -63,6 +65,9 @@ export function endpoints(api: ApiClient) {
     /** A short-lived URL that reads one file (or version) without the Authorization header: for <img>, <video>, downloads. */
     contentLink: (id: string, opts: { versionId?: string; inline?: boolean } = {}) =>
       api.json<{ url: string; expires_at: string }>('POST', `/files/${enc(id)}/links`, { body: { version_id: opts.versionId, inline: opts.inline ?? false } }),
+
+    /** Files and folders the caller reaches, by name or content (one page; pass next_cursor back as cursor). */
+    search: (params: SearchParams, cursor?: string | null, signal?: AbortSignal) => api.get<SearchPage>('/search', { ...params, cursor: cursor ?? undefined }, signal),
 
     /** A folder's own policy and the one that applies in it. */
     folderPolicy: (id: string) => api.get<FolderPolicies>(`/folders/${enc(id)}/policy`),
