@@ -77,8 +77,10 @@ export class SearchRepository {
    * order, until `limit` pass (the OFFSET 0 keeps PostgreSQL from walking before sorting).
    */
   async byName(db: Db, q: string, scope: SearchScope, filters: SearchFilters, after: NameKey | null, limit: number): Promise<NameCandidate[]> {
-    const folded = sql<string>`coffer_fold(${q}::text)`;
-    const escaped = likeEscape(folded);
+    // Sub-selects without a reference to the row are computed once per statement (InitPlans),
+    // and the index scan can still use them: the words are folded once, not once per row.
+    const folded = sql<string>`(select coffer_fold(${q}::text))`;
+    const escaped = sql<string>`(select ${likeEscape(sql<string>`coffer_fold(${q}::text)`)})`;
     const conditions = [...this.conditions(filters, scope), sql<boolean>`coffer_fold(n.name) like '%' || ${escaped} || '%'`];
     const keyset = after ? sql`where (m.bucket, m.name collate "C", m.id) > (${after.bucket}::int, ${after.name}::text collate "C", ${after.id}::uuid)` : sql``;
     const result = await sql<NameCandidate>`
@@ -103,7 +105,7 @@ export class SearchRepository {
    * coffer_text), best ranked first (ts_rank_cd, normalised by the document's length), then id.
    */
   async byContent(db: Db, tsquery: string, scope: SearchScope, filters: SearchFilters, after: ContentKey | null, limit: number): Promise<ContentCandidate[]> {
-    const query = sql`to_tsquery('coffer_text', ${tsquery})`;
+    const query = sql`(select to_tsquery('coffer_text', ${tsquery}))`;
     const conditions = [...this.conditions({ ...filters, kind: 'file' }, scope), sql<boolean>`st.words @@ ${query}`];
     const keyset = after ? sql`where (m.score < ${after.rank}::real or (m.score = ${after.rank}::real and m.id > ${after.id}::uuid))` : sql``;
     const result = await sql<{ id: string; score: number; rank: string }>`
