@@ -71,33 +71,55 @@ const escapeLiteral = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
 /** SQL for search: candidates by name or content, and the text index's rows. */
 export class SearchRepository {
   /**
-   * Nodes whose folded name contains the folded `q` (all when empty), best matches first: the
-   * name itself, then names starting with it, then the rest; by folded name, then id. The
-   * trigram index (nodes_name_trgm) finds them; the way up is walked only for the rows read, in
-   * order, until `limit` pass (the OFFSET 0 keeps PostgreSQL from walking before sorting).
+   * Nodes whose folded name contains the folded `q` (all when empty), in two runs: names that
+   * start with it (the name itself first), then the other names that contain it, each run by
+   * folded name, then id. Each run is its own branch with a LIMIT, so PostgreSQL plans each for
+   * what the words are (see `tuned`): the ordered btree (nodes_name_fold) where many names match,
+   * the trigram index (nodes_name_trgm) and a sort where few do. The way up is walked only for
+   * the rows read, in order, until `limit` pass (the OFFSET 0 keeps it after the sort).
    */
   async byName(db: Db, q: string, scope: SearchScope, filters: SearchFilters, after: NameKey | null, limit: number): Promise<NameCandidate[]> {
-    // Sub-selects without a reference to the row are computed once per statement (InitPlans),
-    // and the index scan can still use them: the words are folded once, not once per row.
-    const folded = sql<string>`(select coffer_fold(${q}::text))`;
-    const escaped = sql<string>`(select ${likeEscape(sql<string>`coffer_fold(${q}::text)`)})`;
-    const conditions = [...this.conditions(filters, scope), sql<boolean>`coffer_fold(n.name) like '%' || ${escaped} || '%'`];
-    const keyset = after ? sql`where (m.bucket, m.name collate "C", m.id) > (${after.bucket}::int, ${after.name}::text collate "C", ${after.id}::uuid)` : sql``;
-    const result = await sql<NameCandidate>`
-      select c.id, c.bucket, c.name from (
-        select m.* from (
-          select n.id, f.name,
-                 case when f.name = ${folded} then 0 when f.name like ${escaped} || '%' then 1 else 2 end as bucket
-            from nodes n cross join lateral (select coffer_fold(n.name) as name) f
-           where ${sql.join(conditions, sql` and `)}
-        ) m
-        ${keyset}
-        order by m.bucket, m.name collate "C", m.id
-        offset 0
-      ) c
-      ${this.placement(sql`c.id`, scope)}
-      limit ${limit}`.execute(db);
-    return result.rows.map((r) => ({ id: r.id, bucket: Number(r.bucket), name: r.name }));
+    const folded = sql<string>`coffer_fold(${q}::text)`;
+    const name = sql<string>`coffer_fold(n.name) collate "C"`;
+    const prefix = sql<boolean>`(${name} >= ${folded} and ${name} < ${folded} || chr(1114111))`;
+    const base = this.conditions(filters, scope);
+    const branch = (bucket: 1 | 2, match: RawBuilder<boolean>) => {
+      // After the cursor: nothing of a run already done, all of a run not begun; within its run,
+      // a bound the index can start from (>= name) and the rest as a filter.
+      const keyset =
+        after === null || after.bucket < bucket
+          ? sql<boolean>`true`
+          : after.bucket > bucket
+            ? sql<boolean>`false`
+            : sql<boolean>`${name} >= ${after.name}::text collate "C" and (${name} > ${after.name}::text collate "C" or n.id > ${after.id}::uuid)`;
+      return sql`(select c.id, ${sql.lit(bucket)} as bucket, c.name from (
+          select n.id, coffer_fold(n.name) as name from nodes n
+           where ${sql.join([...base, match, keyset], sql` and `)}
+           order by ${name}, n.id
+           offset 0
+        ) c
+        ${this.placement(sql`c.id`, scope)}
+        limit ${limit})`;
+    };
+    const branches = [branch(1, prefix)];
+    if (q !== '') branches.push(branch(2, sql<boolean>`coffer_fold(n.name) like '%' || ${likeEscape(folded)} || '%' and not ${prefix}`));
+    return this.tuned(db, async (tx) => {
+      const result = await sql<NameCandidate>`select x.id, x.bucket, x.name from (${sql.join(branches, sql` union all `)}) x limit ${limit}`.execute(tx);
+      return result.rows.map((r) => ({ id: r.id, bucket: Number(r.bucket), name: r.name }));
+    });
+  }
+
+  /**
+   * Runs a search statement planned for its own values, never a generic plan: how many names
+   * hold "invoice" and how many "1234567" decides between the two indexes, and a plan made
+   * without the words is wrong for one of them (measured: 15 s instead of 12 ms). No parallel
+   * workers either: starting them cost more than these statements (bench/results/2026-12-07-search.md).
+   */
+  private tuned<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+    return db.transaction().execute(async (tx) => {
+      await sql`select set_config('plan_cache_mode', 'force_custom_plan', true), set_config('max_parallel_workers_per_gather', '0', true)`.execute(tx);
+      return fn(tx);
+    });
   }
 
   /**
@@ -108,7 +130,7 @@ export class SearchRepository {
     const query = sql`(select to_tsquery('coffer_text', ${tsquery}))`;
     const conditions = [...this.conditions({ ...filters, kind: 'file' }, scope), sql<boolean>`st.words @@ ${query}`];
     const keyset = after ? sql`where (m.score < ${after.rank}::real or (m.score = ${after.rank}::real and m.id > ${after.id}::uuid))` : sql``;
-    const result = await sql<{ id: string; score: number; rank: string }>`
+    const result = await this.tuned(db, (tx) => sql<{ id: string; score: number; rank: string }>`
       select c.id, c.score, c.score::text as rank from (
         select m.* from (
           select n.id, ts_rank_cd(st.words, ${query}, 1)::real as score
@@ -120,7 +142,7 @@ export class SearchRepository {
         offset 0
       ) c
       ${this.placement(sql`c.id`, scope)}
-      limit ${limit}`.execute(db);
+      limit ${limit}`.execute(tx));
     return result.rows.map((r) => ({ id: r.id, score: Number(r.score), rank: r.rank }));
   }
 
