@@ -144,6 +144,40 @@ describe.skipIf(skip)('web app in Chromium', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('finds files with the search box, by name and by their text, and opens one in place', async () => {
+    const tree = (await resolve('/e2e-tree')).body;
+    const docs = (await resolve('/e2e-tree/docs')).body;
+    const box = page.getByRole('searchbox', { name: 'Search files and folders' });
+    await box.fill('REPORT-3');
+    await box.press('Enter');
+    const byName = page.getByRole('region', { name: 'Results for “REPORT-3”' });
+    await expect.poll(() => byName.getByRole('link').allTextContents()).toEqual(['report-3.md']);
+    expect(await byName.textContent()).toContain('e2e-tree/docs');
+    await screens.capture(page, 'search-results');
+    // Opened in place: its folder, the file previewed, and selected behind the preview.
+    await byName.getByRole('link', { name: 'report-3.md' }).click();
+    await expect.poll(() => page.getByRole('dialog').textContent(), { timeout: 10_000 }).toContain('All good.');
+    expect(new URL(page.url()).pathname).toBe(`/files/${docs.id}`);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('group', { name: 'Selected items' }).textContent()).toContain('1 selected');
+
+    // By their text, once the indexer (a background job) has read them, with the words marked.
+    expect(await server.core.search.indexPending(200)).toBeGreaterThanOrEqual(5);
+    await page.getByRole('button', { name: /^Filters/ }).click();
+    await page.getByRole('checkbox', { name: 'Search the text inside documents' }).check();
+    await box.fill('good');
+    await box.press('Enter');
+    const byText = page.getByRole('region', { name: /Results for “good”/ });
+    await expect.poll(() => byText.getByRole('link').count()).toBe(5);
+    expect(await byText.locator('mark').first().textContent()).toBe('good');
+    await screens.capture(page, 'search-content');
+    // Escape leaves the search for the folder.
+    await page.getByRole('searchbox', { name: 'Search files and folders' }).press('Escape');
+    await expect.poll(() => page.getByRole('grid', { name: 'Files' }).textContent()).toContain('report-3.md');
+    await page.goto(`/files/${tree.id}`);
+    await expect.poll(() => page.getByRole('grid', { name: 'Files' }).textContent()).toContain('readme.txt');
+  });
+
   it('renames, moves and deletes, then restores from the trash', async () => {
     await page.getByRole('link', { name: 'docs', exact: true }).click();
     await expect.poll(() => page.getByRole('grid', { name: 'Files' }).textContent()).toContain('to-rename.txt');

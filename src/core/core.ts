@@ -55,6 +55,8 @@ import { DatabaseJobQueue } from '../jobs/database-queue.js';
 import { DerivedBlobRepository } from '../repositories/derived-blob.repository.js';
 import { PreviewsService } from '../services/previews.service.js';
 import { ContentJobs } from '../services/content-jobs.js';
+import { SearchRepository } from '../repositories/search.repository.js';
+import { SearchService } from '../services/search.service.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -93,6 +95,7 @@ export interface Core {
   queue: DatabaseJobQueue;
   jobs: JobsService;
   previews: PreviewsService;
+  search: SearchService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
@@ -123,8 +126,11 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const policyRepo = new PolicyRepository();
   const rules = new WriteRulesService(db, policyRepo, orgRepo, audit, tree);
   const derived = new DerivedRepository();
+  // Search cursors are sealed with a key of their own, derived from the same secret.
+  const cursorKey = createHmac('sha256', deps.jwtSecret).update('coffer search cursors').digest();
+  const search = new SearchService({ db, repo: new SearchRepository(), access, orgs: orgRepo, shares: new ShareRepository(), spaces: spaceRepo, blobs, logger, cursorKey });
   const previews = new PreviewsService({ db, repo: new DerivedBlobRepository(), versions: versionRepo, blobs, tree, queue, logger, config: config.previews });
-  const files = new FilesService({ contentJobs: new ContentJobs(previews), queue, rules, derived, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const files = new FilesService({ contentJobs: new ContentJobs(previews, search), queue, rules, derived, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger, defaultRetentionDays: config.trashRetentionDays });
   const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
@@ -146,5 +152,5 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
   const uploads = new UploadSessionsService({ db, repo: new UploadSessionRepository(), files, tree, blobs, logger, expirySeconds: config.uploadExpirySeconds });
-  return { uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }), previews };
+  return { search, uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }), previews };
 }

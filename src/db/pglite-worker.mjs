@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import * as tar from 'tar';
 
 const INT8_OID = 20;
@@ -50,6 +52,10 @@ async function open() {
     // PostgreSQL's 128 MB of shared buffers live in WebAssembly memory, on top of the page cache
     // the files are in anyway: a small server needs far less (RSS, not speed, is what it costs).
     postgresqlconf: [`shared_buffers=${SHARED_BUFFERS}`],
+    // Contrib modules the migrations create (0024: trigram name search, accent folding). PGlite
+    // ships them inside the package; each must be loaded on every open, not only when created,
+    // because the database's indexes and text search configuration call into them.
+    extensions: { pg_trgm, unaccent },
   });
 }
 

@@ -281,6 +281,19 @@ export interface VersionsTable {
   created_at: TimestampDefault;
 }
 
+/** The extracted text of a file version, for content search (migration 0024). */
+export interface SearchTextsTable {
+  version_id: string;
+  node_id: string;
+  status: 'indexed' | 'failed';
+  reason: string | null;
+  body: ColumnType<string, string | undefined, string>;
+  truncated: ColumnType<boolean, boolean | undefined, boolean>;
+  /** A tsvector, written and read only through SQL (to_tsvector, @@). */
+  words: ColumnType<string, string | undefined, string>;
+  indexed_at: TimestampDefault;
+}
+
 export interface PropertiesTable {
   node_id: string;
   namespace: string;
@@ -481,6 +494,7 @@ export interface DB {
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
   derived_blobs: DerivedBlobsTable;
+  search_texts: SearchTextsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -30,6 +30,7 @@ import { supportRoutes } from './routes/support.routes.js';
 import { auditSupportSessions } from './support-audit.js';
 import { zipRoutes } from './routes/zip.routes.js';
 import { uploadsRoutes } from './routes/uploads.routes.js';
+import { searchRoutes } from './routes/search.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -155,6 +156,7 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
       await api.register(recordsRoutes, { core });
       await api.register(templatesRoutes, { core });
       await api.register(supportRoutes, { core });
+      await api.register(searchRoutes, { core });
       await api.register(publicLinksApiRoutes, { core, metrics });
       await api.register(adminRoutes, { core });
       await api.register(jobsRoutes, { core });

@@ -11,6 +11,7 @@ export const MaintenanceJob = {
   signedUrlsPurge: 'signed-urls.purge',
   uploadsPurge: 'uploads.purge',
   storageCheck: 'storage.check',
+  searchBackfill: 'search.backfill',
   jobsPrune: 'jobs.prune',
 } as const;
 
@@ -19,7 +20,7 @@ export function maintenanceSchedules(core: Core): JobSchedule[] {
   const storage = core.config.jobs.storageCheckIntervalSeconds;
   return [
     ...(every > 0
-      ? [MaintenanceJob.trashPurge, MaintenanceJob.folderExpiry, MaintenanceJob.locksPurge, MaintenanceJob.signedUrlsPurge, MaintenanceJob.uploadsPurge, MaintenanceJob.jobsPrune].map((kind) => ({
+      ? [MaintenanceJob.trashPurge, MaintenanceJob.folderExpiry, MaintenanceJob.locksPurge, MaintenanceJob.signedUrlsPurge, MaintenanceJob.uploadsPurge, MaintenanceJob.searchBackfill, MaintenanceJob.jobsPrune].map((kind) => ({
           kind,
           intervalSeconds: every,
         }))
@@ -64,6 +65,11 @@ export function maintenanceHandlers(core: Core, jobs: JobRepository): JobHandler
       const report = await core.fsck.run({ repair: true, scope: 'storage' });
       const repaired = report.problems.filter((p) => p.repaired).length;
       if (repaired > 0) log.warn({ repaired, kinds: [...new Set(report.problems.map((p) => p.kind))] }, 'the storage check repaired problems');
+    }),
+    // Files stored before search existed (an upgrade), or whose reading job was lost: a batch per run.
+    handler(MaintenanceJob.searchBackfill, 3600_000, async () => {
+      const read = await core.search.indexPending(500);
+      if (read > 0) log.info({ read }, 'read the text of files stored before search could');
     }),
     handler(MaintenanceJob.jobsPrune, 600_000, async () => {
       const now = Date.now();

@@ -3,6 +3,7 @@ import { JobRepository } from '../repositories/job.repository.js';
 import { maintenanceHandlers, maintenanceSchedules } from './maintenance.js';
 import type { JobHandler } from './queue.js';
 import { PREVIEW_JOB } from '../services/previews.service.js';
+import { SEARCH_INDEX_JOB } from '../services/search.service.js';
 import { JobWorker, type JobOutcome } from './worker.js';
 
 /** Every kind of job Coffer runs, with its handler. */
@@ -16,6 +17,16 @@ export function jobHandlers(core: Core, repo: JobRepository): JobHandler[] {
       timeoutMs: (core.config.previews.timeoutSeconds + 30) * 1000,
       maxAttempts: 2,
       run: (job, signal) => core.previews.generate(job.payload, signal, job.lastAttempt),
+    },
+    {
+      kind: SEARCH_INDEX_JOB,
+      // Reading a PDF's text keeps the thread busy: one at a time leaves the process responsive.
+      concurrency: 1,
+      timeoutMs: 120_000,
+      maxAttempts: 3,
+      run: async (job) => {
+        await core.search.indexVersion((job.payload as { versionId: string }).versionId);
+      },
     },
   ];
 }

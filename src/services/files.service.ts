@@ -133,7 +133,7 @@ export class FilesService {
       newFiles: d.newFiles,
       audit: d.audit,
       logger: d.logger,
-      jobsFor: (blobId, mime) => d.contentJobs.for(blobId, mime),
+      jobsFor: (content) => d.contentJobs.for(content),
       announceJobs: () => d.queue.announce(),
       single: (item) => this.commitUpload({ ...item, folders: [], overwrite: item.replace, ifMatch: undefined }),
     });
@@ -385,7 +385,7 @@ export class FilesService {
             mime,
             authorId: c.ctx.actor.userId,
           });
-          for (const job of this.d.contentJobs.for(blobId, mime)) await this.d.queue.enqueue(tx, job);
+          for (const job of this.d.contentJobs.for({ versionId, blobId, name: existing.name, mime })) await this.d.queue.enqueue(tx, job);
           const node = await tx
             .updateTable('nodes')
             .set({
@@ -436,7 +436,7 @@ export class FilesService {
           mime,
           authorId: c.ctx.actor.userId,
         });
-        for (const job of this.d.contentJobs.for(blobId, mime)) await this.d.queue.enqueue(tx, job);
+        for (const job of this.d.contentJobs.for({ versionId, blobId, name: finalName, mime })) await this.d.queue.enqueue(tx, job);
         await this.d.nodes.propagateChange(tx, folder.id, c.written.size);
         const path = joinPath(folderPath, finalName);
         await this.d.audit.record(tx, c.ctx, { action: 'file.upload', nodeId, path, bytes: c.written.size, ...(c.originalId ? { detail: { derivedFrom: c.originalId } } : {}) });

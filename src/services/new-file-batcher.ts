@@ -7,6 +7,7 @@ import type { NewFileRow, NewFilesRepository } from '../repositories/new-files.r
 import type { Db } from '../repositories/node.repository.js';
 import type { AuditService } from './audit.service.js';
 import type { JobRequest } from '../jobs/queue.js';
+import type { NewContent } from './content-jobs.js';
 import { newEtag } from './tree.service.js';
 
 /** A new file whose bytes are stored, waiting for its metadata to be committed. */
@@ -60,7 +61,7 @@ export class NewFileBatcher {
       audit: AuditService;
       logger: Logger;
       /** The jobs a new blob needs (previews), enqueued in the batch's own statement. */
-      jobsFor: (blobId: string, mime: string) => JobRequest[];
+      jobsFor: (content: NewContent) => JobRequest[];
       announceJobs: () => void;
       single: (item: NewFileCommit) => Promise<CommittedFile>;
     },
@@ -138,7 +139,7 @@ export class NewFileBatcher {
         audit: this.d.audit.entry(item.ctx, { action: 'file.upload' }),
       };
     });
-    const jobs = rows.flatMap((r, ord) => this.d.jobsFor(r.blobId, r.mime).map((job) => ({ ord, job })));
+    const jobs = rows.flatMap((r, ord) => this.d.jobsFor({ versionId: r.versionId, blobId: r.blobId, name: r.name, mime: r.mime }).map((job) => ({ ord, job })));
     const outcomes = await this.d.newFiles.add(this.d.db, spaceId, rows, now, jobs);
     if (jobs.length > 0) this.d.announceJobs();
     if (outcomes.some((o) => o.outcome === 'ok' || o.outcome === 'replaced')) this.d.audit.written([spaceId]);

@@ -115,3 +115,33 @@ export interface LockStore {
   /** Drops every lock on `path` and beneath it (the resource went away). */
   removeUnder(path: string[]): Promise<void>;
 }
+
+/**
+ * A backend that can search (RFC 5323 SEARCH, see search.ts): names of what lies in or beneath
+ * a collection. The protocol module asks with the conditions it can narrow by, then checks each
+ * resource it gets against the whole query itself, so a backend may return more than matches.
+ */
+export interface DavSearchBackend {
+  search(query: DavSearchQuery): Promise<DavResource[]>;
+}
+
+export interface DavSearchQuery {
+  /** The collection searched; its own members with depth "1", everything beneath with "infinity". */
+  scope: DavResource;
+  depth: '1' | 'infinity';
+  /** Part of the name (case and accents ignored); empty for any name. */
+  nameContains: string;
+  kind?: 'file' | 'folder' | undefined;
+  /** MIME types ("image/png") and prefixes ("image/"); any of them. */
+  types?: string[] | undefined;
+  minSize?: number | undefined;
+  maxSize?: number | undefined;
+  modifiedFrom?: Date | undefined;
+  modifiedTo?: Date | undefined;
+  /** At most this many resources. */
+  max: number;
+}
+
+export function canSearch(b: DavBackend): b is DavBackend & DavSearchBackend {
+  return typeof (b as Partial<DavSearchBackend>).search === 'function';
+}

@@ -45,6 +45,29 @@ export interface DavHandlerOptions {
    */
   resolvePath: (urlPath: string) => string[] | null;
   xmlLimits?: XmlLimits;
+  /** Methods beyond RFC 4918 (e.g. SEARCH, search.ts), tried before it. */
+  extensions?: readonly DavExtension[];
+}
+
+/** What an extension's method gets to work with: the same backend, hrefs and limits as RFC 4918's. */
+export interface DavExtensionContext {
+  backend: DavBackend;
+  href: (path: string[], collection: boolean) => string;
+  resolvePath: (urlPath: string) => string[] | null;
+  /** The URL path of the DAV root this request is served at. */
+  mount: string;
+  limits: XmlLimits;
+  now: Date;
+}
+
+/**
+ * A protocol extension that plugs in beside RFC 4918 rather than into its method switch: the
+ * methods it answers and the headers it adds to OPTIONS (so clients discover it).
+ */
+export interface DavExtension {
+  methods: readonly string[];
+  optionsHeaders?: Readonly<Record<string, string>>;
+  handle(req: DavRequest, path: string[], ctx: DavExtensionContext): Promise<DavResponse>;
 }
 
 export const DAV_METHODS = ['OPTIONS', 'GET', 'HEAD', 'PUT', 'DELETE', 'MKCOL', 'COPY', 'MOVE', 'PROPFIND', 'PROPPATCH', 'LOCK', 'UNLOCK'];
@@ -67,9 +90,14 @@ export class DavHandler {
   async handle(req: DavRequest): Promise<DavResponse> {
     try {
       const path = decodePath(req.path);
+      const extension = this.o.extensions?.find((e) => e.methods.includes(req.method));
+      if (extension) {
+        const ctx = { backend: this.b, href: (p: string[], c: boolean) => this.href(p, c), resolvePath: this.o.resolvePath, mount: this.o.mount, limits: this.limits, now: this.now };
+        return await extension.handle(req, path, ctx);
+      }
       switch (req.method) {
         case 'OPTIONS':
-          return optionsResponse();
+          return optionsResponse(this.o.extensions);
         case 'GET':
         case 'HEAD':
           return await this.get(req, path);
@@ -91,7 +119,7 @@ export class DavHandler {
         case 'UNLOCK':
           return await this.unlock(req, path);
         default:
-          throw new DavError(405, `${req.method} is not a WebDAV method this server supports`, undefined, { allow: DAV_METHODS.join(', ') });
+          throw new DavError(405, `${req.method} is not a WebDAV method this server supports`, undefined, { allow: allowedMethods(this.o.extensions) });
       }
     } catch (err) {
       if (err instanceof DavError) return errorResponse(err);
@@ -563,16 +591,25 @@ export function namedPaths(req: Pick<DavRequest, 'method' | 'path' | 'headers'>,
   return paths;
 }
 
-/** The answer to OPTIONS on any path: class 1 and 2, for Finder, Windows and every other client. */
-export function optionsResponse(): DavResponse {
+/** RFC 4918's methods and the extensions'. */
+export function allowedMethods(extensions: readonly DavExtension[] = []): string {
+  return [...DAV_METHODS, ...extensions.flatMap((e) => e.methods)].join(', ');
+}
+
+/**
+ * The answer to OPTIONS on any path: class 1 and 2, for Finder, Windows and every other client,
+ * and what the extensions add (SEARCH's DASL header, as sabre/dav and Nextcloud send it).
+ */
+export function optionsResponse(extensions: readonly DavExtension[] = []): DavResponse {
   return {
     status: 200,
     headers: {
       dav: '1, 2',
       'ms-author-via': 'DAV',
-      allow: DAV_METHODS.join(', '),
+      allow: allowedMethods(extensions),
       'accept-ranges': 'bytes',
       'content-length': '0',
+      ...Object.assign({}, ...extensions.map((e) => e.optionsHeaders ?? {})),
     },
   };
 }

@@ -8,7 +8,9 @@ import type { NodeSummary, WalkedPath } from '../../repositories/node.repository
 import { ownSpace, type ResourceLock } from '../../services/locks.service.js';
 import type { LocatedNode, Walk } from '../../services/tree.service.js';
 import type { SpaceRef } from '../../repositories/lock.repository.js';
-import type { DavBackend, DavLock, DavResource, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
+import type { DavBackend, DavLock, DavResource, DavSearchBackend, DavSearchQuery, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
+import type { AccessibleNode } from '../../services/access.service.js';
+import { davSearch, type DavSearchScope } from './dav-search.js';
 import { DavError } from '../../webdav/errors.js';
 import { SHARED_WITH_ME, SPACES_FOLDER } from '../../core/access.js';
 import type { SpaceRow } from '../../repositories/org.repository.js';
@@ -56,7 +58,7 @@ function memberPermissions(role: ShareRole, folder: boolean, top: boolean): stri
  * trash (read-only; MOVE out restores, DELETE purges). Every call goes through the core's
  * services with the caller's context, so every rule (permissions, quota, audit) applies.
  */
-export class CoreDavBackend implements DavBackend {
+export class CoreDavBackend implements DavBackend, DavSearchBackend {
   readonly principal: string;
   readonly locks: CoreLockStore;
   /** The virtual folders this kind of client sees (see client-kind.ts). */
@@ -560,6 +562,24 @@ export class CoreDavBackend implements DavBackend {
     return out;
   }
 
+  /** RFC 5323 SEARCH beneath a collection of this tree, through the core's search (see dav-search.ts). */
+  async search(query: DavSearchQuery): Promise<DavResource[]> {
+    const { scope } = query;
+    let where: DavSearchScope;
+    if (this.ctx.actor.link || this.isTrash(scope.path)) where = { kind: 'none' };
+    else if (scope.path.length === 0) where = query.depth === '1' ? { kind: 'folder', id: scope.id } : { kind: 'all' };
+    else if (scope.path.length === 1 && (await this.isShared(scope.path))) where = query.depth === '1' ? { kind: 'none' } : { kind: 'shared' };
+    else if (scope.path.length === 1 && (await this.isSpaces(scope.path))) where = query.depth === '1' ? { kind: 'none' } : { kind: 'spaces' };
+    else where = { kind: 'folder', id: scope.id };
+    return dav(() =>
+      davSearch(this.core, this.ctx, where, query, {
+        sharedName: () => (this.sharedName ??= this.core.tree.sharedFolderName(this.ctx)),
+        spacesName: () => (this.spacesName ??= this.core.tree.spacesFolderName(this.ctx)),
+        resource: (item, path) => searchResource(item, path),
+      }),
+    );
+  }
+
   async patchDeadProperties(resource: DavResource, set: DeadProperty[], remove: PropertyName[]): Promise<void> {
     await dav(() =>
       this.core.properties.patch(
@@ -637,6 +657,17 @@ function summaryResource(n: NodeSummary, parent: string[]): DavResource {
     permissions: folder ? FOLDER_PERMISSIONS : FILE_PERMISSIONS,
     readOnly: false,
   };
+}
+
+/** A search hit as a resource, with the permission letters its grant gives. */
+function searchResource(item: AccessibleNode, path: string[]): DavResource {
+  const r = toResource(item.node, path, item.current?.sha1 ?? null);
+  const folder = item.node.kind === 'folder';
+  const { grant } = item;
+  if (grant.source === 'share') return { ...r, permissions: sharedPermissions(grant.role, folder, grant.rootId === item.node.id) };
+  if (grant.source === 'member') return { ...r, permissions: memberPermissions(grant.role, folder, false) };
+  if (grant.source === 'support') return { ...r, permissions: memberPermissions(grant.access === 'write' ? 'editor' : 'viewer', folder, false) };
+  return r;
 }
 
 /** `sha1`: of the node's current version, where known. */

@@ -3,7 +3,8 @@ import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
 import { DavError } from '../../webdav/errors.js';
-import { DAV_METHODS, DavHandler, errorResponse, namedPaths, optionsResponse, type DavResponse } from '../../webdav/handler.js';
+import { DAV_METHODS, DavHandler, errorResponse, namedPaths, optionsResponse as protocolOptions, type DavExtension, type DavResponse } from '../../webdav/handler.js';
+import { basicSearchExtension } from '../../webdav/search.js';
 import { decodePath } from '../../webdav/paths.js';
 import type { WalkedPath } from '../../repositories/node.repository.js';
 import type { DeviceSession } from '../../services/auth.service.js';
@@ -12,7 +13,14 @@ import { basicCredentials, clientInfo, derivedFromOf } from '../plugins/auth.js'
 import { CoreDavBackend, davErrorOf } from './core-dav-backend.js';
 
 /** Methods Node parses but Fastify routes only once told they exist. */
-const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
+const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH'];
+
+/** What this door adds to RFC 4918: RFC 5323 SEARCH (names, as Nextcloud's clients search). */
+const EXTENSIONS: readonly DavExtension[] = [basicSearchExtension];
+const optionsResponse = () => protocolOptions(EXTENSIONS);
+
+/** Nextcloud's clients send SEARCH to the DAV root itself, with scopes such as /files/<user>/… below it. */
+const NEXTCLOUD_DAV_ROOT = /^\/remote\.php\/dav\/?(\?.*)?$/;
 const CHALLENGE = 'Basic realm="Coffer WebDAV", charset="UTF-8"';
 
 /** Registers the WebDAV methods on the root instance; call before any DAV route is added. */
@@ -47,11 +55,12 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
-  const methods = DAV_METHODS as HTTPMethods[];
+  const methods = [...DAV_METHODS, ...EXTENSIONS.flatMap((e) => e.methods)] as HTTPMethods[];
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const mount = mountOf(request, opts.atRoot ?? false);
+    let mount = mountOf(request, opts.atRoot ?? false);
     if (request.method === 'OPTIONS') return send(reply, optionsResponse());
-    if (!opts.atRoot && mount.prefix === '') {
+    const nextcloudRoot = !opts.atRoot && request.method === 'SEARCH' && NEXTCLOUD_DAV_ROOT.test(request.raw.url ?? '');
+    if (!opts.atRoot && mount.prefix === '' && !nextcloudRoot) {
       request.raw.resume();
       return send(reply, errorResponse(new DavError(404, 'No WebDAV folder here; use /dav/')));
     }
@@ -66,6 +75,8 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': challenge })));
     }
     const { ctx } = signIn;
+    // Answered as the caller's files at /remote.php/dav/files/<user>/, where the hrefs of its results lie.
+    if (nextcloudRoot) mount = { prefix: `/remote.php/dav/files/${encodeURIComponent(ctx.actor.username)}`, rest: '/' };
     const derivedFrom = derivedFromOf(undefined, request.headers['coffer-derived-from']);
     if (derivedFrom !== undefined) ctx.derivedFrom = derivedFrom;
     // Seen by the hooks every door shares (a support session's requests are audited there).
@@ -86,9 +97,16 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       }
       throw err;
     }
+    const at = mount;
     const handler = new DavHandler(new CoreDavBackend(core, ctx, 'walked' in signIn ? signIn.walked : []), {
-      mount: mount.prefix,
-      resolvePath: (urlPath) => (ctx.actor.link ? resolveLinkPath(urlPath, mount) : resolveOwnPath(urlPath, ctx.actor.username, opts.atRoot ?? false)),
+      mount: at.prefix,
+      resolvePath: (urlPath) =>
+        ctx.actor.link
+          ? resolveLinkPath(urlPath, at)
+          : (resolveOwnPath(urlPath, ctx.actor.username, opts.atRoot ?? false) ??
+            // A SEARCH scope at the Nextcloud root names its tree relative to it: /files/<user>/….
+            (nextcloudRoot && urlPath.startsWith('/files/') ? resolveOwnPath(`/remote.php/dav${urlPath}`, ctx.actor.username, false) : null)),
+      extensions: EXTENSIONS,
     });
     const response = await handler.handle({ method: request.method, path: mount.rest, headers: request.headers, body: request.raw });
     return send(reply, response);
@@ -120,9 +138,11 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
   // Windows and GNOME probe OPTIONS on the host root and on parent paths before mapping a folder.
   app.route({ method: 'OPTIONS', url: '/', handler: async (_req, reply) => send(reply, optionsResponse()) });
   app.route({ method: 'OPTIONS', url: '/remote.php', handler: async (_req, reply) => send(reply, optionsResponse()) });
-  for (const url of ['/remote.php/', '/remote.php/dav', '/remote.php/dav/', '/remote.php/dav/files', '/remote.php/dav/files/', '/public.php', '/public.php/']) {
+  for (const url of ['/remote.php/', '/remote.php/dav/files', '/remote.php/dav/files/', '/public.php', '/public.php/']) {
     app.route({ method: 'OPTIONS', url, handler: async (_req, reply) => send(reply, optionsResponse()) });
   }
+  // The Nextcloud DAV root: OPTIONS (advertising SEARCH) and SEARCH itself.
+  for (const url of ['/remote.php/dav', '/remote.php/dav/']) app.route({ method: ['OPTIONS', 'SEARCH'] as HTTPMethods[], url, exposeHeadRoute: false, handler: handle });
 }
 
 async function send(reply: FastifyReply, res: DavResponse): Promise<FastifyReply> {

@@ -10,6 +10,8 @@ import type {
   Page,
   ProtocolSession,
   Role,
+  SearchPage,
+  SearchParams,
   SortKey,
   SortOrder,
   StorageOverview,
@@ -67,6 +69,9 @@ export function endpoints(api: ApiClient) {
       api.json<{ url: string; expires_at: string }>('POST', `/files/${enc(id)}/links`, { body: { version_id: opts.versionId, inline: opts.inline ?? false } }),
     /** A preview picture (WebP) of an image, video or PDF, or word that it is being made (202). */
     preview: (id: string, q: { size: PreviewSize; version?: string | null }, signal?: AbortSignal) => fetchPreview(api, id, q, signal),
+
+    /** Files and folders the caller reaches, by name or content (one page; pass next_cursor back as cursor). */
+    search: (params: SearchParams, cursor?: string | null, signal?: AbortSignal) => api.get<SearchPage>('/search', { ...params, cursor: cursor ?? undefined }, signal),
 
     /** A folder's own policy and the one that applies in it. */
     folderPolicy: (id: string) => api.get<FolderPolicies>(`/folders/${enc(id)}/policy`),

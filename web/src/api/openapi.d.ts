@@ -6581,6 +6581,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find files and folders you can reach (your own, shared with you, your organisations' spaces) by name or by the text of documents
+         * @description By name (default): every file and folder whose name contains `q`, ignoring case and accents; names equal to it come first, then names starting with it, then the rest, alphabetically. With `in=content`: files whose text (plain text, Markdown, PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP) holds all the words of `q` (each as a prefix), best matches first, each with a snippet. A file's text is read by a background job after it is uploaded, so a new file is found by content a little later. Pages: pass `next_cursor` back as `cursor` with the same words and filters.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description Only what lies beneath this folder */
+                    folder_id?: string;
+                    in?: "name" | "content";
+                    kind?: "file" | "folder";
+                    limit?: number;
+                    /** @description Bytes, at most (files only) */
+                    max_size?: number;
+                    /** @description Bytes, at least (files only) */
+                    min_size?: number;
+                    /** @description Modified (the file's own time, as a sync client set it) at or after this */
+                    modified_after?: string;
+                    /** @description Modified before this */
+                    modified_before?: string;
+                    /** @description Words to find; may be empty for a name search with filters */
+                    q?: string;
+                    /** @description Comma-separated kinds (folder, image, video, audio, text, pdf, document, spreadsheet, presentation, archive), MIME types ("application/pdf") or prefixes ("image/*"); any of them */
+                    type?: string;
+                    /** @description Current content uploaded at or after this (files only) */
+                    uploaded_after?: string;
+                    /** @description Current content uploaded before this (files only) */
+                    uploaded_before?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["SearchHit"][];
+                            /** @description The next page's cursor; null on the last page */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shares": {
         parameters: {
             query?: never;
@@ -11296,6 +11398,86 @@ export interface components {
             };
             title: string;
             updated_at: string;
+        };
+        SearchHit: {
+            created_at: string;
+            /** @description Changes whenever the content (or, for folders, anything beneath) changes */
+            etag: string;
+            /** @description Where the matched words are in the snippet: [start, end) offsets in UTF-16 code units */
+            highlights?: [
+                number,
+                number
+            ][];
+            id: string;
+            /** @enum {string} */
+            kind: "file" | "folder";
+            mime: string | null;
+            modified_at: string;
+            name: string;
+            parent_id: string | null;
+            path?: string;
+            /** @description Content searches: how well the text matched; higher is better */
+            rank?: number;
+            /** @description Bytes: the file, or everything beneath the folder */
+            size: number;
+            /** @description Content searches: a passage of the text around the matches */
+            snippet?: string;
+            /** @description The space it lies in; null for what is shared with you (its path is below "Shared with me") */
+            space: {
+                id: string;
+                /** @enum {string} */
+                kind: "personal" | "organization";
+                name: string;
+            } | null;
+            /** @description The space it lies in (see GET /spaces) */
+            space_id?: string;
+            updated_at: string;
+            version_id: string | null;
+            /**
+             * @description How you reach it: your own space, an organisation space, a share, an API key's scope, a support session
+             * @enum {string}
+             */
+            via: "own" | "space" | "share" | "service" | "support";
+        };
+        SearchHitInput: {
+            created_at: string;
+            /** @description Changes whenever the content (or, for folders, anything beneath) changes */
+            etag: string;
+            /** @description Where the matched words are in the snippet: [start, end) offsets in UTF-16 code units */
+            highlights?: [
+                number,
+                number
+            ][];
+            id: string;
+            /** @enum {string} */
+            kind: "file" | "folder";
+            mime: string | null;
+            modified_at: string;
+            name: string;
+            parent_id: string | null;
+            path?: string;
+            /** @description Content searches: how well the text matched; higher is better */
+            rank?: number;
+            /** @description Bytes: the file, or everything beneath the folder */
+            size: number;
+            /** @description Content searches: a passage of the text around the matches */
+            snippet?: string;
+            /** @description The space it lies in; null for what is shared with you (its path is below "Shared with me") */
+            space: {
+                id: string;
+                /** @enum {string} */
+                kind: "personal" | "organization";
+                name: string;
+            } | null;
+            /** @description The space it lies in (see GET /spaces) */
+            space_id?: string;
+            updated_at: string;
+            version_id: string | null;
+            /**
+             * @description How you reach it: your own space, an organisation space, a share, an API key's scope, a support session
+             * @enum {string}
+             */
+            via: "own" | "space" | "share" | "service" | "support";
         };
         ServiceAccount: {
             created_at: string;

@@ -141,3 +141,33 @@ export interface Problem {
   detail?: string;
   [extra: string]: unknown;
 }
+
+/** One result of GET /search: a file or folder the caller reaches, where they see it. */
+export interface SearchHit extends FileNode {
+  /** Where it lies as the caller sees it: own path, or below "Shared with me". */
+  path: string;
+  space: { id: string; name: string; kind: 'personal' | 'organization' } | null;
+  via: 'own' | 'space' | 'share' | 'service' | 'support';
+  /** Content searches: how well the text matched, a passage of it, the matches in it ([start, end)). */
+  rank?: number;
+  snippet?: string;
+  highlights?: [number, number][];
+}
+
+export interface SearchPage {
+  items: SearchHit[];
+  next_cursor: string | null;
+}
+
+/** What a search asks (GET /search's parameters). */
+export interface SearchParams {
+  q: string;
+  in?: 'name' | 'content';
+  type?: string;
+  min_size?: number;
+  max_size?: number;
+  modified_after?: string;
+  modified_before?: string;
+  folder_id?: string;
+  limit?: number;
+}

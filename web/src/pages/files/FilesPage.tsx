@@ -27,6 +27,9 @@ import { emptySelection, selectionReducer } from './selection';
 import { UploadButtons, useFileDrop } from './Uploads';
 import { useRefreshListings, useTrashing } from './useTrashing';
 import { useSpaceTemplate } from './spaceTemplate';
+import { SearchForm } from './search/SearchForm';
+import { SearchResults } from './search/SearchResults';
+import { readSearch, toParams, writeSearch } from './search/searchState';
 
 // Dialogs load when first opened, keeping them out of the first page load.
 const PreviewDialog = lazy(() => import('./PreviewDialog').then((m) => ({ default: m.PreviewDialog })));
@@ -131,13 +134,31 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
     });
   }, []);
 
+  // A search keeps its words and filters in the address: Back returns to its results.
+  const search = readSearch(searchParams);
+  const searchFolderId = folder?.id ?? (folderId === 'root' ? undefined : folderId);
+  const searchKey = search ? writeSearch(search) : null;
+  const searchParamsForApi = useMemo(() => {
+    const s = searchKey ? readSearch(new URLSearchParams(searchKey)) : null;
+    return s ? toParams(s, searchFolderId) : null;
+  }, [searchKey, searchFolderId]);
+
+  // A search result opened here comes with ?select=<id>: that item is selected once the folder is listed.
+  const selectId = searchParams.get('select');
+  const selectedFromSearch = useRef<string | null>(null);
+  useEffect(() => {
+    if (!selectId || selectedFromSearch.current === selectId || !items.some((n) => n.id === selectId)) return;
+    selectedFromSearch.current = selectId;
+    dispatch({ type: 'select-only', id: selectId });
+  }, [selectId, items]);
+
   const previewId = searchParams.get('preview');
   const previewFile = previewId ? (listing.data?.items.find((n) => n.id === previewId && n.kind === 'file') ?? null) : null;
   const setPreview = useCallback(
     (file: FileNode | null, replace: boolean) => {
-      navigate({ search: file ? `?preview=${encodeURIComponent(file.id)}` : '' }, { replace });
+      navigate({ search: file ? `?preview=${encodeURIComponent(file.id)}${selectId === file.id ? `&select=${encodeURIComponent(file.id)}` : ''}` : '' }, { replace });
     },
-    [navigate],
+    [navigate, selectId],
   );
 
   const latest = useRef({ items, focus: selection.focus });
@@ -259,8 +280,24 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
         </div>
       </div>
 
+      <SearchForm
+        key={searchKey ?? 'folder'}
+        current={search}
+        folderName={folderName}
+        onSearch={(s) => navigate({ search: writeSearch(s) })}
+        onClear={() => navigate({ search: '' })}
+      />
+
+      {search && searchParamsForApi ? (
+        search.here && !searchFolderId ? (
+          <Spinner label="Loading the folder" />
+        ) : (
+          <SearchResults params={searchParamsForApi} words={search.q.trim()} />
+        )
+      ) : null}
+
       {/* While items are selected, their actions take the toolbar's place: nothing below moves. */}
-      <div className="files-bar">
+      <div className="files-bar" hidden={search !== null}>
         {selectedNodes.length > 0 ? (
           <SelectionBar
             selected={selectedNodes}
@@ -311,7 +348,7 @@ function FolderView({ folderId, focusHeading }: { folderId: string; focusHeading
         {announcement}
       </p>
 
-      <div ref={listRegionRef} className="files-body">
+      <div ref={listRegionRef} className="files-body" hidden={search !== null}>
         {listing.isPending ? <Spinner label="Loading the folder" /> : null}
         {listing.isError && !listing.data ? (
           isMissingFolder(listing.error) ? (

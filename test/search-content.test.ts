@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, type NodeBody } from './helpers/api.js';
+import { makeDocx, makeOdt, makePdf, makePptx, makeXlsx, makeZip } from './helpers/documents.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+// Content search: the indexer (core.search.indexVersion / indexPending, run by the background
+// job) reads the text of Markdown, plain text, PDF and office files the test makes byte by
+// byte; GET /api/v1/search?in=content finds them by their words, ranked, with snippets, and only
+// where the searcher may look. Bad files get a recorded reason and never stop the others.
+
+interface Hit extends NodeBody {
+  rank?: number;
+  snippet?: string;
+  highlights?: [number, number][];
+}
+
+describe('search by content', () => {
+  let server: TestServer;
+  let alice: Api;
+  let bob: Api;
+  const files: Record<string, NodeBody> = {};
+
+  const search = (as: Api, q: string, extra: Record<string, string> = {}) =>
+    as.json<{ items: Hit[]; next_cursor: string | null; detail?: string }>(`/search?${new URLSearchParams({ q, in: 'content', ...extra })}`);
+  const upload = async (as: Api, path: string, body: string | Buffer, type: string) => {
+    const res = await as.upload(path, typeof body === 'string' ? body : new Uint8Array(body), { type });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const admin = await Api.admin(server.url);
+    alice = (await admin.createUser('alice', 'alice-password-1')).api;
+    bob = (await admin.createUser('bob', 'bob-password-1')).api;
+    files.md = await upload(alice, 'Notes/harbour.md', '# Harbour log\n\nThe **lighthouse** keeper counted seventeen ships in the harbour today.\n', 'text/markdown');
+    // Many words about harbours in a short text: the best match.
+    files.txt = await upload(alice, 'Notes/harbours.txt', 'Harbour, harbour, harbours: the harbour master loves his harbour.', 'text/plain');
+    files.pdf = await upload(alice, 'Docs/Crème report.pdf', makePdf(['Annual report of the Crème Brûlée society', 'Our lighthouse fund grew by twelve percent.']), 'application/pdf');
+    files.docx = await upload(alice, 'Docs/minutes.docx', makeDocx(['Minutes of the zeppelin committee', 'The harbour fee rises in spring.']), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    files.odt = await upload(alice, 'Docs/letter.odt', makeOdt(['Dear quartermaster, about the galleon']), 'application/vnd.oasis.opendocument.text');
+    files.xlsx = await upload(alice, 'Docs/budget.xlsx', makeXlsx(['Budget', 'Barnacle removal', '1200']), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    files.pptx = await upload(alice, 'Docs/talk.pptx', makePptx(['Welcome', 'Octopus husbandry']), 'application/vnd.openxmlformats-officedocument.presentationml.presentation');
+    files.badPdf = await upload(alice, 'Docs/broken.pdf', Buffer.from('%PDF-1.4\nthis is not a PDF at all'), 'application/pdf');
+    files.badDocx = await upload(alice, 'Docs/broken.docx', makeZip([{ name: 'readme.txt', data: 'harbour' }]), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    files.image = await upload(alice, 'Pictures/harbour.png', Buffer.from('\x89PNG\r\n\x1a\nharbour harbour'), 'image/png');
+    files.bob = await upload(bob, 'bob harbour.txt', 'Bob writes about the harbour too.', 'text/plain');
+  });
+  afterAll(async () => server?.close());
+
+  it('indexes what has text and records why a file could not be read', async () => {
+    expect((await search(alice, 'lighthouse')).body.items).toEqual([]);
+    let done = 0;
+    for (let round = 0; round < 5; round++) {
+      const n = await server.core.search.indexPending(4);
+      done += n;
+      if (n === 0) break;
+    }
+    // Nine of alice's files and bob's one have text to read; the PNG has none.
+    expect(done).toBe(10);
+    expect(await server.core.search.indexPending(10)).toBe(0);
+    const state = (f: NodeBody) => server.core.search.indexState(f.version_id!);
+    expect(await state(files.pdf!)).toMatchObject({ status: 'indexed', truncated: false });
+    expect(await state(files.badPdf!)).toMatchObject({ status: 'failed', reason: expect.stringContaining('The PDF could not be read') });
+    expect(await state(files.badDocx!)).toMatchObject({ status: 'failed', reason: expect.stringContaining('Not a valid DOCX') });
+    expect(await state(files.image!)).toBeUndefined();
+    expect(await server.core.search.indexVersion(files.image!.version_id!)).toEqual({ status: 'skipped' });
+    expect(await server.core.search.indexVersion('00000000-0000-4000-8000-000000000000')).toEqual({ status: 'gone' });
+  });
+
+  it('finds each format by its words, ranked, with snippets', async () => {
+    const find = async (q: string) => (await search(alice, q)).body.items.map((h) => h.name);
+    expect(await find('zeppelin')).toEqual(['minutes.docx']);
+    expect(await find('quartermaster galleon')).toEqual(['letter.odt']);
+    expect(await find('barnacle')).toEqual(['budget.xlsx']);
+    expect(await find('octopus')).toEqual(['talk.pptx']);
+    // Accents and case do not matter; each word matches as a prefix.
+    expect(await find('CREME brulee')).toEqual(['Crème report.pdf']);
+    expect(await find('lightho')).toEqual(expect.arrayContaining(['harbour.md', 'Crème report.pdf']));
+    // All words must be there.
+    expect(await find('harbour zeppelin')).toEqual(['minutes.docx']);
+    expect(await find('harbour octopus')).toEqual([]);
+
+    const res = await search(alice, 'harbour');
+    expect(res.status).toBe(200);
+    const hits = res.body.items;
+    // The short text that is all harbours ranks first; bob's file is not alice's to see.
+    expect(hits.map((h) => h.name)).toEqual(['harbours.txt', 'harbour.md', 'minutes.docx']);
+    expect(hits[0]!.rank!).toBeGreaterThan(hits[1]!.rank!);
+    expect(hits[1]!.rank!).toBeGreaterThanOrEqual(hits[2]!.rank!);
+    const md = hits[1]!;
+    expect(md.snippet).toContain('Harbour log The **lighthouse** keeper counted seventeen ships in the harbour today');
+    expect(md.highlights!.length).toBeGreaterThan(0);
+    for (const [a, b] of md.highlights!) expect(md.snippet!.slice(a, b).toLowerCase()).toMatch(/^harbour/);
+    expect(md).toMatchObject({ id: files.md!.id, path: '/Notes/harbour.md', kind: 'file' });
+  });
+
+  it('pages, filters and respects access like a name search', async () => {
+    const first = await search(alice, 'harbour', { limit: '2' });
+    expect(first.body.items.map((h) => h.name)).toEqual(['harbours.txt', 'harbour.md']);
+    const second = await search(alice, 'harbour', { limit: '2', cursor: first.body.next_cursor! });
+    expect(second.body.items.map((h) => h.name)).toEqual(['minutes.docx']);
+    expect(second.body.next_cursor).toBeNull();
+    expect((await search(alice, 'harbour', { type: 'document' })).body.items.map((h) => h.name)).toEqual(['harbours.txt', 'harbour.md', 'minutes.docx']);
+    expect((await search(alice, 'harbour', { type: 'text/plain' })).body.items.map((h) => h.name)).toEqual(['harbours.txt']);
+    const docs = files.docx!.parent_id!;
+    expect((await search(alice, 'harbour', { folder_id: docs })).body.items.map((h) => h.name)).toEqual(['minutes.docx']);
+    expect((await search(bob, 'harbour')).body.items.map((h) => h.name)).toEqual(['bob harbour.txt']);
+    expect((await search(bob, 'zeppelin')).body.items).toEqual([]);
+
+    // Shared, the text is found by the recipient too; trashed, by nobody.
+    expect((await alice.json('/shares', { method: 'POST', json: { node_id: docs, recipient: 'bob', role: 'viewer' } })).status).toBe(201);
+    const shared = (await search(bob, 'zeppelin')).body.items;
+    expect(shared.map((h) => [h.name, h.path])).toEqual([['minutes.docx', '/Shared with me/Docs/minutes.docx']]);
+    expect((await alice.fetch(`/files/${files.docx!.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await search(alice, 'zeppelin')).body.items).toEqual([]);
+    expect((await search(bob, 'zeppelin')).body.items).toEqual([]);
+  });
+
+  it('follows a file’s current version', async () => {
+    const res = await alice.upload('Notes/harbours.txt', 'Now this note is about a windmill.', { overwrite: true, type: 'text/plain' });
+    expect(res.status).toBe(200);
+    // The new version is not read yet: the old words no longer match, the new ones not yet.
+    expect((await search(alice, 'harbour')).body.items.map((h) => h.name)).toEqual(['harbour.md']);
+    expect(await server.core.search.indexPending(10)).toBe(1);
+    expect((await search(alice, 'windmill')).body.items.map((h) => h.name)).toEqual(['harbours.txt']);
+  });
+
+  it('reads only so much of a long text', async () => {
+    const long = `${'alpha '.repeat(60_000)}omega`;
+    const f = await upload(alice, 'long.txt', long, 'text/plain');
+    expect(await server.core.search.indexVersion(f.version_id!)).toMatchObject({ status: 'indexed', truncated: true, chars: 256 * 1024 });
+    expect((await search(alice, 'alpha')).body.items.map((h) => h.name)).toEqual(['long.txt']);
+    expect((await search(alice, 'omega')).body.items).toEqual([]);
+  });
+});
