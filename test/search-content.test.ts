@@ -29,7 +29,8 @@ describe('search by content', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // No worker: the test runs the indexer itself (the job's own test is below).
+    server = await startTestServer({ COFFER_WORKERS: 'false' });
     const admin = await Api.admin(server.url);
     alice = (await admin.createUser('alice', 'alice-password-1')).api;
     bob = (await admin.createUser('bob', 'bob-password-1')).api;
@@ -132,5 +133,41 @@ describe('search by content', () => {
     expect(await server.core.search.indexVersion(f.version_id!)).toMatchObject({ status: 'indexed', truncated: true, chars: 256 * 1024 });
     expect((await search(alice, 'alpha')).body.items.map((h) => h.name)).toEqual(['long.txt']);
     expect((await search(alice, 'omega')).body.items).toEqual([]);
+  });
+});
+
+describe('the search.index job', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ COFFER_JOBS_POLL_MS: '50' });
+  });
+  afterAll(async () => server?.close());
+
+  it('reads a new file’s text by a job enqueued with the upload, and its new version’s by another', async () => {
+    const admin = await Api.admin(server.url);
+    const carol = (await admin.createUser('carol', 'carol-password-1')).api;
+    const up = await carol.upload('Notes/ship.md', '# Log\n\nA narwhal passed the bow.', { type: 'text/markdown' });
+    expect(up.status).toBe(201);
+    const find = async (q: string) => (await carol.json<{ items: { name: string }[] }>(`/search?${new URLSearchParams({ q, in: 'content' })}`)).body.items.map((h) => h.name);
+    const deadline = Date.now() + 20_000;
+    while ((await find('narwhal')).length === 0) {
+      if (Date.now() > deadline) throw new Error('the job never read the file');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const job = await server.core.db.selectFrom('jobs').selectAll().where('kind', '=', 'search.index').where('key', '=', up.body.version_id!).executeTakeFirstOrThrow();
+    expect(job.state).toBe('done');
+    const v2 = await carol.upload('Notes/ship.md', '# Log\n\nA walrus now.', { type: 'text/markdown', overwrite: true });
+    expect(v2.body.version_id).not.toBe(up.body.version_id);
+    const deadline2 = Date.now() + 20_000;
+    while ((await find('walrus')).length === 0) {
+      if (Date.now() > deadline2) throw new Error('the job never read the new version');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await find('narwhal')).toEqual([]);
+    // A picture has no text to read: no job.
+    await carol.upload('pic.png', Buffer.from('\x89PNG\r\n\x1a\n'), { type: 'image/png' });
+    const kinds = await server.core.db.selectFrom('jobs').select('kind').where('kind', '=', 'search.index').execute();
+    expect(kinds).toHaveLength(2);
   });
 });
