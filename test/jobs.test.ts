@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentJobError, type JobHandler } from '../src/jobs/queue.js';
 import { JobWorker } from '../src/jobs/worker.js';
 import { JobRepository } from '../src/repositories/job.repository.js';
+import { until } from './helpers/until.js';
 import { Api } from './helpers/api.js';
 import { runCli } from './helpers/cli.js';
 import { startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
@@ -16,16 +17,6 @@ interface JobDto {
   state: string;
   attempts: number;
   last_error: string | null;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** A worker over a server's database with handlers of the test's own (the real worker and queue). */

@@ -1,15 +1,10 @@
 import { sql } from 'kysely';
 import type { JobState } from '../db/schema.js';
 import type { Db } from './node.repository.js';
+import type { JobRequest } from '../jobs/queue.js';
 
-export interface NewJob {
-  kind: string;
-  key?: string | undefined;
-  payload?: unknown;
-  priority?: number | undefined;
-  runAfter?: Date | undefined;
-  maxAttempts?: number | undefined;
-}
+/** What the queue port takes is what this repository inserts. */
+export type NewJob = JobRequest;
 
 /** A job as a worker holds it. */
 export interface ClaimedJob {
