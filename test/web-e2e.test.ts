@@ -161,8 +161,10 @@ describe.skipIf(skip)('web app in Chromium', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('group', { name: 'Selected items' }).textContent()).toContain('1 selected');
 
-    // By their text, once the indexer (a background job) has read them, with the words marked.
-    expect(await server.core.search.indexPending(200)).toBeGreaterThanOrEqual(5);
+    // By their text, once the search.index jobs enqueued with the uploads have read them, with the words marked.
+    const reading = () => server.core.db.selectFrom('jobs').select('id').where('kind', '=', 'search.index').where('state', 'in', ['queued', 'running']).execute();
+    await expect.poll(async () => (await reading()).length, { timeout: 30_000 }).toBe(0);
+    expect(await server.core.search.indexPending(200)).toBe(0);
     await page.getByRole('button', { name: /^Filters/ }).click();
     await page.getByRole('checkbox', { name: 'Search the text inside documents' }).check();
     await box.fill('good');
