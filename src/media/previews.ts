@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import sharp from 'sharp';
 import { runTool } from './external-tool.js';
 
 export const PREVIEW_SIZES = { small: 256, large: 1024 } as const;
@@ -64,6 +63,8 @@ function explain(err: unknown, maxPixels: number): Error {
  * asked), as WebP (alpha kept). The source is streamed; only the two small outputs are in memory.
  */
 export async function renderImage(source: Readable, limits: PreviewLimits): Promise<Record<PreviewSize, RenderedPreview>> {
+  // Loaded on first use: libvips costs every process ~0.3 s to load, and a CLI command never needs it.
+  const { default: sharp } = await import('sharp');
   const decoder = sharp({ limitInputPixels: limits.maxPixels, sequentialRead: true, failOn: 'error' }).timeout({ seconds: limits.timeoutSeconds }).rotate();
   const render = async (px: number, quality: number): Promise<RenderedPreview> => {
     const { data, info } = await decoder
