@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { makeDocx, makeOdt, makePdf, makePptx, makeXlsx, makeZip } from './helpers/documents.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { until } from './helpers/until.js';
+import { JobPriority } from '../src/jobs/queue.js';
 
 // Content search: the indexer (core.search.indexVersion / indexPending, run by the background
 // job) reads the text of Markdown, plain text, PDF and office files the test makes byte by
@@ -169,5 +171,46 @@ describe('the search.index job', () => {
     await carol.upload('pic.png', Buffer.from('\x89PNG\r\n\x1a\n'), { type: 'image/png' });
     const kinds = await server.core.db.selectFrom('jobs').select('kind').where('kind', '=', 'search.index').execute();
     expect(kinds).toHaveLength(2);
+
+    // A copy (a folder's, its files within) and a restored version are new versions of bytes
+    // already read: each gets a job, which takes the text of its twin.
+    const folder = (await carol.json<NodeBody>('/folders', { method: 'POST', json: { parent_id: 'root', name: 'Logs' } })).body;
+    const inFolder = await carol.upload('Logs/deck.txt', 'The bosun swabbed the deck.', { type: 'text/plain' });
+    expect(inFolder.status).toBe(201);
+    await until('the job never read deck.txt', async () => (await find('bosun')).length === 1);
+    const copy = await carol.json<NodeBody>(`/files/${folder.id}/copy`, { method: 'POST', json: { parent_id: 'root', name: 'Logs copy' } });
+    expect(copy.status).toBe(201);
+    await until('the copy was never indexed', async () => (await find('bosun')).length === 2);
+    expect((await carol.json<{ items: { path: string }[] }>(`/search?${new URLSearchParams({ q: 'bosun', in: 'content' })}`)).body.items.map((h) => h.path).sort()).toEqual(['/Logs copy/deck.txt', '/Logs/deck.txt']);
+
+    const restored = await carol.json<NodeBody>(`/files/${up.body.id}/versions/${up.body.version_id}/restore`, { method: 'POST' });
+    expect(restored.status).toBe(200);
+    expect(restored.body.version_id).not.toBe(up.body.version_id);
+    await until('the restored version was never indexed', async () => (await find('narwhal')).length === 1);
+    expect(await find('walrus')).toEqual([]);
+    expect(await server.core.search.indexState(restored.body.version_id!)).toMatchObject({ status: 'indexed', truncated: false });
+  });
+
+  it('queues the reading of files stored without a job (an upgrade) once, at background priority', async () => {
+    const admin = await Api.admin(server.url);
+    const dave = (await admin.createUser('dave', 'dave-password-1')).api;
+    const up = await dave.upload('old.md', 'An albatross from before search.', { type: 'text/markdown' });
+    expect(up.status).toBe(201);
+    const versionId = up.body.version_id!;
+    const jobOf = () => server.core.db.selectFrom('jobs').selectAll().where('kind', '=', 'search.index').where('key', '=', versionId).executeTakeFirst();
+    await until('the upload’s job never ran', async () => (await jobOf())?.state === 'done');
+    // As if stored before search existed: no text, no job.
+    await server.core.db.deleteFrom('search_texts').where('version_id', '=', versionId).execute();
+    await server.core.db.deleteFrom('jobs').where('kind', '=', 'search.index').where('key', '=', versionId).execute();
+    const find = async (q: string) => (await dave.json<{ items: { name: string }[] }>(`/search?${new URLSearchParams({ q, in: 'content' })}`)).body.items.map((h) => h.name);
+    expect(await find('albatross')).toEqual([]);
+
+    expect(await server.core.search.enqueuePending()).toBeGreaterThanOrEqual(1);
+    const queued = await jobOf();
+    expect(queued).toMatchObject({ priority: JobPriority.background });
+    await until('the backfilled job never read the file', async () => (await find('albatross')).length === 1);
+    // Read now: nothing more to queue for it.
+    await server.core.search.enqueuePending();
+    expect((await server.core.db.selectFrom('jobs').select('id').where('kind', '=', 'search.index').where('key', '=', versionId).execute()).length).toBe(1);
   });
 });

@@ -130,9 +130,10 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const cursorKey = createHmac('sha256', deps.jwtSecret).update('coffer search cursors').digest();
   const search = new SearchService({ db, repo: new SearchRepository(), access, orgs: orgRepo, shares: new ShareRepository(), spaces: spaceRepo, blobs, logger, cursorKey });
   const previews = new PreviewsService({ db, repo: new DerivedBlobRepository(), versions: versionRepo, blobs, tree, queue, logger, config: config.previews });
-  const files = new FilesService({ contentJobs: new ContentJobs(previews, search), queue, rules, derived, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
+  const contentJobs = new ContentJobs(previews, search);
+  const files = new FilesService({ contentJobs, queue, rules, derived, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });
   const trash = new TrashService({ tree, nodes: nodeRepo, spaces: spaceRepo, versions: versionRepo, properties: propertyRepo, blobs, audit, logger, defaultRetentionDays: config.trashRetentionDays });
-  const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit);
+  const versions = new VersionsService(tree, nodeRepo, spaceRepo, versionRepo, audit, contentJobs, queue);
   const fsck = new FsckService({ db, blobs, spaces: spaceRepo, versions: versionRepo, nodes: nodeRepo, properties: propertyRepo, audit, logger, graceSeconds: config.blobGraceSeconds });
   const properties = new PropertiesService(db, tree, propertyRepo, spaceRepo);
   const locks = new LocksService(db, tree, new LockRepository());

@@ -20,12 +20,13 @@ export function maintenanceSchedules(core: Core): JobSchedule[] {
   const storage = core.config.jobs.storageCheckIntervalSeconds;
   return [
     ...(every > 0
-      ? [MaintenanceJob.trashPurge, MaintenanceJob.folderExpiry, MaintenanceJob.locksPurge, MaintenanceJob.signedUrlsPurge, MaintenanceJob.uploadsPurge, MaintenanceJob.searchBackfill, MaintenanceJob.jobsPrune].map((kind) => ({
+      ? [MaintenanceJob.trashPurge, MaintenanceJob.folderExpiry, MaintenanceJob.locksPurge, MaintenanceJob.signedUrlsPurge, MaintenanceJob.uploadsPurge, MaintenanceJob.jobsPrune].map((kind) => ({
           kind,
           intervalSeconds: every,
         }))
       : []),
-    ...(storage > 0 ? [{ kind: MaintenanceJob.storageCheck, intervalSeconds: storage }] : []),
+    // Both read every file's row: on the storage check's slower cadence (daily by default).
+    ...(storage > 0 ? [MaintenanceJob.storageCheck, MaintenanceJob.searchBackfill].map((kind) => ({ kind, intervalSeconds: storage })) : []),
   ];
 }
 
@@ -66,10 +67,11 @@ export function maintenanceHandlers(core: Core, jobs: JobRepository): JobHandler
       const repaired = report.problems.filter((p) => p.repaired).length;
       if (repaired > 0) log.warn({ repaired, kinds: [...new Set(report.problems.map((p) => p.kind))] }, 'the storage check repaired problems');
     }),
-    // Files stored before search existed (an upgrade), or whose reading job was lost: a batch per run.
+    // Files stored before search existed (an upgrade), or whose reading job was lost: their
+    // search.index jobs, at background priority, in one statement.
     handler(MaintenanceJob.searchBackfill, 3600_000, async () => {
-      const read = await core.search.indexPending(500);
-      if (read > 0) log.info({ read }, 'read the text of files stored before search could');
+      const queued = await core.search.enqueuePending();
+      if (queued > 0) log.info({ queued }, 'queued the reading of files stored before search could read them');
     }),
     handler(MaintenanceJob.jobsPrune, 600_000, async () => {
       const now = Date.now();

@@ -1,18 +1,12 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { SearchRanges } from '../util/search-ranges.js';
 import type { Db } from './node.repository.js';
 
 /** Conditions on the nodes a search may return, besides the words it looks for. */
-export interface SearchFilters {
+export interface SearchFilters extends SearchRanges {
   kind?: 'file' | 'folder' | undefined;
   /** Any of these: folders, exact MIME types, MIME prefixes ("image/"). Empty or absent: any type. */
   types?: { folders: boolean; exact: string[]; prefixes: string[] } | undefined;
-  minSize?: number | undefined;
-  maxSize?: number | undefined;
-  modifiedFrom?: Date | undefined;
-  modifiedTo?: Date | undefined;
-  /** When the file's current content was uploaded (its version's time); folders have none. */
-  uploadedFrom?: Date | undefined;
-  uploadedTo?: Date | undefined;
   /** Only direct children of this folder (WebDAV SEARCH with Depth 1). */
   parentId?: string | undefined;
 }
@@ -239,6 +233,26 @@ export class SearchRepository {
     return result.rows.map((r) => ({ ...r, size: Number(r.size) }));
   }
 
+  /**
+   * Enqueues `job` (its kind, priority and attempts; the version's id as key and payload) for
+   * every current version `pending` would return, in one statement: one pass over the files
+   * however many there are. A version whose job is queued or running already is left alone.
+   */
+  async enqueuePending(db: Db, types: Extractable, job: { kind: string; priority: number; maxAttempts: number }): Promise<number> {
+    const endings = types.extensions.map((e) => `%.${escapeLiteral(e)}`);
+    const prefixes = types.mimePrefixes.map((p) => `${escapeLiteral(p)}%`);
+    const result = await sql`
+      insert into jobs (kind, key, payload, priority, max_attempts)
+      select ${job.kind}, v.id::text, jsonb_build_object('versionId', v.id), ${job.priority}, ${job.maxAttempts}
+        from nodes n
+        join versions v on v.id = n.current_version_id
+       where n.kind = 'file'
+         and (lower(n.mime) = any(${[...types.mimes]}::text[]) or lower(n.mime) like any(${prefixes}::text[]) or lower(n.name) like any(${endings}::text[]))
+         and not exists (select 1 from search_texts st where st.version_id = v.id)
+      on conflict (kind, key) where key is not null and state in ('queued', 'running') do nothing`.execute(db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
   /** One version with what the indexer needs, or undefined when it is gone. */
   async version(db: Db, versionId: string): Promise<PendingVersion | undefined> {
     const result = await sql<PendingVersion>`
@@ -247,6 +261,34 @@ export class SearchRepository {
        where v.id = ${versionId}::uuid`.execute(db);
     const row = result.rows[0];
     return row ? { ...row, size: Number(row.size) } : undefined;
+  }
+
+  /**
+   * The index's row of another version of the same bytes (a copy's source, the version a restore
+   * brought back), with the name and type it was read as; undefined when none was read yet.
+   */
+  async sameBytes(db: Db, versionId: string): Promise<{ versionId: string; name: string; mime: string | null } | undefined> {
+    const result = await sql<{ versionId: string; name: string; mime: string | null }>`
+      select o.id as "versionId", n.name, coalesce(o.mime, n.mime) as mime
+        from versions v
+        join versions o on o.blob_id = v.blob_id and o.id <> v.id
+        join search_texts st on st.version_id = o.id
+        join nodes n on n.id = o.node_id
+       where v.id = ${versionId}::uuid
+       limit 1`.execute(db);
+    return result.rows[0];
+  }
+
+  /** Gives a version the row of another version of the same bytes: what was read, or why nothing was. */
+  async copyRow(db: Db, from: string, to: { versionId: string; nodeId: string }): Promise<boolean> {
+    const result = await sql`
+      insert into search_texts (version_id, node_id, status, reason, body, truncated, words, indexed_at)
+      select ${to.versionId}::uuid, ${to.nodeId}::uuid, st.status, st.reason, st.body, st.truncated, st.words, now()
+        from search_texts st where st.version_id = ${from}::uuid
+      on conflict (version_id) do update
+        set status = excluded.status, reason = excluded.reason, body = excluded.body, truncated = excluded.truncated,
+            words = excluded.words, indexed_at = excluded.indexed_at`.execute(db);
+    return Number(result.numAffectedRows ?? 0) > 0;
   }
 
   /** Stores what was read of a version (or why nothing was), replacing an earlier try. */

@@ -23,4 +23,14 @@ export class ContentJobs {
   for(c: NewContent): JobRequest[] {
     return [this.previews.jobFor(c.blobId, c.mime), this.search.jobFor(c.versionId, c.name, c.mime)].filter((j): j is JobRequest => j !== null);
   }
+
+  /**
+   * A new version of bytes already stored (a copy, a restored version): previews belong to the
+   * bytes and exist or are on their way; the text index is per version, and its job takes the
+   * text of another version of the same bytes instead of reading them again.
+   */
+  forStoredBytes(c: Omit<NewContent, 'blobId'>): JobRequest[] {
+    const job = this.search.jobFor(c.versionId, c.name, c.mime);
+    return job ? [job] : [];
+  }
 }

@@ -705,6 +705,9 @@ export class FilesService {
             mime: sourceVersion.mime,
             authorId: ctx.actor.userId,
           });
+          for (const job of this.d.contentJobs.forStoredBytes({ versionId, name: n.id === current.node.id ? name : n.name, mime: sourceVersion.mime ?? n.mime })) {
+            await this.d.queue.enqueue(tx, job);
+          }
         }
       }
       // Dead properties are copied too, and count against the quota like the file bytes.

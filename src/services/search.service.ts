@@ -10,6 +10,7 @@ import type { ShareRepository } from '../repositories/share.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import { visiblePath, type AccessibleNode, type AccessService } from './access.service.js';
 import { SearchCursors } from './search-cursor.js';
+import { rangesOf, type SearchRanges } from '../util/search-ranges.js';
 import { JobPriority, type JobRequest } from '../jobs/queue.js';
 import { DEFAULT_EXTRACTION_LIMITS, EXTRACTABLE, ExtractionError, extractText, formatOf, type ExtractionLimits } from './text-extraction.js';
 
@@ -44,19 +45,13 @@ const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{
 const MIME_PREFIX = /^([a-z0-9][a-z0-9!#$&^_.+-]{0,126})\/\*?$/;
 
 /** A search as every door asks it. */
-export interface SearchRequest {
+export interface SearchRequest extends SearchRanges {
   /** Words of a name (substring, case and accents ignored), or of a file's text with `in: 'content'`. */
   q: string;
   in: 'name' | 'content';
   kind?: 'file' | 'folder' | undefined;
   /** Type categories (TYPE_CATEGORIES) or MIME types ("application/pdf") and prefixes ("image/", "image/*"). */
   types?: string[] | undefined;
-  minSize?: number | undefined;
-  maxSize?: number | undefined;
-  modifiedFrom?: Date | undefined;
-  modifiedTo?: Date | undefined;
-  uploadedFrom?: Date | undefined;
-  uploadedTo?: Date | undefined;
   /** Only what lies beneath this folder. */
   folderId?: string | undefined;
   /** Only this folder's own children (WebDAV SEARCH with Depth 1). */
@@ -258,8 +253,7 @@ export class SearchService {
     range(req.minSize, req.maxSize, 'size');
     range(req.modifiedFrom, req.modifiedTo, 'modified date');
     range(req.uploadedFrom, req.uploadedTo, 'upload date');
-    Object.assign(f, { minSize: req.minSize, maxSize: req.maxSize, modifiedFrom: req.modifiedFrom, modifiedTo: req.modifiedTo, uploadedFrom: req.uploadedFrom, uploadedTo: req.uploadedTo });
-    return f;
+    return { ...f, ...rangesOf(req) };
   }
 
   // ---- the text index ------------------------------------------------------------------------
@@ -275,6 +269,12 @@ export class SearchService {
     if (!v) return { status: 'gone' };
     const format = formatOf(v.name, v.mime);
     if (!format) return { status: 'skipped' };
+    // Bytes already read for another version (a copy, a restore) as the same format are not read again.
+    const twin = await this.d.repo.sameBytes(db, versionId);
+    if (twin && formatOf(twin.name, twin.mime) === format && (await this.d.repo.copyRow(db, twin.versionId, { versionId, nodeId: v.nodeId }))) {
+      const state = await this.d.repo.stateOf(db, versionId);
+      if (state) return state.status === 'indexed' ? { status: 'indexed', chars: state.chars, truncated: state.truncated } : { status: 'failed', reason: state.reason ?? 'The file could not be read' };
+    }
     const source = { size: v.size, read: (range?: { start: number; end: number }) => this.d.blobs.read(v.storeKey, range) };
     let outcome: IndexOutcome;
     try {
@@ -297,8 +297,17 @@ export class SearchService {
   }
 
   /**
-   * Indexes up to `limit` current versions that have no row yet, newest first; returns how many
-   * it looked at: versions stored before search existed, or whose job was lost (a recurring job).
+   * Enqueues, at background priority, the reading of every current version that has no row and
+   * no job: versions stored before search existed (an upgrade), or whose job was lost. Every
+   * version stored since has its job from the transaction that stored it.
+   */
+  async enqueuePending(): Promise<number> {
+    return this.d.repo.enqueuePending(this.d.db, EXTRACTABLE, { kind: SEARCH_INDEX_JOB, priority: JobPriority.background, maxAttempts: 3 });
+  }
+
+  /**
+   * Indexes up to `limit` current versions that have no row yet, newest first, in this call;
+   * returns how many it looked at (the catch-up run by hand where no worker runs).
    */
   async indexPending(limit: number): Promise<number> {
     const pending = await this.d.repo.pending(this.d.db, EXTRACTABLE, limit);

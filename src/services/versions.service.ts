@@ -4,7 +4,9 @@ import { conflict, insufficientStorage, notFound } from '../core/errors.js';
 import type { NodeRepository } from '../repositories/node.repository.js';
 import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
+import type { JobQueue } from '../jobs/queue.js';
 import type { AuditService } from './audit.service.js';
+import type { ContentJobs } from './content-jobs.js';
 import { newEtag, type PlacedNode, type TreeService } from './tree.service.js';
 
 /** A file's history: every overwrite keeps the previous version. */
@@ -15,6 +17,8 @@ export class VersionsService {
     private readonly spaces: SpaceRepository,
     private readonly versions: VersionRepository,
     private readonly audit: AuditService,
+    private readonly contentJobs: ContentJobs,
+    private readonly queue: JobQueue,
   ) {}
 
   async list(ctx: CallContext, fileId: string) {
@@ -47,6 +51,7 @@ export class VersionsService {
         mime: old.mime,
         authorId: ctx.actor.userId,
       });
+      for (const job of this.contentJobs.forStoredBytes({ versionId: id, name: current.node.name, mime: old.mime ?? current.node.mime })) await this.queue.enqueue(tx, job);
       const node = await tx
         .updateTable('nodes')
         .set({ current_version_id: id, size: old.size, mime: old.mime, etag: newEtag(), modified_at: new Date(), updated_at: new Date() })

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { SearchRanges } from '../util/search-ranges.js';
 
 /**
  * What the WebDAV protocol module needs from storage: resources addressed by path segments
@@ -125,7 +126,8 @@ export interface DavSearchBackend {
   search(query: DavSearchQuery): Promise<DavResource[]>;
 }
 
-export interface DavSearchQuery {
+/** WebDAV has no property for when content was uploaded: sizes and modification dates only. */
+export interface DavSearchQuery extends Pick<SearchRanges, 'minSize' | 'maxSize' | 'modifiedFrom' | 'modifiedTo'> {
   /** The collection searched; its own members with depth "1", everything beneath with "infinity". */
   scope: DavResource;
   depth: '1' | 'infinity';
@@ -134,10 +136,6 @@ export interface DavSearchQuery {
   kind?: 'file' | 'folder' | undefined;
   /** MIME types ("image/png") and prefixes ("image/"); any of them. */
   types?: string[] | undefined;
-  minSize?: number | undefined;
-  maxSize?: number | undefined;
-  modifiedFrom?: Date | undefined;
-  modifiedTo?: Date | undefined;
   /** At most this many resources. */
   max: number;
 }

@@ -3,6 +3,7 @@ import type { Core } from '../../core/core.js';
 import type { AccessibleNode } from '../../services/access.service.js';
 import type { SearchRequest } from '../../services/search.service.js';
 import type { DavResource, DavSearchQuery } from '../../webdav/backend.js';
+import { rangesOf } from '../../util/search-ranges.js';
 
 /** Where a search starts in the caller's DAV tree, as the backend found it. */
 export type DavSearchScope =
@@ -40,10 +41,7 @@ export async function davSearch(core: Core, ctx: CallContext, scope: DavSearchSc
     in: 'name',
     kind: q.kind,
     types: q.types,
-    minSize: q.minSize,
-    maxSize: q.maxSize,
-    modifiedFrom: q.modifiedFrom,
-    modifiedTo: q.modifiedTo,
+    ...rangesOf(q),
     ...(q.depth === '1' && folder ? { parentId: folder } : { folderId: folder }),
     limit: PAGE,
   };
