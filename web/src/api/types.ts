@@ -1,4 +1,5 @@
 /** Shapes of the public REST API (see /api/v1/openapi.json). */
+import type { paths } from './openapi';
 
 export type NodeKind = 'file' | 'folder';
 
@@ -159,15 +160,5 @@ export interface SearchPage {
   next_cursor: string | null;
 }
 
-/** What a search asks (GET /search's parameters). */
-export interface SearchParams {
-  q: string;
-  in?: 'name' | 'content';
-  type?: string;
-  min_size?: number;
-  max_size?: number;
-  modified_after?: string;
-  modified_before?: string;
-  folder_id?: string;
-  limit?: number;
-}
+/** What a search asks: GET /search's parameters, from the generated OpenAPI types. */
+export type SearchParams = NonNullable<paths['/api/v1/search']['get']['parameters']['query']>;

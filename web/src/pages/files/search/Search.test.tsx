@@ -96,6 +96,21 @@ describe('the search box of the files screen', () => {
     expect(within(results).queryByRole('button', { name: 'Show more results' })).toBeNull();
   });
 
+  it('filters by the day files were uploaded', async () => {
+    const user = userEvent.setup();
+    const { search } = renderSearch([{ items: [hit('scan.pdf')], next_cursor: null }]);
+    await screen.findByRole('link', { name: 'notes.txt' });
+    const form = screen.getByRole('search', { name: 'Search files' });
+    await user.click(within(form).getByRole('button', { name: 'Filters' }));
+    await user.selectOptions(within(form).getByRole('combobox', { name: 'Dates are when files were' }), 'Uploaded');
+    await user.type(within(form).getByLabelText('Uploaded on or after'), '2026-12-01');
+    await user.type(within(form).getByRole('searchbox'), 'scan');
+    await user.click(within(form).getByRole('button', { name: 'Search' }));
+    expect(location()).toBe('/files?q=scan&from=2026-12-01&by=uploaded');
+    await screen.findByRole('link', { name: 'scan.pdf' });
+    expect(search).toHaveBeenCalledWith({ q: 'scan', limit: 50, uploaded_after: '2026-12-01' }, null, expect.anything());
+  });
+
   it('says what is missing instead of searching', async () => {
     const user = userEvent.setup();
     const { search } = renderSearch([]);
@@ -127,6 +142,11 @@ describe('search state', () => {
     const s = readSearch(new URLSearchParams('q=a b&in=content&type=image&min=0.5&max=2&from=2026-01-01&until=2026-01-31&here=1'))!;
     expect(readSearch(new URLSearchParams(writeSearch(s)))).toEqual(s);
     expect(toParams(s, 'f')).toEqual({ q: 'a b', limit: 50, in: 'content', type: 'image', min_size: 524288, max_size: 2097152, modified_after: '2026-01-01', modified_before: '2026-02-01', folder_id: 'f' });
+    const uploaded = readSearch(new URLSearchParams('q=x&by=uploaded&from=2026-03-01&until=2026-03-31'))!;
+    expect(uploaded.dateBy).toBe('uploaded');
+    expect(writeSearch(uploaded)).toBe('?q=x&from=2026-03-01&until=2026-03-31&by=uploaded');
+    expect(toParams(uploaded, undefined)).toEqual({ q: 'x', limit: 50, uploaded_after: '2026-03-01', uploaded_before: '2026-04-01' });
+    expect(readSearch(new URLSearchParams('q=x&by=bogus'))?.dateBy).toBe('modified');
     expect(readSearch(new URLSearchParams('preview=x'))).toBeNull();
     expect(readSearch(new URLSearchParams('q=x&type=bogus&from=yesterday'))).toMatchObject({ type: '', from: '' });
   });

@@ -13,7 +13,7 @@ interface SearchFormProps {
 
 /**
  * The search box of the files screen: words, and behind "Filters" the kind of file, sizes,
- * modification days, this folder only and the files' text. Submitting (Enter) runs the search;
+ * days modified or uploaded, this folder only and the files' text. Submitting (Enter) runs the search;
  * Escape in the box, or the clear button, goes back to the folder.
  */
 export function SearchForm({ current, folderName, onSearch, onClear }: SearchFormProps) {
@@ -106,14 +106,20 @@ export function SearchForm({ current, folderName, onSearch, onClear }: SearchFor
             <input type="number" inputMode="decimal" min={0} step="any" placeholder="to" value={draft.maxMb} onChange={(e) => set('maxMb', e.target.value)} />
           </label>
         </div>
-        <div className="search-filter search-pair" role="group" aria-labelledby={`${id}-modified`}>
-          <span id={`${id}-modified`}>Modified</span>
+        <div className="search-filter search-pair" role="group" aria-label={draft.dateBy === 'uploaded' ? 'Uploaded' : 'Modified'}>
           <label>
-            <span className="sr-only">Modified on or after</span>
+            <span className="sr-only">Dates are when files were</span>
+            <select value={draft.dateBy} onChange={(e) => set('dateBy', e.target.value === 'uploaded' ? 'uploaded' : 'modified')}>
+              <option value="modified">Modified</option>
+              <option value="uploaded">Uploaded</option>
+            </select>
+          </label>
+          <label>
+            <span className="sr-only">{draft.dateBy === 'uploaded' ? 'Uploaded' : 'Modified'} on or after</span>
             <input type="date" value={draft.from} onChange={(e) => set('from', e.target.value)} />
           </label>
           <label>
-            <span className="sr-only">Modified on or before</span>
+            <span className="sr-only">{draft.dateBy === 'uploaded' ? 'Uploaded' : 'Modified'} on or before</span>
             <input type="date" value={draft.until} onChange={(e) => set('until', e.target.value)} />
           </label>
         </div>

@@ -13,14 +13,16 @@ export interface SearchState {
   /** Sizes in MB (1024 × 1024 bytes), as typed; '' for no bound. */
   minMb: string;
   maxMb: string;
-  /** Modified on or after / on or before these days (YYYY-MM-DD); '' for no bound. */
+  /** Which date the day range is about: the last change, or when the content was uploaded. */
+  dateBy: 'modified' | 'uploaded';
+  /** On or after / on or before these days (YYYY-MM-DD); '' for no bound. */
   from: string;
   until: string;
   /** Only beneath the folder on screen. */
   here: boolean;
 }
 
-export const EMPTY_SEARCH: SearchState = { q: '', content: false, type: '', minMb: '', maxMb: '', from: '', until: '', here: false };
+export const EMPTY_SEARCH: SearchState = { q: '', content: false, type: '', minMb: '', maxMb: '', dateBy: 'modified', from: '', until: '', here: false };
 
 export const TYPE_OPTIONS: { value: string; label: string }[] = [
   { value: '', label: 'Any type' },
@@ -51,6 +53,7 @@ export function readSearch(params: URLSearchParams): SearchState | null {
     type: TYPE_OPTIONS.some((o) => o.value === params.get('type')) ? (params.get('type') ?? '') : '',
     minMb: mb(params.get('min')),
     maxMb: mb(params.get('max')),
+    dateBy: params.get('by') === 'uploaded' ? 'uploaded' : 'modified',
     from: day(params.get('from')),
     until: day(params.get('until')),
     here: params.get('here') === '1',
@@ -66,6 +69,7 @@ export function writeSearch(s: SearchState): string {
   if (s.maxMb.trim()) p.set('max', s.maxMb.trim());
   if (s.from) p.set('from', s.from);
   if (s.until) p.set('until', s.until);
+  if ((s.from || s.until) && s.dateBy === 'uploaded') p.set('by', 'uploaded');
   if (s.here) p.set('here', '1');
   return `?${p.toString()}`;
 }
@@ -94,9 +98,14 @@ export function toParams(s: SearchState, folderId: string | undefined): SearchPa
   if (s.type) p.type = s.type;
   if (s.minMb.trim()) p.min_size = Math.round(Number(s.minMb) * MB);
   if (s.maxMb.trim()) p.max_size = Math.round(Number(s.maxMb) * MB);
-  if (s.from) p.modified_after = s.from;
   // "Until" a day includes it: the search's bound is the start of the next one.
-  if (s.until) p.modified_before = nextDay(s.until);
+  if (s.dateBy === 'uploaded') {
+    if (s.from) p.uploaded_after = s.from;
+    if (s.until) p.uploaded_before = nextDay(s.until);
+  } else {
+    if (s.from) p.modified_after = s.from;
+    if (s.until) p.modified_before = nextDay(s.until);
+  }
   if (s.here && folderId) p.folder_id = folderId;
   return p;
 }
