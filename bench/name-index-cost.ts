@@ -28,7 +28,7 @@ const withIdx: number[] = [];
 const without: number[] = [];
 for (let r = 0; r < 5; r++) {
   without.push(await (async () => { await run('drop index if exists nodes_name_trgm'); await run('drop index if exists nodes_name_fold'); return once(`a${r}`); })());
-  withIdx.push(await (async () => { await run(`create index if not exists nodes_name_trgm on nodes using gin (coffer_fold(name) gin_trgm_ops)`); await run(`create index if not exists nodes_name_fold on nodes ((coffer_fold(name)) collate "C")`); return once(`b${r}`); })());
+  withIdx.push(await (async () => { await run(`create index if not exists nodes_name_trgm on nodes using gin (name_folded gin_trgm_ops)`); await run(`create index if not exists nodes_name_fold on nodes (name_folded collate "C")`); return once(`b${r}`); })());
 }
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(JSON.stringify({ backend: url ? 'postgres' : 'pglite', usPerInsertWithout: without.map((x) => +x.toFixed(1)), usPerInsertWith: withIdx.map((x) => +x.toFixed(1)), medianWithout: +med(without).toFixed(1), medianWith: +med(withIdx).toFixed(1) }));

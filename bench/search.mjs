@@ -130,8 +130,8 @@ async function onPostgres() {
     // Committed first: the deferred foreign keys' checks must run before an index is built.
     await client.query('commit');
     const t1 = performance.now();
-    await client.query('create index nodes_name_trgm on nodes using gin (coffer_fold(name) gin_trgm_ops)');
-    await client.query('create index nodes_name_fold on nodes ((coffer_fold(name)) collate "C")');
+    await client.query('create index nodes_name_trgm on nodes using gin (name_folded gin_trgm_ops)');
+    await client.query('create index nodes_name_fold on nodes (name_folded collate "C")');
     const t2 = performance.now();
     await client.query('vacuum analyze');
     const counts = await matchCounts(async (text) => (await client.query(text)).rows[0].n);
@@ -168,8 +168,8 @@ async function onPglite() {
     for (const statement of bulkSql(s.id, s.root_node_id).split(';').map((x) => x.trim()).filter(Boolean)) await run(statement);
     await run('commit');
     const t1 = performance.now();
-    await run('create index nodes_name_trgm on nodes using gin (coffer_fold(name) gin_trgm_ops)');
-    await run('create index nodes_name_fold on nodes ((coffer_fold(name)) collate "C")');
+    await run('create index nodes_name_trgm on nodes using gin (name_folded gin_trgm_ops)');
+    await run('create index nodes_name_fold on nodes (name_folded collate "C")');
     const t2 = performance.now();
     await run('vacuum analyze');
     const counts = await matchCounts(async (text) => (await run(text))[0].n);

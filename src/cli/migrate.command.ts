@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { migrate, openDatabase } from '../db/database.js';
 import type { Command } from './commands.js';
-import { EXIT_OK, out, parseCommandLine, runCommand, UsageError } from './cli-kit.js';
+import { EXIT_OK, expectArgs, leaf, out } from './cli-kit.js';
 
 const HELP = `Usage: coffer migrate
 
@@ -11,24 +11,15 @@ Options:
   -h, --help   show this help
 `;
 
-export const migrateCommand: Command = {
-  summary: 'Apply pending database migrations',
-  run: (config, args) =>
-    runCommand(HELP, async () => {
-      const { values, positionals } = parseCommandLine({ args, options: { help: { type: 'boolean', short: 'h', default: false } } });
-      if (values.help) {
-        out(HELP);
-        return EXIT_OK;
-      }
-      if (positionals.length > 0) throw new UsageError(`Unexpected arguments: ${positionals.join(' ')}`);
-      // Only the database: the core needs tables (settings) a fresh database does not have yet.
-      const db = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'db') });
-      try {
-        const applied = await migrate(db);
-        out(applied.length > 0 ? `Applied ${applied.join(', ')}` : 'The database is up to date');
-        return EXIT_OK;
-      } finally {
-        await db.destroy();
-      }
-    }),
-};
+export const migrateCommand: Command = leaf('Apply pending database migrations', HELP, {}, async (config, { positionals }) => {
+  expectArgs(positionals, []);
+  // Only the database: the core needs tables (settings) a fresh database does not have yet.
+  const db = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'db') });
+  try {
+    const applied = await migrate(db);
+    out(applied.length > 0 ? `Applied ${applied.join(', ')}` : 'The database is up to date');
+    return EXIT_OK;
+  } finally {
+    await db.destroy();
+  }
+});

@@ -267,6 +267,11 @@ export interface NodesTable {
   deleted_by: string | null;
   trash_origin_path: string | null;
   trash_origin_parent_id: string | null;
+  /**
+   * coffer_fold(name), kept by PostgreSQL (a generated column, migration 0028) for the name
+   * search's indexes. Never written, and left out of the row types: only search's SQL reads it.
+   */
+  name_folded: ColumnType<never, never, never>;
 }
 
 export interface VersionsTable {

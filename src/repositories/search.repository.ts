@@ -74,7 +74,7 @@ export class SearchRepository {
    */
   async byName(db: Db, q: string, scope: SearchScope, filters: SearchFilters, after: NameKey | null, limit: number): Promise<NameCandidate[]> {
     const folded = sql<string>`coffer_fold(${q}::text)`;
-    const name = sql<string>`coffer_fold(n.name) collate "C"`;
+    const name = sql<string>`n.name_folded collate "C"`;
     const prefix = sql<boolean>`(${name} >= ${folded} and ${name} < ${folded} || chr(1114111))`;
     const base = this.conditions(filters, scope);
     const branch = (bucket: 1 | 2, match: RawBuilder<boolean>) => {
@@ -87,7 +87,7 @@ export class SearchRepository {
             ? sql<boolean>`false`
             : sql<boolean>`${name} >= ${after.name}::text collate "C" and (${name} > ${after.name}::text collate "C" or n.id > ${after.id}::uuid)`;
       return sql`(select c.id, ${sql.lit(bucket)} as bucket, c.name from (
-          select n.id, coffer_fold(n.name) as name from nodes n
+          select n.id, n.name_folded as name from nodes n
            where ${sql.join([...base, match, keyset], sql` and `)}
            order by ${name}, n.id
            offset 0
@@ -96,7 +96,7 @@ export class SearchRepository {
         limit ${limit})`;
     };
     const branches = [branch(1, prefix)];
-    if (q !== '') branches.push(branch(2, sql<boolean>`coffer_fold(n.name) like '%' || ${likeEscape(folded)} || '%' and not ${prefix}`));
+    if (q !== '') branches.push(branch(2, sql<boolean>`n.name_folded like '%' || ${likeEscape(folded)} || '%' and not ${prefix}`));
     return this.tuned(db, async (tx) => {
       const result = await sql<NameCandidate>`select x.id, x.bucket, x.name from (${sql.join(branches, sql` union all `)}) x limit ${limit}`.execute(tx);
       return result.rows.map((r) => ({ id: r.id, bucket: Number(r.bucket), name: r.name }));
