@@ -108,10 +108,11 @@ export class SearchRepository {
    * hold "invoice" and how many "1234567" decides between the two indexes, and a plan made
    * without the words is wrong for one of them (measured: 15 s instead of 12 ms). No parallel
    * workers either: starting them cost more than these statements (bench/results/2026-12-07-search.md).
+   * No JIT: PostgreSQL compiled a statement whose plan it costed high (40 ms of a 50 ms search).
    */
   private tuned<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (tx) => {
-      await sql`select set_config('plan_cache_mode', 'force_custom_plan', true), set_config('max_parallel_workers_per_gather', '0', true)`.execute(tx);
+      await sql`select set_config('plan_cache_mode', 'force_custom_plan', true), set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)`.execute(tx);
       return fn(tx);
     });
   }
