@@ -79,7 +79,7 @@ async function freePort() {
 function cleanEnv() {
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
-    if (k.startsWith('COFFER_') || k === 'DATABASE_URL' || k === 'HOST' || k === 'PORT' || k === 'LOG_LEVEL') delete env[k];
+    if ((k.startsWith('COFFER_') && k !== 'COFFER_NODE_FLAGS') || k === 'DATABASE_URL' || k === 'HOST' || k === 'PORT' || k === 'LOG_LEVEL') delete env[k];
   }
   return env;
 }
