@@ -122,7 +122,8 @@ export class UploadSessionRepository {
       .where('spaceId' in of ? 'space_id' : 'owner', '=', 'spaceId' in of ? of.spaceId : of.owner)
       .returning(['id', 'store_state', 'status'])
       .execute();
-    const staged: UploadSessionStatus[] = ['receiving', 'finishing'];
+    // A failed one's bytes are normally gone already; removing them again is harmless.
+    const staged: UploadSessionStatus[] = ['receiving', 'finishing', 'failed'];
     return rows.filter((r) => staged.includes(r.status));
   }
 

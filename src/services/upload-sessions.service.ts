@@ -412,7 +412,8 @@ export class UploadSessionsService {
     if (current.status === 'completed') throw conflict('This upload is complete; delete the file instead');
     if (current.status === 'finishing') throw conflict('This upload is being finished; wait for it, then delete the file if it is not wanted');
     if (current.status === 'failed') {
-      // Its bytes went when it failed: only the record of why is left.
+      // Its bytes went when it failed (the removal is repeated, as it is harmless): only the record of why is left.
+      await this.removeStaged(current.store_state as StagingState, 'failed');
       await this.d.repo.deleteFailed(this.d.db, id);
       return;
     }
@@ -453,7 +454,7 @@ export class UploadSessionsService {
       if (rows.length === 0) return purged;
       for (const row of rows) {
         try {
-          if (row.status === 'receiving' || row.status === 'finishing') await this.removeStaged(row.store_state as StagingState, row.status);
+          await this.removeStaged(row.store_state as StagingState, row.status);
           await this.d.repo.deleteLeased(this.d.db, row.id, lease);
           this.hashes.forget(row);
           purged++;
@@ -497,10 +498,14 @@ export class UploadSessionsService {
     return parts;
   }
 
-  /** Whatever a session may have staged: its staging, and for one being finished the object its parts may have become. */
+  /**
+   * Whatever a session may have staged: its staging, and for a direct upload that went on to
+   * finishing the object its parts may have become (never a file's: its commit did not happen).
+   */
   private async removeStaged(state: StagingState, status: UploadSessionStatus): Promise<void> {
+    if (status === 'completed') return;
     await this.staging.abort(state);
-    if (status === 'finishing') await this.d.blobs.delete(state.key);
+    if (status !== 'receiving') await this.d.blobs.delete(state.key);
   }
 
   /** A session that can never complete (its target is gone): its bytes and its row go. */
@@ -522,8 +527,10 @@ export class UploadSessionsService {
         ? { status: err.status, code: err.code, detail: err.message }
         : { status: 500, code: 'upload-finish-failed', detail: 'The upload could not be finished because of a problem on the server; its bytes were removed. Upload the file again' };
     if (!(err instanceof CofferError)) this.d.logger.error({ err, upload: row.id }, 'finishing a direct upload failed');
-    await this.removeStaged(row.store_state as StagingState, 'finishing').catch((e: unknown) => this.d.logger.warn({ err: e, upload: row.id }, 'could not remove the bytes of a failed upload; fsck will'));
-    await this.d.repo.markFailed(this.d.db, row.id, lease, failure);
+    // Recorded first, while the lease is still this job's (bytes another holder works on are not
+    // touched); should the removal then fail, the purge of the failed row removes them.
+    if (!(await this.d.repo.markFailed(this.d.db, row.id, lease, failure))) return;
+    await this.removeStaged(row.store_state as StagingState, 'failed').catch((e: unknown) => this.d.logger.warn({ err: e, upload: row.id }, 'could not remove the bytes of a failed upload; its purge will'));
   }
 
   /** The planned upload of a session, checked again now (access may be gone, quota used up). */
