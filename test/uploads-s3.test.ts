@@ -302,6 +302,9 @@ describe('direct uploads finished in the background', () => {
     const staging = server.core.blobs.staging;
     await staging.finish(staging.withParts!(state, await staging.listParts!(state)), length);
     await server.core.db.updateTable('upload_sessions').set({ lease: 'a-dead-worker', lease_until: new Date(Date.now() - 1000) }).where('id', '=', sent.id).execute();
+    // The storage check sees an object no file references yet, and leaves it to the upload.
+    await server.core.fsck.run({ repair: true, scope: 'storage', graceSeconds: 0 });
+    expect(await server.core.blobs.stat(state.key)).toBe(length);
     const done = await finishWithWorker(sent.id);
     expect(done.status).toBe('completed');
     expect(sha256(Buffer.from(await (await api.fetch(`/files/${done.file_id}/content`)).arrayBuffer()))).toBe(sha256(data));
