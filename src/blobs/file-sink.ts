@@ -49,10 +49,11 @@ export class FileSink extends Writable {
   /**
    * `at`: write into an existing file from this offset (a staged upload's next append), cutting
    * off whatever lay beyond it (bytes of an append that was never recorded); otherwise the file
-   * is created and must not exist. `chunked`: the stream is one short piece of a file that must
-   * be durable when it ends (a resumable upload's append, a few MiB): smaller writes, each
-   * flushed in the background as soon as it is written, so the disk writes while the rest
-   * arrives rather than all at the end.
+   * is created and must not exist. `chunked` (with `sync`): the stream is one short piece of a
+   * file that must be durable when it ends (a resumable upload's append, a few MiB): smaller
+   * writes, each flushed in the background as soon as it is written, so the disk writes while
+   * the rest arrives rather than all at the end. (Without sync the smaller writes only cost:
+   * bench/results/2026-12-07-tus.md.)
    */
   constructor(
     private readonly path: string,

@@ -49,7 +49,7 @@ export class FsStaging implements BlobStaging {
       },
     });
     // The sink cuts the file back to `offset` first: bytes past it belong to no recorded append.
-    await pipeline(source, count, new FileSink(this.fileOf(state), this.fsync, offset, true));
+    await pipeline(source, count, new FileSink(this.fileOf(state), this.fsync, offset, this.fsync));
     return { state, bytes };
   }
 
