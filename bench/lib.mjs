@@ -79,7 +79,8 @@ async function freePort() {
 function cleanEnv() {
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
-    if (k.startsWith('COFFER_') || k === 'DATABASE_URL' || k === 'HOST' || k === 'PORT' || k === 'LOG_LEVEL') delete env[k];
+    // COFFER_NODE_FLAGS passes through: flags NODE_OPTIONS refuses, such as --cpu-prof, reach the server's node.
+    if ((k.startsWith('COFFER_') && k !== 'COFFER_NODE_FLAGS') || k === 'DATABASE_URL' || k === 'HOST' || k === 'PORT' || k === 'LOG_LEVEL') delete env[k];
   }
   return env;
 }
@@ -108,7 +109,8 @@ export async function startCoffer({ dataDir, databaseUrl, fsync, env: extraEnv =
   const out = fs.openSync(logFile, 'w');
   const t0 = performance.now();
   // Through the launcher people run (bin/coffer: it sets the allocator up), on this node.
-  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", go to the server's node.
+  // BENCH_NODE_ARGS go to the server's node through NODE_OPTIONS; those it refuses (--cpu-prof
+  // --cpu-prof-dir=/tmp/prof) through COFFER_NODE_FLAGS, which bin/coffer hands to node.
   const nodeOptions = [process.env.NODE_OPTIONS, process.env.BENCH_NODE_ARGS].filter(Boolean).join(' ');
   env.NODE = process.execPath;
   if (nodeOptions) env.NODE_OPTIONS = nodeOptions;

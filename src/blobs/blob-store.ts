@@ -73,6 +73,11 @@ export interface BlobStaging {
   /** Removes whatever is staged. */
   abort(state: StagingState): Promise<void>;
   /**
+   * Reads the first `end` staged bytes back, where the store can (the local disk; S3 cannot read
+   * the parts of an unfinished multipart upload). A live SHA-256 that its server lost is rebuilt from them.
+   */
+  read?(state: StagingState, end: number): Promise<Readable>;
+  /**
    * Direct uploads (S3 only): a presigned URL a client PUTs part `partNumber` to, and the parts the
    * store holds, as the store lists them; the state the parts make, to finish.
    */

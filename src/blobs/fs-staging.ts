@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStaging, StagingState } from './blob-store.js';
 import { FileSink } from './file-sink.js';
@@ -49,7 +49,7 @@ export class FsStaging implements BlobStaging {
       },
     });
     // The sink cuts the file back to `offset` first: bytes past it belong to no recorded append.
-    await pipeline(source, count, new FileSink(this.fileOf(state), this.fsync, offset));
+    await pipeline(source, count, new FileSink(this.fileOf(state), this.fsync, offset, this.fsync));
     return { state, bytes };
   }
 
@@ -71,6 +71,11 @@ export class FsStaging implements BlobStaging {
       }
     }
     await this.place(file, state.key);
+  }
+
+  async read(state: StagingState, end: number): Promise<Readable> {
+    if (end === 0) return Readable.from([]);
+    return fs.createReadStream(this.fileOf(state), { start: 0, end: end - 1, highWaterMark: 1 << 20 });
   }
 
   async abort(state: StagingState): Promise<void> {

@@ -111,7 +111,7 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const accessRepo = new AccessRepository();
   const access = new AccessService(db, accessRepo);
   const tree = new TreeService(db, nodeRepo, spaceRepo, access, config.maxPathDepth);
-  const users = new UsersService(db, userRepo, spaceRepo, nodeRepo, audit, config.defaultQuotaBytes);
+  const users = new UsersService(db, userRepo, spaceRepo, nodeRepo, audit, config.defaultQuotaBytes, (): UploadSessionsService => uploads);
   const rateLimits = new RateLimitRepository();
   const auth = new AuthService(db, userRepo, rateLimits, audit, {
     jwtSecret: deps.jwtSecret,
@@ -143,15 +143,15 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const linkKey = createHmac('sha256', deps.jwtSecret).update('coffer link sessions').digest();
   const links = new LinksService({ db, tree, links: new LinkRepository(), rateLimits, audit, secret: linkKey });
   const zip = new ZipService({ db, tree, subtrees: new SubtreeRepository(), blobs, audit });
+  const uploads = new UploadSessionsService({ db, repo: new UploadSessionRepository(), files, tree, blobs, nodes: nodeRepo, queue, logger, expirySeconds: config.uploadExpirySeconds });
   // Deleting an organisation purges its spaces, and spaces ask organisations who is an admin.
   const orgs: OrgsService = new OrgsService({ db, orgs: orgRepo, users: userRepo, audit, spaces: (): SpacesService => spaces });
   const templates = new SpaceTemplatesService({ db, access, tree, nodes: nodeRepo, spaces: spaceRepo, policies: policyRepo, rules, files, zip, audit });
-  const spaces: SpacesService = new SpacesService({ db, orgs: orgRepo, spaces: spaceRepo, nodes: nodeRepo, versions: versionRepo, access, audit, orgService: orgs, trash, policies: policyRepo, templates });
+  const spaces: SpacesService = new SpacesService({ db, orgs: orgRepo, spaces: spaceRepo, nodes: nodeRepo, versions: versionRepo, access, audit, orgService: orgs, trash, policies: policyRepo, templates, uploads });
   const folderExpiry = new FolderExpiryService({ db, policies: policyRepo, nodes: nodeRepo, trash, logger });
-  const serviceAccounts = new ServiceAccountsService({ db, repo: new ServiceAccountRepository(), spaces: spaceRepo, orgs, files, audit });
+  const serviceAccounts = new ServiceAccountsService({ db, repo: new ServiceAccountRepository(), spaces: spaceRepo, orgs, files, audit, uploads });
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  const uploads = new UploadSessionsService({ db, repo: new UploadSessionRepository(), files, tree, blobs, logger, expirySeconds: config.uploadExpirySeconds });
   return { search, uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }), previews };
 }

@@ -405,14 +405,25 @@ export interface UploadSessionsTable {
   received: ColumnType<number, number | undefined, number>;
   store_state: ColumnType<unknown, string, string>;
   hash_state: string | null;
+  hash_chain: string | null;
   metadata: ColumnType<Record<string, string | null>, string | undefined, string>;
-  status: ColumnType<'receiving' | 'completed', 'receiving' | 'completed' | undefined, 'receiving' | 'completed'>;
+  status: ColumnType<UploadSessionStatus, UploadSessionStatus | undefined, UploadSessionStatus>;
   node_id: string | null;
+  failure: ColumnType<UploadFailure | null, string | null | undefined, string | null>;
   lease: string | null;
   lease_until: Timestamp | null;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
   expires_at: Timestamp;
+}
+
+export type UploadSessionStatus = 'receiving' | 'finishing' | 'completed' | 'failed';
+
+/** Why the finishing of an upload failed, as the API error the client would have got. */
+export interface UploadFailure {
+  status: number;
+  code: string;
+  detail: string;
 }
 
 /** What an upload session keeps of its creating request for the commit (see upload-sessions.service). */

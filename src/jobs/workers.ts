@@ -4,6 +4,7 @@ import { maintenanceHandlers, maintenanceSchedules } from './maintenance.js';
 import type { JobHandler } from './queue.js';
 import { PREVIEW_JOB } from '../services/previews.service.js';
 import { SEARCH_INDEX_JOB } from '../services/search.service.js';
+import { UPLOAD_FINALIZE_JOB, UPLOADS_DISCARD_JOB } from '../services/upload-sessions.service.js';
 import { JobWorker, type JobOutcome } from './worker.js';
 
 /** Every kind of job Coffer runs, with its handler. */
@@ -27,6 +28,22 @@ export function jobHandlers(core: Core, repo: JobRepository): JobHandler[] {
       run: async (job) => {
         await core.search.indexVersion((job.payload as { versionId: string }).versionId);
       },
+    },
+    {
+      kind: UPLOAD_FINALIZE_JOB,
+      // Mostly waiting for the object store while it streams the object back for its SHA-256.
+      concurrency: 2,
+      // Reading back S3's largest object (5 TB) at 150 MB/s takes ~9 h; the lease is renewed meanwhile.
+      timeoutMs: 12 * 3600_000,
+      maxAttempts: 5,
+      run: (job, signal) => core.uploads.finalize(job.payload, signal, job.lastAttempt),
+    },
+    {
+      kind: UPLOADS_DISCARD_JOB,
+      concurrency: 1,
+      timeoutMs: 600_000,
+      maxAttempts: 5,
+      run: (job) => core.uploads.discardStaged(job.payload),
     },
   ];
 }

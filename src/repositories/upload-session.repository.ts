@@ -1,12 +1,13 @@
 import type { Insertable } from 'kysely';
-import type { UploadSession, UploadSessionsTable } from '../db/schema.js';
+import type { UploadFailure, UploadSession, UploadSessionsTable, UploadSessionStatus } from '../db/schema.js';
 import type { Db } from './node.repository.js';
 
 /** What an append leaves behind: the bytes staged so far and where the hash stands. */
 export interface AppendRecord {
   received: number;
   storeState: unknown;
-  hashState: string;
+  hashState: string | null;
+  hashChain: string | null;
   expiresAt: Date;
 }
 
@@ -29,13 +30,16 @@ export class UploadSessionRepository {
    * (any number when undefined); undefined when another holds it, the offset differs, or it is
    * gone, finished or expired (the caller then looks at the row to say which).
    */
-  async takeLease(db: Db, q: { id: string; owner: string; received?: number | undefined; lease: string; until: Date; now: Date }): Promise<UploadSession | undefined> {
+  async takeLease(
+    db: Db,
+    q: { id: string; owner: string; received?: number | undefined; lease: string; until: Date; now: Date; status?: 'receiving' | 'finishing' | undefined },
+  ): Promise<UploadSession | undefined> {
     let update = db
       .updateTable('upload_sessions')
       .set({ lease: q.lease, lease_until: q.until })
       .where('id', '=', q.id)
       .where('owner', '=', q.owner)
-      .where('status', '=', 'receiving')
+      .where('status', '=', q.status ?? 'receiving')
       .where('expires_at', '>', q.now)
       .where((eb) => eb.or([eb('lease', 'is', null), eb('lease_until', '<', q.now)]));
     if (q.received !== undefined) update = update.where('received', '=', q.received);
@@ -60,6 +64,7 @@ export class UploadSessionRepository {
         received: a.received,
         store_state: JSON.stringify(a.storeState),
         hash_state: a.hashState,
+        hash_chain: a.hashChain,
         expires_at: a.expiresAt,
         updated_at: new Date(),
         lease: null,
@@ -80,6 +85,51 @@ export class UploadSessionRepository {
       .where('lease', '=', lease)
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
+  }
+
+  /**
+   * A direct upload whose finishing is handed to a job (enqueued in the same transaction): the
+   * lease is released for the job to take, and the session kept at least `expiresAt`.
+   */
+  async markFinishing(db: Db, id: string, lease: string, expiresAt: Date): Promise<UploadSession | undefined> {
+    return db
+      .updateTable('upload_sessions')
+      .set({ status: 'finishing', expires_at: expiresAt, updated_at: new Date(), lease: null, lease_until: null })
+      .where('id', '=', id)
+      .where('lease', '=', lease)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Finishing failed for `failure` (the staged bytes are removed by then); the row stays for the client to read. */
+  async markFailed(db: Db, id: string, lease: string, failure: UploadFailure): Promise<boolean> {
+    const r = await db
+      .updateTable('upload_sessions')
+      .set({ status: 'failed', failure: JSON.stringify(failure), updated_at: new Date(), lease: null, lease_until: null })
+      .where('id', '=', id)
+      .where('lease', '=', lease)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Deletes the sessions of a space that goes, or of an owner who goes, whatever their lease;
+   * returns those whose bytes may still be staged (the caller has them removed).
+   */
+  async deleteAll(db: Db, of: { spaceId: string } | { owner: string }): Promise<Pick<UploadSession, 'id' | 'store_state' | 'status'>[]> {
+    const rows = await db
+      .deleteFrom('upload_sessions')
+      .where('spaceId' in of ? 'space_id' : 'owner', '=', 'spaceId' in of ? of.spaceId : of.owner)
+      .returning(['id', 'store_state', 'status'])
+      .execute();
+    // A failed one's bytes are normally gone already; removing them again is harmless.
+    const staged: UploadSessionStatus[] = ['receiving', 'finishing', 'failed'];
+    return rows.filter((r) => staged.includes(r.status));
+  }
+
+  /** Deletes a failed session (nothing of it is staged any more). */
+  async deleteFailed(db: Db, id: string): Promise<void> {
+    await db.deleteFrom('upload_sessions').where('id', '=', id).where('status', '=', 'failed').execute();
   }
 
   /** Deletes a session whose lease the caller holds. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { BlobStore, StoredBlobInfo } from '../blobs/blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
@@ -144,6 +145,14 @@ export class FsckService {
         .select('store_key')
         .where('store_key', 'in', keys)
         .unionAll(db.selectFrom('derived_blobs').select((eb) => eb.fn.coalesce('store_key', eb.val('')).as('store_key')).where('store_key', 'in', keys))
+        // A direct upload being finished: its parts became the object, which a job is reading back (for hours, when it is big).
+        .unionAll(
+          db
+            .selectFrom('upload_sessions')
+            .select(sql<string>`store_state->>'key'`.as('store_key'))
+            .where('status', 'in', ['receiving', 'finishing'])
+            .where(sql<string>`store_state->>'key'`, 'in', keys),
+        )
         .execute();
       const referenced = new Set(rows.map((r) => r.store_key));
       for (const stored of batch) {

@@ -9,6 +9,7 @@ import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { AuditService } from './audit.service.js';
 import type { FilesService } from './files.service.js';
 import { orgChain, type OrgsService } from './orgs.service.js';
+import { sessionOwner, type UploadSessionsService } from './upload-sessions.service.js';
 
 /** The start of every API key: tells a key from a session token at a glance (and to secret scanners). */
 export const API_KEY_PREFIX = 'cof_sk_';
@@ -30,6 +31,7 @@ export interface ServiceAccountsDeps {
   orgs: OrgsService;
   files: FilesService;
   audit: AuditService;
+  uploads: UploadSessionsService;
 }
 
 export function hashApiKey(key: string): string {
@@ -104,6 +106,8 @@ export class ServiceAccountsService {
     const account = await this.mustGet(this.db, s.org, id);
     await this.db.transaction().execute(async (tx) => {
       await this.d.repo.delete(tx, account.id);
+      // Its unfinished uploads can never be completed now; a job removes what they staged.
+      await this.d.uploads.discardAll(tx, { owner: sessionOwner({ serviceAccountId: account.id }) });
       await this.d.audit.record(tx, ctx, { action: 'org.service_account.delete', spaceId: orgChain(s.org.id), detail: { org: s.org.id, account: account.id, name: account.name } });
     });
   }

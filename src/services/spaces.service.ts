@@ -15,6 +15,7 @@ import { orgChain, type OrgsService } from './orgs.service.js';
 import { newEtag } from './tree.service.js';
 import type { TrashService } from './trash.service.js';
 import type { SpaceTemplatesService } from './space-templates.service.js';
+import type { UploadSessionsService } from './upload-sessions.service.js';
 
 export interface SpacesDeps {
   db: Db;
@@ -28,6 +29,7 @@ export interface SpacesDeps {
   trash: TrashService;
   policies: PolicyRepository;
   templates: SpaceTemplatesService;
+  uploads: UploadSessionsService;
 }
 
 export interface SpaceSettings {
@@ -186,6 +188,8 @@ export class SpacesService {
     const keys = await this.db.transaction().execute(async (tx) => {
       await this.d.spaces.lock(tx, space.id);
       const blobIds = await this.d.orgs.spaceBlobIds(tx, space.id);
+      // Unfinished uploads into the space go with it; a job removes what they staged.
+      await this.d.uploads.discardAll(tx, { spaceId: space.id });
       await this.d.orgs.deleteSpace(tx, space.id);
       const freed = await this.d.versions.deleteUnreferencedBlobs(tx, blobIds);
       await this.d.audit.record(tx, ctx, { action: 'space.delete', spaceId: space.id, bytes: space.used_bytes, detail: { name: space.name } });

@@ -1,15 +1,16 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createSHA256, type IHasher } from 'hash-wasm';
 import type { Logger } from 'pino';
-import type { BlobStaging, BlobStore, StagingState } from '../blobs/blob-store.js';
+import type { BlobStaging, BlobStore, StagingState, StoredPart } from '../blobs/blob-store.js';
 import type { Actor, CallContext } from '../core/context.js';
 import { badRequest, CofferError, conflict, forbidden, notFound, payloadTooLarge } from '../core/errors.js';
-import type { UploadSession, UploadSessionOptions } from '../db/schema.js';
-import type { Db } from '../repositories/node.repository.js';
+import type { UploadFailure, UploadSession, UploadSessionOptions, UploadSessionStatus } from '../db/schema.js';
+import type { Db, NodeRepository } from '../repositories/node.repository.js';
+import { JobPriority, type JobQueue } from '../jobs/queue.js';
 import type { UploadSessionRepository } from '../repositories/upload-session.repository.js';
 import type { FilesService, UploadResult } from './files.service.js';
 import type { PlacedNode, TreeService } from './tree.service.js';
+import { UploadHashes } from './upload-hash.js';
 
 /** How long an append's lease holds without renewal, and how often a streaming append renews it. */
 const LEASE_MS = 120_000;
@@ -52,8 +53,10 @@ export interface UploadSessionView {
   protocol: UploadProtocol;
   length: number;
   received: number;
-  status: 'receiving' | 'completed';
+  status: UploadSessionStatus;
   nodeId: string | null;
+  /** A failed finishing: the error the client would have got. */
+  failure: UploadFailure | null;
   metadata: Record<string, string | null>;
   /** Direct uploads: the part size the store asks for (every part but the last exactly this). */
   partSize: number | null;
@@ -72,8 +75,41 @@ export interface UploadSessionsDeps {
   files: FilesService;
   tree: TreeService;
   blobs: BlobStore;
+  nodes: NodeRepository;
+  queue: JobQueue;
   logger: Logger;
   expirySeconds: number;
+}
+
+/** The job that finishes a direct upload (see `finish`), and the one that removes discarded sessions' bytes. */
+export const UPLOAD_FINALIZE_JOB = 'upload.finalize';
+export const UPLOADS_DISCARD_JOB = 'uploads.discard';
+
+interface FinalizePayload {
+  id: string;
+  /** The completing request's caller, for the checks and the audit event of the commit. */
+  ctx: CallContext;
+}
+
+interface DiscardPayload {
+  staged: { state: StagingState; status: UploadSessionStatus }[];
+}
+
+/** What completing answers: the file, or a direct upload being finished in the background. */
+export type CompletionResult = ({ state: 'done'; created: boolean } & PlacedNode) | { state: 'finishing'; session: UploadSessionView };
+
+const TARGET_GONE = 'upload-target-gone';
+const isTargetGone = (err: unknown) => err instanceof CofferError && err.code === TARGET_GONE;
+
+/** A failed finishing, answered as the error it was. */
+function failureError(failure: UploadFailure | null): CofferError {
+  const f = failure ?? { status: 500, code: 'upload-finish-failed', detail: 'The upload could not be finished; upload the file again' };
+  return new CofferError(f.status, f.code, f.detail);
+}
+
+/** The caller as a job carries it (plain JSON: the context holds nothing else). */
+function jobContext(ctx: CallContext): CallContext {
+  return JSON.parse(JSON.stringify(ctx)) as CallContext;
 }
 
 export const checksumMismatch = () =>
@@ -89,10 +125,19 @@ const locked = () => new CofferError(423, 'upload-busy', 'Another request is wri
  * and commits through FilesService's own commit, so the file appears whole or not at all.
  */
 export class UploadSessionsService {
+  /** Live SHA-256s of the sessions whose last append this server took. */
+  private readonly hashes = new UploadHashes();
+
   constructor(private readonly d: UploadSessionsDeps) {}
 
   private get staging(): BlobStaging {
     return this.d.blobs.staging;
+  }
+
+  /** Reads a session's staged bytes back, where the store can (see UploadHashes). */
+  private readStaged(row: UploadSession): ((end: number) => Promise<Readable>) | undefined {
+    const read = this.staging.read?.bind(this.staging);
+    return read ? (end) => read(row.store_state as StagingState, end) : undefined;
   }
 
   /** Checks the target as an upload of `length` bytes would be checked, then stages nothing yet but the store's start. */
@@ -166,7 +211,7 @@ export class UploadSessionsService {
     renew.unref();
     const before = row.store_state as StagingState;
     try {
-      const hasher = await resumeHash(row.hash_state);
+      const hash = await this.hashes.resume(row, this.readStaged(row));
       const check: Hash | null = opts.checksum ? createHash(opts.checksum.algorithm) : null;
       const room = row.length - offset;
       let taken = 0;
@@ -178,7 +223,7 @@ export class UploadSessionsService {
             const buf = chunk as Buffer;
             if (taken + buf.length > room) throw payloadTooLarge(`This upload was announced as ${row.length} bytes; the body goes past that`);
             taken += buf.length;
-            hasher.update(buf);
+            hash.update(buf);
             check?.update(buf);
             yield buf;
           }
@@ -198,12 +243,19 @@ export class UploadSessionsService {
         throw new Error(`The store kept ${bytes} bytes of an append of ${taken}`);
       }
       const received = offset + bytes;
-      const recorded = await repo.recordAppend(db, id, lease, {
-        received,
-        storeState: after,
-        hashState: Buffer.from(hasher.save()).toString('base64'),
-        expiresAt: new Date(Date.now() + this.d.expirySeconds * 1000),
-      });
+      const sealed = hash.seal(received);
+      let recorded = false;
+      try {
+        recorded = await repo.recordAppend(db, id, lease, {
+          received,
+          storeState: after,
+          ...sealed,
+          expiresAt: new Date(Date.now() + this.d.expirySeconds * 1000),
+        });
+      } finally {
+        if (recorded) hash.recorded();
+        else hash.dropped();
+      }
       if (!recorded) {
         await this.staging.release(after, before);
         throw locked();
@@ -219,35 +271,138 @@ export class UploadSessionsService {
   }
 
   /**
-   * Makes the file of a session whose bytes have all arrived: every check of an upload again
-   * (access, policies, quota with the real length), then the staged bytes become the blob and
-   * one transaction commits it and marks the session complete. Completing twice answers the same
-   * file; a check that fails leaves the session (and its bytes) as they were, until it expires.
+   * Makes the file of a session whose bytes came through the server (tus): every check of an
+   * upload again (access, policies, quota with the real length), then the staged bytes become
+   * the blob and one transaction commits it and marks the session complete. Completing twice
+   * answers the same file; a check that fails leaves the session (and its bytes) as they were,
+   * until it expires, except when the folder (or file) it was going to is gone: then there is
+   * nothing to wait for, and the session and its bytes are removed.
    */
   async complete(ctx: CallContext, id: string): Promise<PlacedNode & { created: boolean }> {
     const current = await this.own(ctx, id);
     if (current.status === 'completed') return { ...(await this.d.files.get(ctx, current.node_id!)), created: false };
-    if (current.protocol === 'direct') return this.completeDirect(ctx, current);
+    if (current.protocol === 'direct') throw conflict('A direct upload is finished with POST /api/v1/uploads/{id}/complete');
     if (current.received < current.length) throw conflict(`Only ${current.received} of ${current.length} bytes have arrived; send the rest first`, { received: current.received });
     const lease = randomUUID();
     const row = await this.lease(ctx, id, lease, current.length);
     try {
       const { plan, cctx, input } = await this.plan(ctx, row);
       const state = row.store_state as StagingState;
+      const sha256 = await this.hashes.digest(row, this.readStaged(row));
       await this.staging.finish(state, row.length);
       // The bytes are a blob now: from here a failure must delete it (commitWritten does) and the session with it.
       let written;
       try {
-        const hasher = await resumeHash(row.hash_state);
-        written = { key: state.key, size: row.length, sha256: hasher.digest('hex'), sha1: null, head: await this.head(state.key, row.length) };
+        written = { key: state.key, size: row.length, sha256, sha1: null, head: await this.head(state.key, row.length) };
       } catch (err) {
         await this.d.blobs.delete(state.key).catch(() => undefined);
         throw err;
       }
       return await this.commit(cctx, row, lease, plan, input, written);
     } catch (err) {
-      await this.d.repo.releaseLease(this.d.db, id, lease).catch(() => undefined);
+      if (isTargetGone(err)) await this.drop(row, lease);
+      else await this.d.repo.releaseLease(this.d.db, id, lease).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * The REST door's completion. A tus session completes at once (as `complete`). A direct one is
+   * checked now (access, policies, quota, and the parts on the store: what fails here leaves the
+   * session as it was, for the client to fix and ask again), then finished by an upload.finalize
+   * job, since reading a big object back for its SHA-256 takes minutes: the session is
+   * 'finishing' until the job makes it 'completed' or 'failed'. Asking again answers the state.
+   */
+  async finish(ctx: CallContext, id: string): Promise<CompletionResult> {
+    const current = await this.own(ctx, id);
+    if (current.protocol !== 'direct') return { state: 'done', ...(await this.complete(ctx, id)) };
+    if (current.status === 'completed') return { state: 'done', ...(await this.d.files.get(ctx, current.node_id!)), created: false };
+    if (current.status === 'finishing') return { state: 'finishing', session: view(current) };
+    if (current.status === 'failed') throw failureError(current.failure);
+    const lease = randomUUID();
+    let row: UploadSession;
+    try {
+      row = await this.lease(ctx, id, lease, undefined);
+    } catch (err) {
+      // Another request finished it first: answer as that one did.
+      if ((await this.own(ctx, id)).status !== 'receiving') return this.finish(ctx, id);
+      throw err;
+    }
+    try {
+      await this.plan(ctx, row);
+      await this.storedParts(row);
+      const finishing = await this.d.db.transaction().execute(async (tx) => {
+        const marked = await this.d.repo.markFinishing(tx, id, lease, new Date(Date.now() + this.d.expirySeconds * 1000));
+        if (!marked) throw locked();
+        const payload: FinalizePayload = { id, ctx: jobContext(ctx) };
+        await this.d.queue.enqueue(tx, { kind: UPLOAD_FINALIZE_JOB, key: id, payload, priority: JobPriority.waiting });
+        return marked;
+      });
+      return { state: 'finishing', session: view(finishing) };
+    } catch (err) {
+      if (isTargetGone(err)) await this.drop(row, lease);
+      else await this.d.repo.releaseLease(this.d.db, id, lease).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * The upload.finalize job: a direct upload's parts become the object (unless an attempt that
+   * died already did that), the object is read back once for its SHA-256, and the file is
+   * committed with every check again, as any upload. A refusal (quota used up meanwhile, the
+   * folder gone, parts changed) fails the session with that reason and removes the bytes; other
+   * errors are retried by the queue, and fail it on the last attempt. Runs at most once at a
+   * time per session (the session's lease), and does nothing for a session no longer finishing.
+   */
+  async finalize(payload: unknown, signal: AbortSignal, lastAttempt: boolean): Promise<void> {
+    const { id, ctx } = payload as FinalizePayload;
+    const lease = randomUUID();
+    const now = new Date();
+    const row = await this.d.repo.takeLease(this.d.db, { id, owner: ownerOf(ctx.actor), lease, until: new Date(now.getTime() + LEASE_MS), now, status: 'finishing' });
+    if (!row) {
+      const current = await this.d.repo.get(this.d.db, id);
+      // Finished, failed, cancelled or expired (the purge removes what is left).
+      if (!current || current.status !== 'finishing' || current.expires_at <= now) return;
+      throw new Error(`Upload ${id} is being finished by another worker; tried again later`);
+    }
+    const stop = new AbortController();
+    const renew = setInterval(() => {
+      void this.d.repo.renewLease(this.d.db, id, lease, new Date(Date.now() + LEASE_MS)).then(
+        (held) => {
+          if (!held) stop.abort(new Error(`Upload ${id} was taken away from this job (its lease ran out)`));
+        },
+        () => undefined,
+      );
+    }, RENEW_MS);
+    renew.unref();
+    const aborted = AbortSignal.any([signal, stop.signal]);
+    const state = row.store_state as StagingState;
+    // Once commitWritten has failed the object is deleted: nothing is left to try again with.
+    let bytesGone = false;
+    try {
+      // Refuse before reading gigabytes back when the answer is already no.
+      const { plan, cctx, input } = await this.plan(ctx, row);
+      const assembled = await this.d.blobs.stat(state.key);
+      if (assembled === null) {
+        const parts = await this.storedParts(row);
+        await this.staging.finish(this.staging.withParts!(state, parts), row.length);
+      } else if (assembled !== row.length) {
+        throw conflict(`The stored object is ${assembled} bytes, not ${row.length}`);
+      }
+      const hashed = await this.hashBack(state.key, aborted);
+      if (hashed.size !== row.length) throw conflict(`The stored object is ${hashed.size} bytes, not ${row.length}`);
+      bytesGone = true;
+      await this.commit(cctx, row, lease, plan, input, { key: state.key, ...hashed, sha1: null }, { keepOnFailure: true });
+    } catch (err) {
+      if (err instanceof CofferError || bytesGone || lastAttempt) {
+        await this.fail(row, lease, err);
+        if (err instanceof CofferError) return;
+      } else {
+        await this.d.repo.releaseLease(this.d.db, id, lease).catch(() => undefined);
+      }
+      throw err;
+    } finally {
+      clearInterval(renew);
     }
   }
 
@@ -255,10 +410,18 @@ export class UploadSessionsService {
   async abort(ctx: CallContext, id: string): Promise<void> {
     const current = await this.own(ctx, id);
     if (current.status === 'completed') throw conflict('This upload is complete; delete the file instead');
+    if (current.status === 'finishing') throw conflict('This upload is being finished; wait for it, then delete the file if it is not wanted');
+    if (current.status === 'failed') {
+      // Its bytes went when it failed (the removal is repeated, as it is harmless): only the record of why is left.
+      await this.removeStaged(current.store_state as StagingState, 'failed');
+      await this.d.repo.deleteFailed(this.d.db, id);
+      return;
+    }
     const lease = randomUUID();
     const row = await this.lease(ctx, id, lease, undefined);
     await this.staging.abort(row.store_state as StagingState);
     await this.d.repo.deleteLeased(this.d.db, id, lease);
+    this.hashes.forget(row);
   }
 
   /**
@@ -268,7 +431,7 @@ export class UploadSessionsService {
   async presignParts(ctx: CallContext, id: string, from: number, to: number): Promise<DirectPart[]> {
     const row = await this.own(ctx, id);
     if (row.protocol !== 'direct') throw conflict('This upload takes its bytes through the server, not in presigned parts');
-    if (row.status === 'completed') throw conflict('This upload is complete');
+    if (row.status !== 'receiving') throw conflict(`This upload is ${row.status}; it takes no more parts`);
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to > 10_000 || to < from || to - from >= 1000) {
       throw badRequest('Ask for parts 1 to 10000, at most 1000 at a time');
     }
@@ -291,8 +454,9 @@ export class UploadSessionsService {
       if (rows.length === 0) return purged;
       for (const row of rows) {
         try {
-          if (row.status === 'receiving') await this.staging.abort(row.store_state as StagingState);
+          await this.removeStaged(row.store_state as StagingState, row.status);
           await this.d.repo.deleteLeased(this.d.db, row.id, lease);
+          this.hashes.forget(row);
           purged++;
         } catch (err) {
           this.d.logger.warn({ err, upload: row.id }, 'could not remove an expired upload; the next purge tries again');
@@ -302,42 +466,98 @@ export class UploadSessionsService {
     }
   }
 
-  /** Direct uploads: the store lists the parts (nothing a client claims counts), then as any completion. */
-  private async completeDirect(ctx: CallContext, current: UploadSession): Promise<UploadResult> {
-    const lease = randomUUID();
-    // The bytes went past the server: `received` stays 0, the store's list is what counts.
-    const row = await this.lease(ctx, current.id, lease, undefined);
-    try {
-      const { plan, cctx, input } = await this.plan(ctx, row);
-      const parts = await this.staging.listParts!(row.store_state as StagingState);
-      const total = parts.reduce((n, p) => n + p.size, 0);
-      if (total !== row.length) {
-        throw conflict(`The store holds ${total} bytes in ${parts.length} parts, but ${row.length} were announced; send the missing parts (or abort)`, { received: total });
-      }
-      for (const [i, p] of parts.entries()) {
-        if (i < parts.length - 1 && p.size < 5 * 1024 * 1024) throw conflict(`Part ${p.partNumber} is ${p.size} bytes; every part but the last must be at least 5 MiB`);
-      }
-      const state = this.staging.withParts!(row.store_state as StagingState, parts);
-      await this.staging.finish(state, row.length);
-      let written;
-      try {
-        // The parts never passed through this server: the SHA-256 comes from reading the object
-        // back once, streamed (S3's own checksums are per part, not of the whole file).
-        written = { key: state.key, ...(await this.hashBack(state.key)), sha1: null };
-        if (written.size !== row.length) throw conflict(`The stored object is ${written.size} bytes, not ${row.length}`);
-      } catch (err) {
-        await this.d.blobs.delete(state.key).catch(() => undefined);
-        throw err;
-      }
-      return await this.commit(cctx, row, lease, plan, input, written);
-    } catch (err) {
-      await this.d.repo.releaseLease(this.d.db, current.id, lease).catch(() => undefined);
-      throw err;
+  /**
+   * Removes the sessions of a space being deleted, or of an account being deleted, inside the
+   * caller's transaction; an uploads.discard job enqueued with them removes their staged bytes
+   * once it commits (and again after a crash, as jobs are), so nothing is left on the store.
+   */
+  async discardAll(tx: Db, of: { spaceId: string } | { owner: string }): Promise<number> {
+    const rows = await this.d.repo.deleteAll(tx, of);
+    if (rows.length > 0) {
+      const payload: DiscardPayload = { staged: rows.map((r) => ({ state: r.store_state as StagingState, status: r.status })) };
+      await this.d.queue.enqueue(tx, { kind: UPLOADS_DISCARD_JOB, payload });
     }
+    return rows.length;
+  }
+
+  /** The uploads.discard job: the staged bytes of sessions already deleted. Removing twice is harmless. */
+  async discardStaged(payload: unknown): Promise<void> {
+    for (const { state, status } of (payload as DiscardPayload).staged) await this.removeStaged(state, status);
+  }
+
+  /** Direct uploads: the parts as the store lists them (nothing a client claims counts), checked against the length. */
+  private async storedParts(row: UploadSession): Promise<StoredPart[]> {
+    const parts = await this.staging.listParts!(row.store_state as StagingState);
+    const total = parts.reduce((n, p) => n + p.size, 0);
+    if (total !== row.length) {
+      throw conflict(`The store holds ${total} bytes in ${parts.length} parts, but ${row.length} were announced; send the missing parts (or abort)`, { received: total });
+    }
+    for (const [i, p] of parts.entries()) {
+      if (i < parts.length - 1 && p.size < 5 * 1024 * 1024) throw conflict(`Part ${p.partNumber} is ${p.size} bytes; every part but the last must be at least 5 MiB`);
+    }
+    return parts;
+  }
+
+  /**
+   * Whatever a session may have staged: its staging, and for a direct upload that went on to
+   * finishing the object its parts may have become (never a file's: its commit did not happen).
+   */
+  private async removeStaged(state: StagingState, status: UploadSessionStatus): Promise<void> {
+    if (status === 'completed') return;
+    await this.staging.abort(state);
+    if (status !== 'receiving') await this.d.blobs.delete(state.key);
+  }
+
+  /** A session that can never complete (its target is gone): its bytes and its row go. */
+  private async drop(row: UploadSession, lease: string): Promise<void> {
+    try {
+      await this.removeStaged(row.store_state as StagingState, row.status);
+      await this.d.repo.deleteLeased(this.d.db, row.id, lease);
+      this.hashes.forget(row);
+    } catch (err) {
+      this.d.logger.warn({ err, upload: row.id }, 'could not remove an upload whose target is gone; it expires');
+      await this.d.repo.releaseLease(this.d.db, row.id, lease).catch(() => undefined);
+    }
+  }
+
+  /** Finishing failed: the bytes are removed and the reason recorded, for the client that polls. */
+  private async fail(row: UploadSession, lease: string, err: unknown): Promise<void> {
+    const failure: UploadFailure =
+      err instanceof CofferError
+        ? { status: err.status, code: err.code, detail: err.message }
+        : { status: 500, code: 'upload-finish-failed', detail: 'The upload could not be finished because of a problem on the server; its bytes were removed. Upload the file again' };
+    if (!(err instanceof CofferError)) this.d.logger.error({ err, upload: row.id }, 'finishing a direct upload failed');
+    // Recorded first, while the lease is still this job's (bytes another holder works on are not
+    // touched); should the removal then fail, the purge of the failed row removes them.
+    if (!(await this.d.repo.markFailed(this.d.db, row.id, lease, failure))) return;
+    await this.removeStaged(row.store_state as StagingState, 'failed').catch((e: unknown) => this.d.logger.warn({ err: e, upload: row.id }, 'could not remove the bytes of a failed upload; its purge will'));
   }
 
   /** The planned upload of a session, checked again now (access may be gone, quota used up). */
   private async plan(ctx: CallContext, row: UploadSession) {
+    try {
+      return await this.planNow(ctx, row);
+    } catch (err) {
+      if (err instanceof CofferError && (err.status === 404 || err.status === 409) && (await this.targetGone(row))) {
+        throw new CofferError(
+          409,
+          TARGET_GONE,
+          row.options.nodeId !== undefined
+            ? 'The file this upload was a new version of has been deleted; the uploaded bytes were removed. Upload the file again'
+            : 'The folder this upload was going into has been deleted (or moved to the trash); the uploaded bytes were removed. Upload the file again into a folder that exists',
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Whether the folder (or file) a session was created for was deleted or trashed, itself or above. */
+  private async targetGone(row: UploadSession): Promise<boolean> {
+    const chain = await this.d.nodes.ancestry(this.d.db, row.options.nodeId ?? row.folder_id);
+    return chain.length === 0 || chain.some((n) => n.deleted_at !== null);
+  }
+
+  private async planNow(ctx: CallContext, row: UploadSession) {
     const options = row.options;
     const cctx: CallContext = {
       ...ctx,
@@ -365,15 +585,19 @@ export class UploadSessionsService {
     plan: Awaited<ReturnType<FilesService['planUpload']>>,
     input: { mime: string | undefined; overwrite: boolean; modifiedAt: Date | undefined },
     written: { key: string; size: number; sha256: string; sha1: null; head: Buffer },
+    opts: { keepOnFailure?: boolean } = {},
   ): Promise<UploadResult> {
     try {
       return await this.d.files.commitWritten(ctx, plan, input, written, async (tx, committed) => {
         if (!(await this.d.repo.markCompleted(tx, row.id, lease, committed.node.id))) throw locked();
       });
     } catch (err) {
-      // The staged bytes became a blob and commitWritten deleted it: nothing is left to resume.
-      await this.d.repo.deleteLeased(this.d.db, row.id, lease).catch(() => undefined);
+      // The staged bytes became a blob and commitWritten deleted it: nothing is left to resume
+      // (a finishing session keeps its row, to tell the client why).
+      if (!opts.keepOnFailure) await this.d.repo.deleteLeased(this.d.db, row.id, lease).catch(() => undefined);
       throw err;
+    } finally {
+      this.hashes.forget(row);
     }
   }
 
@@ -385,6 +609,8 @@ export class UploadSessionsService {
     if (row) return row;
     const current = await this.own(ctx, id);
     if (current.status === 'completed') throw conflict('This upload is already complete', { received: current.received });
+    if (current.status === 'finishing') throw conflict('This upload is being finished; ask for it with GET /api/v1/uploads/{id}', { received: current.received });
+    if (current.status === 'failed') throw failureError(current.failure);
     if (current.expires_at <= now) throw new CofferError(410, 'upload-expired', 'This upload expired; start it again');
     if (offset !== undefined && current.received !== offset) {
       throw conflict(`This upload holds ${current.received} bytes, not ${offset}; resume from ${current.received}`, { received: current.received });
@@ -425,11 +651,16 @@ export class UploadSessionsService {
     return Buffer.concat(chunks).subarray(0, HEAD_BYTES);
   }
 
-  private async hashBack(key: string): Promise<{ size: number; sha256: string; head: Buffer }> {
+  private async hashBack(key: string, signal: AbortSignal): Promise<{ size: number; sha256: string; head: Buffer }> {
     const hash = createHash('sha256');
     const head: Buffer[] = [];
     let size = 0;
-    for await (const chunk of await this.d.blobs.read(key)) {
+    const stream = await this.d.blobs.read(key);
+    for await (const chunk of stream) {
+      if (signal.aborted) {
+        stream.destroy();
+        throw signal.reason as Error;
+      }
       const buf = chunk as Buffer;
       if (size < HEAD_BYTES) head.push(buf.subarray(0, HEAD_BYTES - size));
       size += buf.length;
@@ -442,14 +673,12 @@ export class UploadSessionsService {
 /** Who a session belongs to: a person, or an organisation's application. */
 function ownerOf(actor: Actor): string {
   if (actor.link) throw forbidden('A public link cannot start a resumable upload');
-  return actor.service ? `service:${actor.service.accountId}` : `user:${actor.userId}`;
+  return sessionOwner(actor.service ? { serviceAccountId: actor.service.accountId } : { userId: actor.userId });
 }
 
-async function resumeHash(saved: string | null): Promise<IHasher> {
-  const hasher = await createSHA256();
-  if (saved === null) hasher.init();
-  else hasher.load(Buffer.from(saved, 'base64'));
-  return hasher;
+/** The owner of a person's sessions, or of an application's, as the rows (and `discardAll`) name them. */
+export function sessionOwner(of: { userId: string } | { serviceAccountId: string }): string {
+  return 'userId' in of ? `user:${of.userId}` : `service:${of.serviceAccountId}`;
 }
 
 function view(row: UploadSession): UploadSessionView {
@@ -460,6 +689,7 @@ function view(row: UploadSession): UploadSessionView {
     received: row.received,
     status: row.status,
     nodeId: row.node_id,
+    failure: row.failure,
     metadata: row.metadata,
     partSize: row.protocol === 'direct' ? partSizeOf(row.store_state) : null,
     createdAt: row.created_at,

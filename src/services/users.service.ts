@@ -8,6 +8,7 @@ import type { SpaceRepository } from '../repositories/space.repository.js';
 import type { UserListQuery, UserRepository } from '../repositories/user.repository.js';
 import type { AuditService } from './audit.service.js';
 import { newEtag } from './tree.service.js';
+import { sessionOwner, type UploadSessionsService } from './upload-sessions.service.js';
 
 export interface NewUserInput {
   username: string;
@@ -52,6 +53,8 @@ export class UsersService {
     private readonly nodes: NodeRepository,
     private readonly audit: AuditService,
     private readonly defaultQuotaBytes: number | null,
+    /** Created after this service (it needs the file services): asked for when an account is deleted. */
+    private readonly uploads: () => UploadSessionsService,
   ) {}
 
   async get(id: string): Promise<User> {
@@ -155,6 +158,8 @@ export class UsersService {
         await tx.updateTable('app_passwords').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         await tx.updateTable('protocol_sessions').set({ ended_at: now }).where('user_id', '=', id).where('ended_at', 'is', null).execute();
       }
+      // A deleted account never signs in to complete its unfinished uploads: they go, and a job removes what they staged.
+      if (patch.status === 'deleted') await this.uploads().discardAll(tx, { owner: sessionOwner({ userId: id }) });
       await this.audit.record(tx, ctx, { action, detail: { userId: id, username: user.username, ...patch } });
       return updated!;
     });

@@ -21,8 +21,16 @@ const sessionSchema = z
     protocol: z.enum(['tus', 'direct']),
     length: z.number(),
     received: z.number().describe('Bytes staged so far (tus: the offset to resume from)'),
-    status: z.enum(['receiving', 'completed']),
+    status: z
+      .enum(['receiving', 'finishing', 'completed', 'failed'])
+      .describe(
+        "receiving: bytes are still arriving. finishing: a direct upload's parts are being assembled and read back for its SHA-256 (after POST …/complete answered 202; ask again until it is no longer finishing). completed: the file is stored (file_id). failed: finishing refused the file for the reason in `error`, and its bytes were removed",
+      ),
     file_id: z.string().nullable().describe('The file the completed upload made'),
+    error: z
+      .object({ status: z.number().describe('The HTTP status the refusal would have had (507: no space left, 409: the folder is gone or the parts changed …)'), code: z.string(), detail: z.string() })
+      .nullable()
+      .describe('Why a failed upload failed'),
     part_size: z.number().nullable().describe('Direct uploads: the size of every part but the last'),
     part_count: z.number().nullable().describe('Direct uploads: how many parts of part_size the length makes'),
     created_at: z.string(),
@@ -38,6 +46,7 @@ function toSessionDto(s: UploadSessionView): z.infer<typeof sessionSchema> {
     received: s.received,
     status: s.status,
     file_id: s.nodeId,
+    error: s.failure,
     part_size: s.partSize,
     part_count: s.partSize === null ? null : Math.max(1, Math.ceil(s.length / s.partSize)),
     created_at: s.createdAt.toISOString(),
@@ -183,7 +192,14 @@ export async function uploadsRoutes(app: FastifyInstance, { core, metrics }: { c
     });
 
     a.get('/uploads/:id', {
-      schema: { tags: ['uploads'], summary: 'An upload of yours as it stands (tus or direct)', security: [{ bearer: [] }], params: idParam, response: { 200: sessionSchema, ...errors(401, 404) } },
+      schema: {
+        tags: ['uploads'],
+        summary: 'An upload of yours as it stands (tus or direct)',
+        description: 'Poll a direct upload being finished here (status finishing) until it is completed (file_id) or failed (error).',
+        security: [{ bearer: [] }],
+        params: idParam,
+        response: { 200: sessionSchema, ...errors(401, 404) },
+      },
       handler: async (request) => toSessionDto(await core.uploads.get(ctxOf(request), request.params.id)),
     });
 
@@ -207,14 +223,17 @@ export async function uploadsRoutes(app: FastifyInstance, { core, metrics }: { c
         tags: ['uploads'],
         summary: 'Finish an upload whose bytes have all arrived: the file appears',
         description:
-          'Checks access, policies and quota again with the real size. For a direct upload the server lists the parts on the store itself, checks their total against the declared length, and reads the object back once to record its SHA-256 (the parts never passed through the server).',
+          'Checks access, policies and quota again with the real size. A tus upload completes at once (201, or 200 when it already had). A direct upload is checked now (the parts as the store lists them must add up to the declared length: 409 otherwise, and the upload stays open to send what is missing), then finished in the background, since its parts never passed through the server and the object is read back once to record its SHA-256: the answer is 202 with the upload in status finishing and a Location to poll (GET /uploads/{id}) until it is completed (file_id) or failed (error: e.g. the quota was used up meanwhile, or the folder was deleted; the bytes are then removed). Asking again answers the same: 202 while finishing, 200 with the file once completed, the recorded error once failed.',
         security: [{ bearer: [] }],
         params: idParam,
-        response: { 201: nodeSchema, 200: nodeSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 423, 507) },
+        response: { 201: nodeSchema, 200: nodeSchema, 202: sessionSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 423, 507) },
       },
       handler: async (request, reply) => {
         const ctx = ctxOf(request);
-        const done = await core.uploads.complete(ctx, request.params.id);
+        const done = await core.uploads.finish(ctx, request.params.id);
+        if (done.state === 'finishing') {
+          return reply.code(202).header('location', `/api/v1/uploads/${done.session.id}`).header('retry-after', '1').send(toSessionDto(done.session));
+        }
         if (done.created) metrics.uploads.inc();
         return reply.code(done.created ? 201 : 200).send(toNodeDto(done.node, shownPath(ctx, done)));
       },

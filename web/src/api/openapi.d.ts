@@ -10484,7 +10484,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An upload of yours as it stands (tus or direct) */
+        /**
+         * An upload of yours as it stands (tus or direct)
+         * @description Poll a direct upload being finished here (status finishing) until it is completed (file_id) or failed (error).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -10600,7 +10603,7 @@ export interface paths {
         put?: never;
         /**
          * Finish an upload whose bytes have all arrived: the file appears
-         * @description Checks access, policies and quota again with the real size. For a direct upload the server lists the parts on the store itself, checks their total against the declared length, and reads the object back once to record its SHA-256 (the parts never passed through the server).
+         * @description Checks access, policies and quota again with the real size. A tus upload completes at once (201, or 200 when it already had). A direct upload is checked now (the parts as the store lists them must add up to the declared length: 409 otherwise, and the upload stays open to send what is missing), then finished in the background, since its parts never passed through the server and the object is read back once to record its SHA-256: the answer is 202 with the upload in status finishing and a Location to poll (GET /uploads/{id}) until it is completed (file_id) or failed (error: e.g. the quota was used up meanwhile, or the folder was deleted; the bytes are then removed). Asking again answers the same: 202 while finishing, 200 with the file once completed, the recorded error once failed.
          */
         post: {
             parameters: {
@@ -10629,6 +10632,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Node"];
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadSession"];
                     };
                 };
                 /** @description Default Response */
@@ -11909,6 +11921,13 @@ export interface components {
         };
         UploadSession: {
             created_at: string;
+            /** @description Why a failed upload failed */
+            error: {
+                code: string;
+                detail: string;
+                /** @description The HTTP status the refusal would have had (507: no space left, 409: the folder is gone or the parts changed …) */
+                status: number;
+            } | null;
             /** @description Unfinished uploads are removed after this; each append moves it on */
             expires_at: string;
             /** @description The file the completed upload made */
@@ -11923,11 +11942,21 @@ export interface components {
             protocol: "tus" | "direct";
             /** @description Bytes staged so far (tus: the offset to resume from) */
             received: number;
-            /** @enum {string} */
-            status: "receiving" | "completed";
+            /**
+             * @description receiving: bytes are still arriving. finishing: a direct upload's parts are being assembled and read back for its SHA-256 (after POST …/complete answered 202; ask again until it is no longer finishing). completed: the file is stored (file_id). failed: finishing refused the file for the reason in `error`, and its bytes were removed
+             * @enum {string}
+             */
+            status: "receiving" | "finishing" | "completed" | "failed";
         };
         UploadSessionInput: {
             created_at: string;
+            /** @description Why a failed upload failed */
+            error: {
+                code: string;
+                detail: string;
+                /** @description The HTTP status the refusal would have had (507: no space left, 409: the folder is gone or the parts changed …) */
+                status: number;
+            } | null;
             /** @description Unfinished uploads are removed after this; each append moves it on */
             expires_at: string;
             /** @description The file the completed upload made */
@@ -11942,8 +11971,11 @@ export interface components {
             protocol: "tus" | "direct";
             /** @description Bytes staged so far (tus: the offset to resume from) */
             received: number;
-            /** @enum {string} */
-            status: "receiving" | "completed";
+            /**
+             * @description receiving: bytes are still arriving. finishing: a direct upload's parts are being assembled and read back for its SHA-256 (after POST …/complete answered 202; ask again until it is no longer finishing). completed: the file is stored (file_id). failed: finishing refused the file for the reason in `error`, and its bytes were removed
+             * @enum {string}
+             */
+            status: "receiving" | "finishing" | "completed" | "failed";
         };
         Usage: {
             available: number | null;

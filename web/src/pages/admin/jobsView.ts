@@ -30,6 +30,8 @@ const KIND_DESCRIPTIONS: Record<string, string> = {
   'locks.purge': 'Drop expired WebDAV locks',
   'signed-urls.purge': 'Drop spent signed URLs',
   'uploads.purge': 'Remove unfinished uploads past their expiry, with their staged bytes',
+  'upload.finalize': 'Finish a direct upload: assemble its parts, read them back for the SHA-256, store the file',
+  'uploads.discard': 'Remove the staged bytes of unfinished uploads whose space or owner was deleted',
   'storage.check': 'Check storage and repair what it can (orphan bytes, quota counters)',
   'jobs.prune': 'Drop finished jobs kept long enough',
 };
