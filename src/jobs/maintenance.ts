@@ -35,7 +35,7 @@ export function maintenanceSchedules(core: Core): JobSchedule[] {
  */
 export function maintenanceHandlers(core: Core, jobs: JobRepository): JobHandler[] {
   const log = core.logger;
-  const handler = (kind: string, timeoutMs: number, run: () => Promise<void>): JobHandler => ({ kind, concurrency: 1, timeoutMs, maxAttempts: 3, run });
+  const handler = (kind: string, timeoutMs: number, run: (signal: AbortSignal) => Promise<void>): JobHandler => ({ kind, concurrency: 1, timeoutMs, maxAttempts: 3, run: (_job, signal) => run(signal) });
   return [
     handler(MaintenanceJob.trashPurge, 3600_000, async () => {
       const purged = await core.trash.purgeExpired();
@@ -67,8 +67,8 @@ export function maintenanceHandlers(core: Core, jobs: JobRepository): JobHandler
       if (repaired > 0) log.warn({ repaired, kinds: [...new Set(report.problems.map((p) => p.kind))] }, 'the storage check repaired problems');
     }),
     // Files stored before search existed (an upgrade), or whose reading job was lost: a batch per run.
-    handler(MaintenanceJob.searchBackfill, 3600_000, async () => {
-      const read = await core.search.indexPending(500);
+    handler(MaintenanceJob.searchBackfill, 3600_000, async (signal) => {
+      const read = await core.search.indexPending(500, signal);
       if (read > 0) log.info({ read }, 'read the text of files stored before search could');
     }),
     handler(MaintenanceJob.jobsPrune, 600_000, async () => {
