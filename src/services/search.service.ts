@@ -12,7 +12,7 @@ import { visiblePath, type AccessibleNode, type AccessService } from './access.s
 import { SearchCursors } from './search-cursor.js';
 import { JobPriority, type JobRequest } from '../jobs/queue.js';
 import { EXTRACTABLE, ExtractionError, formatOf } from './text-extraction.js';
-import type { TextExtractor } from './text-extraction-process.js';
+import { ExtractorUnavailableError, type TextExtractor } from './text-extraction-process.js';
 
 export const SEARCH_INDEX_JOB = 'search.index';
 
@@ -285,6 +285,8 @@ export class SearchService {
       outcome = { status: 'indexed', chars: text.length, truncated };
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
+      // Nothing is known about the file yet: the job tries again later.
+      if (err instanceof ExtractorUnavailableError) throw err;
       const reason = err instanceof ExtractionError ? err.message : 'The file could not be read';
       if (!(err instanceof ExtractionError)) this.d.logger.warn({ err, versionId }, 'text extraction failed');
       await this.d.repo.save(db, { versionId, nodeId: v.nodeId, status: 'failed', reason, body: '', truncated: false });

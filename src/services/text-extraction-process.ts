@@ -28,6 +28,16 @@ export interface TextExtractorOptions {
 }
 
 const IDLE_MS = 60_000;
+/** How long the process may take to start (load pdf.js) before an extraction gives up on it. */
+const START_MS = 60_000;
+
+/** The extraction process could not be started: nothing is known about the file, so it is to be tried again later. */
+export class ExtractorUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExtractorUnavailableError';
+  }
+}
 /** What the process wrote last on stderr: enough to tell V8's out-of-memory report. */
 const STDERR_TAIL = 4096;
 
@@ -58,7 +68,7 @@ class ExtractionProcess {
       proc.on('close', (code, signal) => {
         onGone();
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        reject(new Error(`The text extraction process did not start (${how}): ${this.stderr.trim().split('\n').slice(-3).join(' ')}`));
+        reject(new ExtractorUnavailableError(`The text extraction process did not start (${how}): ${this.stderr.trim().split('\n').slice(-3).join(' ')}`));
         this.onExit?.(/heap out of memory|reached heap limit/i.test(this.stderr), how);
       });
     });
@@ -95,8 +105,9 @@ export class TextExtractor {
 
   /**
    * Reads the text of `source` in the extraction process. ExtractionError for a file that
-   * cannot be read, took longer than the limit or needed more memory; `signal` (the job's)
-   * ends the process too and rejects with its reason.
+   * cannot be read, took longer than the limit or needed more memory; ExtractorUnavailableError
+   * when the process could not be started; `signal` (the job's) ends the process too and
+   * rejects with its reason.
    */
   extract(source: TextSource, format: TextFormat, signal?: AbortSignal): Promise<ExtractedText> {
     const mine = this.turn.then(() => this.run(source, format, signal));
@@ -148,16 +159,21 @@ export class TextExtractor {
     };
     try {
       return await new Promise<ExtractedText>((resolve, reject) => {
+        // Until the process is ready, only its start is timed: a cold start on a busy machine is
+        // no fault of the file. Then the file's own time limit runs.
+        let started = false;
         timer = setTimeout(() => {
           end();
-          reject(new ExtractionError(`Reading the text took longer than ${Math.round(this.o.limits.timeoutMs / 1000)} s (COFFER_TEXT_EXTRACTION_TIMEOUT_SECONDS); the file was left unindexed`));
-        }, this.o.limits.timeoutMs);
+          reject(new ExtractorUnavailableError(`The text extraction process did not start within ${START_MS / 1000} s`));
+        }, START_MS);
         onAbort = () => {
           end();
           reject(signal!.reason);
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         child.onExit = (outOfMemory, how) => {
+          // Before it was ready, the rejected `ready` says why.
+          if (!started) return;
           if (outOfMemory) reject(new ExtractionError(`Reading the text needed more than ${this.o.memoryMiB} MiB of memory (COFFER_TEXT_EXTRACTION_MEMORY_MB); the file was left unindexed`));
           else reject(new Error(`The text extraction process stopped (${how})`));
         };
@@ -169,7 +185,15 @@ export class TextExtractor {
           else resolve(a);
         };
         child.ready.then(
-          () => child.send({ task: { format, limits: this.o.limits, size: source.size } }),
+          () => {
+            started = true;
+            clearTimeout(timer);
+            timer = setTimeout(() => {
+              end();
+              reject(new ExtractionError(`Reading the text took longer than ${Math.round(this.o.limits.timeoutMs / 1000)} s (COFFER_TEXT_EXTRACTION_TIMEOUT_SECONDS); the file was left unindexed`));
+            }, this.o.limits.timeoutMs);
+            child.send({ task: { format, limits: this.o.limits, size: source.size } });
+          },
           (err: unknown) => reject(err),
         );
       });
