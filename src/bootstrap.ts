@@ -99,6 +99,7 @@ export async function openCore(config: CofferConfig, options: OpenOptions = {}):
 
 export async function closeCore(core: Core): Promise<void> {
   await core.audit.close().catch((err: unknown) => core.logger.warn({ err }, 'could not seal the last audit events; the next start will'));
+  await core.search.close();
   await core.blobs.close?.();
   await core.db.destroy();
 }

@@ -5,6 +5,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobPriority } from '../src/jobs/queue.js';
+import type { JobWorker } from '../src/jobs/worker.js';
 import { startWorkers } from '../src/jobs/workers.js';
 import { until } from './helpers/until.js';
 import { Api, type NodeBody } from './helpers/api.js';
@@ -213,6 +215,133 @@ describe('previews of images, videos and PDFs', () => {
       // Not a blank page: the text left dark pixels.
       const stats = await sharp(Buffer.from(await (await preview(alice.api, pdf.body.id, 'large')).arrayBuffer())).stats();
       expect(stats.channels[0]!.min).toBeLessThan(100);
+    });
+  });
+});
+
+describe('previews through public links', () => {
+  let server: TestServer;
+  let alice: Api;
+  let worker: JobWorker | undefined;
+  const nodes = {} as Record<'photos' | 'trip' | 'sunset' | 'notes' | 'beach' | 'private' | 'secret' | 'drop' | 'dropped', NodeBody>;
+
+  /** A visitor's request: no account, the link's token and, once unlocked, its session. */
+  const visit = (path: string, init: { session?: string; headers?: Record<string, string> } = {}) =>
+    fetch(`${server.url}/api/v1${path}`, { headers: { ...init.headers, ...(init.session ? { 'x-link-session': init.session } : {}) } });
+  const previewPath = (token: string, id: string, size: 'small' | 'large' = 'small') => `/s/${token}/files/${encodeURIComponent(id)}/preview?size=${size}`;
+  /** Asks as the public page does until the preview is made (or refused). */
+  const publicPreview = (token: string, id: string, size: 'small' | 'large' = 'small', session?: string) =>
+    until(`the ${size} preview of ${id} through a link`, async () => {
+      const res = await visit(previewPath(token, id, size), session ? { session } : {});
+      if (res.status !== 202) return res;
+      await res.arrayBuffer();
+      return undefined;
+    });
+  const link = async (nodeId: string, extra: Record<string, unknown> = {}) => {
+    const r = await alice.json<{ id: string; token: string; downloads: number }>('/links', { method: 'POST', json: { node_id: nodeId, ...extra } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body;
+  };
+  const mkdir = async (name: string, parent = 'root') => {
+    const r = await alice.json<NodeBody>('/folders', { method: 'POST', json: { parent_id: parent, name } });
+    expect(r.status).toBe(201);
+    return r.body;
+  };
+  const put = async (name: string, data: string | Buffer, parent: string) => {
+    const r = await alice.upload(name, typeof data === 'string' ? data : new Uint8Array(data), { parent });
+    expect(r.status).toBe(201);
+    return r.body;
+  };
+
+  beforeAll(async () => {
+    // No worker at first: the test sees a visitor's request move the waiting job up the queue.
+    server = await startTestServer({ COFFER_WORKERS: 'false', COFFER_JOBS_POLL_MS: '50' });
+    alice = (await (await Api.admin(server.url)).createUser('link-alice', 'link-alice-password')).api;
+    nodes.photos = await mkdir('Photos');
+    nodes.trip = await mkdir('Trip', nodes.photos.id);
+    nodes.sunset = await put('sunset.jpg', await gradient(1600, 1200).jpeg().toBuffer(), nodes.photos.id);
+    nodes.notes = await put('notes.txt', 'words, no picture', nodes.photos.id);
+    nodes.beach = await put('beach.png', await gradient(300, 200).png().toBuffer(), nodes.trip.id);
+    nodes.private = await mkdir('Private');
+    nodes.secret = await put('secret.png', await gradient(200, 200).png().toBuffer(), nodes.private.id);
+    nodes.drop = await mkdir('Drop');
+    nodes.dropped = await put('dropped.png', await gradient(120, 120).png().toBuffer(), nodes.drop.id);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await server?.close();
+  });
+
+  it('shows a folder link’s pictures as the signed-in route does: 202 that moves the job up, then both sizes, counting no download', async () => {
+    const l = await link(nodes.photos.id);
+    const first = await visit(previewPath(l.token, nodes.sunset.id));
+    expect(first.status).toBe(202);
+    expect(first.headers.get('retry-after')).toBe('2');
+    expect(await first.json()).toMatchObject({ status: 'pending' });
+    const blob = await server.core.db.selectFrom('versions').select('blob_id').where('id', '=', nodes.sunset.version_id!).executeTakeFirstOrThrow();
+    const job = await server.core.db.selectFrom('jobs').selectAll().where('kind', '=', 'preview.generate').where('key', '=', blob.blob_id).executeTakeFirstOrThrow();
+    expect(job.priority).toBe(JobPriority.waiting);
+
+    worker = await startWorkers(server.core);
+    const small = await publicPreview(l.token, nodes.sunset.id, 'small');
+    const smallPicture = await pictureOf(small);
+    expect([smallPicture.width, smallPicture.height]).toEqual([256, 192]);
+    const large = await pictureOf(await publicPreview(l.token, nodes.sunset.id, 'large'));
+    expect([large.width, large.height]).toEqual([1024, 768]);
+    // A file in a folder below the link's, too.
+    expect((await pictureOf(await publicPreview(l.token, nodes.beach.id))).width).toBe(256);
+
+    const again = await visit(previewPath(l.token, nodes.sunset.id));
+    expect(again.status).toBe(200);
+    expect(again.headers.get('cache-control')).toBe('private, no-cache');
+    const etag = again.headers.get('etag')!;
+    await again.arrayBuffer();
+    expect((await visit(previewPath(l.token, nodes.sunset.id), { headers: { 'if-none-match': etag } })).status).toBe(304);
+
+    // No picture of a text file or a folder, with the same codes as the signed-in route.
+    for (const id of [nodes.notes.id, nodes.trip.id]) {
+      const none = await visit(previewPath(l.token, id));
+      expect(none.status, id).toBe(404);
+      expect(((await none.json()) as Problem).type, id).toMatch(/\/no-preview$/);
+    }
+    // Thumbnails are no downloads: the link's count is untouched.
+    expect((await alice.json<{ downloads: number }>(`/links/${l.id}`)).body.downloads).toBe(0);
+  });
+
+  it('refuses exactly what a download through the link refuses', async () => {
+    const l = await link(nodes.photos.id);
+    // Outside the shared folder (a private file, the owner's folders) and nonsense: 404, as for downloads.
+    for (const id of [nodes.secret.id, nodes.private.id, 'root', nodes.photos.parent_id!, '../Private', '00000000-0000-4000-8000-000000000000']) {
+      expect((await visit(previewPath(l.token, id))).status, id).toBe(404);
+      expect((await fetch(`${server.url}/s/${l.token}/files/${encodeURIComponent(id)}/content`)).status, id).toBe(404);
+    }
+    expect((await visit(previewPath('no-such-token-at-all-here', nodes.sunset.id))).status).toBe(404);
+
+    // A file link shows its file, and nothing beside it.
+    const one = await link(nodes.sunset.id);
+    expect((await publicPreview(one.token, nodes.sunset.id)).status).toBe(200);
+    expect((await visit(previewPath(one.token, nodes.beach.id))).status).toBe(404);
+
+    // A password: nothing before it is given, the picture after.
+    const locked = await link(nodes.photos.id, { password: 'open sesame' });
+    expect((await visit(previewPath(locked.token, nodes.sunset.id))).status).toBe(401);
+    const unlocked = await fetch(`${server.url}/api/v1/s/${locked.token}/unlock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: 'open sesame' }) });
+    const { session } = (await unlocked.json()) as { session: string };
+    expect((await publicPreview(locked.token, nodes.sunset.id, 'small', session)).status).toBe(200);
+
+    // A file drop shows nothing of what others sent, not even as a picture.
+    const drop = await link(nodes.drop.id, { permission: 'upload' });
+    expect((await visit(previewPath(drop.token, nodes.dropped.id))).status).toBe(403);
+
+    // Revoked and expired links: 410, like their downloads.
+    expect((await alice.json(`/links/${l.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await visit(previewPath(l.token, nodes.sunset.id))).status).toBe(410);
+    const soon = await link(nodes.photos.id, { expires_at: new Date(Date.now() + 1500).toISOString() });
+    expect((await publicPreview(soon.token, nodes.sunset.id)).status).toBe(200);
+    await until('the link to expire', async () => {
+      const r = await visit(previewPath(soon.token, nodes.sunset.id));
+      await r.arrayBuffer();
+      return r.status === 410;
     });
   });
 });

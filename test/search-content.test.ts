@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
-import { makeDocx, makeOdt, makePdf, makePptx, makeXlsx, makeZip } from './helpers/documents.js';
+import { makeDocx, makeNestedFormsPdf, makeNumberBombPdf, makeOdt, makePdf, makePptx, makeXlsx, makeZip } from './helpers/documents.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { until } from './helpers/until.js';
 import { JobPriority } from '../src/jobs/queue.js';
@@ -212,5 +212,85 @@ describe('the search.index job', () => {
     // Read now: nothing more to queue for it.
     await server.core.search.enqueuePending();
     expect((await server.core.db.selectFrom('jobs').select('id').where('kind', '=', 'search.index').where('key', '=', versionId).execute()).length).toBe(1);
+  });
+});
+
+/** A server whose search.index jobs the test follows, with these settings. */
+function extractionServer(env: Record<string, string>) {
+  const ctx = {} as { server: TestServer; dana: Api };
+  beforeAll(async () => {
+    ctx.server = await startTestServer({ COFFER_JOBS_POLL_MS: '50', ...env });
+    const admin = await Api.admin(ctx.server.url);
+    ctx.dana = (await admin.createUser('dana', 'dana-password-1')).api;
+  });
+  afterAll(async () => ctx.server?.close());
+  const upload = async (path: string, body: Buffer, type: string) => {
+    const res = await ctx.dana.upload(path, new Uint8Array(body), { type });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body;
+  };
+  const jobOf = (versionId: string) => ctx.server.core.db.selectFrom('jobs').selectAll().where('kind', '=', 'search.index').where('key', '=', versionId).executeTakeFirst();
+  const finished = (versionId: string) =>
+    until(
+      `the search.index job of ${versionId}`,
+      async () => {
+        const job = await jobOf(versionId);
+        return job && (job.state === 'done' || job.state === 'failed') && job;
+      },
+      60_000,
+    );
+  const find = async (q: string) => (await ctx.dana.json<{ items: { name: string }[] }>(`/search?${new URLSearchParams({ q, in: 'content' })}`)).body.items.map((h) => h.name);
+  return { ctx, upload, jobOf, finished, find };
+}
+
+const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+describe('reading text in a process of its own: the time limit', () => {
+  // Low enough for a test, and still far longer than any real document here takes.
+  const { ctx, upload, jobOf, finished, find } = extractionServer({ COFFER_TEXT_EXTRACTION_TIMEOUT_SECONDS: '5' });
+
+  it('stops a PDF that reads for too long, answering requests meanwhile, and fails only its job', async () => {
+    const { version_id: hostile, parent_id: folder } = await upload('hostile.pdf', makeNestedFormsPdf(40), 'application/pdf');
+    await until('the hostile PDF being read', async () => (await jobOf(hostile!))?.state === 'running');
+    // pdf.js is busy with it in the extraction process: the server's event loop still answers.
+    expect((await fetch(`${ctx.server.url}/healthz`)).status).toBe(200);
+    const listing = await ctx.dana.json<{ items: { name: string }[] }>(`/folders/${folder}/children`);
+    expect(listing.status).toBe(200);
+    expect(listing.body.items.map((i) => i.name)).toContain('hostile.pdf');
+    expect((await jobOf(hostile!))?.state).toBe('running');
+
+    const reason = 'Reading the text took longer than 5 s (COFFER_TEXT_EXTRACTION_TIMEOUT_SECONDS); the file was left unindexed';
+    expect(await finished(hostile!)).toMatchObject({ state: 'failed', attempts: 1, last_error: reason });
+    expect(await ctx.server.core.search.indexState(hostile!)).toMatchObject({ status: 'failed', reason });
+  });
+
+  it('reads ordinary documents after that, and fails a damaged one with its reason', async () => {
+    const ids = {
+      pdf: (await upload('kelp.pdf', makePdf(['A survey of kelp forests']), 'application/pdf')).version_id!,
+      docx: (await upload('otters.docx', makeDocx(['Sea otters hold hands while sleeping']), DOCX_TYPE)).version_id!,
+      text: (await upload('reef.txt', Buffer.from('The reef glows at night.'), 'text/plain')).version_id!,
+      broken: (await upload('broken.docx', makeZip([{ name: 'readme.txt', data: 'kelp' }]), DOCX_TYPE)).version_id!,
+    };
+    for (const id of [ids.pdf, ids.docx, ids.text]) expect(await finished(id)).toMatchObject({ state: 'done' });
+    expect(await finished(ids.broken)).toMatchObject({ state: 'failed', attempts: 1, last_error: expect.stringContaining('Not a valid DOCX') });
+    expect(await find('kelp')).toEqual(['kelp.pdf']);
+    expect(await find('otters')).toEqual(['otters.docx']);
+    expect(await find('reef glows')).toEqual(['reef.txt']);
+  });
+});
+
+describe('reading text in a process of its own: the memory limit', () => {
+  const { ctx, upload, finished, find } = extractionServer({ COFFER_TEXT_EXTRACTION_MEMORY_MB: '64' });
+
+  it('stops a PDF that needs more memory than allowed, and reads the next file', async () => {
+    // One allocation of this PDF is larger than the headroom V8 leaves past a limit: in a worker
+    // thread it would abort the whole server; here only the extraction process ends.
+    const bomb = (await upload('bomb.pdf', makeNumberBombPdf(10_000_000), 'application/pdf')).version_id!;
+    const reason = 'Reading the text needed more than 64 MiB of memory (COFFER_TEXT_EXTRACTION_MEMORY_MB); the file was left unindexed';
+    expect(await finished(bomb)).toMatchObject({ state: 'failed', attempts: 1, last_error: reason });
+    expect(await ctx.server.core.search.indexState(bomb)).toMatchObject({ status: 'failed', reason });
+    const kelp = (await upload('kelp.pdf', makePdf(['A survey of kelp forests']), 'application/pdf')).version_id!;
+    expect(await finished(kelp)).toMatchObject({ state: 'done' });
+    expect(await find('kelp')).toEqual(['kelp.pdf']);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { CHROMIUM, launchChromium, newContext, ScreenRecorder } from './helpers/browser.js';
@@ -84,6 +85,14 @@ describe.skipIf(skip)('sharing in Chromium', () => {
     await page.waitForURL('**/files');
   }
 
+  /** Whether the first <img> in `scope` shows a decoded picture from an object URL (a preview fetched by the page). */
+  const decodedBlobImage = (scope: Locator) =>
+    scope
+      .locator('img')
+      .first()
+      .evaluate((img: { src: string; complete: boolean; naturalWidth: number }) => img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0)
+      .catch(() => false);
+
   const links = async (nodeId: string) => (await alice.json<{ items: LinkBody[] }>(`/links?node_id=${nodeId}`)).body.items;
   const children = async (api: Api, folderId: string) => (await api.json<{ items: NodeBody[] }>(`/folders/${folderId}/children`)).body.items.map((n) => n.name).sort();
 
@@ -105,6 +114,11 @@ describe.skipIf(skip)('sharing in Chromium', () => {
     expect((await alice.upload('readme.txt', README, { parent: team.id, type: 'text/plain' })).status).toBe(201);
     expect((await alice.upload('budget.csv', BUDGET, { parent: team.id, type: 'text/csv' })).status).toBe(201);
     expect((await alice.upload('designs/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>', { parent: team.id, type: 'image/svg+xml' })).status).toBe(201);
+    // A photo: its previews are made by the server's job after the upload, for the public page too.
+    const photo = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: { r: 30, g: 90, b: 200 } } })
+      .composite([{ input: { create: { width: 800, height: 1200, channels: 3, background: { r: 240, g: 160, b: 20 } } }, left: 0, top: 0 }]);
+    expect((await alice.upload('photo.png', new Uint8Array(await photo.clone().png().toBuffer()), { parent: team.id, type: 'image/png' })).status).toBe(201);
+    expect((await alice.upload('scan.tiff', new Uint8Array(await photo.clone().tiff({ compression: 'lzw' }).toBuffer()), { parent: team.id, type: 'image/tiff' })).status).toBe(201);
     drop = (await alice.json<NodeBody>('/folders', { method: 'POST', json: { parent_id: 'root', name: 'Drop' } })).body;
     expect((await alice.upload('secret-plan.txt', SECRET, { parent: drop.id, type: 'text/plain' })).status).toBe(201);
     browser = await launchChromium();
@@ -210,6 +224,14 @@ describe.skipIf(skip)('sharing in Chromium', () => {
 
     // A visitor without an account.
     const visitor = await openPage();
+    const previewRequests: string[] = [];
+    const previewAnswers: string[] = [];
+    visitor.on('request', (req) => {
+      if (req.url().includes('/preview?')) previewRequests.push(req.url());
+    });
+    visitor.on('response', (res) => {
+      if (res.url().includes('/preview?')) previewAnswers.push(`${new URL(res.url()).search} ${res.status()}`);
+    });
     await visitor.goto(new URL(address).pathname);
     await expect.poll(() => visitor.getByRole('heading', { name: '“Team” is protected' }).isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await visitor.getByRole('main').textContent()).not.toContain('readme.txt');
@@ -229,7 +251,28 @@ describe.skipIf(skip)('sharing in Chromium', () => {
     const listed = (await table.textContent())!;
     for (const name of ['budget.csv', 'designs', 'from-bob.txt']) expect(listed).toContain(name);
     expect(await visitor.getByRole('main').textContent()).toContain('This link works until');
+    // The photo's row shows its thumbnail, fetched by the page through the link (its cookie, no account).
+    const photoRow = table.getByRole('row').filter({ hasText: 'photo.png' });
+    await expect.poll(() => decodedBlobImage(photoRow), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => decodedBlobImage(table.getByRole('row').filter({ hasText: 'scan.tiff' })), { timeout: 30_000 }).toBe(true);
+    expect(previewRequests.some((u) => u.includes(`/api/v1/s/${readLink.token}/files/`) && u.endsWith('/preview?size=small'))).toBe(true);
     await screens.capture(visitor, 'public-folder');
+
+    // Its viewer shows the server's large picture while the original loads, then the original.
+    await table.getByRole('button', { name: 'Preview photo.png' }).click();
+    const viewer = visitor.getByRole('dialog', { name: 'photo.png' });
+    const shown = viewer.getByRole('img', { name: 'photo.png' });
+    await expect.poll(() => shown.evaluate((img: { src: string; complete: boolean; naturalWidth: number }) => img.src.endsWith('/content') && img.complete && img.naturalWidth), { timeout: 30_000 }).toBe(1600);
+    expect(previewAnswers).toContain('?size=large 200');
+    await visitor.keyboard.press('Escape');
+    // A TIFF, which the browser cannot show: the large picture is the whole preview, and says so.
+    await table.getByRole('button', { name: 'Preview scan.tiff' }).click();
+    const scan = visitor.getByRole('dialog', { name: 'scan.tiff' });
+    await expect.poll(() => decodedBlobImage(scan), { timeout: 30_000 }).toBe(true);
+    expect(await scan.getByRole('img', { name: 'scan.tiff' }).evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBe(1024);
+    expect(await scan.textContent()).toContain('This is a preview picture');
+    await screens.capture(visitor, 'public-photo');
+    await visitor.keyboard.press('Escape');
 
     const download = visitor.waitForEvent('download');
     await visitor.getByRole('link', { name: 'Download readme.txt' }).click();
@@ -241,7 +284,8 @@ describe.skipIf(skip)('sharing in Chromium', () => {
     expect(zip[0]).toBe(200);
     expect(zip[1]).toMatch(/zip/);
     expect(Buffer.from(zip[2]).toString()).toBe('PK');
-    await expect.poll(async () => (await links(team.id))[0]).toMatchObject({ downloads: 2, views: 1 });
+    // The photo's original in the viewer counted one download, the two downloads one each; previews none.
+    await expect.poll(async () => (await links(team.id))[0]).toMatchObject({ downloads: 3, views: 1 });
     await visitor.context().close();
   });
 
@@ -283,6 +327,9 @@ describe.skipIf(skip)('sharing in Chromium', () => {
     expect(await visitor.getByRole('table').count()).toBe(0);
     expect((await fetch(`${server.url}/api/v1/s/${link!.token}/children`)).status).toBe(403);
     expect((await fetch(`${server.url}/s/${link!.token}/download`)).status).toBe(403);
+    // Nor as a picture.
+    const secret = (await alice.json<{ items: NodeBody[] }>(`/folders/${drop.id}/children`)).body.items.find((n) => n.name === 'secret-plan.txt')!;
+    expect((await fetch(`${server.url}/api/v1/s/${link!.token}/files/${secret.id}/preview`)).status).toBe(403);
     await screens.capture(visitor, 'upload-drop');
 
     expect(await children(alice, drop.id)).toEqual(['receipt.txt', 'scan.bin', 'secret-plan.txt']);

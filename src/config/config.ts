@@ -48,6 +48,13 @@ export interface PreviewConfig {
   concurrency: number;
 }
 
+export interface TextExtractionConfig {
+  /** COFFER_TEXT_EXTRACTION_TIMEOUT_SECONDS: the longest one file's text may take to read; then its process is ended. */
+  timeoutSeconds: number;
+  /** COFFER_TEXT_EXTRACTION_MEMORY_MB: the heap the extraction process may grow to; then it is ended. */
+  memoryMiB: number;
+}
+
 export interface JobsConfig {
   /** COFFER_WORKERS: whether `coffer serve` also runs jobs (false when `coffer worker` processes do). */
   inServer: boolean;
@@ -102,6 +109,8 @@ export interface CofferConfig {
   /** The job queue's workers. */
   jobs: JobsConfig;
   previews: PreviewConfig;
+  /** Reading files' text for content search, in a process of its own. */
+  textExtraction: TextExtractionConfig;
   /** How often a server seals audit events still pending (another server's, after a crash); 0 turns the sweep off. */
   auditSealSweepMs: number;
   /** The built web app (web/dist) served at /; undefined when not built. */
@@ -283,6 +292,10 @@ export function loadConfig(env: Env = process.env): CofferConfig {
       timeoutSeconds: readInt(env, 'COFFER_PREVIEW_TIMEOUT_SECONDS', 60, 1, 3600),
       maxPdfBytes: readInt(env, 'COFFER_PREVIEW_MAX_PDF_BYTES', 512 << 20, 0, Number.MAX_SAFE_INTEGER),
       concurrency: readInt(env, 'COFFER_PREVIEW_CONCURRENCY', 2, 1, 64),
+    },
+    textExtraction: {
+      timeoutSeconds: readInt(env, 'COFFER_TEXT_EXTRACTION_TIMEOUT_SECONDS', 30, 1, 3600),
+      memoryMiB: readInt(env, 'COFFER_TEXT_EXTRACTION_MEMORY_MB', 256, 16, 65_536),
     },
     auditSealSweepMs: readInt(env, 'COFFER_AUDIT_SEAL_SWEEP_MS', 1000, 0, 3_600_000),
     webDir: readWebDir(env),

@@ -57,6 +57,8 @@ import { PreviewsService } from '../services/previews.service.js';
 import { ContentJobs } from '../services/content-jobs.js';
 import { SearchRepository } from '../repositories/search.repository.js';
 import { SearchService } from '../services/search.service.js';
+import { TextExtractor } from '../services/text-extraction-process.js';
+import { DEFAULT_EXTRACTION_LIMITS } from '../services/text-extraction.js';
 import { createHmac } from 'node:crypto';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
@@ -128,7 +130,8 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const derived = new DerivedRepository();
   // Search cursors are sealed with a key of their own, derived from the same secret.
   const cursorKey = createHmac('sha256', deps.jwtSecret).update('coffer search cursors').digest();
-  const search = new SearchService({ db, repo: new SearchRepository(), access, orgs: orgRepo, shares: new ShareRepository(), spaces: spaceRepo, blobs, logger, cursorKey });
+  const extractor = new TextExtractor({ limits: { ...DEFAULT_EXTRACTION_LIMITS, timeoutMs: config.textExtraction.timeoutSeconds * 1000 }, memoryMiB: config.textExtraction.memoryMiB });
+  const search = new SearchService({ db, repo: new SearchRepository(), access, orgs: orgRepo, shares: new ShareRepository(), spaces: spaceRepo, blobs, logger, cursorKey, extractor });
   const previews = new PreviewsService({ db, repo: new DerivedBlobRepository(), versions: versionRepo, blobs, tree, queue, logger, config: config.previews });
   const contentJobs = new ContentJobs(previews, search);
   const files = new FilesService({ contentJobs, queue, rules, derived, tree, nodes: nodeRepo, properties: propertyRepo, newFiles: new NewFilesRepository(), moves: new NodeMoveRepository(), spaces: spaceRepo, versions: versionRepo, blobs, audit, logger, maxUploadBytes: config.maxUploadBytes });

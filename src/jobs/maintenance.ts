@@ -36,7 +36,7 @@ export function maintenanceSchedules(core: Core): JobSchedule[] {
  */
 export function maintenanceHandlers(core: Core, jobs: JobRepository): JobHandler[] {
   const log = core.logger;
-  const handler = (kind: string, timeoutMs: number, run: () => Promise<void>): JobHandler => ({ kind, concurrency: 1, timeoutMs, maxAttempts: 3, run });
+  const handler = (kind: string, timeoutMs: number, run: (signal: AbortSignal) => Promise<void>): JobHandler => ({ kind, concurrency: 1, timeoutMs, maxAttempts: 3, run: (_job, signal) => run(signal) });
   return [
     handler(MaintenanceJob.trashPurge, 3600_000, async () => {
       const purged = await core.trash.purgeExpired();

@@ -1,7 +1,7 @@
 import type { Core } from '../core/core.js';
 import { JobRepository } from '../repositories/job.repository.js';
 import { maintenanceHandlers, maintenanceSchedules } from './maintenance.js';
-import type { JobHandler } from './queue.js';
+import { PermanentJobError, type JobHandler } from './queue.js';
 import { PREVIEW_JOB } from '../services/previews.service.js';
 import { SEARCH_INDEX_JOB } from '../services/search.service.js';
 import { UPLOAD_FINALIZE_JOB, UPLOADS_DISCARD_JOB } from '../services/upload-sessions.service.js';
@@ -21,12 +21,15 @@ export function jobHandlers(core: Core, repo: JobRepository): JobHandler[] {
     },
     {
       kind: SEARCH_INDEX_JOB,
-      // Reading a PDF's text keeps the thread busy: one at a time leaves the process responsive.
+      // Each reading takes a core (in a process of its own): one at a time leaves the others to requests.
       concurrency: 1,
-      timeoutMs: 120_000,
+      // The extraction's own limit ends its process; this one covers the reading and writing around it.
+      timeoutMs: (core.config.textExtraction.timeoutSeconds + 60) * 1000,
       maxAttempts: 3,
-      run: async (job) => {
-        await core.search.indexVersion((job.payload as { versionId: string }).versionId);
+      run: async (job, signal) => {
+        const outcome = await core.search.indexVersion((job.payload as { versionId: string }).versionId, signal);
+        // The same file fails the same way: the job fails at once, with the reason the index row keeps.
+        if (outcome.status === 'failed') throw new PermanentJobError(outcome.reason);
       },
     },
     {

@@ -12,7 +12,8 @@ import { visiblePath, type AccessibleNode, type AccessService } from './access.s
 import { SearchCursors } from './search-cursor.js';
 import { rangesOf, type SearchRanges } from '../util/search-ranges.js';
 import { JobPriority, type JobRequest } from '../jobs/queue.js';
-import { DEFAULT_EXTRACTION_LIMITS, EXTRACTABLE, ExtractionError, extractText, formatOf, type ExtractionLimits } from './text-extraction.js';
+import { EXTRACTABLE, ExtractionError, formatOf } from './text-extraction.js';
+import { ExtractorUnavailableError, type TextExtractor } from './text-extraction-process.js';
 
 export const SEARCH_INDEX_JOB = 'search.index';
 
@@ -100,7 +101,8 @@ export interface SearchDeps {
   logger: Logger;
   /** 32 bytes that seal cursors (derived from the server's secret, like the other keys). */
   cursorKey: Buffer;
-  limits?: ExtractionLimits | undefined;
+  /** Reads files' text in a process of its own, within limits. */
+  extractor: TextExtractor;
 }
 
 /** Rounds of candidates a page may look through when the access check keeps many back. */
@@ -117,11 +119,9 @@ const HEADLINE = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, 
  */
 export class SearchService {
   private readonly cursors: SearchCursors;
-  private readonly limits: ExtractionLimits;
 
   constructor(private readonly d: SearchDeps) {
     this.cursors = new SearchCursors(d.cursorKey);
-    this.limits = d.limits ?? DEFAULT_EXTRACTION_LIMITS;
   }
 
   async search(ctx: CallContext, req: SearchRequest): Promise<SearchPage> {
@@ -259,11 +259,12 @@ export class SearchService {
   // ---- the text index ------------------------------------------------------------------------
 
   /**
-   * Reads the text of one file version into the index: streamed from the blob store within the
-   * extraction limits; a file that cannot be read gets a row saying why, so it is not tried again
-   * until its content changes. Safe to run twice (the row is replaced).
+   * Reads the text of one file version into the index: streamed from the blob store to the
+   * extraction process, within its limits of size, time and memory; a file that cannot be read gets
+   * a row saying why, so it is not tried again until its content changes. Safe to run twice (the
+   * row is replaced). `signal` (the job's) stops the reading and rejects with its reason.
    */
-  async indexVersion(versionId: string): Promise<IndexOutcome> {
+  async indexVersion(versionId: string, signal?: AbortSignal): Promise<IndexOutcome> {
     const db = this.d.db;
     const v = await this.d.repo.version(db, versionId);
     if (!v) return { status: 'gone' };
@@ -278,10 +279,14 @@ export class SearchService {
     const source = { size: v.size, read: (range?: { start: number; end: number }) => this.d.blobs.read(v.storeKey, range) };
     let outcome: IndexOutcome;
     try {
-      const { text, truncated } = await extractText(source, format, this.limits);
-      await this.d.repo.save(db, { versionId, nodeId: v.nodeId, status: 'indexed', reason: truncated ? `Only the first ${this.limits.maxChars.toLocaleString('en')} characters are searchable` : null, body: text, truncated });
+      const { text, truncated } = await this.d.extractor.extract(source, format, signal);
+      const maxChars = this.d.extractor.limits.maxChars;
+      await this.d.repo.save(db, { versionId, nodeId: v.nodeId, status: 'indexed', reason: truncated ? `Only the first ${maxChars.toLocaleString('en')} characters are searchable` : null, body: text, truncated });
       outcome = { status: 'indexed', chars: text.length, truncated };
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      // Nothing is known about the file yet: the job tries again later.
+      if (err instanceof ExtractorUnavailableError) throw err;
       const reason = err instanceof ExtractionError ? err.message : 'The file could not be read';
       if (!(err instanceof ExtractionError)) this.d.logger.warn({ err, versionId }, 'text extraction failed');
       await this.d.repo.save(db, { versionId, nodeId: v.nodeId, status: 'failed', reason, body: '', truncated: false });
@@ -309,12 +314,14 @@ export class SearchService {
    * Indexes up to `limit` current versions that have no row yet, newest first, in this call;
    * returns how many it looked at (the catch-up run by hand where no worker runs).
    */
-  async indexPending(limit: number): Promise<number> {
+  async indexPending(limit: number, signal?: AbortSignal): Promise<number> {
     const pending = await this.d.repo.pending(this.d.db, EXTRACTABLE, limit);
     for (const v of pending) {
+      signal?.throwIfAborted();
       try {
-        await this.indexVersion(v.versionId);
+        await this.indexVersion(v.versionId, signal);
       } catch (err) {
+        if (signal?.aborted) throw signal.reason;
         // A version deleted meanwhile (its row cannot be stored) or a database hiccup: the next run retries.
         this.d.logger.warn({ err, versionId: v.versionId }, 'indexing a version failed');
       }
@@ -325,6 +332,11 @@ export class SearchService {
   /** The index's state of a version: for tests and the admin. */
   indexState(versionId: string) {
     return this.d.repo.stateOf(this.d.db, versionId);
+  }
+
+  /** Ends the extraction process (a reading still under way is stopped). */
+  close(): Promise<void> {
+    return this.d.extractor.close();
   }
 }
 

@@ -1,30 +1,64 @@
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 
 // Documents made by the tests themselves, byte by byte, so the text extraction is tested on
 // files whose every part is known: a PDF with a text layer, and zip-based office documents.
+
+/** The page of a one-page PDF (3 0 R): Helvetica as /F1, its content 5 0 R. */
+const PAGE = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>';
 
 /** A one-page PDF (1.4, Helvetica) whose text layer holds `lines`, with a correct cross-reference table. */
 export function makePdf(lines: string[]): Buffer {
   const escape = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
   const content = ['BT', '/F1 12 Tf', '14 TL', '72 720 Td', ...lines.map((l) => `(${escape(l)}) Tj T*`), 'ET'].join('\n');
+  return pdfOf([PAGE, `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`]);
+}
+
+/**
+ * A hostile PDF of a few KiB: its page draws a form that draws the next form twice, `depth`
+ * deep, the last one a word of text, so reading its text means 2^depth runs of text (depth 40:
+ * longer than anyone waits) in one synchronous stretch of pdf.js.
+ */
+export function makeNestedFormsPdf(depth: number): Buffer {
+  const form = (i: number) => 6 + i;
   const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
-    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /X ${form(0)} 0 R >> >> /Contents 5 0 R >>`,
+    '<< /Length 5 >>\nstream\n/X Do\nendstream',
   ];
-  let out = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
+  for (let i = 0; i < depth; i++) {
+    const last = i === depth - 1;
+    const body = last ? 'BT /F1 12 Tf 72 720 Td (deep) Tj ET' : '/X Do /X Do';
+    const resources = last ? '<< /Font << /F1 4 0 R >> >>' : `<< /XObject << /X ${form(i + 1)} 0 R >> >>`;
+    objects.push(`<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources ${resources} /Length ${body.length} >>\nstream\n${body}\nendstream`);
+  }
+  return pdfOf(objects);
+}
+
+/**
+ * A PDF of a few KiB whose page's content inflates to one array of `count` numbers: pdf.js
+ * holds it whole in its heap: a memory bomb.
+ */
+export function makeNumberBombPdf(count: number): Buffer {
+  const packed = deflateSync(Buffer.from(`BT /F1 12 Tf 72 720 Td [${'1 '.repeat(count)}] TJ ET`, 'latin1'));
+  return pdfOf([PAGE, Buffer.concat([Buffer.from(`<< /Length ${packed.length} /Filter /FlateDecode >>\nstream\n`, 'latin1'), packed, Buffer.from('\nendstream', 'latin1')])]);
+}
+
+/** A one-page PDF: catalog, pages, Helvetica as 4 0 R, then `rest` (the page as 3 0 R, its content as 5 0 R, …). */
+function pdfOf(rest: (string | Buffer)[]): Buffer {
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', rest[0]!, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>', ...rest.slice(1)];
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
+  let length = parts[0]!.length;
   const offsets: number[] = [];
   objects.forEach((body, i) => {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    offsets.push(length);
+    const part = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`, 'latin1'), typeof body === 'string' ? Buffer.from(body, 'latin1') : body, Buffer.from('\nendobj\n', 'latin1')]);
+    parts.push(part);
+    length += part.length;
   });
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  let tail = `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) tail += `${String(o).padStart(10, '0')} 00000 n \n`;
+  tail += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${length}\n%%EOF\n`;
+  parts.push(Buffer.from(tail, 'latin1'));
+  return Buffer.concat(parts);
 }
 
 /** A zip archive of `entries`, deflated as Word and LibreOffice write them (or stored). */

@@ -10,8 +10,10 @@ import { errors, pageQuery } from '../dto.js';
 import { clientInfo } from '../plugins/auth.js';
 import type { Metrics } from '../plugins/metrics.js';
 import { cutOffUpload, declaredLength, sendRepresentation, takeRawBodies } from '../send-blob.js';
+import { previewPendingSchema, sendPreview } from '../send-preview.js';
 import { sendZip } from '../send-zip.js';
 import { linkPermissionSchema } from './links.routes.js';
+import { previewDescription, previewFailures } from './previews.routes.js';
 import { zipDescription } from './zip.routes.js';
 
 /** The cookie a visitor gets for a link's password; scoped to that link's paths only. */
@@ -160,6 +162,23 @@ export async function publicLinksApiRoutes(app: FastifyInstance, { core, metrics
         limit: q.limit,
         offset: q.offset,
       };
+    },
+  });
+
+  r.get('/s/:token/files/:id/preview', {
+    schema: {
+      tags: ['public links'],
+      summary: 'A preview picture (WebP) of an image, video or PDF inside a link: the linked file, or one in the linked folder',
+      description: `Allowed exactly where downloading the file through the link is (its password given, the link active), and counts no download. Upload-only links show no previews (403). ${previewDescription}Revalidate with the ETag. ${previewFailures}`,
+      params: tokenAndId,
+      querystring: z.object({ size: z.enum(['small', 'large']).default('small') }),
+      response: { 202: previewPendingSchema, ...errors(401, 403, 404, 410) },
+    },
+    handler: async (request, reply) => {
+      const visit = await core.links.enter(request.params.token, clientInfo(request), sessionOf(request));
+      if (visit.link.permission === 'upload') throw forbidden('This link only takes files; it shows nothing of what is in the folder');
+      const answer = await core.previews.forRequest(visit.ctx, request.params.id, request.query.size);
+      return sendPreview(core, request, reply, answer, 'private, no-cache');
     },
   });
 

@@ -25,7 +25,11 @@ export function retryAfterMs(header: string | null, now = Date.now()): number {
  * 404 (`no-preview`, `preview-failed`) and other failures are thrown as ApiError.
  */
 export async function fetchPreview(api: ApiClient, id: string, q: { size: PreviewSize; version?: string | null }, signal?: AbortSignal): Promise<PreviewAnswer> {
-  const response = await api.raw('GET', `/files/${encodeURIComponent(id)}/preview`, { query: { size: q.size, version: q.version }, signal });
+  return previewAnswerOf(await api.raw('GET', `/files/${encodeURIComponent(id)}/preview`, { query: { size: q.size, version: q.version }, signal }));
+}
+
+/** A successful answer of a preview route (the signed-in one, or a public link's): the picture, or 202. */
+export async function previewAnswerOf(response: Response): Promise<PreviewAnswer> {
   if (response.status === 202) {
     // The body only repeats "pending"; nothing to read.
     await response.body?.cancel().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { ApiError } from '../api/errors';
-import type { PreviewSize } from '../api/previews';
+import type { PreviewAnswer, PreviewSize } from '../api/previews';
 import type { FileNode } from '../api/types';
 import { useApi } from '../app-context';
 import { hasServerPreview } from './kinds';
@@ -54,17 +54,36 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  */
 export function usePreview(node: PreviewTarget, size: PreviewSize, { enabled = true, maxWaitMs = PREVIEW_MAX_WAIT_MS } = {}): PreviewStatus {
   const api = useApi();
+  return usePreviewQuery({
+    key: previewKey(node, size),
+    size,
+    wanted: enabled && node.kind === 'file' && hasServerPreview(node.mime),
+    ask: (signal) => api.preview(node.id, { size, version: node.version_id }, signal),
+    maxWaitMs,
+  });
+}
+
+export interface PreviewQuery {
+  /** One cache entry per picture: a new version of the file must be a new key. */
+  key: QueryKey;
+  size: PreviewSize;
+  /** False for what has no picture to ask for (folders, other types). */
+  wanted: boolean;
+  /** One request for the picture, through whichever door the screen uses (the API, a public link). */
+  ask: (signal: AbortSignal) => Promise<PreviewAnswer>;
+  maxWaitMs?: number | undefined;
+}
+
+/** usePreview for any door: the asking, waiting, giving up and object URL, given how to ask. */
+export function usePreviewQuery({ key, size, wanted, ask, maxWaitMs = PREVIEW_MAX_WAIT_MS }: PreviewQuery): PreviewStatus {
   const queryClient = useQueryClient();
-  const wanted = enabled && node.kind === 'file' && hasServerPreview(node.mime);
-  const key = previewKey(node, size);
   const query = useQuery({
     queryKey: key,
     queryFn: async ({ signal }): Promise<PreviewData> => {
       const previous = queryClient.getQueryData<PreviewData>(key);
       if (size === 'small' && previous === undefined) await sleep(THUMBNAIL_SETTLE_MS, signal);
-      const ask = () => api.preview(node.id, { size, version: node.version_id }, signal);
       try {
-        const answer = size === 'small' ? await thumbnails.run(ask, signal) : await ask();
+        const answer = size === 'small' ? await thumbnails.run(() => ask(signal), signal) : await ask(signal);
         if (answer.state === 'ready') return answer;
         // The waiting window starts again when a screen comes back to a preview it gave up on.
         const since = previous?.state === 'pending' && !previous.expired ? previous.since : Date.now();

@@ -120,7 +120,7 @@ function PreviewBody({ file }: { file: FileNode }) {
 }
 
 /** The server's preview of a file the browser cannot show itself, saying it is only a picture of it. */
-function PictureOnly({ url, file }: { url: string; file: FileNode }) {
+export function PictureOnly({ url, file }: { url: string; file: Pick<FileNode, 'kind' | 'mime' | 'name'> }) {
   return (
     <>
       <div className="preview-stage">

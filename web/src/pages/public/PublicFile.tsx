@@ -32,7 +32,7 @@ export function PublicFile({ token, info, file }: { token: string; info: LinkInf
       </div>
       {info.expires_at ? <p className="muted public-expiry">This link works until {formatDay(info.expires_at)}.</p> : null}
       <div className="public-preview">
-        <PublicPreview file={file} url={urls.content(file.id)} />
+        <PublicPreview token={token} file={file} url={urls.content(file.id)} />
       </div>
     </section>
   );

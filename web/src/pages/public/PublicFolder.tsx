@@ -11,6 +11,7 @@ import { Modal } from '../../ui/Modal';
 import { formatDay } from '../../sharing/format';
 import { linkUrls, usePublicApi } from './publicApi';
 import { PublicPreview } from './PublicPreview';
+import { PublicItemVisual } from './publicPreviews';
 import { PublicUpload } from './PublicUpload';
 
 /** Items per request; the rest come with "Show more". */
@@ -138,7 +139,7 @@ export function PublicFolder({ token, info, root }: { token: string; info: LinkI
             <tr key={node.id}>
               <td>
                 <div className="shared-name-cell">
-                  <FileIcon kind={node.kind} mime={node.mime} name={node.name} />
+                  <PublicItemVisual token={token} node={node} variant="row" />
                   <div className="shared-name-text">
                     <button
                       type="button"
@@ -198,7 +199,7 @@ export function PublicFolder({ token, info, root }: { token: string; info: LinkI
           ) : null
         }
       >
-        {previewing ? <PublicPreview key={previewing.id} file={previewing} url={urls.content(previewing.id)} /> : null}
+        {previewing ? <PublicPreview key={previewing.id} token={token} file={previewing} url={urls.content(previewing.id)} /> : null}
       </Modal>
     </section>
   );

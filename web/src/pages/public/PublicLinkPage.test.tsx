@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LinkInfo, PublicListing, PublicNode } from '../../api/links-types';
 import { renderWithServices } from '../../test-utils';
+import { fakeObjectUrls, webp } from '../../previews/test-utils';
 import { FakeXhr } from '../../upload/fake-xhr';
 import { createPublicApi, PublicApiProvider } from './publicApi';
 import { PublicLinkPage } from './PublicLinkPage';
@@ -38,8 +39,19 @@ function renderPage(fetchImpl: ReturnType<typeof fakeFetch>, path = '/s/tok') {
 const node = (name: string, over: Partial<PublicNode> = {}): PublicNode => ({ id: `id-${name}`, name, kind: 'file', size: 2048, mime: 'text/plain', modified_at: '2025-03-01T10:00:00.000Z', ...over });
 const photo = node('beach.jpg', { mime: 'image/jpeg' });
 const info = (over: Partial<LinkInfo> = {}): LinkInfo => ({ name: '', permission: 'read', requires_password: false, unlocked: true, expires_at: null, node: photo, ...over });
+/** The server's answers about a preview: being made (202), the picture, or none of this type. */
+const previewPending = () => json(202, { status: 'pending', detail: 'The preview is being made' }, { 'retry-after': '1' });
+const previewReady = () => new Response(webp(), { status: 200, headers: { 'content-type': 'image/webp' } });
+const previewRoute = (id: string, size: 'small' | 'large') => `GET /api/v1/s/tok/files/${id}/preview?size=${size}`;
 
-afterEach(() => vi.restoreAllMocks());
+let urls: ReturnType<typeof fakeObjectUrls>;
+beforeEach(() => {
+  urls = fakeObjectUrls();
+});
+afterEach(() => {
+  urls.restore();
+  vi.restoreAllMocks();
+});
 
 describe('PublicLinkPage', () => {
   it('asks for the password, shows why a wrong one fails and how long to wait when rate limited, then opens', async () => {
@@ -85,12 +97,41 @@ describe('PublicLinkPage', () => {
   });
 
   it('shows a file with its preview and a download of the link', async () => {
-    renderPage(fakeFetch({ 'GET /api/v1/s/tok': () => json(200, info({ expires_at: '2031-06-05T21:59:59.999Z' })) }));
+    renderPage(fakeFetch({ 'GET /api/v1/s/tok': () => json(200, info({ expires_at: '2031-06-05T21:59:59.999Z' })), [previewRoute('id-beach.jpg', 'large')]: previewPending }));
     expect(await screen.findByRole('heading', { level: 1, name: 'beach.jpg' })).toBeInTheDocument();
     expect(screen.getByRole('img', { name: 'beach.jpg' })).toHaveAttribute('src', '/s/tok/files/id-beach.jpg/content');
     expect(screen.getByRole('link', { name: 'Download' })).toHaveAttribute('href', '/s/tok/download');
     expect(screen.getByText(/This link works until/)).toBeInTheDocument();
     expect(document.title).toBe('beach.jpg · Coffer');
+  });
+
+  it('shows the server’s large picture of a photo at once, the original in its place once loaded', async () => {
+    const fetchImpl = fakeFetch({ 'GET /api/v1/s/tok': () => json(200, info()), [previewRoute('id-beach.jpg', 'large')]: previewReady });
+    renderPage(fetchImpl);
+    const picture = await waitFor(() => {
+      const img = screen.getByRole('img', { name: 'beach.jpg' });
+      expect(img.getAttribute('src')).toMatch(/^blob:/);
+      return img;
+    });
+    expect(urls.created.get(picture.getAttribute('src')!)?.type).toBe('image/webp');
+    // The original loads hidden meanwhile.
+    expect(screen.getByText('Loading the full image…')).toBeInTheDocument();
+    const original = document.querySelector('img[src="/s/tok/files/id-beach.jpg/content"]')!;
+    expect(original).toHaveAttribute('hidden');
+    fireEvent.load(original);
+    expect(screen.getByRole('img', { name: 'beach.jpg' })).toHaveAttribute('src', '/s/tok/files/id-beach.jpg/content');
+    // Anonymous requests with the link's cookie only, never a bearer token.
+    const [, init] = fetchImpl.mock.calls.find(([u]) => String(u).includes('/preview'))!;
+    expect(new Headers(init?.headers).get('authorization')).toBeNull();
+    expect(init?.credentials).toBe('same-origin');
+  });
+
+  it('shows only the server’s picture of a type the browser cannot show, and says so', async () => {
+    const heic = node('scan.heic', { mime: 'image/heic' });
+    renderPage(fakeFetch({ 'GET /api/v1/s/tok': () => json(200, info({ node: heic })), [previewRoute('id-scan.heic', 'large')]: previewReady }));
+    const img = await screen.findByRole('img', { name: 'scan.heic' });
+    expect(img.getAttribute('src')).toMatch(/^blob:/);
+    expect(screen.getByText(/This is a preview picture/)).toBeInTheDocument();
   });
 
   it('shows a PDF in a frame', async () => {
@@ -108,6 +149,9 @@ describe('PublicLinkPage', () => {
       'GET /api/v1/s/tok': () => json(200, info({ name: 'Our holiday', node: root })),
       'GET /api/v1/s/tok/children?limit=200&offset=0': () => json(200, top),
       'GET /api/v1/s/tok/children?limit=200&offset=0&folder_id=sub': () => json(200, inner),
+      [previewRoute('id-beach.jpg', 'small')]: [previewPending, previewReady],
+      [previewRoute('id-beach.jpg', 'large')]: previewPending,
+      [previewRoute('id-sunset.jpg', 'small')]: () => json(404, { status: 404, detail: 'No preview could be made: damaged' }),
     });
     renderPage(fetchImpl);
 
@@ -119,6 +163,25 @@ describe('PublicLinkPage', () => {
         .slice(1)
         .map((r) => within(r).getAllByRole('button')[0]!.textContent),
     ).toEqual(['Day 1', 'beach.jpg', 'notes.txt']);
+    // The photo's row: its type icon pulsing while the server makes the thumbnail, then the picture.
+    const beachRow = within(table).getByRole('button', { name: 'Preview beach.jpg' }).closest('tr')!;
+    expect(beachRow.querySelector('.thumb-placeholder.thumb-loading svg')).not.toBeNull();
+    const thumb = await waitFor(
+      () => {
+        const img = beachRow.querySelector('img.thumb-row');
+        expect(img).not.toBeNull();
+        return img!;
+      },
+      // Asked again after Retry-After (a second at least).
+      { timeout: 3000 },
+    );
+    expect(thumb.getAttribute('src')).toMatch(/^blob:/);
+    expect(thumb).toHaveAttribute('alt', '');
+    // Text files and folders keep their icons and ask for nothing.
+    expect(fetchImpl.mock.calls.filter(([u]) => String(u).includes('/preview')).map(([u]) => String(u))).toEqual([
+      '/api/v1/s/tok/files/id-beach.jpg/preview?size=small',
+      '/api/v1/s/tok/files/id-beach.jpg/preview?size=small',
+    ]);
     expect(screen.getByRole('link', { name: 'Download all' })).toHaveAttribute('href', '/s/tok/download');
     expect(within(table).getByRole('link', { name: 'Download notes.txt' })).toHaveAttribute('href', '/s/tok/files/id-notes.txt/content?download=1');
     expect(within(table).getByRole('link', { name: 'Download Day 1 as ZIP' })).toHaveAttribute('href', '/s/tok/folders/sub/zip');
@@ -133,6 +196,10 @@ describe('PublicLinkPage', () => {
     expect(await screen.findByRole('heading', { level: 1, name: 'Day 1' })).toHaveFocus();
     expect(screen.getByTestId('location')).toHaveTextContent('/s/tok?folder=sub');
     expect(await screen.findByRole('button', { name: 'Preview sunset.jpg' })).toBeInTheDocument();
+    // No thumbnail could be made: the type icon, for good.
+    const sunsetRow = screen.getByRole('button', { name: 'Preview sunset.jpg' }).closest('tr')!;
+    await waitFor(() => expect(sunsetRow.querySelector('.thumb-placeholder:not(.thumb-loading) svg')).not.toBeNull());
+    expect(sunsetRow.querySelector('img')).toBeNull();
     expect(screen.getByRole('link', { name: 'Download folder' })).toHaveAttribute('href', '/s/tok/folders/sub/zip');
     const path = screen.getByRole('navigation', { name: 'Folder path' });
     expect(within(path).getByText('Day 1')).toHaveAttribute('aria-current', 'page');

@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import { ApiError, NetworkError, problemOf } from '../../api/errors';
 import type { LinkInfo, PublicListing, PublicUploadResult } from '../../api/links-types';
+import { previewAnswerOf, type PreviewAnswer, type PreviewSize } from '../../api/previews';
 import { API_BASE } from '../../api/session';
 import { parseProblem, postFile, type XhrFactory } from '../../upload/transport';
 import { formatBytes } from '../../ui/format';
@@ -33,7 +34,8 @@ export function retryAfterOf(err: unknown): number | undefined {
  * a password was given, the httpOnly cookie the server set for this link are the only credentials.
  */
 export function createPublicApi(fetchImpl: typeof fetch = (...args) => fetch(...args)) {
-  const call = async <T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> => {
+  /** A successful response, or the server's problem as an ApiError. */
+  const send = async (method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -48,6 +50,10 @@ export function createPublicApi(fetchImpl: typeof fetch = (...args) => fetch(...
       const retryAfter = response.headers.get('retry-after');
       throw new ApiError(response.status, retryAfter !== null ? { ...problem, retry_after: retryAfter } : problem);
     }
+    return response;
+  };
+  const call = async <T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> => {
+    const response = await send(method, path, body, signal);
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   };
@@ -60,6 +66,9 @@ export function createPublicApi(fetchImpl: typeof fetch = (...args) => fetch(...
       if (q.folderId) params.set('folder_id', q.folderId);
       return call<PublicListing>('GET', `/s/${enc(token)}/children?${params}`, undefined, signal);
     },
+    /** A preview picture of a file inside the link, or word that it is being made (202); 404 when there is none. */
+    preview: async (token: string, id: string, size: PreviewSize, signal?: AbortSignal): Promise<PreviewAnswer> =>
+      previewAnswerOf(await send('GET', `/s/${enc(token)}/files/${enc(id)}/preview?size=${size}`, undefined, signal)),
   };
 }
 
