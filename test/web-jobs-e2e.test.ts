@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
-import { CHROMIUM, launchChromium, newContext, ScreenRecorder, seriousViolations } from './helpers/browser.js';
+import { CHROMIUM, decodedBlobImage, launchChromium, newContext, ScreenRecorder, seriousViolations } from './helpers/browser.js';
 import { ADMIN_PASSWORD, startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
 
 /**
@@ -67,13 +67,6 @@ describe.skipIf(skip)('previews and the job queue in Chromium', () => {
   const resolve = async (p: string) => (await admin.json<NodeBody>(`/resolve?path=${encodeURIComponent(p)}`)).body;
   const jobs = async (q = '') => (await admin.json<{ items: JobBody[] }>(`/admin/jobs?limit=500${q}`)).body.items;
 
-  /** Whether the <img> in `scope` shows a decoded picture from an object URL. */
-  const decodedBlobImage = (scope: Locator) =>
-    scope
-      .locator('img')
-      .first()
-      .evaluate((img: { src: string; complete: boolean; naturalWidth: number }) => img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0)
-      .catch(() => false);
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-jobs-e2e-'));

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
-import { CHROMIUM, launchChromium, newContext, ScreenRecorder } from './helpers/browser.js';
+import { CHROMIUM, decodedBlobImage, launchChromium, newContext, ScreenRecorder } from './helpers/browser.js';
 import { startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
 
 /**
@@ -85,13 +85,6 @@ describe.skipIf(skip)('sharing in Chromium', () => {
     await page.waitForURL('**/files');
   }
 
-  /** Whether the first <img> in `scope` shows a decoded picture from an object URL (a preview fetched by the page). */
-  const decodedBlobImage = (scope: Locator) =>
-    scope
-      .locator('img')
-      .first()
-      .evaluate((img: { src: string; complete: boolean; naturalWidth: number }) => img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0)
-      .catch(() => false);
 
   const links = async (nodeId: string) => (await alice.json<{ items: LinkBody[] }>(`/links?node_id=${nodeId}`)).body.items;
   const children = async (api: Api, folderId: string) => (await api.json<{ items: NodeBody[] }>(`/folders/${folderId}/children`)).body.items.map((n) => n.name).sort();

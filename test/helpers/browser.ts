@@ -1,11 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /** Debian's Chromium; Playwright never downloads a browser here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Whether the first <img> in `scope` shows a decoded picture from an object URL (a preview the page fetched). */
+export function decodedBlobImage(scope: Locator): Promise<boolean> {
+  return scope
+    .locator('img')
+    .first()
+    .evaluate((img: { src: string; complete: boolean; naturalWidth: number }) => img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0)
+    .catch(() => false);
+}
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 360, height: 740 };
