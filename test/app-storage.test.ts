@@ -203,9 +203,14 @@ describe('app storage', () => {
         expect(await got.text()).toBe('{"total":1}');
         expect((await fetchUrl(r.body.url, { method: 'PUT', body: 'x' })).status).toBe(405);
 
+        const asked = Date.now();
         const short = await issue(editor, { method: 'GET', node_id: (await editor.json<Stored>(`/spaces/${accounting.id}/metadata/receipts/2026/12/inv-789.pdf`)).body.id, expires_in: 1 });
         expect((await fetchUrl(short.body.url)).status).toBe(200);
-        await sleep(1_100);
+        // It lives at least the second asked for, and ends at the whole second it names.
+        expect(Date.parse(short.body.expires_at)).toBeGreaterThanOrEqual(asked + 1_000);
+        const lifetime = Date.parse(short.body.expires_at) - Date.now();
+        expect(lifetime).toBeLessThanOrEqual(2_000);
+        await sleep(lifetime + 50);
         const expired = await fetchUrl(short.body.url);
         expect(expired.status).toBe(403);
         expect(((await expired.json()) as { detail: string }).detail).toMatch(/expired/);

@@ -120,7 +120,8 @@ export class SignedUrlsService {
       spaceId,
       path,
       nodeId,
-      expires: Math.floor(Date.now() / 1000) + seconds,
+      // Rounded up: a URL asked for N seconds lives at least N seconds, never less.
+      expires: Math.ceil(Date.now() / 1000 + seconds),
       issuer,
       length: input.contentLength ?? null,
       type: input.contentType?.toLowerCase() ?? null,

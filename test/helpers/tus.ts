@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import * as tus from 'tus-js-client';
 import type { Api } from './api.js';
 
@@ -54,4 +55,29 @@ export function tusPatch(api: Api, id: string, offset: number, body: Buffer, hea
     body,
     headers: { 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream', ...headers },
   });
+}
+
+/**
+ * Sends a PATCH that declares all of `body` but drops the connection after `cutAt` bytes, as a
+ * network failure would. Deterministic where aborting a client library is not: a fast server
+ * may have taken the whole body before the library's abort lands.
+ */
+export async function tusPatchCut(api: Api, id: string, body: Buffer, cutAt: number): Promise<void> {
+  const url = new URL(`${api.base}/api/v1/uploads/tus/${id}`);
+  const req = httpRequest(url, {
+    method: 'PATCH',
+    headers: {
+      authorization: `Bearer ${api.token}`,
+      'tus-resumable': '1.0.0',
+      'upload-offset': '0',
+      'content-type': 'application/offset+octet-stream',
+      'content-length': String(body.length),
+    },
+  });
+  req.on('error', () => undefined);
+  req.on('response', (res) => res.resume());
+  await new Promise<void>((resolve) => req.write(body.subarray(0, cutAt), () => resolve()));
+  // Let the server read what was written before the connection goes.
+  await new Promise((r) => setTimeout(r, 200));
+  req.destroy();
 }
