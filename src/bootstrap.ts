@@ -68,6 +68,19 @@ async function jwtSecret(db: Database, config: CofferConfig): Promise<Uint8Array
   return new TextEncoder().encode(row.value);
 }
 
+/**
+ * This installation's id as Nextcloud forms one ("oc" and ten lowercase letters and digits), made
+ * once and shared through the database. Not in a migration: the embedded database starts from a
+ * template made at build time, which every installation would share.
+ */
+async function instanceId(db: Database): Promise<string> {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const made = 'oc' + [...randomBytes(10)].map((b) => alphabet[b % alphabet.length]).join('');
+  await db.insertInto('settings').values({ key: 'instance_id', value: made }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  const row = await db.selectFrom('settings').select('value').where('key', '=', 'instance_id').executeTakeFirstOrThrow();
+  return row.value;
+}
+
 /** Opens the database and blob store the configuration names and wires the core over them. */
 export async function openCore(config: CofferConfig, options: OpenOptions = {}): Promise<Core> {
   const logger = options.logger ?? createLogger(config);
@@ -87,7 +100,7 @@ export async function openCore(config: CofferConfig, options: OpenOptions = {}):
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
     const auditKey = await loadAuditKey({ db, blobs, logger, configured: config.auditKey });
-    const core = createCore({ config, db, blobs, logger, jwtSecret: await jwtSecret(db, config), auditKey });
+    const core = createCore({ config, db, blobs, logger, jwtSecret: await jwtSecret(db, config), auditKey, instanceId: await instanceId(db) });
     if (options.migrate !== false && (await core.audit.sealLegacy())) logger.info('sealed the audit events from before the upgrade under the audit key');
     return core;
   } catch (err) {

@@ -54,6 +54,8 @@ import { JobsService } from '../services/jobs.service.js';
 import { DatabaseJobQueue } from '../jobs/database-queue.js';
 import { DerivedBlobRepository } from '../repositories/derived-blob.repository.js';
 import { PreviewsService } from '../services/previews.service.js';
+import { FavoritesService } from '../services/favorites.service.js';
+import { FavoriteRepository } from '../repositories/favorite.repository.js';
 import { ContentJobs } from '../services/content-jobs.js';
 import { SearchRepository } from '../repositories/search.repository.js';
 import { SearchService } from '../services/search.service.js';
@@ -98,9 +100,15 @@ export interface Core {
   jobs: JobsService;
   previews: PreviewsService;
   search: SearchService;
+  favorites: FavoritesService;
+  /**
+   * This installation's id, the same on every server of it: Nextcloud's clients read file ids as
+   * the number followed by it (oc:id), and tell servers apart by it.
+   */
+  instanceId: string;
 }
 
-export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer }): Core {
+export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer; instanceId: string }): Core {
   const { config, db, blobs, logger } = deps;
   const nodeRepo = new NodeRepository();
   const jobRepo = new JobRepository();
@@ -156,5 +164,6 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   // Signed URLs too have a key of their own, derived from the same secret.
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
-  return { search, uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }), previews };
+  const favorites = new FavoritesService({ db, repo: new FavoriteRepository(), access });
+  return { favorites, instanceId: deps.instanceId, search, uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }), previews };
 }

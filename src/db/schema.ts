@@ -272,6 +272,11 @@ export interface NodesTable {
    * search's indexes. Never written, and left out of the row types: only search's SQL reads it.
    */
   name_folded: ColumnType<never, never, never>;
+  /**
+   * A number for the node's whole life, for clients that keep file ids as 64-bit integers (the
+   * ownCloud and Nextcloud apps' oc:fileid): given by the database on insert (migration 0029).
+   */
+  file_id: ColumnType<number, never, never>;
 }
 
 export interface VersionsTable {
@@ -306,6 +311,13 @@ export interface PropertiesTable {
   value: string;
   /** Generated: UTF-8 bytes of namespace + name + value, what the quota counts. */
   size: Generated<number>;
+}
+
+/** A user's favourite (Nextcloud's oc:favorite): per user, on any node they can reach (migration 0029). */
+export interface FavoritesTable {
+  user_id: string;
+  node_id: string;
+  created_at: TimestampDefault;
 }
 
 export interface TagsTable {
@@ -486,6 +498,7 @@ export interface DB {
   versions: VersionsTable;
   properties: PropertiesTable;
   tags: TagsTable;
+  favorites: FavoritesTable;
   locks: LocksTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;

@@ -30,7 +30,7 @@ export interface AddedFile {
   outcome: 'ok' | 'replaced' | 'folder-gone' | 'taken' | 'quota';
   /** Where it landed (ok, replaced), or would have. */
   path: string | null;
-  /** The file's row after it got its new version (replaced only). */
+  /** The file's row as the statement left it (ok: the new row; replaced: after it got its new version). */
   node: Node | null;
 }
 

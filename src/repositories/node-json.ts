@@ -13,6 +13,7 @@ export function nodeFromJson(j: NodeJson): Node {
   return {
     ...j,
     size: Number(j.size),
+    file_id: Number(j.file_id),
     created_at: new Date(j.created_at),
     modified_at: new Date(j.modified_at),
     updated_at: new Date(j.updated_at),

@@ -17,6 +17,8 @@ export interface NodeSummary {
   created_ms: number;
   modified_ms: number;
   sha1: string | null;
+  /** The node's number for clients that keep ids as integers (migration 0029). */
+  file_id: number;
 }
 
 /** A listed child, its times already ISO 8601 strings. */
@@ -345,7 +347,7 @@ export class NodeRepository {
       ? sql`and (lower(n.name) collate "C", n.name collate "C", n.id) > (lower(${after.name}) collate "C", ${after.name} collate "C", ${after.id}::uuid)`
       : sql``;
     const result = await sql<NodeSummary>`
-      select n.id, n.name, n.kind, n.size, n.mime, n.etag,
+      select n.id, n.file_id, n.name, n.kind, n.size, n.mime, n.etag,
              (extract(epoch from n.created_at) * 1000)::float8 as created_ms,
              (extract(epoch from n.modified_at) * 1000)::float8 as modified_ms,
              v.sha1

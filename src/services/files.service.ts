@@ -411,7 +411,7 @@ export class FilesService {
         const finalName = await this.d.tree.freeName(tx, folder.id, name, false);
         const nodeId = randomUUID();
         const now = new Date();
-        await this.d.nodes.insert(tx, {
+        const inserted = await this.d.nodes.insert(tx, {
           id: nodeId,
           space_id: c.spaceId,
           parent_id: folder.id,
@@ -441,8 +441,7 @@ export class FilesService {
         const path = joinPath(folderPath, finalName);
         await this.d.audit.record(tx, c.ctx, { action: 'file.upload', nodeId, path, bytes: c.written.size, ...(c.originalId ? { detail: { derivedFrom: c.originalId } } : {}) });
         if (c.originalId) await this.d.derived.link(tx, { nodeId, originalId: c.originalId, spaceId: c.spaceId });
-        const node = (await this.d.nodes.getById(tx, nodeId))!;
-        const added = { node, version, created: true, path };
+        const added = { node: inserted, version, created: true, path };
         await c.inCommit?.(tx, added);
         return added;
     });

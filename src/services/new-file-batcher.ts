@@ -144,31 +144,13 @@ export class NewFileBatcher {
     if (jobs.length > 0) this.d.announceJobs();
     if (outcomes.some((o) => o.outcome === 'ok' || o.outcome === 'replaced')) this.d.audit.written([spaceId]);
     return rows.map((r, i) => {
-      const { outcome, path, node: replaced } = outcomes[i]!;
+      const { outcome, path, node } = outcomes[i]!;
       const actor = batch[i]!.item.ctx.actor.userId;
-      if (outcome === 'replaced' && replaced && path !== null) {
-        return { node: replaced, version: versionOf(r, replaced.id, actor, now), path, created: false };
+      if (outcome === 'replaced' && node && path !== null) {
+        return { node, version: versionOf(r, node.id, actor, now), path, created: false };
       }
-      if (outcome !== 'ok' || path === null) return null;
-      const node: Node = {
-        id: r.nodeId,
-        space_id: spaceId,
-        parent_id: r.folderId,
-        name: r.name,
-        kind: 'file',
-        current_version_id: r.versionId,
-        size: r.size,
-        mime: r.mime,
-        etag: r.etag,
-        created_at: now,
-        modified_at: r.modifiedAt,
-        updated_at: now,
-        created_by: actor,
-        deleted_at: null,
-        deleted_by: null,
-        trash_origin_path: null,
-        trash_origin_parent_id: null,
-      };
+      // A new file's row as the insert wrote it: its file id is the database's.
+      if (outcome !== 'ok' || path === null || !node) return null;
       const version = versionOf(r, r.nodeId, actor, now);
       return { node, version, path, created: true };
     });

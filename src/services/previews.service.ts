@@ -50,6 +50,11 @@ export class PreviewsService {
     },
   ) {}
 
+  /** Whether files of this type get previews on this server (Nextcloud's nc:has-preview). */
+  makesPreviewOf(mime: string | null): boolean {
+    return this.d.config.enabled && previewSourceKind(mime) !== null;
+  }
+
   /** The job that makes a new blob's previews, or null when its type has none. */
   jobFor(blobId: string, mime: string | null, priority: number = JobPriority.fresh): JobRequest | null {
     if (!this.d.config.enabled || !mime || previewSourceKind(mime) === null) return null;

@@ -26,7 +26,8 @@ export interface DavBackend {
   /** Deletes a resource and everything beneath it (to the trash, where the backend has one). */
   delete(resource: DavResource): Promise<void>;
   copy(source: DavResource, destination: string[], options: TransferOptions): Promise<{ created: boolean }>;
-  move(source: DavResource, destination: string[], options: TransferOptions): Promise<{ created: boolean }>;
+  /** `resource`: where the source now is, when the backend knows it without asking again. */
+  move(source: DavResource, destination: string[], options: TransferOptions): Promise<{ created: boolean; resource?: DavResource | undefined }>;
   setModifiedAt(resource: DavResource, at: Date): Promise<void>;
   deadProperties(resources: DavResource[]): Promise<Map<string, DeadProperty[]>>;
   /** Applies all changes or none. */
@@ -37,6 +38,11 @@ export interface DavBackend {
 export interface DavResource {
   /** Stable id (survives renames); the key for dead properties. */
   id: string;
+  /**
+   * A number that stays the resource's for its life, for clients that keep ids as 64-bit
+   * integers (oc:fileid, client-properties.ts); absent where there is none (virtual folders).
+   */
+  fileId?: number | undefined;
   path: string[];
   collection: boolean;
   /** Files: length of the content. Collections: bytes beneath. */

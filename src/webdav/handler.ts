@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { DavBackend, DavLock, DavResource, DeadProperty, PropertyName } from './backend.js';
 import { ChunkWriter } from './chunk-writer.js';
+import { clientContexts, clientHeaders, FAVORITE, isClientBackend, parseFavorite } from './client-properties.js';
 import { DavError, statusLine } from './errors.js';
 import { evaluateIf, parseIfHeader, submittedTokens, type IfList } from './if-header.js';
 import { assertTokensSubmitted, lockConflict, LOCK_TOKEN_PREFIX, lockCovers, parseTimeout } from './locks.js';
@@ -125,6 +126,11 @@ export class DavHandler {
       if (err instanceof DavError) return errorResponse(err);
       throw err;
     }
+  }
+
+  /** The installation's id for the clients' file ids, when the backend has one. */
+  private instanceId(): string | null {
+    return isClientBackend(this.b) ? this.b.instanceId : null;
   }
 
   private href(path: string[], collection: boolean): string {
@@ -317,8 +323,7 @@ export class DavHandler {
       status: created ? 201 : 204,
       headers: {
         etag: `"${resource.etag}"`,
-        'oc-etag': `"${resource.etag}"`,
-        'oc-fileid': resource.id,
+        ...clientHeaders(resource, this.instanceId()),
         'last-modified': httpDate(resource.modifiedAt),
         'content-length': '0',
         ...(mtime ? { 'x-oc-mtime': 'accepted' } : {}),
@@ -348,8 +353,8 @@ export class DavHandler {
     if (parent.readOnly) throw new DavError(403, 'This folder is read-only');
     const tokens = await this.checkIf(req, path, null);
     await this.checkLocks(path, tokens, { subtree: false, membership: true });
-    await this.b.mkcol(path);
-    return { status: 201, headers: { 'content-length': '0' } };
+    const created = await this.b.mkcol(path);
+    return { status: 201, headers: { 'content-length': '0', ...clientHeaders(created, this.instanceId()) } };
   }
 
   private async copyMove(req: DavRequest, path: string[]): Promise<DavResponse> {
@@ -382,18 +387,24 @@ export class DavHandler {
     if (move) await this.checkLocks(path, tokens, { subtree: true, membership: true });
     await this.checkLocks(destination, tokens, { subtree: existing !== null, membership: true });
 
-    const result = move
+    const result: { created: boolean; resource?: DavResource | undefined } = move
       ? await this.b.move(source, destination, { overwrite })
       : await this.b.copy(source, destination, { overwrite, shallow: depth === '0' });
     if (move) await this.b.locks.removeUnder(path);
     const mtime = ocMtime(req);
+    // The clients read the moved item's id and ETag from the answer (OC-FileId, OC-ETag).
+    let moved = move && this.instanceId() !== null ? (result.resource ?? (await this.b.stat(destination))) : null;
     if (mtime) {
-      const moved = await this.b.stat(destination);
-      if (moved) await this.b.setModifiedAt(moved, mtime);
+      moved ??= await this.b.stat(destination);
+      if (moved) {
+        await this.b.setModifiedAt(moved, mtime);
+        // Setting the time gave the item a new ETag.
+        if (move && this.instanceId() !== null) moved = await this.b.stat(destination);
+      }
     }
     return {
       status: result.created ? 201 : 204,
-      headers: { 'content-length': '0', ...(mtime ? { 'x-oc-mtime': 'accepted' } : {}) },
+      headers: { 'content-length': '0', ...(mtime ? { 'x-oc-mtime': 'accepted' } : {}), ...(move && moved ? clientHeaders(moved, this.instanceId()) : {}) },
     };
   }
 
@@ -417,10 +428,11 @@ export class DavHandler {
     const shared: LiveContext = { href: (p, c) => this.href(p, c), locks: [], quota: () => quota, now: this.now };
     const ctxFor = (r: DavResource): LiveContext =>
       locks.length === 0 ? shared : { ...shared, locks: dedupe(locks.filter((l) => lockCovers(l, r.path))) };
-    const render = (r: DavResource, dead: Map<string, DeadProperty[]>) =>
-      renderer(r, this.href(r.path, r.collection), dead.get(r.id) ?? NO_DEAD, ctxFor(r));
+    const wanted = what.kind === 'prop' ? what.names : null;
+    const render = (r: DavResource, dead: Map<string, DeadProperty[]>, client: Awaited<ReturnType<typeof clientContexts>>) =>
+      renderer(r, this.href(r.path, r.collection), dead.get(r.id) ?? NO_DEAD, { ...ctxFor(r), client: client(r) });
 
-    const first = render(resource, needsDead ? await this.b.deadProperties([resource]) : new Map());
+    const first = render(resource, needsDead ? await this.b.deadProperties([resource]) : new Map(), await clientContexts(this.b, wanted, [resource]));
     const b = this.b;
     async function* body(): AsyncGenerator<Buffer> {
       const out = new ChunkWriter(MEMBER_PAGE_FLUSH);
@@ -429,8 +441,10 @@ export class DavHandler {
       if (depth === '1' && resource.collection) {
         for await (const page of b.members(resource)) {
           const dead = needsDead ? await b.deadProperties(page) : new Map<string, DeadProperty[]>();
+          // The clients' favourites, shares and owners: one query for the page, like its dead properties.
+          const client = await clientContexts(b, wanted, page);
           for (const m of page) {
-            if (out.write(render(m, dead))) yield out.take();
+            if (out.write(render(m, dead, client))) yield out.take();
           }
         }
       }
@@ -449,9 +463,16 @@ export class DavHandler {
 
     const statuses = new Map<string, { prop: PropertyName; status: number }>();
     let mtime: Date | undefined;
+    let favorite: boolean | undefined;
     for (const op of ops) {
       let status = 200;
-      if (isProtected(op.prop)) status = 403;
+      if (isFavorite(op.prop)) {
+        // A live property each user sets for themselves, stored by the backend, not as a dead one.
+        const value = op.op === 'remove' ? false : parseFavorite(op.text);
+        if (!isClientBackend(this.b)) status = 403;
+        else if (value === null) status = 409;
+        else favorite = value;
+      } else if (isProtected(op.prop)) status = 403;
       else if (op.op === 'set' && modifiedTimeProperty(op.prop)) {
         const t = parsePropertyTime(op.text);
         if (t) mtime = t;
@@ -469,12 +490,14 @@ export class DavHandler {
       const set: DeadProperty[] = [];
       const remove: PropertyName[] = [];
       for (const op of final.values()) {
+        if (isFavorite(op.prop)) continue;
         if (op.op === 'set') set.push(op.prop);
         else remove.push(op.prop);
       }
       try {
-        await this.b.patchDeadProperties(r, set, remove);
+        if (set.length > 0 || remove.length > 0) await this.b.patchDeadProperties(r, set, remove);
         if (mtime) await this.b.setModifiedAt(r, mtime);
+        if (favorite !== undefined && isClientBackend(this.b)) await this.b.setFavorite(r, favorite);
       } catch (err) {
         // No room for the values (RFC 4918 §9.2.1): 507 for the properties being set, 424 for the
         // rest, and nothing applied.
@@ -630,6 +653,10 @@ export function errorResponse(err: DavError): DavResponse {
 function header(req: Pick<DavRequest, 'headers'>, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function isFavorite(p: PropertyName): boolean {
+  return p.ns === FAVORITE.ns && p.local === FAVORITE.local;
 }
 
 function hasBody(req: DavRequest): boolean {

@@ -1,9 +1,9 @@
 import type { DavLock, DavResource, DeadProperty, PropertyName } from './backend.js';
 import { httpDate } from '../util/http-date.js';
+import { CLIENT_LIVE, type DavClientContext } from './client-properties.js';
 import { DAV_NS, escapeXml, type NamespacePrefixes } from './xml.js';
 
-export const OC_NS = 'http://owncloud.org/ns';
-export const NC_NS = 'http://nextcloud.org/ns';
+export { NC_NS, OC_NS } from './client-properties.js';
 export const MS_NS = 'urn:schemas-microsoft-com:';
 
 /** Context for rendering one resource's live properties. */
@@ -12,6 +12,8 @@ export interface LiveContext {
   locks: DavLock[];
   quota: () => { used: number; available: number | null };
   now: Date;
+  /** For the ownCloud and Nextcloud clients' properties (client-properties.ts). */
+  client?: DavClientContext | undefined;
 }
 
 type Renderer = (r: DavResource, c: LiveContext) => string | null;
@@ -35,11 +37,8 @@ const LIVE = new Map<string, Renderer>([
   [key(DAV_NS, 'lockdiscovery'), (r, c) => c.locks.map((l) => activeLockXml(l, c.href(l.root, l.root.length === r.path.length ? r.collection : true), c.now)).join('')],
   [key(DAV_NS, 'quota-available-bytes'), (_r, c) => String(c.quota().available ?? 1e15)],
   [key(DAV_NS, 'quota-used-bytes'), (_r, c) => String(c.quota().used)],
-  [key(OC_NS, 'fileid'), (r) => escapeXml(r.id)],
-  [key(OC_NS, 'id'), (r) => escapeXml(r.id)],
-  [key(OC_NS, 'permissions'), (r) => escapeXml(r.permissions)],
-  [key(OC_NS, 'size'), (r) => String(r.size)],
-  [key(OC_NS, 'checksums'), (r) => (r.collection || !r.sha1 ? null : `<oc:checksum>SHA1:${r.sha1}</oc:checksum>`)],
+  // The ownCloud and Nextcloud clients' properties, kept in a module of their own.
+  ...CLIENT_LIVE,
 ]);
 
 /** Properties reported by `allprop` (RFC 4918 §9.1: the DAV: ones, not the costly or extension ones). */

@@ -3,6 +3,7 @@ import { canSearch } from './backend.js';
 import { DavError } from './errors.js';
 import type { DavExtension, DavExtensionContext, DavRequest, DavResponse } from './handler.js';
 import { decodePath, uriPath } from './paths.js';
+import { clientContexts } from './client-properties.js';
 import { compileRenderer, isProtected, OC_NS, parsePropertyTime, type LiveContext, type PropRequest } from './properties.js';
 import { childElements, DAV_NS, findChild, NamespacePrefixes, readXmlBody, textOf, XML_DECLARATION, type XmlElement } from './xml.js';
 
@@ -208,12 +209,14 @@ function valueOf(r: DavResource, prop: SearchProperty): string | number | null {
     case 'creationdate':
       return Math.floor(r.createdAt.getTime() / 1000);
     case 'fileid':
-      return r.id;
+      // The clients' numbers (oc:fileid); resources without one compare by their own id.
+      return r.fileId ?? r.id;
   }
 }
 
 function literalValue(prop: SearchProperty, literal: string): string | number {
   if (prop === 'getcontentlength') return Number(literal.trim());
+  if (prop === 'fileid' && /^\d{1,15}$/.test(literal.trim())) return Number(literal.trim());
   if (prop === 'getlastmodified' || prop === 'creationdate') return Math.floor(parsePropertyTime(literal)!.getTime() / 1000);
   return prop === 'displayname' ? fold(literal) : literal.trim().toLowerCase();
 }
@@ -368,7 +371,8 @@ async function search(req: DavRequest, _path: string[], ctx: DavExtensionContext
   const needsDead = query.select.kind !== 'prop' || wanted.some((n: PropertyName) => !isProtected(n));
   const dead = needsDead && page.length > 0 ? await backend.deadProperties(page) : new Map<string, DeadProperty[]>();
   let xml = `${XML_DECLARATION}<d:multistatus${ns.rootDeclarations()}>`;
-  for (const r of page) xml += renderer(r, ctx.href(r.path, r.collection), dead.get(r.id) ?? [], live);
+  const client = await clientContexts(backend, query.select.kind === 'prop' ? wanted : null, page);
+  for (const r of page) xml += renderer(r, ctx.href(r.path, r.collection), dead.get(r.id) ?? [], { ...live, client: client(r) });
   xml += '</d:multistatus>\n';
   return { status: 207, headers: { 'content-type': XML_TYPE }, body: xml };
 }

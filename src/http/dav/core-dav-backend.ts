@@ -10,7 +10,8 @@ import type { LocatedNode, Walk } from '../../services/tree.service.js';
 import type { SpaceRef } from '../../repositories/lock.repository.js';
 import type { DavBackend, DavLock, DavResource, DavSearchBackend, DavSearchQuery, DeadProperty, LockStore, PropertyName, PutOptions, TransferOptions } from '../../webdav/backend.js';
 import type { AccessibleNode } from '../../services/access.service.js';
-import { davSearch, type DavSearchScope } from './dav-search.js';
+import { davPath, davSearch, type DavSearchScope } from './dav-search.js';
+import type { DavClientBackend, DavClientFacts } from '../../webdav/client-properties.js';
 import { DavError } from '../../webdav/errors.js';
 import { SHARED_WITH_ME, SPACES_FOLDER } from '../../core/access.js';
 import type { SpaceRow } from '../../repositories/org.repository.js';
@@ -36,8 +37,12 @@ const FOLDER_PERMISSIONS = 'RGDNVCK';
  * be deleted, renamed or moved by its recipient.
  */
 function sharedPermissions(role: ShareRole, folder: boolean, top: boolean): string {
-  let p = 'SMG';
+  // In Nextcloud's order (OCP\Files\DavUtil::getDavPermissions). Deleting the top leaves the
+  // share (see delete), so the recipient may always do it, as in Nextcloud.
+  let p = 'S';
   if (role === 'manager') p += 'R';
+  p += 'MG';
+  if (top) p += 'D';
   if (role !== 'viewer') p += (top ? '' : 'DNV') + (folder ? 'CK' : 'W');
   return p;
 }
@@ -47,8 +52,7 @@ function sharedPermissions(role: ShareRole, folder: boolean, top: boolean): stri
  * a space is the organisation's: no member deletes, renames or moves it.
  */
 function memberPermissions(role: ShareRole, folder: boolean, top: boolean): string {
-  let p = 'MG';
-  if (role === 'manager') p += 'R';
+  let p = role === 'manager' ? 'RMG' : 'MG';
   if (role !== 'viewer') p += (top ? '' : 'DNV') + (folder ? 'CK' : 'W');
   return p;
 }
@@ -58,8 +62,9 @@ function memberPermissions(role: ShareRole, folder: boolean, top: boolean): stri
  * trash (read-only; MOVE out restores, DELETE purges). Every call goes through the core's
  * services with the caller's context, so every rule (permissions, quota, audit) applies.
  */
-export class CoreDavBackend implements DavBackend, DavSearchBackend {
+export class CoreDavBackend implements DavBackend, DavSearchBackend, DavClientBackend {
   readonly principal: string;
+  readonly instanceId: string;
   readonly locks: CoreLockStore;
   /** The virtual folders this kind of client sees (see client-kind.ts). */
   private readonly virtual: VirtualFolders;
@@ -74,6 +79,7 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend {
     walked: readonly { path: string[]; walk: WalkedPath }[] = [],
   ) {
     this.principal = ctx.actor.userId;
+    this.instanceId = core.instanceId;
     this.locks = new CoreLockStore(core, ctx, (path) => this.lockView(path), (path) => this.assertLockable(path));
     // A link's visitor sees the linked folder alone: no trash, no shares of the link's creator.
     this.virtual = ctx.actor.link ? { trash: false, shared: false } : virtualFoldersFor(davClientKind(ctx.userAgent));
@@ -332,7 +338,7 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend {
     if (!tag) return null;
     const root = await this.core.tree.rootOf(this.ctx);
     const r = toResource(root.node, [name], null);
-    return { ...r, id: `shared-${root.node.id}`, size: 0, etag: tag, permissions: 'SM', readOnly: true, extra: [] };
+    return { ...r, id: `shared-${root.node.id}`, fileId: undefined, size: 0, etag: tag, permissions: 'SM', readOnly: true, extra: [] };
   }
 
   /** A tag that changes when a space is added, removed or renamed, or anything in one changes. */
@@ -350,7 +356,7 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend {
     if (!tag) return null;
     const root = await this.core.tree.rootOf(this.ctx);
     const r = toResource(root.node, [name], null);
-    return { ...r, id: `spaces-${root.node.id}`, size: 0, etag: tag, permissions: 'M', readOnly: true, extra: [] };
+    return { ...r, id: `spaces-${root.node.id}`, fileId: undefined, size: 0, etag: tag, permissions: 'M', readOnly: true, extra: [] };
   }
 
   async *members(collection: DavResource): AsyncIterable<DavResource[]> {
@@ -526,7 +532,7 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend {
     });
   }
 
-  async move(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean }> {
+  async move(source: DavResource, destination: string[], o: TransferOptions): Promise<{ created: boolean; resource?: DavResource }> {
     return dav(async () => {
       const parent = await this.destinationParent(destination);
       const name = destination[destination.length - 1]!;
@@ -545,7 +551,7 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend {
         name,
         onConflict: o.overwrite ? 'replace' : 'fail',
       });
-      return { created: !r.replaced };
+      return { created: !r.replaced, resource: { ...toResource(r.node, destination, source.sha1), permissions: source.permissions } };
     });
   }
 
@@ -580,6 +586,74 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend {
     );
   }
 
+  // ---- the ownCloud and Nextcloud clients' properties (client-properties.ts) -----------------
+
+  private ownOwner: Promise<{ id: string; displayName: string }> | undefined;
+  private incomingShares: Promise<Map<string, { id: string; displayName: string }>> | undefined;
+
+  /**
+   * Whose a resource is, as the clients show it: the caller's own files and their organisations'
+   * spaces are the caller's (Nextcloud shows a group folder's files as its viewer's); what others
+   * share is the sharer's. Each lookup is made once per request, whatever the listing's size.
+   */
+  private async ownerOf(path: string[]): Promise<{ id: string; displayName: string } | null> {
+    if (this.ctx.actor.link || this.ctx.actor.service) return null;
+    if (path.length >= 2 && (await this.isShared(path))) {
+      this.incomingShares ??= this.core.shares
+        .incoming(this.ctx)
+        .then((rows) => new Map(rows.map((r) => [r.share.mount_name, { id: r.share.owner_username ?? '', displayName: r.share.owner_display_name || (r.share.owner_username ?? '') }])));
+      return (await this.incomingShares).get(path[1]!) ?? null;
+    }
+    this.ownOwner ??= this.core.users.get(this.ctx.actor.userId).then((u) => ({ id: u.username, displayName: u.display_name || u.username }));
+    return this.ownOwner;
+  }
+
+  /** Facts for a page: the caller's stars and shares in one query, owners once per request. */
+  async clientFacts(resources: DavResource[]): Promise<Map<string, DavClientFacts>> {
+    return dav(async () => {
+      const nodes = resources.filter((r) => r.fileId !== undefined && !this.isTrash(r.path));
+      const marks = await this.core.favorites.marks(this.ctx, nodes.map((r) => r.id));
+      const out = new Map<string, DavClientFacts>();
+      for (const r of nodes) {
+        const mark = marks.get(r.id);
+        const shared = r.path.length >= 2 && (await this.isShared(r.path));
+        const inSpace = !shared && r.path.length >= 2 && (await this.isSpaces(r.path));
+        out.set(r.id, {
+          favorite: mark?.favorite ?? false,
+          shareTypes: mark?.shareTypes ?? [],
+          owner: await this.ownerOf(r.path),
+          mountType: shared ? 'shared' : inSpace ? 'group' : null,
+          hasPreview: !r.collection && this.core.previews.makesPreviewOf(r.contentType),
+        });
+      }
+      return out;
+    });
+  }
+
+  async setFavorite(resource: DavResource, favorite: boolean): Promise<void> {
+    if (resource.fileId === undefined || this.isTrash(resource.path)) throw new DavError(403, 'Only files and folders can be favourites, not this virtual folder or the trash');
+    await dav(() => this.core.favorites.set(this.ctx, resource.id, favorite));
+  }
+
+  /** The caller's favourites they can still reach, each at its path in this tree (own, shared, spaces). */
+  async favorites(max: number): Promise<DavResource[]> {
+    if (this.ctx.actor.link) return [];
+    return dav(async () => {
+      const places = {
+        sharedName: () => (this.sharedName ??= this.core.tree.sharedFolderName(this.ctx)),
+        spacesName: () => (this.spacesName ??= this.core.tree.spacesFolderName(this.ctx)),
+      };
+      const out: DavResource[] = [];
+      for (const item of await this.core.favorites.list(this.ctx, max)) {
+        // A sync client does not see the shares' folder where it shows none: nor favourites in it.
+        if (item.grant.source === 'share' && !this.virtual.shared) continue;
+        const path = await davPath(item, { ...places, resource: searchResource });
+        if (path) out.push(searchResource(item, path));
+      }
+      return out;
+    });
+  }
+
   async patchDeadProperties(resource: DavResource, set: DeadProperty[], remove: PropertyName[]): Promise<void> {
     await dav(() =>
       this.core.properties.patch(
@@ -597,7 +671,7 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend {
   }
 
   private trashRoot(root: DavResource): DavResource {
-    return { ...root, id: `trash-${root.id}`, path: [TRASH_FOLDER], size: 0, etag: `trash-${root.etag}`, permissions: '', readOnly: true, sha1: null, extra: [] };
+    return { ...root, id: `trash-${root.id}`, fileId: undefined, path: [TRASH_FOLDER], size: 0, etag: `trash-${root.etag}`, permissions: '', readOnly: true, sha1: null, extra: [] };
   }
 
   private async statTrash(path: string[]): Promise<DavResource | null> {
@@ -646,6 +720,7 @@ function summaryResource(n: NodeSummary, parent: string[]): DavResource {
   const folder = n.kind === 'folder';
   return {
     id: n.id,
+    fileId: n.file_id,
     path: [...parent, n.name],
     collection: folder,
     size: n.size,
@@ -675,6 +750,7 @@ function toResource(n: Node, path: string[], sha1: string | null): DavResource {
   const folder = n.kind === 'folder';
   return {
     id: n.id,
+    fileId: n.file_id,
     path,
     collection: folder,
     size: n.size,

@@ -63,8 +63,8 @@ export async function davSearch(core: Core, ctx: CallContext, scope: DavSearchSc
   }
 }
 
-/** A hit's path in the caller's DAV tree, or null where that tree does not show it. */
-async function davPath(item: AccessibleNode, places: DavSearchPlaces): Promise<string[] | null> {
+/** A reachable node's path in the caller's DAV tree, or null where that tree does not show it. */
+export async function davPath(item: AccessibleNode, places: DavSearchPlaces): Promise<string[] | null> {
   const names = item.path.split('/').filter((s) => s.length > 0);
   const { grant } = item;
   switch (grant.source) {

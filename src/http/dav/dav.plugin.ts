@@ -5,6 +5,7 @@ import { CofferError } from '../../core/errors.js';
 import { DavError } from '../../webdav/errors.js';
 import { DAV_METHODS, DavHandler, errorResponse, namedPaths, optionsResponse as protocolOptions, type DavExtension, type DavResponse } from '../../webdav/handler.js';
 import { basicSearchExtension } from '../../webdav/search.js';
+import { filterFilesExtension } from '../../webdav/filter-files.js';
 import { decodePath } from '../../webdav/paths.js';
 import type { WalkedPath } from '../../repositories/node.repository.js';
 import type { DeviceSession } from '../../services/auth.service.js';
@@ -13,10 +14,13 @@ import { basicCredentials, clientInfo, derivedFromOf } from '../plugins/auth.js'
 import { CoreDavBackend, davErrorOf } from './core-dav-backend.js';
 
 /** Methods Node parses but Fastify routes only once told they exist. */
-const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH'];
+const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT'];
 
-/** What this door adds to RFC 4918: RFC 5323 SEARCH (names, as Nextcloud's clients search). */
-const EXTENSIONS: readonly DavExtension[] = [basicSearchExtension];
+/**
+ * What this door adds to RFC 4918: RFC 5323 SEARCH (names, as Nextcloud's clients search) and
+ * ownCloud's REPORT oc:filter-files (favourites, as the apps list them).
+ */
+const EXTENSIONS: readonly DavExtension[] = [basicSearchExtension, filterFilesExtension];
 const optionsResponse = () => protocolOptions(EXTENSIONS);
 
 /** Nextcloud's clients send SEARCH to the DAV root itself, with scopes such as /files/<user>/… below it. */
