@@ -86,7 +86,8 @@ describe('WebDAV SEARCH', () => {
     expect(prop200(photo, DAV, 'displayname').text).toBe('report photo.jpg');
     expect(prop200(photo, DAV, 'getcontenttype').text).toBe('image/jpeg');
     expect(prop200(photo, OC, 'size').text).toBe('5000');
-    expect(prop200(photo, OC, 'fileid').text).toMatch(/^[0-9a-f-]{36}$/);
+    // The number the apps keep as a 64-bit integer (migration 0029), not Coffer's UUID.
+    expect(prop200(photo, OC, 'fileid').text).toMatch(/^[1-9][0-9]*$/);
     expect(prop200(photo, DAV, 'getlastmodified').text).toBe(new Date(1_690_000_000_000).toUTCString());
     // bob finds his own file and alice's shared one, below his "Shared with me", and nothing else of hers.
     expect((await hrefs(bob, body({ scope: '/files/bob', where: like('<d:displayname/>', '%report%') }))).sort()).toEqual([
@@ -94,7 +95,7 @@ describe('WebDAV SEARCH', () => {
       '/remote.php/dav/files/bob/bob report.txt',
     ]);
     const shared = multistatus((await search(bob, body({ scope: '/files/bob', where: like('<d:displayname/>', 'team%') }))).body);
-    expect(shared.map((e) => prop200(e, OC, 'permissions').text)).toEqual(['SMGCK', 'SMGDNVW']);
+    expect(shared.map((e) => prop200(e, OC, 'permissions').text)).toEqual(['SMGDCK', 'SMGDNVW']);
   });
 
   it('searches below a scope, at the depth asked, with the conditions combined', async () => {
