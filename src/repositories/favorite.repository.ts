@@ -4,7 +4,10 @@ import type { Db } from './node.repository.js';
 /** What the ownCloud and Nextcloud apps show beside a node for one user: their star, and how they share it. */
 export interface NodeMarks {
   favorite: boolean;
-  /** Nextcloud's share types of the user's own shares of the node: 0 with a user, 3 by link. */
+  /**
+   * Nextcloud's share types of the node's live shares the user made, or any in their own
+   * personal space: 0 with a user, 3 by link.
+   */
   shareTypes: number[];
 }
 
@@ -18,12 +21,14 @@ export class FavoriteRepository {
     const out = new Map<string, NodeMarks>();
     if (nodeIds.length === 0) return out;
     const { rows } = await sql<{ id: string; favorite: boolean; share_types: number[] }>`
+      -- The owner of a personal space sees every share of its nodes (a manager's re-shares too).
+      with own as (select sp.id from spaces sp where sp.owner_user_id = ${userId} and sp.kind = 'personal')
       select n.id,
              exists (select 1 from favorites f where f.user_id = ${userId} and f.node_id = n.id) as favorite,
              array_remove(array[
-               case when exists (select 1 from shares s where s.node_id = n.id and s.created_by = ${userId}
+               case when exists (select 1 from shares s where s.node_id = n.id and (s.created_by = ${userId} or s.space_id = (select id from own))
                                   and (s.expires_at is null or s.expires_at > now())) then 0 end,
-               case when exists (select 1 from links l where l.node_id = n.id and l.created_by = ${userId}
+               case when exists (select 1 from links l where l.node_id = n.id and (l.created_by = ${userId} or l.space_id = (select id from own))
                                   and l.revoked_at is null and (l.expires_at is null or l.expires_at > now())) then 3 end
              ], null) as share_types
         from unnest(${[...nodeIds]}::uuid[]) as n(id)`.execute(db);
