@@ -21,6 +21,27 @@ CREATE TABLE favorites (
 -- Deleting a node (trash purge) finds its favourites by node.
 CREATE INDEX favorites_node ON favorites (node_id);
 
+-- Before, a PROPPATCH of oc:favorite was kept as a dead property of the node: one star for
+-- everyone who reached it. Each such star becomes a favourite of the owner of the personal space
+-- it is in (who set it, unless an editor they shared it with did), and the dead rows go, their
+-- bytes leaving the space's usage as a PROPPATCH removing them would have. Stars in
+-- organisations' spaces cannot be given to anyone in particular and are dropped.
+INSERT INTO favorites (user_id, node_id)
+SELECT s.owner_user_id, p.node_id
+  FROM properties p JOIN nodes n ON n.id = p.node_id JOIN spaces s ON s.id = n.space_id
+ WHERE p.namespace = 'http://owncloud.org/ns' AND p.name = 'favorite'
+   AND lower(trim(p.value)) IN ('1', 'true') AND s.kind = 'personal' AND s.owner_user_id IS NOT NULL
+ON CONFLICT DO NOTHING;
+
+WITH gone AS (
+  DELETE FROM properties p WHERE p.namespace = 'http://owncloud.org/ns' AND p.name = 'favorite'
+  RETURNING p.node_id, p.size
+),
+per_space AS (
+  SELECT n.space_id, sum(g.size) AS bytes FROM gone g JOIN nodes n ON n.id = g.node_id GROUP BY n.space_id
+)
+UPDATE spaces s SET used_bytes = greatest(0, s.used_bytes - per_space.bytes) FROM per_space WHERE per_space.space_id = s.id;
+
 -- coffer_add_files of 0011, unchanged but for its last statement: a new file's row (outcome ok)
 -- comes back as a replaced one's does, so the caller learns the file id the INSERT gave it.
 CREATE OR REPLACE FUNCTION coffer_add_files(p_space uuid, p_files jsonb, p_now timestamptz)
