@@ -190,6 +190,26 @@ describe('Nextcloud and ownCloud properties', () => {
     expect((await nc(bob, 'DELETE', '/Shared%20with%20me/Docs/shared-fav.txt')).status).toBe(204);
     expect(await favourites(bob)).toEqual([]);
 
+    // With another property in the same PROPPATCH: both apply; the other one as a dead property.
+    const both = await nc(alice, 'PROPPATCH', '/Docs/', { 'content-type': 'application/xml' },
+      '<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:x="urn:example:colour"><d:set><d:prop><oc:favorite>1</oc:favorite><x:colour>red</x:colour></d:prop></d:set></d:propertyupdate>');
+    expect([...multistatus(both.body)[0]!.props.values()].map((p) => p.status)).toEqual([200, 200]);
+    const docs = await one(alice, '/Docs/', '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:x="urn:example:colour"><d:prop><oc:favorite/><x:colour/></d:prop></d:propfind>');
+    expect([text(docs, OC, 'favorite'), text(docs, 'urn:example:colour', 'colour')]).toEqual(['1', 'red']);
+    expect((await favorite(alice, '/Docs/', '0')).status).toBe(207);
+
+    // A public link's visitor has no account to keep favourites in.
+    const link = await alice.api.json<{ token: string }>('/links', { method: 'POST', json: { node_id: await idOf(alice, '/Docs'), permission: 'read-write' } });
+    expect(link.status, JSON.stringify(link.body)).toBe(201);
+    const visitor = await alice.request('PROPPATCH', `/public.php/dav/files/${link.body.token}/notes.txt`, {
+      rawPath: true,
+      auth: false,
+      headers: { 'content-type': 'application/xml' },
+      body: '<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:set><d:prop><oc:favorite>1</oc:favorite></d:prop></d:set></d:propertyupdate>',
+    });
+    expect(visitor.status).toBe(403);
+    expect(text(await one(alice, '/Docs/notes.txt'), OC, 'favorite')).toBe('1');
+
     // Other filters are refused, not ignored.
     const tags = await nc(alice, 'REPORT', '/', { 'content-type': 'application/xml' }, FAVORITES_REPORT.replace('<oc:favorite>1</oc:favorite>', '<oc:systemtag>3</oc:systemtag>'));
     expect(tags.status).toBe(400);
@@ -200,7 +220,8 @@ describe('Nextcloud and ownCloud properties', () => {
     expect((await alice.api.json('/links', { method: 'POST', json: { node_id: await idOf(alice, '/linked.txt') } })).status).toBe(201);
     const [root, ...top] = await propfind(alice, '/', '1');
     const types = (r: MsResponse) => kids(prop200(r, OC, 'share-types'), OC, 'share-type').map((t) => Number(t.text));
-    expect(types(top.find((r) => r.href.endsWith('/Docs/'))!)).toEqual([0]);
+    // Docs is shared with Bob and by a link (the favourites test made both).
+    expect(types(top.find((r) => r.href.endsWith('/Docs/'))!)).toEqual([0, 3]);
     expect(types(top.find((r) => r.href.endsWith('/linked.txt'))!)).toEqual([3]);
     expect(types(root!)).toEqual([]);
     // The recipient sees no share types of Alice's (they are hers).
