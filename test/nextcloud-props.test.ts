@@ -58,7 +58,9 @@ describe('Nextcloud and ownCloud properties', () => {
   const idOf = async (u: DavUser, path: string) => (await u.api.json<{ id: string }>(`/resolve?path=${encodeURIComponent(path)}`)).body.id;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // No job runs in this server (the uploads' search and preview jobs): the listing's queries
+    // are counted in-process, and a job's would be counted with them.
+    server = await startTestServer({ COFFER_WORKERS: 'false' });
     alice = await DavUser.create(server.url, 'alice');
     bob = await DavUser.create(server.url, 'bob');
     expect((await nc(alice, 'MKCOL', '/Docs')).status).toBe(201);
@@ -256,15 +258,20 @@ describe('Nextcloud and ownCloud properties', () => {
   });
 
   it('lists a large folder with the clients\' properties in a number of queries that does not grow with its size', async () => {
+    // The fewest of three: anything else the server does meanwhile (a session's upkeep) is not the listing's.
     const count = async (path: string) => {
-      await propfind(alice, path, '0', ID_PROPS);
-      const counter = recordQueries();
-      try {
-        await propfind(alice, path, '1');
-      } finally {
-        counter.restore();
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await propfind(alice, path, '0', ID_PROPS);
+        const counter = recordQueries();
+        try {
+          await propfind(alice, path, '1');
+        } finally {
+          counter.restore();
+        }
+        counts.push(counter.texts.length);
       }
-      return counter.texts.length;
+      return Math.min(...counts);
     };
     expect((await nc(alice, 'MKCOL', '/Small')).status).toBe(201);
     expect((await nc(alice, 'MKCOL', '/Large')).status).toBe(201);
@@ -279,8 +286,9 @@ describe('Nextcloud and ownCloud properties', () => {
     const small = await count('/Small/');
     const large = await count('/Large/');
     expect(small).toBeGreaterThan(0);
-    // Two pages of members: at most a few more queries (a page's listing, dead properties and marks), not 1,500.
-    expect(large).toBeLessThanOrEqual(small + 6);
+    // 1,500 members are two pages: a page more costs its listing and its marks (8 against 6 when
+    // measured), not a query per member.
+    expect(large).toBeLessThanOrEqual(small + 4);
     const listed = await propfind(alice, '/Large/', '1');
     expect(listed).toHaveLength(1501);
     expect(listed.filter((r) => text(r, OC, 'favorite') === '1').map((r) => r.href)).toEqual(['/remote.php/dav/files/alice/Large/f-0007.txt']);
