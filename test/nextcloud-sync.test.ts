@@ -37,8 +37,13 @@ const CLIENTS: SyncClient[] = [
   },
   {
     program: 'owncloudcmd',
-    // ownCloud's client takes the folder as part of the WebDAV URL.
-    args: (local, url, user, remote) => ['--non-interactive', '-h', '--max-sync-retries', '2', '-u', user.username, '-p', user.appPassword, local, `${url}/remote.php/webdav/${remote}`],
+    // ownCloud's client takes the folder as part of the WebDAV URL. Debian's package ships no
+    // system exclude list, without which the client refuses to sync: give it one of its own.
+    args: (local, url, user, remote) => {
+      const exclude = path.join(path.dirname(local), 'exclude.lst');
+      if (!fs.existsSync(exclude)) fs.writeFileSync(exclude, '.DS_Store\n');
+      return ['--non-interactive', '-h', '--max-sync-retries', '2', '--exclude', exclude, '-u', user.username, '-p', user.appPassword, local, `${url}/remote.php/webdav/${remote}`];
+    },
   },
 ];
 
