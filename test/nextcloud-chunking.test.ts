@@ -158,6 +158,20 @@ describe('Nextcloud chunked uploads', () => {
     expect((await raw(alice, 'DELETE', uploadsPath(alice, tid))).status).toBe(204);
   });
 
+  it('takes owncloudcmd 2.11\'s chunks, named by their byte offset', async () => {
+    // owncloud/client propagateuploadng.cpp chunkUrl(qint64 chunkOffset): 16-digit offsets.
+    const data = pseudoRandom(3 * MiB + 5, 17);
+    const tid = '1162552735';
+    expect((await raw(alice, 'MKCOL', uploadsPath(alice, tid), { 'oc-total-length': String(data.length) })).status).toBe(201);
+    for (let sent = 0; sent < data.length; sent += MiB) {
+      const put = await raw(alice, 'PUT', uploadsPath(alice, tid, String(sent).padStart(16, '0')), { 'oc-chunk-offset': String(sent) }, data.subarray(sent, sent + MiB));
+      expect(put.status).toBe(201);
+    }
+    const moved = await raw(alice, 'MOVE', uploadsPath(alice, tid, '.file'), { destination: filesPath(alice, 'owncloud.bin'), 'oc-total-length': String(data.length), 'x-oc-mtime': '1700000002' });
+    expect(moved.status).toBe(201);
+    expect(sha256((await getFile(alice, 'owncloud.bin')).body)).toBe(sha256(data));
+  });
+
   it('resumes after a chunk cut off mid-way: the listing shows what was kept, the client goes on from its sum', async () => {
     const data = pseudoRandom(9 * MiB, 4);
     const tid = '777001';

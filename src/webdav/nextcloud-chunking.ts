@@ -16,8 +16,9 @@ import { httpDate } from '../util/http-date.js';
  * - nextcloud/desktop 3.x, src/libsync/propagateuploadng.cpp (chunking NG, as nextcloudcmd 3.7
  *   sends it, see /work/shared/clients/nextcloud-logs/nextcloudcmd-shim-chunking-v2.txt):
  *   `MKCOL …/{transferId}` with `OC-Total-Length` (no Destination), expecting exactly 201; chunks
- *   `PUT …/{transferId}/{n}` numbered from 0, zero-padded to 8 digits, with `OC-Chunk-Offset`, one
- *   at a time (startNextChunk runs from slotPutFinished: never two in flight); then
+ *   `PUT …/{transferId}/{n}` numbered from 0, zero-padded (8 digits in the source, 16 as
+ *   nextcloudcmd 3.7.3 sends them here), with `OC-Chunk-Offset`, one at a time (startNextChunk
+ *   runs from slotPutFinished: never two chunks of a file in flight); then
  *   `MOVE …/{transferId}/.file` with `Destination`, `OC-Total-Length`, `X-OC-Mtime`, `OC-Checksum`
  *   and, to replace a known version, `If: <destination> (["etag"])`. 201 or 204 with `OC-FileID`
  *   and `OC-ETag`/`ETag` is success; a missing file id or ETag is an error; 202 would need
@@ -32,7 +33,10 @@ import { httpDate } from '../util/http-date.js';
  *   (its answer ignored; no length anywhere), PROPFIND Depth 1 summing every numeric chunk's
  *   `getcontentlength` and continuing after the highest number, chunks padded to 6 digits sent one
  *   after another in a loop, `MOVE …/.file` with `Destination`, `Overwrite: T`, `X-OC-Mtime`.
- * - owncloud/client 2.11 (src/libsync/propagateuploadng.cpp): as Nextcloud desktop's NG.
+ * - owncloud/client 2.11 (src/libsync/propagateuploadng.cpp, chunkUrl(qint64 chunkOffset)): as
+ *   Nextcloud desktop's NG, but each chunk is named by its byte offset padded to 16 digits
+ *   (0000000000000000, 0000000010000000, …), as owncloudcmd 2.11 sends them here; on resuming,
+ *   markRangeAsDone reuses each listed chunk whose name is where the remaining range starts.
  *
  * So every client sends its chunks in order, one at a time: chunks are appended to one upload
  * session as they come (on S3 they stream into multipart parts), and a chunk out of order is a
@@ -169,8 +173,9 @@ async function put(req: DavRequest, transferId: string, name: string, b: Chunked
     }
     return drained(req, new DavError(409, `Chunk ${name} arrived already with ${earlier.size} bytes; ${resume}`));
   }
-  if (last && number !== Number(last.name) + 1) {
-    return drained(req, new DavError(409, `Chunks are taken in order, one at a time: after chunk ${last.name} comes ${Number(last.name) + 1}, not ${name}; ${resume}`));
+  // Numbered chunks follow each other (Nextcloud); chunks named by their byte offset (ownCloud 2.11) start where the upload stands.
+  if (last && number !== Number(last.name) + 1 && number !== folder.received) {
+    return drained(req, new DavError(409, `Chunks are taken in order, one at a time: after chunk ${last.name} comes ${Number(last.name) + 1} (or, named by offset, ${folder.received}), not ${name}; ${resume}`));
   }
   if (offset !== undefined && offset !== folder.received) return drained(req, new DavError(409, `This chunk starts at byte ${offset}, but the upload holds ${folder.received}; ${resume}`));
   await b.append(transferId, folder.received, req.body, { name, continuesLast: false });
