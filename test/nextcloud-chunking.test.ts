@@ -303,6 +303,22 @@ describe('Nextcloud chunked uploads', () => {
     expect(versions.body.items).toHaveLength(2);
   });
 
+  it('finishes onto a locked file only with the lock\'s token', async () => {
+    expect((await raw(alice, 'PUT', filesPath(alice, 'locked.bin'), {}, 'old')).status).toBe(201);
+    const lockBody = '<?xml version="1.0" encoding="utf-8"?><d:lockinfo xmlns:d="DAV:"><d:lockscope><d:exclusive/></d:lockscope><d:locktype><d:write/></d:locktype></d:lockinfo>';
+    const lock = await raw(alice, 'LOCK', filesPath(alice, 'locked.bin'), { 'content-type': 'application/xml', timeout: 'Second-600', depth: '0' }, lockBody);
+    expect(lock.status).toBe(200);
+    const token = String(lock.headers['lock-token']).replace(/^<|>$/g, '');
+    const data = pseudoRandom(MiB + 1, 18);
+    const refused = await desktopUpload(alice, '900010', 'locked.bin', data, MiB);
+    expect(refused.status).toBe(423);
+    expect((await getFile(alice, 'locked.bin')).body.toString()).toBe('old');
+    // Nextcloud desktop's token lock: If: <destination> (<opaquelocktoken:…>).
+    const moved = await raw(alice, 'MOVE', uploadsPath(alice, '900010', '.file'), { destination: destination(alice, 'locked.bin'), if: `<${destination(alice, 'locked.bin')}> (<${token}>)` });
+    expect(moved.status).toBe(204);
+    expect(sha256((await getFile(alice, 'locked.bin')).body)).toBe(sha256(data));
+  });
+
   it('aborts on DELETE of the upload folder, removing the staged bytes', async () => {
     const tid = '900006';
     expect((await raw(alice, 'MKCOL', uploadsPath(alice, tid), { 'oc-total-length': String(2 * MiB) })).status).toBe(201);

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
-import type { DavResource } from './backend.js';
+import type { DavResource, LockStore } from './backend.js';
 import { DavError, statusLine } from './errors.js';
 import type { DavRequest, DavResponse } from './handler.js';
-import { parseIfHeader } from './if-header.js';
-import { uriPath } from './paths.js';
+import { parseIfHeader, submittedTokens } from './if-header.js';
+import { assertTokensSubmitted } from './locks.js';
+import { encodeHref, uriPath } from './paths.js';
 import { escapeXml, XML_DECLARATION } from './xml.js';
 import { httpDate } from '../util/http-date.js';
 
@@ -81,6 +82,9 @@ export interface ChunkedUploadBackend {
   append(transferId: string, offset: number, body: Readable, chunk: { name: string; continuesLast: boolean }): Promise<void>;
   assemble(transferId: string, destination: string[], o: AssembleOptions): Promise<{ resource: DavResource; created: boolean }>;
   abort(transferId: string): Promise<void>;
+  /** The WebDAV locks of the caller's files, and who the caller is to them: a locked destination needs its token. */
+  readonly locks: LockStore;
+  readonly principal: string;
 }
 
 export interface ChunkedUploadContext {
@@ -88,6 +92,8 @@ export interface ChunkedUploadContext {
   mount: string;
   /** A Destination's URL path as segments below the caller's files, or null when it is not on them. */
   resolveDestination: (urlPath: string) => string[] | null;
+  /** The URL path of the caller's files, e.g. /remote.php/dav/files/alice (for hrefs in errors). */
+  filesMount: string;
 }
 
 export const CHUNKED_UPLOAD_METHODS = ['OPTIONS', 'MKCOL', 'PUT', 'PROPFIND', 'MOVE', 'DELETE', 'HEAD', 'GET'];
@@ -187,6 +193,11 @@ async function move(req: DavRequest, transferId: string, b: ChunkedUploadBackend
   if (destination.length === 0) throw new DavError(403, 'The destination must name a file below your files');
   const mtime = ocMtime(req);
   const overwrite = (header(req, 'overwrite') ?? 'T').trim().toUpperCase() !== 'F';
+  // A locked destination (or folder) takes the file only with the lock's token, as a PUT there would
+  // (Nextcloud desktop sends `If: <destination> (<opaquelocktoken:…>)` for files it locked).
+  const ifValue = header(req, 'if');
+  const locks = await b.locks.covering(destination, false, true);
+  assertTokensSubmitted(locks, submittedTokens(ifValue ? parseIfHeader(ifValue) : []), b.principal, (l) => encodeHref(ctx.filesMount, l.root, l.root.length < destination.length));
   const { resource, created } = await b.assemble(transferId, destination, {
     totalLength: byteCount(req, 'oc-total-length'),
     modifiedAt: mtime,

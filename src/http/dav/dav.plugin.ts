@@ -147,7 +147,11 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
         { method: request.method, path: m[2]!, headers: request.headers, body: request.raw },
         decodePath(m[2]!),
         new CoreChunkedUploads(core, ctx, files),
-        { mount: mountPath, resolveDestination: (urlPath) => resolveOwnPath(urlPath, username, false) },
+        {
+          mount: mountPath,
+          resolveDestination: (urlPath) => resolveOwnPath(urlPath, username, false),
+          filesMount: `/remote.php/dav/files/${encodeURIComponent(username)}`,
+        },
       );
       return await send(reply, response);
     } catch (err) {

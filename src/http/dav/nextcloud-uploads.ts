@@ -4,7 +4,7 @@ import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
 import { sessionOwner, type UploadSessionView } from '../../services/upload-sessions.service.js';
-import type { DavResource } from '../../webdav/backend.js';
+import type { DavResource, LockStore } from '../../webdav/backend.js';
 import { DavError } from '../../webdav/errors.js';
 import type { AssembleOptions, ChunkedUploadBackend, UploadChunk, UploadFolder } from '../../webdav/nextcloud-chunking.js';
 import { davErrorOf, type CoreDavBackend } from './core-dav-backend.js';
@@ -25,6 +25,14 @@ export class CoreChunkedUploads implements ChunkedUploadBackend {
     private readonly ctx: CallContext,
     private readonly files: CoreDavBackend,
   ) {}
+
+  get locks(): LockStore {
+    return this.files.locks;
+  }
+
+  get principal(): string {
+    return this.files.principal;
+  }
 
   async folder(transferId: string): Promise<UploadFolder | null> {
     const session = await this.session(transferId);
