@@ -1,12 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientSuite, run, type RunResult, sha1File, tail, tempDir, walkFiles } from './helpers/clients.js';
 import { DavUser } from './helpers/dav.js';
 import { multistatus, OC, prop200 } from './helpers/dav-xml.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { buildTree, type LocalFile, NFD_FOLDER, NFD_MULLER, nfc } from './helpers/sync-tree.js';
 
 // rclone (backend webdav, vendor nextcloud) syncs a 500-file tree with Unicode names in both
 // normalisation forms, empty files and a 200 MB file up to Coffer and back down, through the
@@ -16,96 +16,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 const FILE_COUNT = 500;
 const BIG_SIZE = 200 * 1024 * 1024;
 const REMOTE_DIR = 'sync-test';
-/** Old, distinct, whole-second modification times: 2004-02-29T12:34:56Z + i × 7919 s. */
-const MTIME_BASE = Date.UTC(2004, 1, 29, 12, 34, 56) / 1000;
 const RCLONE_FLAGS = ['--transfers', '8', '--checkers', '8', '--retries', '1', '--low-level-retries', '1', '-v'];
-
-interface LocalFile {
-  /** Relative path exactly as written to the local disk (NFD where NFD was meant). */
-  rel: string;
-  size: number;
-  sha1: string;
-  mtime: number;
-}
-
-const NFD_MULLER = 'Mu\u0308ller.txt';
-const NFD_FOLDER = 'Ordner-U\u0308bersicht';
-
-/** Files with names that trip clients and servers; contents are derived from the name. */
-const SPECIAL: { rel: string; empty?: boolean }[] = [
-  { rel: `unicode/nfd/${NFD_MULLER}` },
-  { rel: `unicode/nfd/${NFD_FOLDER}/Re\u0301sume\u0301.txt` },
-  { rel: `unicode/nfd/${NFD_FOLDER}/leer.txt`, empty: true },
-  { rel: 'unicode/nfc/Caf\u00e9.txt' },
-  // The same name as the NFD one above, in NFC, in another folder.
-  { rel: 'unicode/nfc/M\u00fcller.txt' },
-  { rel: 'unicode/nfc/Stra\u00dfe.txt' },
-  { rel: 'unicode/日本語/ファイル.txt' },
-  { rel: 'unicode/emoji 😀.txt' },
-  { rel: 'unicode/Ελληνικά.txt' },
-  { rel: 'names/with space.txt' },
-  { rel: 'names/percent%20literal.txt' },
-  { rel: 'names/hash#tag.txt' },
-  { rel: 'names/amp&plus+.txt' },
-  { rel: "names/quote'.txt" },
-  { rel: 'names/brackets[1].txt' },
-  { rel: 'names/semi;colon=equals.txt' },
-  { rel: 'names/question?mark.txt' },
-  { rel: 'names/tilde~dollar$.txt' },
-  { rel: 'names/comma,at@.txt' },
-  { rel: 'names/.hidden' },
-  { rel: 'names/._appledouble' },
-  { rel: 'empty/zero', empty: true },
-  { rel: 'empty/zero.txt', empty: true },
-  { rel: 'empty/nested/zero.bin', empty: true },
-  { rel: 'deep/1/2/3/4/5/6/7/8/leaf.txt' },
-];
-
-const nfc = (s: string) => s.normalize('NFC');
-
-async function writeSmall(root: string, rel: string, data: Buffer): Promise<{ size: number; sha1: string }> {
-  const file = path.join(root, rel);
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  await fs.promises.writeFile(file, data);
-  return { size: data.length, sha1: createHash('sha1').update(data).digest('hex') };
-}
-
-/** Streams `size` random bytes to disk (never all in memory) and hashes them on the way. */
-async function writeRandom(root: string, rel: string, size: number): Promise<{ size: number; sha1: string }> {
-  const file = path.join(root, rel);
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const hash = createHash('sha1');
-  async function* chunks(): AsyncGenerator<Buffer> {
-    for (let left = size; left > 0; ) {
-      const chunk = randomBytes(Math.min(left, 1024 * 1024));
-      hash.update(chunk);
-      left -= chunk.length;
-      yield chunk;
-    }
-  }
-  await pipeline(chunks(), fs.createWriteStream(file));
-  return { size, sha1: hash.digest('hex') };
-}
-
-/** Builds the local tree: the special names, a 200 MB file, and bulk files up to FILE_COUNT. */
-async function buildTree(root: string): Promise<LocalFile[]> {
-  const made: { rel: string; size: number; sha1: string }[] = [];
-  for (const s of SPECIAL) {
-    made.push({ rel: s.rel, ...(await writeSmall(root, s.rel, s.empty ? Buffer.alloc(0) : Buffer.from(`content of ${s.rel}\n`))) });
-  }
-  made.push({ rel: 'big/random-200MB.bin', ...(await writeRandom(root, 'big/random-200MB.bin', BIG_SIZE)) });
-  for (let i = 0; made.length < FILE_COUNT; i++) {
-    const rel = `bulk/d${String(Math.floor(i / 25)).padStart(2, '0')}/file-${String(i).padStart(3, '0')}.dat`;
-    // Mostly small random files of varied sizes; every 40th one empty.
-    const size = i % 40 === 7 ? 0 : 1 + ((i * 7793) % 20_000);
-    made.push({ rel, ...(await writeSmall(root, rel, randomBytes(size))) });
-  }
-  return made.map((m, i) => {
-    const mtime = MTIME_BASE + i * 7919;
-    fs.utimesSync(path.join(root, m.rel), mtime, mtime);
-    return { ...m, mtime };
-  });
-}
 
 interface LsjsonEntry {
   Path: string;
@@ -160,7 +71,7 @@ describe.skipIf(clientSuite('rclone').skip)('rclone (webdav, vendor nextcloud)',
       RCLONE_CONFIG_COFFER_USER: user.username,
       RCLONE_CONFIG_COFFER_PASS: obscured.stdout.trim(),
     };
-    files = await buildTree(local);
+    files = await buildTree(local, { count: FILE_COUNT, big: { 'big/random-200MB.bin': BIG_SIZE } });
     expected = new Map(files.map((f) => [nfc(f.rel), f]));
   }, 120_000);
 

@@ -31,6 +31,7 @@ import { auditSupportSessions } from './support-audit.js';
 import { zipRoutes } from './routes/zip.routes.js';
 import { uploadsRoutes } from './routes/uploads.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
+import { nextcloudPlugin } from './nextcloud/nextcloud.plugin.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -167,6 +168,8 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
   await app.register(publicLinksContentRoutes, { core, metrics });
   await app.register((await import('@fastify/swagger-ui')).default, { routePrefix: '/api/docs' });
   await app.register(davPlugin, { core });
+  // status.php and the OCS API: what Nextcloud's and ownCloud's apps ask before they speak WebDAV.
+  await app.register(nextcloudPlugin, { core });
   if (core.config.webDir) await app.register(webAppPlugin, { dir: core.config.webDir, contentOrigin: core.config.contentOrigin?.origin });
   return app;
 }

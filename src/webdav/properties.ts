@@ -33,8 +33,10 @@ const LIVE = new Map<string, Renderer>([
   [key(DAV_NS, 'displayname'), (r) => escapeXml(r.path.length === 0 ? '' : r.path[r.path.length - 1]!)],
   [key(DAV_NS, 'supportedlock'), () => SUPPORTED_LOCK],
   [key(DAV_NS, 'lockdiscovery'), (r, c) => c.locks.map((l) => activeLockXml(l, c.href(l.root, l.root.length === r.path.length ? r.collection : true), c.now)).join('')],
-  [key(DAV_NS, 'quota-available-bytes'), (_r, c) => String(c.quota().available ?? 1e15)],
-  [key(DAV_NS, 'quota-used-bytes'), (_r, c) => String(c.quota().used)],
+  // RFC 4331 defines quota on collections only: on a file, clients (davix-ls -l) would show the
+  // account's usage as the file's size.
+  [key(DAV_NS, 'quota-available-bytes'), (r, c) => (r.collection ? String(c.quota().available ?? 1e15) : null)],
+  [key(DAV_NS, 'quota-used-bytes'), (r, c) => (r.collection ? String(c.quota().used) : null)],
   [key(OC_NS, 'fileid'), (r) => escapeXml(r.id)],
   [key(OC_NS, 'id'), (r) => escapeXml(r.id)],
   [key(OC_NS, 'permissions'), (r) => escapeXml(r.permissions)],

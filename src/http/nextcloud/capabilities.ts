@@ -1,0 +1,51 @@
+import { SERVER_IDENTITY, serverStatus } from './server-identity.js';
+
+/**
+ * What Coffer tells Nextcloud and ownCloud clients it supports (OCS cloud/capabilities): exactly
+ * what the server does, nothing more, because clients act on every entry (a "sharing" entry
+ * would make them call a sharing API that is not there). A feature that lands (the sharing
+ * API, previews, notifications) adds its entry here and nowhere else.
+ */
+export const NEXTCLOUD_CAPABILITIES = {
+  core: {
+    // Seconds, as Nextcloud sends it; clients treat values this small as "use your default".
+    pollinterval: 60,
+    'webdav-root': 'remote.php/webdav',
+    // ownCloud's form of status.php inside the capabilities: owncloudcmd and older nextcloudcmd
+    // take the server version from here rather than from status.php.
+    status: serverStatus(),
+  },
+  dav: {
+    // Chunked uploads to /remote.php/dav/uploads/<user>/ (chunking "NG"/v2 clients ask for "1.0").
+    chunking: '1.0',
+  },
+  files: {
+    // Old-style "<name>-chunking-<id>-<n>-<i>" PUTs.
+    bigfilechunking: true,
+    // Deleted files go to the trash (WebDAV /.Trash, REST /trash) and can be restored.
+    undelete: true,
+    // Overwrites keep the old versions.
+    versioning: true,
+  },
+  checksums: {
+    // The WebDAV door verifies OC-Checksum SHA1 on upload (a mismatch is refused) and reports
+    // oc:checksums as SHA1; other algorithms in the header are ignored, so they are not offered.
+    supportedTypes: ['SHA1'],
+    preferredUploadType: 'SHA1',
+  },
+} as const;
+
+/** The data of the cloud/capabilities answer: the server's version and its capabilities. */
+export function capabilitiesData() {
+  return {
+    version: {
+      major: SERVER_IDENTITY.major,
+      minor: SERVER_IDENTITY.minor,
+      micro: SERVER_IDENTITY.micro,
+      string: SERVER_IDENTITY.versionstring,
+      edition: SERVER_IDENTITY.edition,
+      extendedSupport: SERVER_IDENTITY.extendedSupport,
+    },
+    capabilities: NEXTCLOUD_CAPABILITIES,
+  };
+}
