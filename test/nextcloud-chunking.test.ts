@@ -95,6 +95,28 @@ describe('Nextcloud chunked uploads', () => {
   let small: DavUser;
   const staged = () => filesUnder(path.join(server.dataDir, 'blobs', 'uploads'));
 
+  /** Sends chunk `name` declaring all of `body` but drops the connection once `cutAt` bytes are staged on disk (after `offset` staged before). */
+  async function cutChunk(tid: string, name: string, offset: number, body: Buffer, cutAt: number): Promise<void> {
+    const url = new URL(server.url);
+    const req = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      method: 'PUT',
+      path: uploadsPath(alice, tid, name),
+      headers: { authorization: alice.authorization, 'oc-chunk-offset': String(offset), 'content-length': String(body.length) },
+    });
+    req.on('error', () => undefined);
+    req.on('response', (res) => res.resume());
+    req.write(body.subarray(0, cutAt));
+    const stagedSize = () => {
+      const files = staged();
+      return files.length === 1 ? fs.statSync(path.join(server.dataDir, 'blobs', 'uploads', files[0]!)).size : -1;
+    };
+    await until('the cut chunk\'s bytes to be staged', async () => stagedSize() === offset + cutAt);
+    req.destroy();
+    await until('the cut chunk to be recorded', async () => (await listChunks(alice, tid)).chunks.some((c) => c.name === name));
+  }
+
   beforeAll(async () => {
     server = await startTestServer();
     alice = await DavUser.create(server.url, 'nc-alice');
@@ -180,23 +202,7 @@ describe('Nextcloud chunked uploads', () => {
     // Chunk 1 declares 6 MiB but the connection drops after 4 MiB, once the server has them on
     // disk (the disk store writes in batches of 4 MiB: the staged file then shows all of them).
     const cutAt = 4 * MiB;
-    const url = new URL(server.url);
-    const req = httpRequest({
-      host: url.hostname,
-      port: url.port,
-      method: 'PUT',
-      path: uploadsPath(alice, tid, '00000001'),
-      headers: { authorization: alice.authorization, 'oc-chunk-offset': String(2 * MiB), 'content-length': String(6 * MiB) },
-    });
-    req.on('error', () => undefined);
-    req.on('response', (res) => res.resume());
-    req.write(data.subarray(2 * MiB, 2 * MiB + cutAt));
-    const stagedSize = () => {
-      const files = staged();
-      return files.length === 1 ? fs.statSync(path.join(server.dataDir, 'blobs', 'uploads', files[0]!)).size : -1;
-    };
-    await until('the cut chunk\'s bytes to be staged', async () => stagedSize() === 2 * MiB + cutAt);
-    req.destroy();
+    await cutChunk(tid, '00000001', 2 * MiB, data.subarray(2 * MiB, 8 * MiB), cutAt);
     const listed = await until('the cut chunk to be recorded', async () => {
       const l = await listChunks(alice, tid);
       return l.chunks.length === 2 && l;
@@ -213,6 +219,21 @@ describe('Nextcloud chunked uploads', () => {
     const moved = await raw(alice, 'MOVE', uploadsPath(alice, tid, '.file'), { destination: destination(alice, 'resumed.bin'), 'oc-total-length': String(data.length), 'oc-checksum': `SHA1:${sha1(data)}` });
     expect(moved.status).toBe(201);
     expect(sha256((await getFile(alice, 'resumed.bin')).body)).toBe(sha256(data));
+  });
+
+  it('takes a cut-off chunk sent again whole, keeping only the bytes it lacked', async () => {
+    const data = pseudoRandom(7 * MiB, 19);
+    const tid = '777003';
+    expect((await raw(alice, 'MKCOL', uploadsPath(alice, tid), { 'oc-total-length': String(data.length) })).status).toBe(201);
+    await cutChunk(tid, '00000000', 0, data.subarray(0, 6 * MiB), 4 * MiB);
+    expect((await listChunks(alice, tid)).chunks).toEqual([{ name: '00000000', size: 4 * MiB }]);
+    // A client that retries the same chunk from its start: the 4 MiB kept are skipped, the rest appended.
+    expect((await raw(alice, 'PUT', uploadsPath(alice, tid, '00000000'), { 'oc-chunk-offset': '0' }, data.subarray(0, 6 * MiB))).status).toBe(201);
+    expect((await listChunks(alice, tid)).chunks).toEqual([{ name: '00000000', size: 6 * MiB }]);
+    expect((await raw(alice, 'PUT', uploadsPath(alice, tid, '00000001'), { 'oc-chunk-offset': String(6 * MiB) }, data.subarray(6 * MiB))).status).toBe(201);
+    const moved = await raw(alice, 'MOVE', uploadsPath(alice, tid, '.file'), { destination: destination(alice, 'rechunked.bin'), 'oc-total-length': String(data.length), 'oc-checksum': `SHA1:${sha1(data)}` });
+    expect(moved.status).toBe(201);
+    expect(sha256((await getFile(alice, 'rechunked.bin')).body)).toBe(sha256(data));
   });
 
   it('takes a chunk sent again (a retry) without storing its bytes twice, and refuses chunks out of order', async () => {
