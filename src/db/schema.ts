@@ -412,7 +412,8 @@ export interface UploadSessionsTable {
   mime: string | null;
   modified_at: Timestamp | null;
   options: ColumnType<UploadSessionOptions, string | undefined, string>;
-  protocol: 'tus' | 'direct';
+  protocol: 'tus' | 'direct' | 'nextcloud';
+  /** Declared length; with options.lengthLater an upper bound until the client finishes. */
   length: number;
   received: ColumnType<number, number | undefined, number>;
   store_state: ColumnType<unknown, string, string>;
@@ -444,6 +445,10 @@ export interface UploadSessionOptions {
   overrideWriteOnce?: boolean | undefined;
   /** The file a session writes a new version of (it lands wherever that file is at completion). */
   nodeId?: string | undefined;
+  /** The length was not announced at creation (Nextcloud's Android app): `length` is only a bound, the real one is what arrived by completion. */
+  lengthLater?: boolean | undefined;
+  /** The destination was not named at creation (Nextcloud desktop 3.7's MKCOL): it is given at completion, the session only checked the caller's own space. */
+  targetLater?: boolean | undefined;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';

@@ -9,6 +9,8 @@ export interface AppendRecord {
   hashState: string | null;
   hashChain: string | null;
   expiresAt: Date;
+  /** The protocol's metadata after the append, when it keeps track of it (Nextcloud's chunk list). */
+  metadata?: Record<string, string | null> | undefined;
 }
 
 /**
@@ -65,6 +67,7 @@ export class UploadSessionRepository {
         store_state: JSON.stringify(a.storeState),
         hash_state: a.hashState,
         hash_chain: a.hashChain,
+        ...(a.metadata ? { metadata: JSON.stringify(a.metadata) } : {}),
         expires_at: a.expiresAt,
         updated_at: new Date(),
         lease: null,
@@ -130,6 +133,20 @@ export class UploadSessionRepository {
   /** Deletes a failed session (nothing of it is staged any more). */
   async deleteFailed(db: Db, id: string): Promise<void> {
     await db.deleteFrom('upload_sessions').where('id', '=', id).where('status', '=', 'failed').execute();
+  }
+
+  /**
+   * Deletes a completed or failed session (its row only remembers what became of it), or an
+   * expired one nobody holds; false when it was neither (or the purge took it first).
+   */
+  async deleteFinished(db: Db, id: string, now: Date): Promise<boolean> {
+    const r = await db
+      .deleteFrom('upload_sessions')
+      .where('id', '=', id)
+      .where((w) => w.or([w('status', 'in', ['completed', 'failed']), w('expires_at', '<=', now)]))
+      .where((w) => w.or([w('lease', 'is', null), w('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return r.numDeletedRows > 0n;
   }
 
   /** Deletes a session whose lease the caller holds. */

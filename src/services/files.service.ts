@@ -139,6 +139,11 @@ export class FilesService {
     });
   }
 
+  /** The server's limit on one file's size (COFFER_MAX_UPLOAD_BYTES), or null. */
+  get maxUploadBytes(): number | null {
+    return this.d.maxUploadBytes;
+  }
+
   private get db() {
     return this.d.tree.db;
   }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { BlobStaging, BlobStore, StagingState, StoredPart } from '../blobs/blob-store.js';
 import type { Actor, CallContext } from '../core/context.js';
-import { badRequest, CofferError, conflict, forbidden, notFound, payloadTooLarge } from '../core/errors.js';
+import { badRequest, CofferError, conflict, forbidden, insufficientStorage, notFound, payloadTooLarge } from '../core/errors.js';
 import type { UploadFailure, UploadSession, UploadSessionOptions, UploadSessionStatus } from '../db/schema.js';
 import type { Db, NodeRepository } from '../repositories/node.repository.js';
 import { JobPriority, type JobQueue } from '../jobs/queue.js';
@@ -20,12 +20,20 @@ const HEAD_BYTES = 4100;
 /** Lifetime of a presigned part URL. */
 const PART_URL_SECONDS = 3600;
 
-export type UploadProtocol = 'tus' | 'direct';
+export type UploadProtocol = 'tus' | 'direct' | 'nextcloud';
 
 export interface CreateUploadInput {
   protocol: UploadProtocol;
-  /** Declared length in bytes (a resumable upload must announce it). */
-  length: number;
+  /**
+   * Declared length in bytes. Null: announced only at completion (Nextcloud's Android app never
+   * sends it); the session then takes at most what the quota and the server's limit leave.
+   */
+  length: number | null;
+  /**
+   * The destination is named only at completion (Nextcloud desktop 3.7 creates its upload folder
+   * without one): creation checks the caller's own space, completion the real target.
+   */
+  targetLater?: boolean | undefined;
   /** Folder to upload into ("root" for the top of one's space) and the path below it… */
   parentId?: string | undefined;
   relativePath?: string | undefined;
@@ -38,6 +46,25 @@ export interface CreateUploadInput {
   metadata?: Record<string, string | null> | undefined;
   /** Chosen by the door (tus names the upload before the store creates it). */
   id?: string | undefined;
+}
+
+/** A checksum of the whole file the client announces at completion (OC-Checksum): algorithm and hex digest. */
+export interface FileChecksum {
+  algorithm: 'sha1' | 'md5' | 'sha256';
+  hex: string;
+}
+
+/** What a door may settle only at completion (Nextcloud's MOVE …/.file carries it). */
+export interface CompleteOptions {
+  /** Where the file goes, when the session was created without it (or the client names it again). */
+  target?: { parentId: string; relativePath: string; overwrite: boolean } | undefined;
+  /** The length the client says it sent; must match what arrived. */
+  length?: number | undefined;
+  modifiedAt?: Date | undefined;
+  /** Replace only if the existing file's ETag is this one. */
+  ifMatch?: string | undefined;
+  /** Refuse the file (and drop the session) if its bytes have another digest. */
+  checksum?: FileChecksum | undefined;
 }
 
 /** A checksum of one append's body (tus Upload-Checksum): algorithm and expected digest, base64. */
@@ -61,6 +88,8 @@ export interface UploadSessionView {
   /** Direct uploads: the part size the store asks for (every part but the last exactly this). */
   partSize: number | null;
   createdAt: Date;
+  /** When the last append (or any change) was recorded. */
+  updatedAt: Date;
   expiresAt: Date;
 }
 
@@ -143,18 +172,27 @@ export class UploadSessionsService {
   /** Checks the target as an upload of `length` bytes would be checked, then stages nothing yet but the store's start. */
   async create(ctx: CallContext, input: CreateUploadInput): Promise<UploadSessionView> {
     const owner = ownerOf(ctx.actor);
-    if (!Number.isSafeInteger(input.length) || input.length < 0) throw badRequest('The upload length is a whole number of bytes');
+    if (input.length !== null && (!Number.isSafeInteger(input.length) || input.length < 0)) throw badRequest('The upload length is a whole number of bytes');
+    if ((input.length === null || input.targetLater) && input.protocol !== 'nextcloud') throw badRequest('Announce the length and the target of the upload when creating it');
     if (input.protocol === 'direct' && this.d.blobs.kind !== 's3') {
       throw new CofferError(409, 'direct-upload-unavailable', 'Direct uploads need the S3 blob store; this server keeps files on its own disk. Upload through /api/v1/files or tus instead');
     }
-    const target = await this.target(ctx, input);
+    const target = input.targetLater ? null : await this.target(ctx, input);
     const options: UploadSessionOptions = {
       ...(ctx.derivedFrom !== undefined ? { derivedFrom: ctx.derivedFrom } : {}),
       ...(ctx.overrideWriteOnce ? { overrideWriteOnce: true } : {}),
-      ...(input.nodeId !== undefined ? { nodeId: target.nodeId } : {}),
+      ...(input.nodeId !== undefined && target ? { nodeId: target.nodeId } : {}),
+      ...(input.length === null ? { lengthLater: true } : {}),
+      ...(target === null ? { targetLater: true } : {}),
     };
-    const plan = await this.d.files.planUpload(ctx, { parentId: target.parentId, relativePath: target.relativePath, size: input.length, overwrite: target.overwrite });
-    const state = await this.staging.begin(input.length);
+    const size = input.length ?? undefined;
+    // Without a target only the caller's own space can be checked (write access, quota); the target is checked in full at completion.
+    const plan = target
+      ? await this.d.files.planUpload(ctx, { parentId: target.parentId, relativePath: target.relativePath, size, overwrite: target.overwrite })
+      : await this.ownSpacePlan(ctx, size);
+    // A length announced later is bounded by what the quota and the server's limit leave now (re-checked at completion).
+    const length = input.length ?? plan.maxBytes ?? Number.MAX_SAFE_INTEGER;
+    const state = await this.staging.begin(input.length ?? 0);
     const now = new Date();
     try {
       const row = await this.d.repo.insert(this.d.db, {
@@ -162,13 +200,13 @@ export class UploadSessionsService {
         owner,
         space_id: plan.space.id,
         folder_id: plan.parent.node.id,
-        relative_path: target.relativePath,
-        overwrite: target.overwrite,
+        relative_path: target?.relativePath ?? '',
+        overwrite: target?.overwrite ?? true,
         mime: input.mime ?? null,
         modified_at: input.modifiedAt ?? null,
         options: JSON.stringify(options),
         protocol: input.protocol,
-        length: input.length,
+        length,
         store_state: JSON.stringify(state),
         metadata: JSON.stringify(input.metadata ?? {}),
         created_at: now,
@@ -192,7 +230,17 @@ export class UploadSessionsService {
    * arrived before the source failed (a dropped connection) are kept and counted, so the client
    * resumes from there; with a checksum, an append that does not match is dropped whole.
    */
-  async append(ctx: CallContext, id: string, offset: number, source: Readable, opts: { checksum?: AppendChecksum | undefined } = {}): Promise<UploadSessionView> {
+  async append(
+    ctx: CallContext,
+    id: string,
+    offset: number,
+    source: Readable,
+    opts: {
+      checksum?: AppendChecksum | undefined;
+      /** The protocol's metadata after this append (Nextcloud's chunk list), recorded with the new offset in one statement. */
+      metadata?: ((current: Record<string, string | null>, bytes: number) => Record<string, string | null>) | undefined;
+    } = {},
+  ): Promise<UploadSessionView> {
     const lease = randomUUID();
     const row = await this.lease(ctx, id, lease, offset);
     const { repo, db } = this.d;
@@ -244,11 +292,13 @@ export class UploadSessionsService {
       }
       const received = offset + bytes;
       const sealed = hash.seal(received);
+      const metadata = opts.metadata?.(row.metadata, bytes);
       let recorded = false;
       try {
         recorded = await repo.recordAppend(db, id, lease, {
           received,
           storeState: after,
+          ...(metadata ? { metadata } : {}),
           ...sealed,
           expiresAt: new Date(Date.now() + this.d.expirySeconds * 1000),
         });
@@ -261,7 +311,7 @@ export class UploadSessionsService {
         throw locked();
       }
       await this.staging.release(before, after).catch((err: unknown) => this.d.logger.warn({ err, upload: id }, 'could not free a replaced staging tail'));
-      return view({ ...row, received, store_state: after, lease: null, lease_until: null });
+      return view({ ...row, received, store_state: after, metadata: metadata ?? row.metadata, lease: null, lease_until: null });
     } catch (err) {
       await repo.releaseLease(db, id, lease).catch(() => undefined);
       throw err;
@@ -278,15 +328,23 @@ export class UploadSessionsService {
    * until it expires, except when the folder (or file) it was going to is gone: then there is
    * nothing to wait for, and the session and its bytes are removed.
    */
-  async complete(ctx: CallContext, id: string): Promise<PlacedNode & { created: boolean }> {
+  async complete(ctx: CallContext, id: string, opts: CompleteOptions = {}): Promise<PlacedNode & { created: boolean }> {
     const current = await this.own(ctx, id);
     if (current.status === 'completed') return { ...(await this.d.files.get(ctx, current.node_id!)), created: false };
     if (current.protocol === 'direct') throw conflict('A direct upload is finished with POST /api/v1/uploads/{id}/complete');
-    if (current.received < current.length) throw conflict(`Only ${current.received} of ${current.length} bytes have arrived; send the rest first`, { received: current.received });
+    // A length announced only now is what arrived (checked against what the client says it sent).
+    const length = current.options.lengthLater ? current.received : current.length;
+    if (opts.length !== undefined && opts.length !== length) {
+      throw badRequest(`The upload holds ${current.received} bytes of ${current.options.lengthLater ? 'an unannounced length' : current.length}, not the ${opts.length} announced now; send the missing bytes, or start again`);
+    }
+    if (current.received < length) throw conflict(`Only ${current.received} of ${length} bytes have arrived; send the rest first`, { received: current.received });
+    if (current.options.targetLater && !opts.target) throw badRequest('Name where the file goes: this upload was started without a destination');
     const lease = randomUUID();
-    const row = await this.lease(ctx, id, lease, current.length);
+    const leased = await this.lease(ctx, id, lease, current.received);
+    const row: UploadSession = { ...leased, length };
     try {
-      const { plan, cctx, input } = await this.plan(ctx, row);
+      const { plan, cctx, input } = opts.target ? await this.planAt(ctx, row, opts.target) : await this.plan(ctx, row);
+      if (opts.modifiedAt) input.modifiedAt = opts.modifiedAt;
       const state = row.store_state as StagingState;
       const sha256 = await this.hashes.digest(row, this.readStaged(row));
       await this.staging.finish(state, row.length);
@@ -294,11 +352,17 @@ export class UploadSessionsService {
       let written;
       try {
         written = { key: state.key, size: row.length, sha256, sha1: null, head: await this.head(state.key, row.length) };
+        if (opts.checksum) await this.verify(state.key, sha256, opts.checksum);
       } catch (err) {
         await this.d.blobs.delete(state.key).catch(() => undefined);
+        if (err instanceof CofferError) {
+          // The staged bytes are gone with the blob: nothing is left to resume.
+          await this.d.repo.deleteLeased(this.d.db, row.id, lease).catch(() => undefined);
+          this.hashes.forget(row);
+        }
         throw err;
       }
-      return await this.commit(cctx, row, lease, plan, input, written);
+      return await this.commit(cctx, row, lease, plan, { ...input, ifMatch: opts.ifMatch }, written);
     } catch (err) {
       if (isTargetGone(err)) await this.drop(row, lease);
       else await this.d.repo.releaseLease(this.d.db, id, lease).catch(() => undefined);
@@ -403,6 +467,21 @@ export class UploadSessionsService {
       throw err;
     } finally {
       clearInterval(renew);
+    }
+  }
+
+  /**
+   * Forgets a finished (completed or failed) or expired session, so a client that names its uploads itself
+   * (Nextcloud's Android app: the content's MD5) can start another under the same name.
+   */
+  async forgetFinished(ctx: CallContext, id: string): Promise<void> {
+    const current = await this.own(ctx, id);
+    const now = new Date();
+    const expired = current.expires_at <= now;
+    if (current.status !== 'completed' && current.status !== 'failed' && !expired) throw conflict('This upload is still open');
+    if (await this.d.repo.deleteFinished(this.d.db, id, now)) {
+      await this.removeStaged(current.store_state as StagingState, current.status);
+      this.hashes.forget(current);
     }
   }
 
@@ -557,6 +636,47 @@ export class UploadSessionsService {
     return chain.length === 0 || chain.some((n) => n.deleted_at !== null);
   }
 
+  /** The plan of a session whose target is named at completion: checked as any upload there. */
+  private async planAt(ctx: CallContext, row: UploadSession, target: NonNullable<CompleteOptions['target']>) {
+    const cctx: CallContext = {
+      ...ctx,
+      ...(row.options.derivedFrom !== undefined ? { derivedFrom: row.options.derivedFrom } : {}),
+      ...(row.options.overrideWriteOnce ? { overrideWriteOnce: true } : {}),
+    };
+    const input: { mime: string | undefined; overwrite: boolean; modifiedAt: Date | undefined } = { mime: row.mime ?? undefined, overwrite: target.overwrite, modifiedAt: row.modified_at ?? undefined };
+    const plan = await this.d.files.planUpload(cctx, { parentId: target.parentId, relativePath: target.relativePath, size: row.length, overwrite: target.overwrite });
+    return { plan, cctx, input };
+  }
+
+  /**
+   * A session without a target yet: the caller must be able to write its own space, and a known
+   * length must fit its quota (and the server's limit). Its `maxBytes` bounds a length announced later.
+   */
+  private async ownSpacePlan(ctx: CallContext, size: number | undefined): Promise<{ space: { id: string }; parent: { node: { id: string } }; maxBytes: number | undefined }> {
+    const root = await this.d.tree.folderById(ctx, 'root', 'create');
+    this.d.tree.access.assert(root, 'create');
+    const { space } = root;
+    if (space.quota_bytes !== null && size !== undefined && space.used_bytes + size > space.quota_bytes) throw insufficientStorage(space.used_bytes, space.quota_bytes, size);
+    const limit = this.d.files.maxUploadBytes;
+    if (size !== undefined && limit !== null && size > limit) throw payloadTooLarge(`Files can be at most ${limit} bytes on this server`);
+    const room = space.quota_bytes !== null ? Math.max(0, space.quota_bytes - space.used_bytes) : undefined;
+    const maxBytes = room === undefined ? (limit ?? undefined) : limit === null ? room : Math.min(room, limit);
+    return { space, parent: { node: root.node }, maxBytes };
+  }
+
+  /** Reads a finished blob back for a digest the client announced (SHA-256 is known already). */
+  private async verify(key: string, sha256: string, expected: FileChecksum): Promise<void> {
+    let actual = sha256;
+    if (expected.algorithm !== 'sha256') {
+      const hash = createHash(expected.algorithm);
+      for await (const chunk of await this.d.blobs.read(key)) hash.update(chunk as Buffer);
+      actual = hash.digest('hex');
+    }
+    if (actual !== expected.hex.toLowerCase()) {
+      throw new CofferError(400, 'checksum-mismatch', `The uploaded bytes have ${expected.algorithm.toUpperCase()} ${actual}, not ${expected.hex} as announced; nothing was stored, upload the file again`);
+    }
+  }
+
   private async planNow(ctx: CallContext, row: UploadSession) {
     const options = row.options;
     const cctx: CallContext = {
@@ -583,7 +703,7 @@ export class UploadSessionsService {
     row: UploadSession,
     lease: string,
     plan: Awaited<ReturnType<FilesService['planUpload']>>,
-    input: { mime: string | undefined; overwrite: boolean; modifiedAt: Date | undefined },
+    input: { mime: string | undefined; overwrite: boolean; modifiedAt: Date | undefined; ifMatch?: string | undefined },
     written: { key: string; size: number; sha256: string; sha1: null; head: Buffer },
     opts: { keepOnFailure?: boolean } = {},
   ): Promise<UploadResult> {
@@ -693,6 +813,7 @@ function view(row: UploadSession): UploadSessionView {
     metadata: row.metadata,
     partSize: row.protocol === 'direct' ? partSizeOf(row.store_state) : null,
     createdAt: row.created_at,
+    updatedAt: row.updated_at,
     expiresAt: row.expires_at,
   };
 }

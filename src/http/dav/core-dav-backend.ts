@@ -293,6 +293,21 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend, DavClientBa
     return this.statWith(path, true);
   }
 
+  /**
+   * Where a file at `path` is uploaded: its folder's id and its name (for uploads that arrive
+   * elsewhere, such as Nextcloud's chunked uploads, and land at a path of this tree). The same
+   * refusals as a PUT there: the trash and the virtual folders take no files, the folder must exist.
+   */
+  async uploadTarget(path: string[]): Promise<{ parentId: string; name: string }> {
+    return dav(async () => {
+      if (path.length === 0) throw new DavError(403, 'The root is a collection; name a file inside it');
+      if (this.isTrash(path)) throw new DavError(403, 'The trash is read-only');
+      const parent = await this.folderAt(path.slice(0, -1));
+      this.changed();
+      return { parentId: parent.id, name: path[path.length - 1]! };
+    });
+  }
+
   /** Without the validators, the resource's ETag may be incomplete: only what the interface names leaves here. */
   container(path: string[]): Promise<Pick<DavResource, 'collection' | 'readOnly'> | null> {
     return this.statWith(path, false);

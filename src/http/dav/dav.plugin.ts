@@ -11,7 +11,9 @@ import type { WalkedPath } from '../../repositories/node.repository.js';
 import type { DeviceSession } from '../../services/auth.service.js';
 import { deviceName } from '../../services/protocol-sessions.service.js';
 import { basicCredentials, clientInfo, derivedFromOf } from '../plugins/auth.js';
+import { CHUNKED_UPLOAD_METHODS, handleChunkedUpload, refuseOldChunking } from '../../webdav/nextcloud-chunking.js';
 import { CoreDavBackend, davErrorOf } from './core-dav-backend.js';
+import { CoreChunkedUploads } from './nextcloud-uploads.js';
 
 /** Methods Node parses but Fastify routes only once told they exist. */
 const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT'];
@@ -101,6 +103,12 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
       }
       throw err;
     }
+    // ownCloud's old chunking would otherwise store each chunk as a file named like it.
+    const oldChunking = refuseOldChunking(request);
+    if (oldChunking) {
+      request.raw.resume();
+      return send(reply, errorResponse(oldChunking));
+    }
     const at = mount;
     const handler = new DavHandler(new CoreDavBackend(core, ctx, 'walked' in signIn ? signIn.walked : []), {
       mount: at.prefix,
@@ -114,6 +122,48 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     });
     const response = await handler.handle({ method: request.method, path: mount.rest, headers: request.headers, body: request.raw });
     return send(reply, response);
+  };
+
+  /**
+   * Nextcloud/ownCloud chunked uploads: /remote.php/dav/uploads/{username}/{transfer id}/…, the
+   * caller's own only (see src/webdav/nextcloud-chunking.ts for what the clients send).
+   */
+  const handleUploads = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.raw.url ?? '/';
+    const m = NEXTCLOUD_UPLOADS.exec(url)!;
+    const signIn = await authenticate(core, request, () => []);
+    if ('refused' in signIn) {
+      request.raw.resume();
+      return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': CHALLENGE })));
+    }
+    const { ctx } = signIn;
+    request.callContext = ctx;
+    const username = ctx.actor.username;
+    if (decodeUsername(m[1]!).toLowerCase() !== username.toLowerCase()) {
+      request.raw.resume();
+      return send(reply, errorResponse(new DavError(403, 'You can only reach your own uploads here')));
+    }
+    try {
+      await core.protocolSessions.touch(ctx, signIn.device);
+      const files = new CoreDavBackend(core, ctx, []);
+      const mountPath = `/remote.php/dav/uploads/${encodeURIComponent(username)}`;
+      const response = await handleChunkedUpload(
+        { method: request.method, path: m[2]!, headers: request.headers, body: request.raw },
+        decodePath(m[2]!),
+        new CoreChunkedUploads(core, ctx, files),
+        {
+          mount: mountPath,
+          resolveDestination: (urlPath) => resolveOwnPath(urlPath, username, false),
+          filesMount: `/remote.php/dav/files/${encodeURIComponent(username)}`,
+        },
+      );
+      return await send(reply, response);
+    } catch (err) {
+      request.raw.resume();
+      if (err instanceof DavError) return send(reply, errorResponse(err));
+      if (err instanceof CofferError) return send(reply, errorResponse(davErrorOf(err)));
+      throw err;
+    }
   };
 
   app.setErrorHandler(async (err, request, reply) => {
@@ -134,6 +184,9 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     route('/');
     route('/*');
     return;
+  }
+  for (const url of ['/remote.php/dav/uploads/:username', '/remote.php/dav/uploads/:username/*']) {
+    app.route({ method: CHUNKED_UPLOAD_METHODS as HTTPMethods[], url, exposeHeadRoute: false, handler: handleUploads });
   }
   for (const base of ['/dav', '/remote.php/webdav', '/remote.php/dav/files/:username', '/public.php/webdav', '/public.php/dav/files/:token']) {
     route(base);
@@ -193,6 +246,8 @@ async function authenticate(
 }
 
 const NEXTCLOUD_FILES = /^(\/remote\.php\/dav\/files\/[^/?#]+)(.*)$/;
+/** The caller's uploads root and the rest below it (Nextcloud chunked uploads). */
+const NEXTCLOUD_UPLOADS = /^\/remote\.php\/dav\/uploads\/([^/?#]+)([^?#]*)/;
 /** Nextcloud's public WebDAV of a link: the token in the path (newer clients) or as the Basic username. */
 const PUBLIC_FILES = /^(\/public\.php\/dav\/files\/([^/?#]+))(.*)$/;
 const LINK_CHALLENGE = 'Basic realm="Coffer public link", charset="UTF-8"';

@@ -18,7 +18,7 @@ const TUS_PATH = '/api/v1/uploads/tus';
 const sessionSchema = z
   .object({
     id: z.string(),
-    protocol: z.enum(['tus', 'direct']),
+    protocol: z.enum(['tus', 'direct', 'nextcloud']).describe('nextcloud: a Nextcloud/ownCloud chunked upload (WebDAV /remote.php/dav/uploads/)'),
     length: z.number(),
     received: z.number().describe('Bytes staged so far (tus: the offset to resume from)'),
     status: z

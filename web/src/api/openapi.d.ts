@@ -12022,8 +12022,11 @@ export interface components {
             part_count: number | null;
             /** @description Direct uploads: the size of every part but the last */
             part_size: number | null;
-            /** @enum {string} */
-            protocol: "tus" | "direct";
+            /**
+             * @description nextcloud: a Nextcloud/ownCloud chunked upload (WebDAV /remote.php/dav/uploads/)
+             * @enum {string}
+             */
+            protocol: "tus" | "direct" | "nextcloud";
             /** @description Bytes staged so far (tus: the offset to resume from) */
             received: number;
             /**
@@ -12051,8 +12054,11 @@ export interface components {
             part_count: number | null;
             /** @description Direct uploads: the size of every part but the last */
             part_size: number | null;
-            /** @enum {string} */
-            protocol: "tus" | "direct";
+            /**
+             * @description nextcloud: a Nextcloud/ownCloud chunked upload (WebDAV /remote.php/dav/uploads/)
+             * @enum {string}
+             */
+            protocol: "tus" | "direct" | "nextcloud";
             /** @description Bytes staged so far (tus: the offset to resume from) */
             received: number;
             /**
