@@ -320,7 +320,9 @@ describe('Nextcloud chunked uploads', () => {
     expect(moved.headers['oc-fileid']).toBe(put.headers['oc-fileid']);
     expect(moved.headers.etag).not.toBe(etag);
     expect(sha256((await getFile(alice, 'versioned.bin')).body)).toBe(sha256(v2));
-    const versions = await alice.api.json<{ items: unknown[] }>(`/files/${String(put.headers['oc-fileid'])}/versions`);
+    const listed = await alice.api.json<{ items: { id: string; name: string }[] }>('/folders/root/children?limit=1000');
+    const id = listed.body.items.find((n) => n.name === 'versioned.bin')!.id;
+    const versions = await alice.api.json<{ items: unknown[] }>(`/files/${id}/versions`);
     expect(versions.body.items).toHaveLength(2);
   });
 

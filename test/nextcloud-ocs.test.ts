@@ -103,7 +103,7 @@ describe('the Nextcloud door: status.php and OCS', () => {
       // owncloudcmd takes the server's version from here.
       expect((caps.core!.status as { version: string }).version).toBe('28.0.0.0');
       expect(caps.dav).toEqual({ chunking: '1.0' });
-      expect(caps.files).toEqual({ bigfilechunking: true, undelete: true, versioning: true });
+      expect(caps.files).toEqual({ bigfilechunking: false, undelete: true, versioning: true });
       expect(caps.checksums).toEqual({ supportedTypes: ['SHA1'], preferredUploadType: 'SHA1' });
     }
     // v2 says 200 where v1 says 100; capabilities need no sign-in.

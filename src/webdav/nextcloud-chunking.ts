@@ -3,6 +3,7 @@ import type { DavResource, LockStore } from './backend.js';
 import { DavError, statusLine } from './errors.js';
 import type { DavRequest, DavResponse } from './handler.js';
 import { parseIfHeader, submittedTokens } from './if-header.js';
+import { clientHeaders } from './client-properties.js';
 import { assertTokensSubmitted } from './locks.js';
 import { encodeHref, uriPath } from './paths.js';
 import { escapeXml, XML_DECLARATION } from './xml.js';
@@ -85,6 +86,8 @@ export interface ChunkedUploadBackend {
   /** The WebDAV locks of the caller's files, and who the caller is to them: a locked destination needs its token. */
   readonly locks: LockStore;
   readonly principal: string;
+  /** This installation's id, for the OC-FileId of the assembled file (see client-properties.ts). */
+  readonly instanceId: string | null;
 }
 
 export interface ChunkedUploadContext {
@@ -209,8 +212,7 @@ async function move(req: DavRequest, transferId: string, b: ChunkedUploadBackend
     status: created ? 201 : 204,
     headers: {
       etag: `"${resource.etag}"`,
-      'oc-etag': `"${resource.etag}"`,
-      'oc-fileid': resource.id,
+      ...clientHeaders(resource, b.instanceId),
       'last-modified': httpDate(resource.modifiedAt),
       'content-length': '0',
       ...(mtime ? { 'x-oc-mtime': 'accepted' } : {}),

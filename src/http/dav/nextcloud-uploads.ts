@@ -34,6 +34,10 @@ export class CoreChunkedUploads implements ChunkedUploadBackend {
     return this.files.principal;
   }
 
+  get instanceId(): string {
+    return this.files.instanceId;
+  }
+
   async folder(transferId: string): Promise<UploadFolder | null> {
     const session = await this.session(transferId);
     if (!session || session.status !== 'receiving' || session.expiresAt <= new Date()) return null;

@@ -20,8 +20,9 @@ export const NEXTCLOUD_CAPABILITIES = {
     chunking: '1.0',
   },
   files: {
-    // Old-style "<name>-chunking-<id>-<n>-<i>" PUTs.
-    bigfilechunking: true,
+    // Old-style "<name>-chunking-<id>-<n>-<i>" PUTs are refused (501): clients that see this
+    // false use the chunked uploads of `dav.chunking` instead.
+    bigfilechunking: false,
     // Deleted files go to the trash (WebDAV /.Trash, REST /trash) and can be restored.
     undelete: true,
     // Overwrites keep the old versions.
