@@ -62,6 +62,8 @@ import { SearchService } from '../services/search.service.js';
 import { TextExtractor } from '../services/text-extraction-process.js';
 import { DEFAULT_EXTRACTION_LIMITS } from '../services/text-extraction.js';
 import { createHmac } from 'node:crypto';
+import { LoginFlowRepository } from '../repositories/login-flow.repository.js';
+import { DEFAULT_LOGIN_FLOW_SETTINGS, LoginFlowService } from '../services/login-flow.service.js';
 
 /** The rules of Coffer, wired to their ports. Doors (HTTP, CLI, jobs) only call these. */
 export interface Core {
@@ -106,6 +108,8 @@ export interface Core {
    * the number followed by it (oc:id), and tell servers apart by it.
    */
   instanceId: string;
+  /** Nextcloud's login flows: a device asks, its owner lets it in, it gets an app password. */
+  loginFlows: LoginFlowService;
 }
 
 export function createCore(deps: { config: CofferConfig; db: Database; blobs: BlobStore; logger: Logger; jwtSecret: Uint8Array; auditKey: Buffer; instanceId: string }): Core {
@@ -131,6 +135,7 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
     loginFailuresPerSource: config.loginRateLimit.failuresPerAccountAndIp,
     loginFailuresPerIp: config.loginRateLimit.failuresPerIp,
   });
+  const loginFlows = new LoginFlowService({ db, repo: new LoginFlowRepository(), auth, rateLimits, users: userRepo, audit, settings: DEFAULT_LOGIN_FLOW_SETTINGS });
   const propertyRepo = new PropertyRepository();
   const orgRepo = new OrgRepository();
   const policyRepo = new PolicyRepository();
@@ -165,5 +170,5 @@ export function createCore(deps: { config: CofferConfig; db: Database; blobs: Bl
   const signedUrlKey = createHmac('sha256', deps.jwtSecret).update('coffer signed urls').digest();
   const signedUrls = new SignedUrlsService({ db, tree, orgs: orgRepo, users: userRepo, serviceAccounts, audit, secret: signedUrlKey, personalMaxSeconds: 86_400 });
   const favorites = new FavoritesService({ db, repo: new FavoriteRepository(), access });
-  return { favorites, instanceId: deps.instanceId, search, uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }), previews };
+  return { loginFlows, favorites, instanceId: deps.instanceId, search, uploads, config, db, blobs, logger, audit, auth, users, access, tree, files, trash, versions, fsck, properties, locks, protocolSessions, zip, shares, links, orgs, spaces, serviceAccounts, signedUrls, rules, records: new RecordsService(db, new RecordRepository(), access, tree, audit), templates, folderExpiry, support: new SupportService({ db, repo: new SupportRepository(), orgs: orgRepo, access: accessRepo, audit }), queue, jobs: new JobsService({ db, repo: jobRepo, queue, audit }), previews };
 }

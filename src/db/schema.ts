@@ -59,6 +59,25 @@ export interface ProtocolSessionsTable {
   ended_at: Timestamp | null;
 }
 
+/** A Nextcloud login flow under way (migration 0030): a device waiting for its owner to let it in. */
+export interface LoginFlowsTable {
+  id: string;
+  kind: 'poll' | 'redirect';
+  login_token_hash: string;
+  poll_token_hash: string | null;
+  client_name: string;
+  server: string;
+  sealed_password: string | null;
+  password_hash: string | null;
+  ip: string | null;
+  created_at: TimestampDefault;
+  expires_at: Timestamp;
+  granted_at: Timestamp | null;
+  user_id: string | null;
+  login_name: string | null;
+  app_password_id: string | null;
+}
+
 export interface RateLimitsTable {
   key: string;
   window_start: Timestamp;
@@ -496,6 +515,7 @@ export interface DB {
   app_passwords: AppPasswordsTable;
   refresh_tokens: RefreshTokensTable;
   protocol_sessions: ProtocolSessionsTable;
+  login_flows: LoginFlowsTable;
   rate_limits: RateLimitsTable;
   spaces: SpacesTable;
   blobs: BlobsTable;
@@ -544,6 +564,7 @@ export type RefreshToken = Selectable<RefreshTokensTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Lock = Selectable<LocksTable>;
 export type ProtocolSession = Selectable<ProtocolSessionsTable>;
+export type LoginFlow = Selectable<LoginFlowsTable>;
 export type Share = Selectable<SharesTable>;
 export type Link = Selectable<LinksTable>;
 export type Organisation = Selectable<OrganisationsTable>;

@@ -57,7 +57,7 @@ export function hashToken(token: string): string {
 }
 
 const APP_PASSWORD_GROUPS = 5;
-function newAppPassword(): string {
+export function newAppPassword(): string {
   // Five groups of five from an alphabet without look-alikes: ~128 bits, easy to type on a phone.
   const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   const bytes = randomBytes(APP_PASSWORD_GROUPS * 5);
@@ -349,17 +349,20 @@ export class AuthService {
     const clean = name.trim();
     if (clean.length === 0 || clean.length > 100) throw badRequest('Give the app password a name of 1–100 characters');
     const password = newAppPassword();
-    const id = randomUUID();
-    const row = await this.db.transaction().execute(async (tx) => {
-      const inserted = await tx
-        .insertInto('app_passwords')
-        .values({ id, user_id: ctx.actor.userId, name: clean, token_hash: hashToken(password) })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await this.audit.record(tx, ctx, { action: 'app-password.create', detail: { id, name: clean } });
-      return inserted;
-    });
+    const row = await this.db.transaction().execute((tx) => this.storeAppPassword(tx, ctx, clean, hashToken(password)));
     return { id: row.id, name: row.name, password, created_at: row.created_at };
+  }
+
+  /**
+   * Stores (and audits) an app password of the caller known only by its hash, in the caller's
+   * transaction: the one rule for every way one is made (here, and login flows, whose password
+   * was made and sealed before the owner granted it). `detail` adds to the audit event.
+   */
+  async storeAppPassword(tx: Db, ctx: CallContext, name: string, tokenHash: string, detail: Record<string, unknown> = {}) {
+    const id = randomUUID();
+    const inserted = await tx.insertInto('app_passwords').values({ id, user_id: ctx.actor.userId, name, token_hash: tokenHash }).returningAll().executeTakeFirstOrThrow();
+    await this.audit.record(tx, ctx, { action: 'app-password.create', detail: { id, name, ...detail } });
+    return inserted;
   }
 
   async listAppPasswords(ctx: CallContext) {

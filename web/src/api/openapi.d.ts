@@ -3872,6 +3872,205 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/login-flows/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A device asking to be let in (Nextcloud login flow): which one, until when */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The token in the address the device opened (…/login/v2/flow/{token}) */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoginFlow"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/login-flows/{token}/grant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Let the device in: creates an app password of yours named after it
+         * @description Once per request: a granted, refused or expired (20 minutes) request answers 404. The password itself reaches only the device (it polls for it), except in the older flow, where `redirect_url` carries it to the app.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The token in the address the device opened (…/login/v2/flow/{token}) */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GrantedLoginFlow"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/login-flows/{token}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Do not let the device in: the request ends, and the device gets nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The token in the address the device opened (…/login/v2/flow/{token}) */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs": {
         parameters: {
             query?: never;
@@ -11085,6 +11284,24 @@ export interface components {
             /** @description Files can be added, never overwritten, renamed, moved out or deleted (but by an organisation admin, audited) */
             write_once: boolean;
         };
+        GrantedLoginFlow: {
+            /** @description The app password made for the device (listed with your app passwords, revocable there) */
+            app_password: {
+                id: string;
+                name: string;
+            };
+            /** @description For the older flow: the nc://login/… address to open, which hands the password to the app; null when the device collects it by polling */
+            redirect_url: string | null;
+        };
+        GrantedLoginFlowInput: {
+            /** @description The app password made for the device (listed with your app passwords, revocable there) */
+            app_password: {
+                id: string;
+                name: string;
+            };
+            /** @description For the older flow: the nc://login/… address to open, which hands the password to the app; null when the device collects it by polling */
+            redirect_url: string | null;
+        };
         IncomingShare: {
             created_at: string;
             /** @description Username of whoever made the share */
@@ -11212,6 +11429,32 @@ export interface components {
             /** @description Path of the public page, /s/{token} */
             url: string;
             views: number;
+        };
+        LoginFlow: {
+            /** @description The device, as it named itself (its User-Agent); the app password will have this name */
+            client_name: string;
+            created_at: string;
+            expires_at: string;
+            /**
+             * @description poll: the device polls for its password (login flow v2); redirect: this page hands it over (the older flow)
+             * @enum {string}
+             */
+            kind: "poll" | "redirect";
+            /** @description The address the device reached this server at */
+            server: string;
+        };
+        LoginFlowInput: {
+            /** @description The device, as it named itself (its User-Agent); the app password will have this name */
+            client_name: string;
+            created_at: string;
+            expires_at: string;
+            /**
+             * @description poll: the device polls for its password (login flow v2); redirect: this page hands it over (the older flow)
+             * @enum {string}
+             */
+            kind: "poll" | "redirect";
+            /** @description The address the device reached this server at */
+            server: string;
         };
         NewApiKey: {
             id: string;
