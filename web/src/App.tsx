@@ -16,12 +16,15 @@ const SharedPage = lazy(() => import('./pages/shared/SharedPage').then((m) => ({
 const SpacesPage = lazy(() => import('./pages/spaces/SpacesPage').then((m) => ({ default: m.SpacesPage })));
 const OrgPage = lazy(() => import('./pages/orgs/OrgPage').then((m) => ({ default: m.OrgPage })));
 const RecordsPage = lazy(() => import('./pages/records/RecordsPage').then((m) => ({ default: m.RecordsPage })));
+const LoginFlowPage = lazy(() => import('./pages/login-flow/LoginFlowPage').then((m) => ({ default: m.LoginFlowPage })));
 const PublicLinkPage = lazy(() => import('./pages/public/PublicLinkPage').then((m) => ({ default: m.PublicLinkPage })));
 
 export function App() {
   const { state } = useAuth();
   // A public link's page is for anyone, signed in or not, and never waits for the session.
   const publicLink = useMatch('/s/:token/*');
+  const loginFlowV2 = useMatch('/login/v2/flow/:token');
+  const loginFlowV1 = useMatch('/login/flow/:token');
   if (publicLink?.params.token) {
     return (
       <Suspense
@@ -43,7 +46,22 @@ export function App() {
     );
   }
   if (state.status === 'offline') return <OfflineScreen />;
-  if (state.status === 'signed-out') return <LoginPage />;
+  // A device asking to be let in (Nextcloud login flows): sign in first, then answer it, on its own page.
+  const loginFlowToken = loginFlowV2?.params.token ?? loginFlowV1?.params.token;
+  if (state.status === 'signed-out') return <LoginPage purpose={loginFlowToken ? 'Sign in to connect a device to your account.' : undefined} />;
+  if (loginFlowToken) {
+    return (
+      <Suspense
+        fallback={
+          <div className="boot">
+            <Spinner label="Opening the request" />
+          </div>
+        }
+      >
+        <LoginFlowPage token={loginFlowToken} username={state.account.user.username} />
+      </Suspense>
+    );
+  }
   const isAdmin = state.account.user.role === 'admin';
   return (
     <Routes>

@@ -22,6 +22,7 @@ import type {
 } from './types';
 import type { Job, JobsOverview, JobsPage, JobsQuery } from './jobs-types';
 import type { Link, LinkChange, LinkCreate } from './links-types';
+import type { GrantedLoginFlow, LoginFlow } from './login-flow-types';
 import { fetchPreview, type PreviewSize } from './previews';
 import type { IncomingShare, Person, Share, ShareRole } from './share-types';
 import type {
@@ -120,6 +121,11 @@ export function endpoints(api: ApiClient) {
     sessions: () => api.get<{ items: ProtocolSession[]; limit: number }>('/account/sessions'),
     endSession: (id: string) => api.json<void>('DELETE', `/account/sessions/${enc(id)}`),
     logoutEverywhere: () => api.json<void>('POST', '/auth/logout-all'),
+
+    // A device asking to be let in (Nextcloud login flow)
+    loginFlow: (token: string) => api.get<LoginFlow>(`/login-flows/${enc(token)}`),
+    grantLoginFlow: (token: string) => api.json<GrantedLoginFlow>('POST', `/login-flows/${enc(token)}/grant`),
+    refuseLoginFlow: (token: string) => api.json<void>('POST', `/login-flows/${enc(token)}/refuse`),
 
     // Administration
     users: (q: { search?: string; status?: UserStatus; role?: Role; sort?: 'username' | 'created' | 'used'; order?: SortOrder; limit?: number; offset?: number }) =>

@@ -17,7 +17,8 @@ export function signInError(err: unknown): string {
   return err instanceof Error ? err.message : 'Sign-in failed.';
 }
 
-export function LoginPage() {
+/** `purpose` says why signing in is asked for here (e.g. to let a device in), above the form. */
+export function LoginPage({ purpose }: { purpose?: string | undefined } = {}) {
   const { signIn } = useAuth();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -41,6 +42,7 @@ export function LoginPage() {
       <form className="login-card" onSubmit={submit} aria-labelledby="login-title" noValidate>
         <Logo />
         <h1 id="login-title">Sign in to Coffer</h1>
+        {purpose ? <p className="notice notice-info">{purpose}</p> : null}
         {error ? (
           <p className="notice notice-error" role="alert" id="login-error">
             {error}
