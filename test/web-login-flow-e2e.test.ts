@@ -63,9 +63,10 @@ describe.skipIf(skip)('login flow v2 in Chromium', () => {
 
   it('signs a signed-out person in, shows the device, grants it, and the poll gets a working app password', async () => {
     const started = await startFlow();
-    await page.goto(started.login);
+    // As Flow2Auth opens it: with ?user=<the local account name> when the server allows prefilling.
+    await page.goto(`${started.login}?user=${ADA.username}`);
     await expect.poll(() => page.getByText('Sign in to connect a device to your account.').isVisible()).toBe(true);
-    await page.getByLabel('Username or email').fill(ADA.username);
+    expect(await page.getByLabel('Username or email').inputValue()).toBe(ADA.username);
     await page.getByLabel('Password').fill(ADA.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
 

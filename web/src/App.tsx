@@ -1,5 +1,5 @@
 import { lazy, Suspense } from 'react';
-import { Navigate, Route, Routes, useMatch } from 'react-router';
+import { Navigate, Route, Routes, useLocation, useMatch } from 'react-router';
 import { AppShell } from './layout/AppShell';
 import { useAuth } from './auth/AuthProvider';
 import { LoginPage } from './auth/LoginPage';
@@ -25,6 +25,7 @@ export function App() {
   const publicLink = useMatch('/s/:token/*');
   const loginFlowV2 = useMatch('/login/v2/flow/:token');
   const loginFlowV1 = useMatch('/login/flow/:token');
+  const location = useLocation();
   if (publicLink?.params.token) {
     return (
       <Suspense
@@ -48,7 +49,12 @@ export function App() {
   if (state.status === 'offline') return <OfflineScreen />;
   // A device asking to be let in (Nextcloud login flows): sign in first, then answer it, on its own page.
   const loginFlowToken = loginFlowV2?.params.token ?? loginFlowV1?.params.token;
-  if (state.status === 'signed-out') return <LoginPage purpose={loginFlowToken ? 'Sign in to connect a device to your account.' : undefined} />;
+  if (state.status === 'signed-out') {
+    if (!loginFlowToken) return <LoginPage />;
+    // The desktop client adds ?user=<its local account name> to the address it opens (Flow2Auth).
+    const expected = new URLSearchParams(location.search).get('user')?.slice(0, 320);
+    return <LoginPage purpose="Sign in to connect a device to your account." initialUsername={expected} />;
+  }
   if (loginFlowToken) {
     return (
       <Suspense

@@ -17,10 +17,13 @@ export function signInError(err: unknown): string {
   return err instanceof Error ? err.message : 'Sign-in failed.';
 }
 
-/** `purpose` says why signing in is asked for here (e.g. to let a device in), above the form. */
-export function LoginPage({ purpose }: { purpose?: string | undefined } = {}) {
+/**
+ * `purpose` says why signing in is asked for here (e.g. to let a device in), above the form;
+ * `initialUsername` fills the username (a Nextcloud client may name the account it expects).
+ */
+export function LoginPage({ purpose, initialUsername = '' }: { purpose?: string | undefined; initialUsername?: string | undefined } = {}) {
   const { signIn } = useAuth();
-  const [username, setUsername] = useState('');
+  const [username, setUsername] = useState(initialUsername);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
