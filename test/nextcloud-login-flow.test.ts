@@ -87,9 +87,10 @@ describe('login flow v2, as the Nextcloud desktop client runs it', () => {
     expect((await poll(started.poll.endpoint, started.poll.token)).status).toBe(404);
 
     // The person, signed in, sees which device asks.
-    const shown = await alice.json<{ kind: string; client_name: string; server: string; expires_at: string }>(`/login-flows/${loginToken(started)}`);
+    const shown = await alice.json<{ kind: string; client_name: string; client_ip: string; server: string; expires_at: string }>(`/login-flows/${loginToken(started)}`);
     expect(shown.status).toBe(200);
     expect(shown.body.kind).toBe('poll');
+    expect(shown.body.client_ip).toBe('127.0.0.1');
     expect(shown.body.client_name).toBe(DESKTOP_AGENT);
     expect(shown.body.server).toBe(server.url);
     const minutesLeft = (Date.parse(shown.body.expires_at) - Date.now()) / 60_000;

@@ -43,6 +43,8 @@ export interface StartedLoginFlow {
 export interface PendingLoginFlow {
   kind: LoginFlowKind;
   clientName: string;
+  /** The address the request came from, for the person to judge whether it was their device. */
+  clientIp: string | null;
   server: string;
   createdAt: Date;
   expiresAt: Date;
@@ -151,7 +153,7 @@ export class LoginFlowService {
     requirePerson(ctx);
     const flow = await this.deps.repo.pending(this.deps.db, hashToken(loginToken));
     if (!flow) throw notFound(GONE);
-    return { kind: flow.kind, clientName: flow.client_name, server: flow.server, createdAt: flow.created_at, expiresAt: flow.expires_at };
+    return { kind: flow.kind, clientName: flow.client_name, clientIp: flow.ip, server: flow.server, createdAt: flow.created_at, expiresAt: flow.expires_at };
   }
 
   /**

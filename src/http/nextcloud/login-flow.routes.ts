@@ -86,6 +86,7 @@ const loginFlowSchema = z
   .object({
     kind: z.enum(['poll', 'redirect']).describe('poll: the device polls for its password (login flow v2); redirect: this page hands it over (the older flow)'),
     client_name: z.string().describe('The device, as it named itself (its User-Agent); the app password will have this name'),
+    client_ip: z.string().nullable().describe('The address the request came from (a device name is whatever the device says; this helps tell whether it was yours)'),
     server: z.string().describe('The address the device reached this server at'),
     created_at: z.string(),
     expires_at: z.string(),
@@ -119,7 +120,7 @@ export async function loginFlowApiRoutes(app: FastifyInstance, { core }: { core:
     },
     handler: async (request) => {
       const flow = await core.loginFlows.describe(ctxOf(request), request.params.token);
-      return { kind: flow.kind, client_name: flow.clientName, server: flow.server, created_at: flow.createdAt.toISOString(), expires_at: flow.expiresAt.toISOString() };
+      return { kind: flow.kind, client_name: flow.clientName, client_ip: flow.clientIp, server: flow.server, created_at: flow.createdAt.toISOString(), expires_at: flow.expiresAt.toISOString() };
     },
   });
 

@@ -11431,6 +11431,8 @@ export interface components {
             views: number;
         };
         LoginFlow: {
+            /** @description The address the request came from (a device name is whatever the device says; this helps tell whether it was yours) */
+            client_ip: string | null;
             /** @description The device, as it named itself (its User-Agent); the app password will have this name */
             client_name: string;
             created_at: string;
@@ -11444,6 +11446,8 @@ export interface components {
             server: string;
         };
         LoginFlowInput: {
+            /** @description The address the request came from (a device name is whatever the device says; this helps tell whether it was yours) */
+            client_ip: string | null;
             /** @description The device, as it named itself (its User-Agent); the app password will have this name */
             client_name: string;
             created_at: string;

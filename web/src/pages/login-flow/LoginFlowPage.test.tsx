@@ -9,6 +9,7 @@ import { LoginFlowPage } from './LoginFlowPage';
 const desktop: LoginFlow = {
   kind: 'poll',
   client_name: 'workstation-7 (Desktop Client - Linux)',
+  client_ip: '203.0.113.7',
   server: 'https://files.example.org',
   created_at: '2026-12-07T10:00:00.000Z',
   expires_at: '2026-12-07T10:20:00.000Z',
@@ -27,6 +28,8 @@ describe('LoginFlowPage', () => {
     expect(screen.getByText(desktop.client_name)).toBeInTheDocument();
     expect(screen.getByText('ada')).toBeInTheDocument();
     expect(screen.getByText(/Only grant access if you started this sign-in yourself/)).toBeInTheDocument();
+    // The name is whatever the device says; where it asked from helps tell whether it was yours.
+    expect(screen.getByText(/Asked from 203\.0\.113\.7 on/)).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Grant access' }));
     expect(grantLoginFlow).toHaveBeenCalledWith('tok-1');

@@ -64,7 +64,9 @@ export function LoginFlowPage({ token, username, openAddress = openInThisWindow 
           <ShieldAlert aria-hidden size={18} />
           <span>Only grant access if you started this sign-in yourself, on that device, just now.</span>
         </p>
-        <p className="muted">This request is valid until {formatDate(flow.data.expires_at)}.</p>
+        <p className="muted">
+          Asked {flow.data.client_ip ? `from ${flow.data.client_ip} ` : ''}on {formatDate(flow.data.created_at)}; valid until {formatDate(flow.data.expires_at)}.
+        </p>
         {grant.isError ? <ErrorNotice error={grant.error} /> : null}
         {refuse.isError ? <ErrorNotice error={refuse.error} /> : null}
         <div className="button-row">
