@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from './helpers/api.js';
 import { DavUser } from './helpers/dav.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startTestServer, usingPostgres, type TestServer } from './helpers/server.js';
 
 /**
  * Nextcloud's login flows, spoken as its clients speak them. The requests of login flow v2 are
@@ -180,6 +180,13 @@ describe('login flow v2, as the Nextcloud desktop client runs it', () => {
     expect((await poll(started.poll.endpoint, started.poll.token)).status).toBe(200);
   });
 
+  it('hands the password to exactly one of several polls arriving at once', async () => {
+    const started = await startFlow();
+    expect((await alice.fetch(`/login-flows/${loginToken(started)}/grant`, { method: 'POST' })).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => poll(started.poll.endpoint, started.poll.token)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 404, 404, 404, 404, 404]);
+  });
+
   it('stores the tokens and the password to come hashed or sealed, never as they are', async () => {
     const started = await startFlow();
     const rows = await server.core.db.selectFrom('login_flows').selectAll().execute();
@@ -282,10 +289,51 @@ describe('the older login flow (web view, nc:// redirect)', () => {
   });
 });
 
+describe.skipIf(!usingPostgres())('login flow v2 across two servers sharing one database', () => {
+  let s1: TestServer;
+  let s2: TestServer;
+
+  beforeAll(async () => {
+    s1 = await startTestServer({}, { keepData: true });
+    s2 = await startTestServer({ DATABASE_URL: s1.env.DATABASE_URL!, COFFER_DATA_DIR: s1.env.COFFER_DATA_DIR! }, { keepData: true });
+  });
+  afterAll(async () => {
+    await s2?.close();
+    await s1?.close();
+    await s1?.removeData();
+  });
+
+  it('starts on one server, is granted on the other, and is collected once from either', async () => {
+    const admin1 = await Api.admin(s1.url);
+    await admin1.createUser('dora', 'dora-password-123');
+    const dora2 = await Api.login(s2.url, 'dora', 'dora-password-123');
+    const res = await fetch(`${s1.url}/index.php/login/v2`, { method: 'POST', headers: { 'content-length': '0', 'user-agent': DESKTOP_AGENT } });
+    const started = (await res.json()) as Started;
+    const token = /\/login\/v2\/flow\/([^/?]+)/.exec(started.login)![1]!;
+    const pollOn = (base: string) =>
+      fetch(`${base}/index.php/login/v2/poll`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(started.poll.token)}` });
+
+    expect((await pollOn(s2.url)).status).toBe(404);
+    expect((await dora2.fetch(`/login-flows/${token}`)).status).toBe(200);
+    expect((await dora2.fetch(`/login-flows/${token}/grant`, { method: 'POST' })).status).toBe(200);
+    const [a, b] = await Promise.all([pollOn(s1.url), pollOn(s2.url)]);
+    expect([a.status, b.status].sort()).toEqual([200, 404]);
+    const credentials = (await (a.status === 200 ? a : b).json()) as { server: string; loginName: string; appPassword: string };
+    // The server the device started with is the one it is told to use.
+    expect(credentials.server).toBe(s1.url);
+    const propfind = await fetch(`${s2.url}/remote.php/dav/files/dora/`, {
+      method: 'PROPFIND',
+      headers: { authorization: `Basic ${Buffer.from(`dora:${credentials.appPassword}`).toString('base64')}`, depth: '0' },
+    });
+    expect(propfind.status).toBe(207);
+  });
+});
+
 describe('rate limits', () => {
   it('slows down one address starting flow after flow, with Retry-After', async () => {
     let last: Response | undefined;
-    for (let i = 0; i < 40; i++) {
+    // 30 a minute are allowed; enough attempts to pass that even if a window closes on the way.
+    for (let i = 0; i < 70; i++) {
       last = await fetch(`${server.url}/index.php/login/v2`, { method: 'POST', headers: { 'content-length': '0' } });
       if (last.status === 429) break;
       expect(last.status).toBe(200);
