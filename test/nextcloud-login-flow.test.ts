@@ -255,6 +255,12 @@ describe('login flow v2, as the Nextcloud desktop client runs it', () => {
     expect(collected.body.items).toContainEqual(expect.objectContaining({ actor_name: 'alice', user_agent: DESKTOP_AGENT, detail: expect.objectContaining({ app_password: granted.body.app_password.id }) as unknown }));
   });
 
+  it("sends a browser at Nextcloud's own page address to Coffer's, keeping the query", async () => {
+    const res = await fetch(`${server.url}/index.php/login/v2/flow/abc123?user=alice`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/login/v2/flow/abc123?user=alice');
+  });
+
   it('answers a poll without a token with 400 and a way forward', async () => {
     const res = await fetch(`${server.url}/index.php/login/v2/poll`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(res.status).toBe(400);

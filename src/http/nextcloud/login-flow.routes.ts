@@ -70,6 +70,13 @@ export async function loginFlowProtocolRoutes(app: FastifyInstance, { core }: { 
     });
   }
 
+  // Nextcloud's own address for the browser page, for clients that build it rather than open `login`.
+  app.get('/index.php/login/v2/flow/:token', { schema: { hide: true } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+    return reply.redirect(`${grantPagePath('poll', encodeURIComponent(token))}${query}`, 302);
+  });
+
   for (const url of ['/index.php/login/flow', '/login/flow']) {
     app.get(url, { schema: { hide: true } }, async (request, reply) => {
       // Like Nextcloud: only an app's web view starts this flow, never a link followed in a browser.
