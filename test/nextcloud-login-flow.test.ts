@@ -268,6 +268,37 @@ describe('login flow v2, as the Nextcloud desktop client runs it', () => {
   });
 });
 
+describe('an app removing its account revokes its own app password', () => {
+  it('answers DELETE /ocs/v2.php/core/apppassword as the desktop client sends it (Account::deleteAppToken: no OCS-APIRequest header)', async () => {
+    const started = await startFlow();
+    const granted = await alice.json<{ app_password: { id: string } }>(`/login-flows/${loginToken(started)}/grant`, { method: 'POST' });
+    const password = (await poll(started.poll.endpoint, started.poll.token)).body!.appPassword!;
+    expect((await propfindOwnRoot('alice', password)).status).toBe(207);
+
+    // DeleteJob through the client's AccessManager: its User-Agent and Accept: */*, nothing else.
+    const res = await fetch(`${server.url}/ocs/v2.php/core/apppassword`, {
+      method: 'DELETE',
+      headers: { authorization: `Basic ${Buffer.from(`alice:${password}`).toString('base64')}`, 'user-agent': DESKTOP_AGENT, accept: '*/*' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<statuscode>200</statuscode>');
+
+    expect((await propfindOwnRoot('alice', password)).status).toBe(401);
+    const listed = await alice.json<{ items: { id: string }[] }>('/auth/app-passwords');
+    expect(listed.body.items.map((p) => p.id)).not.toContain(granted.body.app_password.id);
+    const audit = await admin.json<{ items: { actor_name: string; detail: { id: string } }[] }>('/admin/audit?action=app-password.revoke');
+    expect(audit.body.items).toContainEqual(expect.objectContaining({ actor_name: 'alice', detail: expect.objectContaining({ id: granted.body.app_password.id }) as unknown }));
+  });
+
+  it('refuses it to a web session (it has no app password to delete) and to no credentials', async () => {
+    const withToken = await fetch(`${server.url}/ocs/v2.php/core/apppassword?format=json`, { method: 'DELETE', headers: { authorization: `Bearer ${alice.token}` } });
+    expect(withToken.status).toBe(403);
+    expect(((await withToken.json()) as { ocs: { meta: { message: string } } }).ocs.meta.message).toMatch(/Only an app password can delete itself/);
+    const anonymous = await fetch(`${server.url}/ocs/v2.php/core/apppassword`, { method: 'DELETE' });
+    expect(anonymous.status).toBe(401);
+  });
+});
+
 describe('the older login flow (web view, nc:// redirect)', () => {
   it('leads the web view to the grant page, and the grant hands the app its credentials in nc://login/…', async () => {
     const agent = 'Mozilla/5.0 (iOS) Nextcloud-iOS/4.9.0';

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
+import { appPasswordOcsRoutes } from './app-password.ocs.js';
 import { capabilitiesData } from './capabilities.js';
 import { hasCredentials, ocsCaller } from './ocs-auth.js';
 import { OCS_NOT_FOUND, OCS_SERVER_ERROR, OcsError, ocsAnswer, ocsFormat, type OcsValue, type OcsVersion } from './ocs-envelope.js';
@@ -57,6 +58,9 @@ export async function nextcloudPlugin(app: FastifyInstance, { core }: { core: Co
       }
       return answer(request, reply, await userData(core, ctx));
     });
+
+    // An app removing its account revokes its own app password (login flows give each device one).
+    appPasswordOcsRoutes(app, core, prefix, answer);
 
     const unknown = async (request: FastifyRequest) => {
       throw new OcsError(OCS_NOT_FOUND, `Invalid query: no OCS endpoint ${request.method} ${request.url.split('?')[0]}`);

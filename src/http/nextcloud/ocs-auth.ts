@@ -23,8 +23,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * something must carry `OCS-APIRequest: true`, which no cross-site form can send, so that
  * Basic credentials a browser remembers cannot be replayed by another site.
  */
-export async function ocsCaller(core: Core, request: FastifyRequest): Promise<CallContext> {
-  if (!SAFE_METHODS.has(request.method) && request.headers['ocs-apirequest']?.toString().toLowerCase() !== 'true') {
+export async function ocsCaller(core: Core, request: FastifyRequest, options: { requireApiRequestHeader?: boolean } = {}): Promise<CallContext> {
+  // An endpoint no cross-site request can reach may waive the header (see app-password.ocs.ts).
+  const requireHeader = options.requireApiRequestHeader ?? true;
+  if (requireHeader && !SAFE_METHODS.has(request.method) && request.headers['ocs-apirequest']?.toString().toLowerCase() !== 'true') {
     throw new OcsError(OCS_UNAUTHORISED, 'CSRF check failed: send the header OCS-APIRequest: true', CHALLENGE);
   }
   const header = request.headers.authorization ?? '';
