@@ -59,7 +59,7 @@ export interface ProtocolSessionsTable {
   ended_at: Timestamp | null;
 }
 
-/** A Nextcloud login flow under way (migration 0030): a device waiting for its owner to let it in. */
+/** A Nextcloud login flow under way (migration 0031): a device waiting for its owner to let it in. */
 export interface LoginFlowsTable {
   id: string;
   kind: 'poll' | 'redirect';

@@ -2,7 +2,7 @@ import type { Insertable } from 'kysely';
 import type { LoginFlow, LoginFlowsTable } from '../db/schema.js';
 import type { Db } from './node.repository.js';
 
-/** Login flows in the database (see migration 0030): any server may take any step of one. */
+/** Login flows in the database (see migration 0031): any server may take any step of one. */
 export class LoginFlowRepository {
   async insert(db: Db, flow: Insertable<LoginFlowsTable>): Promise<void> {
     await db.insertInto('login_flows').values(flow).execute();
