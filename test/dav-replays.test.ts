@@ -232,6 +232,13 @@ describe('WebDAV client replays', () => {
       const names = listing.slice(1).map((r) => decodeURIComponent(r.href.slice('/dav/f5/'.length)).replace(/\/$/, ''));
       expect(names.sort()).toEqual(['Jos\u00e9.txt', 'M\u00fcller.txt', 'other.txt', '\u00c4rger'].sort());
       expect(names.every((n) => n === n.normalize('NFC'))).toBe(true);
+
+      // A listing asked for in NFD answers with hrefs that start with the URL as sent: ownCloud's
+      // client compares them byte by byte and drops the listing otherwise (LsColJob "Invalid href").
+      const nfdListing = await propfind(u, '/f5/A%CC%88rger/', '1', [[DAV, 'displayname']]);
+      expect(nfdListing.map((r) => r.href)).toEqual(['/dav/f5/A%CC%88rger/', '/dav/f5/A%CC%88rger/inner.txt']);
+      // Names below the listed path are the stored (NFC) ones.
+      expect((await propfind(u, '/f5/', '1', [[DAV, 'displayname']])).map((r) => r.href)).toContain('/dav/f5/%C3%84rger/');
     });
 
     it('F9: rename is MOVE with an absolute-URL Destination, no Overwrite header and the lock token in If', async () => {

@@ -99,7 +99,8 @@ for (const client of CLIENTS) {
     });
 
     it('uploads a tree of 500 files (Unicode names in both forms, empty files, 11 MB and 200 MB files)', async () => {
-      const files = await buildTree(local, { count: FILE_COUNT, big: BIG });
+      // Both clients leave AppleDouble files (`._name`) alone by design (their default excludes).
+      const files = await buildTree(local, { count: FILE_COUNT, big: BIG, skip: /(^|\/)\._/ });
       const { r, report } = await sync('first sync');
       expect(r.code, report).toBe(0);
       const onServer = await remoteTree(user, remote);
@@ -118,13 +119,13 @@ for (const client of CLIENTS) {
       fs.renameSync(path.join(local, 'bulk/d02/file-050.dat'), path.join(local, 'bulk/d03/moved-050.dat'));
       fs.rmSync(path.join(local, 'bulk/d04/file-100.dat'));
       await writeSmall(local, 'new-here/laptop.txt', Buffer.from('made on the laptop\n'));
-      await writeSmall(local, 'unicode/nfc/Caf\u00e9.txt', Buffer.from('the laptop’s version\n'));
+      await writeSmall(local, 'unicode/nfc/Caf\u00e9.txt', Buffer.from('the laptop’s own, longer version\n'));
       // On the server, meanwhile (another device).
       expect((await dav('PUT', 'bulk/d05/file-125.dat', { body: 'edited on the server\n' })).status).toBe(204);
       const destination = (rel: string) => `${server.url}/remote.php/dav/files/${user.username}/${remote}/${rel}`;
       expect((await dav('MOVE', 'bulk/d06/file-150.dat', { headers: { destination: destination('bulk/d06/renamed-150.dat') } })).status).toBe(201);
       expect((await dav('MOVE', 'bulk/d07/file-175.dat', { headers: { destination: destination('bulk/d08/moved-175.dat') } })).status).toBe(201);
-      expect((await dav('DELETE', 'bulk/d09/file-200.dat')).status).toBe(204);
+      expect((await dav('DELETE', 'bulk/d08/file-200.dat')).status).toBe(204);
       expect((await dav('MKCOL', 'new-there')).status).toBe(201);
       expect((await dav('PUT', 'new-there/server.txt', { body: 'made on the server\n' })).status).toBe(201);
       expect((await dav('PUT', 'unicode/nfc/Caf\u00e9.txt', { body: 'the server’s version\n' })).status).toBe(204);
@@ -141,7 +142,7 @@ for (const client of CLIENTS) {
       expect(conflictCopies, report).toHaveLength(1);
       // The server's version keeps the name; the laptop's lives on in the conflict copy.
       expect(fs.readFileSync(path.join(local, 'unicode/nfc/Caf\u00e9.txt'), 'utf8')).toBe('the server’s version\n');
-      expect(fs.readFileSync(path.join(local, conflictCopies[0]!), 'utf8')).toBe('the laptop’s version\n');
+      expect(fs.readFileSync(path.join(local, conflictCopies[0]!), 'utf8')).toBe('the laptop’s own, longer version\n');
       // Both sides hold the same files (a conflict copy may or may not be uploaded, by client).
       const sameFiles = (m: Map<string, unknown>) => [...m.keys()].filter((k) => !CONFLICT.test(k)).sort();
       expect(sameFiles(there), report).toEqual(sameFiles(here));
@@ -150,7 +151,7 @@ for (const client of CLIENTS) {
         expect({ k, size: f.size, sha1: f.sha1 ?? here.get(k)!.sha1 }).toEqual({ k, size: here.get(k)!.size, sha1: here.get(k)!.sha1 });
       }
       // Every change arrived where it was meant to.
-      for (const gone of ['bulk/d01/file-025.dat', 'bulk/d02/file-050.dat', 'bulk/d04/file-100.dat', 'bulk/d06/file-150.dat', 'bulk/d07/file-175.dat', 'bulk/d09/file-200.dat']) {
+      for (const gone of ['bulk/d01/file-025.dat', 'bulk/d02/file-050.dat', 'bulk/d04/file-100.dat', 'bulk/d06/file-150.dat', 'bulk/d07/file-175.dat', 'bulk/d08/file-200.dat']) {
         expect(here.has(gone), gone).toBe(false);
       }
       for (const made of ['bulk/d01/renamed-025.dat', 'bulk/d03/moved-050.dat', 'bulk/d06/renamed-150.dat', 'bulk/d08/moved-175.dat', 'new-here/laptop.txt', 'new-there/server.txt']) {

@@ -6,7 +6,7 @@ import { clientContexts, clientHeaders, FAVORITE, isClientBackend, parseFavorite
 import { DavError, statusLine } from './errors.js';
 import { evaluateIf, parseIfHeader, submittedTokens, type IfList } from './if-header.js';
 import { assertTokensSubmitted, lockConflict, LOCK_TOKEN_PREFIX, lockCovers, parseTimeout } from './locks.js';
-import { decodePath, encodeHref, isWithin, samePath, uriPath } from './paths.js';
+import { decodePath, decodePathAsSent, encodeHref, isWithin, samePath, uriPath } from './paths.js';
 import {
   activeLockXml,
   isProtected,
@@ -429,8 +429,12 @@ export class DavHandler {
     const ctxFor = (r: DavResource): LiveContext =>
       locks.length === 0 ? shared : { ...shared, locks: dedupe(locks.filter((l) => lockCovers(l, r.path))) };
     const wanted = what.kind === 'prop' ? what.names : null;
+    // The listed path as the client wrote it, so every href starts with the URL it asked for.
+    const sent = decodePathAsSent(req.path);
+    const asSent = sent.length === path.length && sent.some((s, i) => s !== path[i]) ? sent : null;
+    const hrefOf = (r: DavResource) => this.href(asSent && r.path.length >= asSent.length ? [...asSent, ...r.path.slice(asSent.length)] : r.path, r.collection);
     const render = (r: DavResource, dead: Map<string, DeadProperty[]>, client: Awaited<ReturnType<typeof clientContexts>>) =>
-      renderer(r, this.href(r.path, r.collection), dead.get(r.id) ?? NO_DEAD, { ...ctxFor(r), client: client(r) });
+      renderer(r, hrefOf(r), dead.get(r.id) ?? NO_DEAD, { ...ctxFor(r), client: client(r) });
 
     const first = render(resource, needsDead ? await this.b.deadProperties([resource]) : new Map(), await clientContexts(this.b, wanted, [resource]));
     const b = this.b;

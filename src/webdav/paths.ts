@@ -5,6 +5,19 @@ import { DavError } from './errors.js';
  * (macOS) and NFC names reach the same resource. Encoded slashes, NUL, `.` and `..` are refused.
  */
 export function decodePath(raw: string): string[] {
+  return decodeSegments(raw).map((name) => name.normalize('NFC'));
+}
+
+/**
+ * The request path's segments in the form the client sent them (NFD from macOS, say), for the
+ * hrefs of a listing of that path: clients such as ownCloud's compare each href with the URL
+ * they asked for byte by byte, and drop a listing whose hrefs do not start with it.
+ */
+export function decodePathAsSent(raw: string): string[] {
+  return decodeSegments(raw);
+}
+
+function decodeSegments(raw: string): string[] {
   if (raw.includes('#')) throw new DavError(400, 'A request URI cannot carry a fragment (#)');
   const q = raw.indexOf('?');
   const path = q >= 0 ? raw.slice(0, q) : raw;
@@ -20,7 +33,7 @@ export function decodePath(raw: string): string[] {
     if (name.includes('/')) throw new DavError(400, 'Encoded slashes are not allowed in paths');
     if (name.includes('\u0000')) throw new DavError(400, 'Paths cannot contain NUL');
     if (name === '.' || name === '..') throw new DavError(400, 'Paths cannot contain "." or ".." segments');
-    segments.push(name.normalize('NFC'));
+    segments.push(name);
   }
   return segments;
 }

@@ -53,8 +53,8 @@ export interface TreeOptions {
   count: number;
   /** Big random files: relative path → size in bytes. */
   big: Record<string, number>;
-  /** Leave out the names some clients ignore by design (hidden files, `._` AppleDouble files). */
-  withoutHidden?: boolean;
+  /** Leave out the special names a client ignores by design (Nextcloud's excludes `._*` AppleDouble files). */
+  skip?: RegExp;
   /** First modification time (Unix seconds); each file gets its own, whole seconds apart. */
   mtimeBase?: number;
 }
@@ -91,7 +91,7 @@ export async function writeRandom(root: string, rel: string, size: number): Prom
 /** Builds the local tree: the special names, the big files, and bulk files up to `count`. */
 export async function buildTree(root: string, options: TreeOptions): Promise<LocalFile[]> {
   const made: { rel: string; size: number; sha1: string }[] = [];
-  const special = options.withoutHidden ? SPECIAL.filter((s) => !path.posix.basename(s.rel).startsWith('.')) : SPECIAL;
+  const special = options.skip ? SPECIAL.filter((s) => !options.skip!.test(s.rel)) : SPECIAL;
   for (const s of special) {
     made.push({ rel: s.rel, ...(await writeSmall(root, s.rel, s.empty ? Buffer.alloc(0) : Buffer.from(`content of ${s.rel}\n`))) });
   }
