@@ -309,7 +309,8 @@ class SharingDoor {
   /** The node at a path of the caller's WebDAV tree (what the apps send): 404 where nothing is. */
   private async nodeAt(path: string): Promise<string> {
     const segments = path.split('/').filter((s) => s.length > 0);
-    if (segments.length === 0) throw new OcsError(403, 'Your top folder cannot be shared; share the folders or files in it');
+    // The top folder: its shares are none (the services refuse to share it), its files' some.
+    if (segments.length === 0) return (await this.core.tree.rootOf(this.ctx)).node.id;
     const resource = await new CoreDavBackend(this.core, this.ctx).stat(segments).catch(() => null);
     if (!resource || resource.fileId === undefined) throw new OcsError(OCS_NOT_FOUND, WRONG_PATH);
     return resource.id;
