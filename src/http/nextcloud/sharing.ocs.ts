@@ -9,7 +9,7 @@ import type { LinkInput } from '../../services/links.service.js';
 import { CoreDavBackend } from '../dav/core-dav-backend.js';
 import { davPath } from '../dav/dav-search.js';
 import { ocsCaller } from './ocs-auth.js';
-import { OCS_NOT_FOUND, OcsError, type OcsValue } from './ocs-envelope.js';
+import { OcsError, type OcsValue } from './ocs-envelope.js';
 import { linkBits, linkPermissionOfBits, roleBits, roleOfBits } from './share-permissions.js';
 
 /**
@@ -30,6 +30,14 @@ const SHARE_LINK = 3;
 
 /** What a link's `password` and `share_with` say when it has one: never the hash. */
 const PASSWORD_SET = '(password set)';
+
+/**
+ * ShareAPIController's "not found" (OCSNotFoundException) is OCS code 404 in both versions, not
+ * the 998 of an unknown endpoint; it also says "you may not share this" (the share manager's
+ * GenericShareException, code 404), which the desktop client must not read as 403, its old
+ * sign for "this link needs a password" (ShareManager::slotLinkShareCreated).
+ */
+const NOT_FOUND = 404;
 
 const WRONG_ID = 'Wrong share ID, share does not exist';
 const WRONG_PATH = 'Wrong path, file/folder does not exist';
@@ -133,23 +141,23 @@ class SharingDoor {
       if (linkId !== undefined) return { kind: 'link', row: await this.core.links.get(this.ctx, linkId) };
     } catch (err) {
       // Someone else's share is no more there for the caller than one that never was.
-      if (err instanceof CofferError && (err.status === 403 || err.status === 404)) throw new OcsError(OCS_NOT_FOUND, WRONG_ID);
+      if (err instanceof CofferError && (err.status === 403 || err.status === 404)) throw new OcsError(NOT_FOUND, WRONG_ID);
       throw err;
     }
-    throw new OcsError(OCS_NOT_FOUND, WRONG_ID);
+    throw new OcsError(NOT_FOUND, WRONG_ID);
   }
 
   async create(p: Params): Promise<Found> {
-    if (p.path === undefined || p.path === '') throw new OcsError(OCS_NOT_FOUND, 'Please specify a file or folder path');
+    if (p.path === undefined || p.path === '') throw new OcsError(NOT_FOUND, 'Please specify a file or folder path');
     const nodeId = await this.nodeAt(p.path);
     const shareType = p.shareType === undefined ? NaN : Number(p.shareType);
     const expiresAt = p.expireDate !== undefined ? expiryOf(p.expireDate) : undefined;
     refuseUnkept(p);
     if (shareType === SHARE_USER) {
-      if (p.shareWith === undefined || p.shareWith.trim() === '') throw new OcsError(OCS_NOT_FOUND, 'Please specify a valid user');
+      if (p.shareWith === undefined || p.shareWith.trim() === '') throw new OcsError(NOT_FOUND, 'Please specify a valid user');
       // No permissions: the capability's default_permissions, read only.
       const role = p.permissions !== undefined ? roleOfBits(Number(p.permissions)) : 'viewer';
-      const row = await this.core.shares.create(this.ctx, { nodeId, recipient: p.shareWith.trim(), role, expiresAt: expiresAt ?? null });
+      const row = await this.core.shares.create(this.ctx, { nodeId, recipient: p.shareWith.trim(), role, expiresAt: expiresAt ?? null }).catch(refusedAs404);
       return { kind: 'user', row };
     }
     if (shareType === SHARE_LINK) {
@@ -157,7 +165,7 @@ class SharingDoor {
       if (p.password !== undefined && p.password !== '') input.password = p.password;
       const label = p.label ?? p.name;
       if (label !== undefined) input.name = label;
-      return { kind: 'link', row: await this.core.links.create(this.ctx, input) };
+      return { kind: 'link', row: await this.core.links.create(this.ctx, input).catch(refusedAs404) };
     }
     if (Number.isNaN(shareType)) throw new OcsError(400, 'Please specify a share type: 0 (a person) or 3 (a public link)');
     throw new OcsError(400, `Coffer shares with people (shareType 0) and by public link (shareType 3), not by share type ${p.shareType}`);
@@ -195,7 +203,7 @@ class SharingDoor {
 
   async describe(found: Found): Promise<OcsValue> {
     const [described] = await this.describeAll([found]);
-    if (described === undefined) throw new OcsError(OCS_NOT_FOUND, WRONG_ID);
+    if (described === undefined) throw new OcsError(NOT_FOUND, WRONG_ID);
     return described;
   }
 
@@ -287,6 +295,8 @@ class SharingDoor {
       expiration: expiryText(l.expires_at),
       token: l.token,
       label: l.name,
+      // The desktop client reads a link's name from `name` (sharemanager.cpp, parseLinkShare).
+      name: l.name,
       ...this.common(item, path, l.created_at),
       file_target: `/${l.node_name}`,
       // The desktop client reads a string here as "has a password" (sharemanager.cpp, parseLinkShare).
@@ -312,7 +322,7 @@ class SharingDoor {
     // The top folder: its shares are none (the services refuse to share it), its files' some.
     if (segments.length === 0) return (await this.core.tree.rootOf(this.ctx)).node.id;
     const resource = await new CoreDavBackend(this.core, this.ctx).stat(segments).catch(() => null);
-    if (!resource || resource.fileId === undefined) throw new OcsError(OCS_NOT_FOUND, WRONG_PATH);
+    if (!resource || resource.fileId === undefined) throw new OcsError(NOT_FOUND, WRONG_PATH);
     return resource.id;
   }
 }
@@ -393,7 +403,7 @@ export function expiryOf(value: string): Date | null {
   const at = day ? new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]) + 1)) : /T/.test(v) ? new Date(v) : new Date(NaN);
   // Nextcloud answers a date it cannot read with 404 and this message.
   if (Number.isNaN(at.getTime()) || (day && new Date(at.getTime() - 1).toISOString().slice(0, 10) !== `${day[1]}-${day[2]}-${day[3]}`)) {
-    throw new OcsError(OCS_NOT_FOUND, 'Invalid date, date format must be YYYY-MM-DD');
+    throw new OcsError(NOT_FOUND, 'Invalid date, date format must be YYYY-MM-DD');
   }
   return at;
 }
@@ -405,6 +415,15 @@ export function expiryOf(value: string): Date | null {
 export function expiryText(at: Date | null): string | null {
   if (at === null) return null;
   return `${new Date(at.getTime() - 1).toISOString().slice(0, 10)} 00:00:00`;
+}
+
+/**
+ * A refusal to share as Nextcloud answers it (404 with the reason), and the services' other
+ * "not found"s (no such user) as ShareAPIController's 404 rather than the envelope's 998.
+ */
+function refusedAs404(err: unknown): never {
+  if (err instanceof CofferError && (err.status === 403 || err.status === 404)) throw new OcsError(NOT_FOUND, err.message);
+  throw err;
 }
 
 /** A list the caller may not see (the item is theirs to read, not to share) is an empty one. */
