@@ -293,6 +293,12 @@ describe('the Nextcloud sharing API (OCS files_sharing)', () => {
 
   it('answers v1 with its codes and XML by default; the recipient leaves a share with DELETE', async () => {
     const [received] = (await ocs<OcsShare[]>(bob, 'GET', `${SHARES}?shared_with_me=true`)).body.ocs.data;
+    // Coffer's shares need no accepting, and a share left is gone: these lists are empty.
+    for (const path of [`${SHARES}/pending`, '/ocs/v2.php/apps/files_sharing/api/v1/deletedshares']) {
+      const r = await ocs<unknown[]>(bob, 'GET', path);
+      expect(r.status, path).toBe(200);
+      expect(r.body.ocs.data).toEqual([]);
+    }
     const v1 = await fetch(`${server.url}/ocs/v1.php/apps/files_sharing/api/v1/shares?shared_with_me=true`, { headers: { authorization: bob.authorization } });
     expect(v1.status).toBe(200);
     expect(v1.headers.get('content-type')).toMatch(/^application\/xml/);

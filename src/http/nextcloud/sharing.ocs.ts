@@ -58,6 +58,16 @@ export function sharingOcsRoutes(app: FastifyInstance, core: Core, prefix: strin
     return answer(request, reply, await door.list(p));
   });
 
+  // Shares waiting to be accepted, and shares the recipient deleted but may restore: Coffer has
+  // neither (a share is there at once; leaving it is final), so both lists are empty rather than
+  // a "wrong share ID" for "pending" or an unknown endpoint.
+  for (const listing of ['shares/pending', 'deletedshares']) {
+    app.get(`${base}/${listing}`, { schema: { hide: true } }, async (request, reply) => {
+      await ocsCaller(core, request);
+      return answer(request, reply, []);
+    });
+  }
+
   // As Nextcloud: one share, as a list of one.
   app.get<{ Params: { id: string } }>(`${base}/shares/:id`, { schema: { hide: true } }, async (request, reply) => {
     const ctx = await ocsCaller(core, request);
