@@ -98,7 +98,7 @@ describe('the Nextcloud door: status.php and OCS', () => {
       expect(body.ocs.meta).toEqual({ status: 'ok', statuscode: 100, message: 'OK', totalitems: '', itemsperpage: '' });
       expect(body.ocs.data.version).toEqual({ major: 28, minor: 0, micro: 0, string: '28.0.0', edition: '', extendedSupport: false });
       const caps = body.ocs.data.capabilities;
-      expect(Object.keys(caps).sort()).toEqual(['checksums', 'core', 'dav', 'files']);
+      expect(Object.keys(caps).sort()).toEqual(['checksums', 'core', 'dav', 'files', 'files_sharing']);
       expect(caps.core).toMatchObject({ pollinterval: 60, 'webdav-root': 'remote.php/webdav' });
       // owncloudcmd takes the server's version from here.
       expect((caps.core!.status as { version: string }).version).toBe('28.0.0.0');
@@ -196,7 +196,7 @@ describe('the Nextcloud door: status.php and OCS', () => {
   });
 
   it('answers unknown OCS endpoints with 998: v1 as HTTP 200, v2 as HTTP 404', async () => {
-    const v1 = await get('/ocs/v1.php/apps/files_sharing/api/v1/shares?format=json');
+    const v1 = await get('/ocs/v1.php/apps/spreed/api/v4/room?format=json');
     expect(v1.status).toBe(200);
     expect((await ocsJson<unknown>(v1)).ocs.meta).toMatchObject({ status: 'failure', statuscode: 998 });
     const v2 = await fetch(`${server.url}/ocs/v2.php/apps/notifications/api/v2/notifications`, {

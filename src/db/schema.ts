@@ -368,6 +368,8 @@ export interface SharesTable {
   role: ShareRole;
   mount_name: string;
   expires_at: Timestamp | null;
+  /** The share's number in the Nextcloud apps' sharing API, from the sequence links draw from too. */
+  number: ColumnType<number, never, never>;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
 }
@@ -387,6 +389,8 @@ export interface LinksTable {
   max_views: number | null;
   views: ColumnType<number, number | undefined, number>;
   revoked_at: Timestamp | null;
+  /** The link's number in the Nextcloud apps' sharing API, from the sequence shares draw from too. */
+  number: ColumnType<number, never, never>;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
 }

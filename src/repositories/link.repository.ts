@@ -49,6 +49,11 @@ export class LinkRepository {
   }
 
   /** Live (unrevoked) links of a node, newest first. */
+  /** The id of the live link with this number (the Nextcloud apps' share id), if any. */
+  async idByNumber(db: Db, number: number): Promise<string | undefined> {
+    return (await db.selectFrom('links').select('id').where('number', '=', number).where('revoked_at', 'is', null).executeTakeFirst())?.id;
+  }
+
   async forNode(db: Db, nodeId: string): Promise<LinkRow[]> {
     return this.select(db).where('l.node_id', '=', nodeId).where('l.revoked_at', 'is', null).orderBy('l.created_at', 'desc').execute();
   }

@@ -45,6 +45,11 @@ export class ShareRepository {
     return this.select(db).where('s.id', '=', id).executeTakeFirst();
   }
 
+  /** The id of the share with this number (the Nextcloud apps' share id), if any. */
+  async idByNumber(db: Db, number: number): Promise<string | undefined> {
+    return (await db.selectFrom('shares').select('id').where('number', '=', number).executeTakeFirst())?.id;
+  }
+
   async forNode(db: Db, nodeId: string): Promise<ShareRow[]> {
     return this.select(db).where('s.node_id', '=', nodeId).orderBy('r.username').execute();
   }

@@ -119,6 +119,14 @@ export class LinksService {
     return link;
   }
 
+  /**
+   * The id of the live link with this number (the Nextcloud apps treat links as shares, by
+   * number), or undefined; `get` then decides whether the caller may see it.
+   */
+  async idOfNumber(number: number): Promise<string | undefined> {
+    return Number.isSafeInteger(number) && number > 0 ? this.d.links.idByNumber(this.d.db, number) : undefined;
+  }
+
   async update(ctx: CallContext, id: string, patch: Omit<Partial<LinkInput>, 'nodeId'>): Promise<LinkRow> {
     const link = await this.get(ctx, id);
     const item = await this.requireManaging(ctx, link);

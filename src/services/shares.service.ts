@@ -108,6 +108,14 @@ export class SharesService {
     return share;
   }
 
+  /**
+   * The id of the share with this number (what the Nextcloud apps call a share), or undefined;
+   * `get` then decides whether the caller may see it.
+   */
+  async idOfNumber(number: number): Promise<string | undefined> {
+    return Number.isSafeInteger(number) && number > 0 ? this.d.shares.idByNumber(this.d.db, number) : undefined;
+  }
+
   async update(ctx: CallContext, id: string, patch: { role?: ShareRole | undefined; expiresAt?: Date | null | undefined }): Promise<ShareRow> {
     const share = await this.get(ctx, id);
     const item = await this.requireManaging(ctx, share);

@@ -662,7 +662,7 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend, DavClientBa
       for (const item of await this.core.favorites.list(this.ctx, max)) {
         // A sync client does not see the shares' folder where it shows none: nor favourites in it.
         if (item.grant.source === 'share' && !this.virtual.shared) continue;
-        const path = await davPath(item, { ...places, resource: searchResource });
+        const path = await davPath(item, places);
         if (path) out.push(searchResource(item, path));
       }
       return out;

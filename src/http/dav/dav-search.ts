@@ -64,7 +64,7 @@ export async function davSearch(core: Core, ctx: CallContext, scope: DavSearchSc
 }
 
 /** A reachable node's path in the caller's DAV tree, or null where that tree does not show it. */
-export async function davPath(item: AccessibleNode, places: DavSearchPlaces): Promise<string[] | null> {
+export async function davPath(item: AccessibleNode, places: Pick<DavSearchPlaces, 'sharedName' | 'spacesName'>): Promise<string[] | null> {
   const names = item.path.split('/').filter((s) => s.length > 0);
   const { grant } = item;
   switch (grant.source) {

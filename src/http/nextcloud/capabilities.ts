@@ -3,8 +3,8 @@ import { SERVER_IDENTITY, serverStatus } from './server-identity.js';
 /**
  * What Coffer tells Nextcloud and ownCloud clients it supports (OCS cloud/capabilities): exactly
  * what the server does, nothing more, because clients act on every entry (a "sharing" entry
- * would make them call a sharing API that is not there). A feature that lands (the sharing
- * API, previews, notifications) adds its entry here and nowhere else.
+ * would make them call an API that is not there). A feature that lands (previews,
+ * notifications) adds its entry here and nowhere else.
  */
 export const NEXTCLOUD_CAPABILITIES = {
   core: {
@@ -33,6 +33,32 @@ export const NEXTCLOUD_CAPABILITIES = {
     // oc:checksums as SHA1; other algorithms in the header are ignored, so they are not offered.
     supportedTypes: ['SHA1'],
     preferredUploadType: 'SHA1',
+  },
+  // The sharing API (sharing.ocs.ts): with people and by public link. Whether an item may be
+  // shared at all is decided per item (a space's policy, the caller's role), and refused there.
+  files_sharing: {
+    api_enabled: true,
+    public: {
+      enabled: true,
+      // A link password is optional; no expiry is set or required by default.
+      password: { enforced: false, askForOptionalPassword: false },
+      expire_date: { enabled: false },
+      multiple_links: true,
+      // Folder links may let visitors upload (read-write) or only drop files (permissions 4).
+      upload: true,
+      upload_files_drop: true,
+      // Coffer sends no mail about links; the apps share the address themselves.
+      send_mail: false,
+    },
+    // Editors may not reshare; managers may, up to their own role.
+    resharing: true,
+    user: { send_mail: false, expire_date: { enabled: true } },
+    // With people one at a time: no groups, no other servers.
+    group_sharing: false,
+    federation: { outgoing: false, incoming: false, expire_date: { enabled: false } },
+    sharee: { query_lookup_default: false, always_show_unique: true },
+    // A share made without permissions lets its recipient read (share-permissions.ts).
+    default_permissions: 1,
   },
 } as const;
 

@@ -7,6 +7,7 @@ import { capabilitiesData } from './capabilities.js';
 import { hasCredentials, ocsCaller } from './ocs-auth.js';
 import { OCS_NOT_FOUND, OCS_SERVER_ERROR, OcsError, ocsAnswer, ocsFormat, type OcsValue, type OcsVersion } from './ocs-envelope.js';
 import { serverStatus } from './server-identity.js';
+import { sharingOcsRoutes } from './sharing.ocs.js';
 
 /** Where Nextcloud's clients look for status.php: the root, and the subfolder a default install used. */
 const STATUS_PATHS = ['/status.php', '/nextcloud/status.php', '/owncloud/status.php'];
@@ -17,15 +18,15 @@ const UNLIMITED = -3;
 
 /**
  * The Nextcloud door beside WebDAV: status.php (who this server is) and the OCS API under
- * /ocs/v1.php and /ocs/v2.php (capabilities, the signed-in user), so the Nextcloud and ownCloud
+ * /ocs/v1.php and /ocs/v2.php (capabilities, the signed-in user, sharing), so the Nextcloud and ownCloud
  * desktop and mobile apps connect unmodified. Thin: the answers come from the core's users and
  * usage; what the server supports is described once, in capabilities.ts.
  */
 export async function nextcloudPlugin(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  // OCS bodies (none of the endpoints here reads one) are read up to the body limit and dropped,
-  // whatever their type, so an unknown endpoint still answers in the envelope.
+  // OCS bodies are read up to the body limit as bytes, whatever their type, so an unknown
+  // endpoint still answers in the envelope; the sharing API reads its forms from them.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   for (const url of STATUS_PATHS) {
     app.get(url, { schema: { hide: true } }, async (_request, reply) => {
@@ -61,6 +62,9 @@ export async function nextcloudPlugin(app: FastifyInstance, { core }: { core: Co
 
     // An app removing its account revokes its own app password (login flows give each device one).
     appPasswordOcsRoutes(app, core, prefix, answer);
+
+    // Sharing with people and by public link, as the apps' Share dialogs do it.
+    sharingOcsRoutes(app, core, prefix, answer);
 
     const unknown = async (request: FastifyRequest) => {
       throw new OcsError(OCS_NOT_FOUND, `Invalid query: no OCS endpoint ${request.method} ${request.url.split('?')[0]}`);
