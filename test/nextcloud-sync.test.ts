@@ -166,9 +166,11 @@ for (const client of CLIENTS) {
 
     it('a sync with nothing changed transfers nothing', async () => {
       const before = await localTree(local);
+      const remoteBefore = await remoteTree(user, remote);
       const { r, report } = await sync('idle sync');
       expect(r.code, report).toBe(0);
       expect(await localTree(local)).toEqual(before);
+      expect(await remoteTree(user, remote)).toEqual(remoteBefore);
     }, 300_000);
   });
 }
