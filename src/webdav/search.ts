@@ -160,8 +160,11 @@ function limitOf(limit: XmlElement | undefined): { limit: number; offset: number
     if (!/^\d{1,9}$/.test(t)) throw new DavError(400, `${what} must be a whole number`);
     return Number(t);
   };
-  const results = number(n, DEFAULT_RESULTS, 'nresults');
-  if (results < 1 || results > SEARCH_CAP) throw new DavError(400, `nresults must be between 1 and ${SEARCH_CAP}`);
+  // More than the cap is answered with at most the cap (RFC 5323 lets a server return fewer):
+  // the iOS app's media view asks for 100000 at once (NCMedia searchMediaPlaceholders) and reads
+  // what comes; refusing would leave its photo view empty.
+  const results = Math.min(number(n, DEFAULT_RESULTS, 'nresults'), SEARCH_CAP);
+  if (results < 1) throw new DavError(400, `nresults must be between 1 and ${SEARCH_CAP}`);
   const offset = number(first, 0, 'firstresult');
   if (offset >= SEARCH_CAP) throw new DavError(400, `A search answers at most ${SEARCH_CAP} results; firstresult must be below that`);
   return { limit: results, offset };
