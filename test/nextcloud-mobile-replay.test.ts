@@ -338,6 +338,49 @@ describe('photo auto-upload with chunking', () => {
   });
 });
 
+describe('single-request uploads and folders', () => {
+  it('iOS NextcloudKit upload() and createFolder(): fractional X-OC-MTime, OC-FileId, ETag and Date read from the answer', async () => {
+    const h = { authorization: basic(alice), 'user-agent': IOS, 'ocs-apirequest': 'true', 'x-nc-account': `alice ${server.url}` };
+    // createFolder: MKCOL with getStandardHeaders(contentType/accept: application/xml); it reads OC-FileId and Date.
+    const mkcol = await raw(alice, 'MKCOL', '/remote.php/dav/files/alice/Screenshots', { ...h, 'content-type': 'application/xml', accept: 'application/xml' });
+    expect(mkcol.status).toBe(201);
+    expect(mkcol.headers['oc-fileid']).toMatch(/^\d{8,}[a-z]/);
+    expect(Number.isNaN(Date.parse(String(mkcol.headers.date)))).toBe(false);
+    // upload(): PUT, Content-Type application/octet-stream, X-OC-CTime and X-OC-MTime as "\(timeIntervalSince1970)".
+    const shot = photoBytes(700, 5);
+    const put = await raw(alice, 'PUT', '/remote.php/dav/files/alice/Screenshots/IMG_0100.PNG', { ...h, accept: 'application/json', 'content-type': 'application/octet-stream', 'x-oc-ctime': '1767262000.25', 'x-oc-mtime': '1767262000.75' }, shot);
+    expect(put.status).toBe(201);
+    expect(put.headers['oc-fileid']).toMatch(/^\d{8,}[a-z]/);
+    expect(put.headers.etag).toMatch(/^"[^"]+"$/);
+    expect(put.headers['oc-etag']).toBe(put.headers.etag);
+    const listed = multistatus((await raw(alice, 'PROPFIND', '/remote.php/dav/files/alice/Screenshots/IMG_0100.PNG', { ...h, depth: '0', 'content-type': 'application/xml' }, NK_PROPFIND)).body)[0]!;
+    expectWellFormedEntry(listed, 'file');
+    // Whole seconds on the wire; the type from the name, not the octet-stream the app labels every upload with.
+    expect(text(listed, DAV, 'getlastmodified')).toBe(new Date(1_767_262_000_000).toUTCString());
+    expect(text(listed, DAV, 'getcontenttype')).toBe('image/png');
+    expect(text(listed, DAV, 'getetag')).toBe(put.headers.etag);
+    expect(put.headers['oc-fileid']).toBe(text(listed, OC, 'id'));
+  });
+
+  it('Android UploadFileRemoteOperation: If-Match with the known ETag, OC-Total-Length, X-OC-Mtime; a stale ETag is refused', async () => {
+    const h = { authorization: basic(alice), 'user-agent': ANDROID };
+    const first = await raw(alice, 'PUT', '/remote.php/dav/files/alice/Setup/report.pdf', { ...h, 'content-type': 'application/pdf', 'oc-total-length': '5', 'x-oc-mtime': '1767000000' }, 'first');
+    expect(first.status).toBe(201);
+    // requiredEtag → If-Match: "\"" + requiredEtag + "\"" (the app keeps the ETag without quotes); reads the "etag" header back.
+    const etag = String(first.headers.etag).replace(/^"|"$/g, '');
+    const stale = await raw(alice, 'PUT', '/remote.php/dav/files/alice/Setup/report.pdf', { ...h, 'content-type': 'application/pdf', 'if-match': '"0123456789abcdef"', 'oc-total-length': '6', 'x-oc-mtime': '1767000100' }, 'stale!');
+    expect(stale.status).toBe(412);
+    expect(await (await fetch(`${server.url}/remote.php/dav/files/alice/Setup/report.pdf`, { headers: { authorization: basic(alice) } })).text()).toBe('first');
+    const replaced = await raw(alice, 'PUT', '/remote.php/dav/files/alice/Setup/report.pdf', { ...h, 'content-type': 'application/pdf', 'if-match': `"${etag}"`, 'oc-total-length': '6', 'x-oc-mtime': '1767000100' }, 'second');
+    expect(replaced.status).toBe(204);
+    expect(replaced.headers.etag).toMatch(/^"[^"]+"$/);
+    expect(replaced.headers.etag).not.toBe(first.headers.etag);
+    const got = await fetch(`${server.url}/remote.php/dav/files/alice/Setup/report.pdf`, { headers: { authorization: basic(alice) } });
+    expect(await got.text()).toBe('second');
+    expect(got.headers.get('last-modified')).toBe(new Date(1_767_000_100_000).toUTCString());
+  });
+});
+
 describe('favourites', () => {
   const favourites = async (u: DavUser, props: string) => {
     // NextcloudKit listingFavorites: REPORT <server>/remote.php/dav/files/<userId> (no trailing slash),
