@@ -653,3 +653,30 @@ describe('SEARCH as the apps send it', () => {
     expect(text(found[0]!, DAV, 'displayname')).toBe('notes day2.txt');
   });
 });
+
+describe('what the apps ask of doors other helpers are building', () => {
+  // Previews for the media grid and file lists (helper-nc-trash builds /index.php/core/preview):
+  //  - NextcloudKit NextcloudKit+API.swift downloadPreview: GET <urlBase>/index.php/core/preview?fileId=<oc:fileid>
+  //    &x=<w>&y=<h>&a=1&mode=cover&forceIcon=0&mimeFallback=0&etag=<etag>, getStandardHeaders (Basic auth,
+  //    OCS-APIRequest: true), If-None-Match: <etag of the cached preview>; validate(200..<300), 304 keeps the cache.
+  //  - nextcloud/android OwnCloudClientExtensions.getPreviewEndpoint / ThumbnailsCacheManager:
+  //    GET <baseUri>/index.php/core/preview?fileId=<oc:fileid>&x=<x/2>&y=<y/2>&a=1&mode=cover&forceIcon=0 (Basic auth).
+  // Needed of the answer: 200 with an image/* body for files whose nc:has-preview is true; 404 otherwise.
+  it.todo('iOS and Android: GET /index.php/core/preview?fileId=…&x=…&y=…&a=1&mode=cover answers the image preview (and 304 with If-None-Match)');
+  // The trash (helper-nc-trash builds the trashbin DAV):
+  //  - NextcloudKit NextcloudKit+WebDAV.swift listingTrash: PROPFIND <urlBase>/remote.php/dav/trashbin/<userId>/trash/,
+  //    Depth: 1, body requestBodyTrash (every NKProperties plus nc:trashbin-filename, nc:trashbin-original-location,
+  //    nc:trashbin-deletion-time); restore = MOVE …/trash/<name> to …/trashbin/<userId>/restore/<name>.
+  //  - android-library ReadTrashbinFolderRemoteOperation: PROPFIND <davUri>/trashbin/<userId>/trash, Depth 1,
+  //    WebdavUtils.getTrashbinPropSet().
+  // Needed of the answer: 207 with one entry per trashed item carrying those three nc: properties and oc:fileid.
+  it.todo('iOS and Android: PROPFIND /remote.php/dav/trashbin/<user>/trash/ lists the trash with nc:trashbin-* properties');
+  // Shares (helper-nc-shares builds the OCS sharing API):
+  //  - NextcloudKit NextcloudKit+Share.swift readShares(parameters: NKShareParameter(path:, reshares:, subfiles:, sharedWithMe:)):
+  //    GET <urlBase>/ocs/v2.php/apps/files_sharing/api/v1/shares?format=json&path=<path>&reshares=false&subfiles=false&shared_with_me=false,
+  //    getStandardHeaders (OCS-APIRequest: true, Accept: application/json).
+  //  - android-library GetSharesRemoteOperation: GET <baseUri>/ocs/v2.php/apps/files_sharing/api/v1/shares?include_tags=true
+  //    (and ?shared_with_me=true for the shared-with-me view), OCS-APIRequest: true.
+  // Needed of the answer: 200 with ocs.data an array of shares whose share_type, path, file_source (= oc:fileid) match.
+  it.todo('iOS and Android: GET /ocs/v2.php/apps/files_sharing/api/v1/shares lists the caller’s shares with file_source = oc:fileid');
+});
