@@ -16,7 +16,7 @@ const NC = 'http://nextcloud.org/ns';
 const DAV = 'DAV:';
 /** nextcloud/android app/src/main/res/values/setup.xml `nextcloud_user_agent`: "Mozilla/5.0 (Android) Nextcloud-android/%1$s%2$s". */
 const ANDROID = 'Mozilla/5.0 (Android) Nextcloud-android/3.33.0';
-/** The iOS app's session user agent (NKSession.userAgent, set by the app as "Mozilla/5.0 (iOS) Nextcloud-iOS/<version>"). */
+/** nextcloud/ios NCBrandOptions userAgent: "Mozilla/5.0 (iOS) Nextcloud-iOS/\\(appVersion)" (NKSession.userAgent on every request). */
 const IOS = 'Mozilla/5.0 (iOS) Nextcloud-iOS/7.1.0';
 
 /**
@@ -213,6 +213,34 @@ describe('the first account set-up', () => {
     expect(self!.props.get(`${DAV} quota-available-bytes`)?.status).toBe(200);
     // Unknown properties come back 404 in their own propstat, never failing the listing.
     expect(self!.props.get(`${NC} metadata-photos-exif`)?.status).toBe(404);
+  });
+
+  it('Android: status.php, capabilities (with the stored ETag as If-None-Match), the user', async () => {
+    // android-library AccountUtils.STATUS_PATH: GET <baseUri>/status.php (GetStatusRemoteOperation, no credentials).
+    const status = await fetch(`${server.url}/status.php`, { headers: { 'user-agent': ANDROID } });
+    expect(((await status.json()) as { installed: boolean; maintenance: boolean })).toMatchObject({ installed: true, maintenance: false });
+    // GetCapabilitiesRemoteOperation.run(NextcloudClient): GET <baseUri>/ocs/v2.php/cloud/capabilities?format=json,
+    // new GetMethod(url, true) → OCS-APIRequest: true; If-None-Match: <capability ETag> once it has one; 304 = unchanged.
+    const headers = { authorization: basic(alice), 'ocs-apirequest': 'true', 'user-agent': ANDROID };
+    const caps = await fetch(`${server.url}/ocs/v2.php/cloud/capabilities?format=json`, { headers });
+    expect(caps.status).toBe(200);
+    const body = (await caps.json()) as { ocs: { meta: { statuscode: number }; data: { version: { major: number }; capabilities: { dav: { chunking: string } } } } };
+    expect(body.ocs.meta.statuscode).toBe(200);
+    // OCCapability: the version decides features (NextcloudVersion checks), dav.chunking turns on chunked uploads.
+    expect(body.ocs.data.version.major).toBeGreaterThanOrEqual(22);
+    expect(Number(body.ocs.data.capabilities.dav.chunking)).toBeGreaterThanOrEqual(1);
+    // An If-None-Match the server did not hand out (a capability ETag kept from before) gets the full answer:
+    // isNotModified(status) would keep stale capabilities on a 304.
+    const again = await fetch(`${server.url}/ocs/v2.php/cloud/capabilities?format=json`, { headers: { ...headers, 'if-none-match': '"kept-from-another-server"' } });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as typeof body).ocs.data.capabilities.dav.chunking).toBe(body.ocs.data.capabilities.dav.chunking);
+    // GetUserInfoRemoteOperation: GET <baseUri>/ocs/v2.php/cloud/user?format=json with OCS-APIRequest.
+    const user = await fetch(`${server.url}/ocs/v2.php/cloud/user?format=json`, { headers });
+    expect(user.status).toBe(200);
+    const data = ((await user.json()) as { ocs: { data: { id: string; 'display-name': string; quota: { used: number; free?: number } } } }).ocs.data;
+    expect(data.id).toBe('alice');
+    expect(typeof data['display-name']).toBe('string');
+    expect(typeof data.quota.used).toBe('number');
   });
 
   it('Android ReadFolderRemoteOperation: Depth 1 with WebdavUtils.getAllPropSet()', async () => {
