@@ -638,6 +638,52 @@ describe('SEARCH as the apps send it', () => {
     expect(multistatus(all.body).map((r) => r.href.split('/').pop())).toEqual(['day3.png', 'day2.mov', 'day2.jpg', 'day1.jpg']);
   });
 
+  it('older iOS apps (NextcloudKit searchMedia, before 9f29c5f): the range on nc:upload_time in Unix seconds', async () => {
+    // NextcloudKit+WebDAV.swift searchMedia(path:lessDate:greaterDate:elementDate:limit:) as it stood until January 2026:
+    // elementDate + "/" fills <%@> ("nc:upload_time" → <nc:upload_time/>), Int dates as String(lessDate),
+    // getRequestBodySearchMedia: lt/gt inside <d:or><d:and>, orderby the date then displayname, both descending.
+    const now = Math.floor(Date.now() / 1000);
+    const body = (less: number, greater: number) => `<?xml version="1.0"?>
+<d:searchrequest xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns">
+<d:basicsearch>
+<d:select>
+    <d:prop>${NK_PROPERTIES}    </d:prop>
+</d:select>
+    <d:from><d:scope><d:href>/files/carol</d:href><d:depth>infinity</d:depth></d:scope></d:from>
+    <d:orderby>
+        <d:order><d:prop><nc:upload_time/></d:prop><d:descending/></d:order>
+        <d:order><d:prop><d:displayname/></d:prop><d:descending/></d:order>
+    </d:orderby>
+    <d:where>
+        <d:and>
+        <d:or>
+            <d:like><d:prop><d:getcontenttype/></d:prop><d:literal>image/%</d:literal></d:like>
+            <d:like><d:prop><d:getcontenttype/></d:prop><d:literal>video/%</d:literal></d:like>
+        </d:or>
+        <d:or>
+            <d:and>
+                <d:lt><d:prop><nc:upload_time/></d:prop><d:literal>${less}</d:literal></d:lt>
+                <d:gt><d:prop><nc:upload_time/></d:prop><d:literal>${greater}</d:literal></d:gt>
+            </d:and>
+        </d:or>
+        </d:and>
+    </d:where>
+    <d:limit><d:nresults>200</d:nresults></d:limit>
+</d:basicsearch>
+</d:searchrequest>`;
+    const recent = await iosSearch(body(now + 600, now - 600));
+    expect(recent.status, recent.body).toBe(207);
+    const found = multistatus(recent.body);
+    // Uploaded in this run, whatever their X-OC-MTime: every image and video, and nothing else.
+    expect(found.map((r) => r.href.split('/').pop()).sort()).toEqual(['day1.jpg', 'day2.jpg', 'day2.mov', 'day3.png']);
+    for (const r of found) {
+      expect(Number(text(r, NC, 'upload_time'))).toBeGreaterThan(now - 600);
+      expectWellFormedEntry(r, 'file');
+    }
+    // A window that ended before they were uploaded finds none of them.
+    expect(multistatus((await iosSearch(body(now - 600, now - 7200))).body)).toEqual([]);
+  });
+
   it('Android gallery (SearchType.GALLERY_SEARCH with startDate/endDate): after OPTIONS, SEARCH text/xml with Unix-second bounds', async () => {
     // SearchRemoteOperation.run: OPTIONS client.davUri; the search goes on only if Allow lists SEARCH.
     const options = await raw(carol, 'OPTIONS', '/remote.php/dav', { authorization: basic(carol), 'user-agent': ANDROID });

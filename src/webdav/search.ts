@@ -4,7 +4,7 @@ import { DavError } from './errors.js';
 import type { DavExtension, DavExtensionContext, DavRequest, DavResponse } from './handler.js';
 import { decodePath, uriPath } from './paths.js';
 import { clientContexts, FAVORITE, isClientBackend } from './client-properties.js';
-import { compileRenderer, isProtected, OC_NS, parsePropertyTime, type LiveContext, type PropRequest } from './properties.js';
+import { compileRenderer, isProtected, NC_NS, OC_NS, parsePropertyTime, type LiveContext, type PropRequest } from './properties.js';
 import { childElements, DAV_NS, findChild, NamespacePrefixes, readXmlBody, textOf, XML_DECLARATION, type XmlElement } from './xml.js';
 
 /**
@@ -44,6 +44,10 @@ const PROPERTIES: Record<string, SearchProperty> = {
   [`${DAV_NS} getlastmodified`]: 'getlastmodified',
   [`${DAV_NS} creationdate`]: 'creationdate',
   [`${OC_NS} fileid`]: 'fileid',
+  // Both are when the node was made on the server (client-properties.ts renders them from it);
+  // older iOS apps range their media view on nc:upload_time (NextcloudKit searchMedia).
+  [`${NC_NS} upload_time`]: 'creationdate',
+  [`${NC_NS} creation_time`]: 'creationdate',
   [`${FAVORITE.ns} ${FAVORITE.local}`]: 'favorite',
 };
 
