@@ -510,6 +510,15 @@ describe('favourites', () => {
       .replace('</D:eq></D:where>', '</D:eq></D:and></D:where>');
     const unstarred = await raw(bob, 'SEARCH', '/remote.php/dav', { ...h, 'content-type': 'text/xml' }, notStarred);
     expect(multistatus(unstarred.body).map((r) => r.href.split('/').pop()).sort()).toEqual(['paris.jpg', 'rome.jpg']);
+    // Ordered by the star (descending: starred first), as Nextcloud's FileSearchBackend orders by its boolean.
+    const byStar = body.replace('<D:where><D:eq><D:prop><oc:favorite xmlns:oc="http://owncloud.org/ns"/></D:prop><D:literal>yes</D:literal></D:eq></D:where><D:orderby/>',
+      '<D:where><D:like><D:prop><D:displayname/></D:prop><D:literal>%</D:literal></D:like></D:where><D:orderby><D:order><D:prop><oc:favorite xmlns:oc="http://owncloud.org/ns"/></D:prop><D:descending/></D:order></D:orderby>');
+    expect(byStar).not.toBe(body);
+    const ordered = multistatus((await raw(bob, 'SEARCH', '/remote.php/dav', { ...h, 'content-type': 'text/xml' }, byStar)).body);
+    expect(ordered).toHaveLength(4);
+    expect(ordered[0]!.href).toBe(`/remote.php/dav/files/${bob.username}/Trips/`);
+    const ascending = multistatus((await raw(bob, 'SEARCH', '/remote.php/dav', { ...h, 'content-type': 'text/xml' }, byStar.replace('<D:descending/>', '<D:ascending/>'))).body);
+    expect(ascending.at(-1)!.href).toBe(`/remote.php/dav/files/${bob.username}/Trips/`);
     // A literal Nextcloud would not read as a boolean is refused, not guessed.
     const maybe = await raw(bob, 'SEARCH', '/remote.php/dav', { ...h, 'content-type': 'text/xml' }, body.replace('<D:literal>yes</D:literal>', '<D:literal>maybe</D:literal>'));
     expect(maybe.status).toBe(400);

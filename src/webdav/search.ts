@@ -375,10 +375,10 @@ function longestPlainRun(pattern: string): string {
   return run.length > best.length ? run : best;
 }
 
-function compare(a: DavResource, b: DavResource, order: BasicSearch['order']): number {
+function compare(a: DavResource, b: DavResource, order: BasicSearch['order'], starred: Starred): number {
   for (const { prop, descending } of order) {
-    const x = valueOf(a, prop);
-    const y = valueOf(b, prop);
+    const x = valueOf(a, prop, starred);
+    const y = valueOf(b, prop, starred);
     const sx = typeof x === 'string' ? fold(x) : x;
     const sy = typeof y === 'string' ? fold(y) : y;
     if (sx === sy) continue;
@@ -431,9 +431,10 @@ async function search(req: DavRequest, _path: string[], ctx: DavExtensionContext
     const max = query.order.length > 0 ? SEARCH_CAP : Math.min(SEARCH_CAP, 2 * (query.offset + query.limit));
     candidates = await backend.search({ scope, depth: query.scope.depth, ...narrowing(query.where), max });
   }
-  const starred = mentionsFavorite(query.where) ? await starredAmong(backend, candidates) : NONE_STARRED;
+  const byStar = mentionsFavorite(query.where) || query.order.some((o) => o.prop === 'favorite');
+  const starred = byStar ? await starredAmong(backend, candidates) : NONE_STARRED;
   const found = candidates.filter((r) => matches(query.where, r, starred));
-  if (query.order.length > 0) found.sort((a, b) => compare(a, b, query.order));
+  if (query.order.length > 0) found.sort((a, b) => compare(a, b, query.order, starred));
   const page = found.slice(query.offset, query.offset + query.limit);
 
   const ns = new NamespacePrefixes();
