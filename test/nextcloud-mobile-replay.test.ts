@@ -390,6 +390,15 @@ describe('single-request uploads and folders', () => {
     expect(put.headers['oc-fileid']).toBe(text(listed, OC, 'id'));
   });
 
+  it('Android ExistenceCheckRemoteOperation: HEAD on a file or folder is 200, on nothing 404, never a redirect', async () => {
+    // new HeadMethod(client.getFilesDavUri(path)), redirects not followed; success is 200 (exists) or 404 (absent).
+    const head = (path: string) => raw(alice, 'HEAD', `/remote.php/dav/files/alice${path}`, { authorization: basic(alice), 'user-agent': ANDROID });
+    expect((await head('/Setup/a.txt')).status).toBe(200);
+    expect((await head('/Setup')).status).toBe(200);
+    expect((await head('/Setup/')).status).toBe(200);
+    expect((await head('/Setup/nothing-here.jpg')).status).toBe(404);
+  });
+
   it('Android UploadFileRemoteOperation: If-Match with the known ETag, OC-Total-Length, X-OC-Mtime; a stale ETag is refused', async () => {
     const h = { authorization: basic(alice), 'user-agent': ANDROID };
     const first = await raw(alice, 'PUT', '/remote.php/dav/files/alice/Setup/report.pdf', { ...h, 'content-type': 'application/pdf', 'oc-total-length': '5', 'x-oc-mtime': '1767000000' }, 'first');
