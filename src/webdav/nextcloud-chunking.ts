@@ -35,6 +35,11 @@ import { httpDate } from '../util/http-date.js';
  *   (its answer ignored; no length anywhere), PROPFIND Depth 1 summing every numeric chunk's
  *   `getcontentlength` and continuing after the highest number, chunks padded to 6 digits sent one
  *   after another in a loop, `MOVE …/.file` with `Destination`, `Overwrite: T`, `X-OC-Mtime`.
+ * - nextcloud/NextcloudKit (the iOS app) NextcloudKit+Upload.swift uploadChunkAsync: `Destination`
+ *   and `OC-Total-Length` on every request of the upload; PROPFIND Depth 0 of the folder, MKCOL on
+ *   404; chunks named "1", "2", … (NKCommon.chunkedFile) PUT one after another, each awaited;
+ *   `MOVE …/.file` with `Overwrite: T`, `X-OC-MTime`/`X-OC-CTime` as fractional seconds
+ *   ("1767262500.0") and, when replacing a known version, `If-Match: "etag"`.
  * - owncloud/client 2.11 (src/libsync/propagateuploadng.cpp, chunkUrl(qint64 chunkOffset)): as
  *   Nextcloud desktop's NG, but each chunk is named by its byte offset padded to 16 digits
  *   (0000000000000000, 0000000010000000, …), as owncloudcmd 2.11 sends them here; on resuming,
@@ -285,8 +290,20 @@ function destinationOf(req: DavRequest, ctx: ChunkedUploadContext, required: boo
   return path;
 }
 
-/** The ETag the client requires of the destination: `If: <destination> (["etag"])`, as Nextcloud desktop sends it, or an untagged list. */
+/**
+ * The ETag the client requires of the destination: `If: <destination> (["etag"])`, as Nextcloud
+ * desktop sends it, or an untagged list; or `If-Match: "etag"`, as NextcloudKit's
+ * uploadChunkAsync (the iOS app) sends it on the assembling MOVE alone. On that MOVE the request
+ * URL is the upload's `.file`, which has no ETag of its own: the condition can only be about the
+ * file it replaces.
+ */
 function destinationEtag(req: DavRequest, ctx: ChunkedUploadContext, destination: string[]): string | undefined {
+  const ifMatch = header(req, 'if-match');
+  if (ifMatch !== undefined && ifMatch.trim() !== '*') {
+    const tags = ifMatch.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    if (tags.length !== 1 || !/^(W\/)?"[^"]*"$/.test(tags[0]!)) throw new DavError(400, 'If-Match on an assembling MOVE names one quoted ETag, the destination\'s current one');
+    return tags[0]!.replace(/^W\//, '').slice(1, -1);
+  }
   const value = header(req, 'if');
   if (value === undefined) return undefined;
   for (const list of parseIfHeader(value)) {

@@ -3,14 +3,15 @@ import { canSearch } from './backend.js';
 import { DavError } from './errors.js';
 import type { DavExtension, DavExtensionContext, DavRequest, DavResponse } from './handler.js';
 import { decodePath, uriPath } from './paths.js';
-import { clientContexts } from './client-properties.js';
-import { compileRenderer, isProtected, OC_NS, parsePropertyTime, type LiveContext, type PropRequest } from './properties.js';
+import { clientContexts, FAVORITE, isClientBackend } from './client-properties.js';
+import { compileRenderer, isProtected, NC_NS, OC_NS, parsePropertyTime, type LiveContext, type PropRequest } from './properties.js';
 import { childElements, DAV_NS, findChild, NamespacePrefixes, readXmlBody, textOf, XML_DECLARATION, type XmlElement } from './xml.js';
 
 /**
  * RFC 5323 SEARCH with the DAV:basicsearch grammar, as Nextcloud's clients send it to find files
  * by name: a scope (href and depth), a where of comparisons on displayname (like, eq), type,
- * size, modification time and collection-ness joined with and / or / not, an order and a limit.
+ * size, modification time, file id, the caller's star (oc:favorite) and collection-ness joined
+ * with and / or / not, an order and a limit.
  * The backend narrows (DavSearchBackend); every condition is then checked here on what it
  * returns, so the answer means exactly what the query says. Bodies are read by the same
  * namespace-aware parser as every other (no DOCTYPE, so no entities; size and depth bounded).
@@ -29,8 +30,11 @@ export type Condition =
   | { op: 'is-collection' }
   | { op: Comparison; prop: SearchProperty; literal: string };
 
-/** The properties a search can compare: what a resource's row holds. */
-type SearchProperty = 'displayname' | 'getcontenttype' | 'getcontentlength' | 'getlastmodified' | 'creationdate' | 'fileid';
+/**
+ * The properties a search can compare: what a resource's row holds, and the caller's own star
+ * (oc:favorite, a client fact: see client-properties.ts).
+ */
+type SearchProperty = 'displayname' | 'getcontenttype' | 'getcontentlength' | 'getlastmodified' | 'creationdate' | 'fileid' | 'favorite';
 
 const PROPERTIES: Record<string, SearchProperty> = {
   [`${DAV_NS} displayname`]: 'displayname',
@@ -40,6 +44,11 @@ const PROPERTIES: Record<string, SearchProperty> = {
   [`${DAV_NS} getlastmodified`]: 'getlastmodified',
   [`${DAV_NS} creationdate`]: 'creationdate',
   [`${OC_NS} fileid`]: 'fileid',
+  // Both are when the node was made on the server (client-properties.ts renders them from it);
+  // older iOS apps range their media view on nc:upload_time (NextcloudKit searchMedia).
+  [`${NC_NS} upload_time`]: 'creationdate',
+  [`${NC_NS} creation_time`]: 'creationdate',
+  [`${FAVORITE.ns} ${FAVORITE.local}`]: 'favorite',
 };
 
 export interface BasicSearch {
@@ -96,7 +105,7 @@ function propertyOf(el: XmlElement): SearchProperty {
   if (named.length !== 1) throw new DavError(400, `<${el.local}> compares exactly one property`);
   const found = PROPERTIES[`${named[0]!.ns} ${named[0]!.local}`];
   if (!found) {
-    throw new DavError(422, `Searching by ${named[0]!.ns}${named[0]!.local} is not supported; use displayname, getcontenttype, getcontentlength, getlastmodified or creationdate`, { name: 'search-scope-valid' });
+    throw new DavError(422, `Searching by ${named[0]!.ns}${named[0]!.local} is not supported; use displayname, getcontenttype, getcontentlength, getlastmodified, creationdate, oc:fileid or oc:favorite`, { name: 'search-scope-valid' });
   }
   return found;
 }
@@ -125,6 +134,12 @@ function conditionOf(el: XmlElement, depth: number): Condition {
       const literal = findChild(el, DAV_NS, 'literal') ?? findChild(el, DAV_NS, 'typed-literal');
       if (!literal) throw new DavError(400, `<${el.local}> needs a literal`);
       const text = textOf(literal);
+      if (prop === 'favorite') {
+        // The Android app asks <d:eq> with "yes" (NcSearchMethod, FAVORITE_SEARCH), which is
+        // Nextcloud's boolean literal (FileSearchBackend::castValue: $value === 'yes').
+        if (el.local !== 'eq') throw new DavError(400, 'oc:favorite is compared with <eq> only');
+        if (favoriteLiteral(text) === null) throw new DavError(400, `oc:favorite is compared with yes or no (or 1 or 0), not "${text.slice(0, 50)}"`);
+      }
       const numeric = prop === 'getcontentlength';
       const timed = prop === 'getlastmodified' || prop === 'creationdate';
       if (el.local === 'like' && (numeric || timed)) throw new DavError(400, `<like> compares text, not ${prop}`);
@@ -160,14 +175,52 @@ function limitOf(limit: XmlElement | undefined): { limit: number; offset: number
     if (!/^\d{1,9}$/.test(t)) throw new DavError(400, `${what} must be a whole number`);
     return Number(t);
   };
-  const results = number(n, DEFAULT_RESULTS, 'nresults');
-  if (results < 1 || results > SEARCH_CAP) throw new DavError(400, `nresults must be between 1 and ${SEARCH_CAP}`);
+  // More than the cap is answered with at most the cap (RFC 5323 lets a server return fewer):
+  // the iOS app's media view asks for 100000 at once (NCMedia searchMediaPlaceholders) and reads
+  // what comes; refusing would leave its photo view empty.
+  const results = Math.min(number(n, DEFAULT_RESULTS, 'nresults'), SEARCH_CAP);
+  if (results < 1) throw new DavError(400, `nresults must be between 1 and ${SEARCH_CAP}`);
   const offset = number(first, 0, 'firstresult');
   if (offset >= SEARCH_CAP) throw new DavError(400, `A search answers at most ${SEARCH_CAP} results; firstresult must be below that`);
   return { limit: results, offset };
 }
 
 // ---- evaluation ------------------------------------------------------------------------------
+
+/** oc:favorite's literal: yes / true / 1, no / false / 0; null for anything else. */
+function favoriteLiteral(literal: string): boolean | null {
+  const t = literal.trim().toLowerCase();
+  if (t === 'yes' || t === 'true' || t === '1') return true;
+  if (t === 'no' || t === 'false' || t === '0') return false;
+  return null;
+}
+
+/** Whether a condition compares oc:favorite anywhere (its answer then needs the caller's stars). */
+export function mentionsFavorite(c: Condition | null): boolean {
+  if (c === null) return false;
+  switch (c.op) {
+    case 'and':
+    case 'or':
+      return c.args.some(mentionsFavorite);
+    case 'not':
+      return mentionsFavorite(c.arg);
+    case 'is-collection':
+      return false;
+    default:
+      return c.prop === 'favorite';
+  }
+}
+
+/** Whether every match must be a favourite (an `eq oc:favorite yes` among the conditions joined by and at the top). */
+function requiresFavorite(c: Condition | null): boolean {
+  if (c === null) return false;
+  if (c.op === 'and') return c.args.some(requiresFavorite);
+  return c.op === 'eq' && c.prop === 'favorite' && favoriteLiteral(c.literal) === true;
+}
+
+/** The ids of the caller's starred resources among those a search looks at (empty when the query names no star). */
+type Starred = ReadonlySet<string>;
+const NONE_STARRED: Starred = new Set();
 
 /** Letters unaccent spells out that have no decomposition to strip. */
 const SPELLED: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ł: 'l', þ: 'th', ð: 'd', ı: 'i' };
@@ -196,8 +249,10 @@ function likePattern(pattern: string): RegExp {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function valueOf(r: DavResource, prop: SearchProperty): string | number | null {
+function valueOf(r: DavResource, prop: SearchProperty, starred: Starred = NONE_STARRED): string | number | null {
   switch (prop) {
+    case 'favorite':
+      return starred.has(r.id) ? 1 : 0;
     case 'displayname':
       return r.path.at(-1) ?? '';
     case 'getcontenttype':
@@ -215,26 +270,27 @@ function valueOf(r: DavResource, prop: SearchProperty): string | number | null {
 }
 
 function literalValue(prop: SearchProperty, literal: string): string | number {
+  if (prop === 'favorite') return favoriteLiteral(literal) ? 1 : 0;
   if (prop === 'getcontentlength') return Number(literal.trim());
   if (prop === 'fileid' && /^\d{1,15}$/.test(literal.trim())) return Number(literal.trim());
   if (prop === 'getlastmodified' || prop === 'creationdate') return Math.floor(parsePropertyTime(literal)!.getTime() / 1000);
   return prop === 'displayname' ? fold(literal) : literal.trim().toLowerCase();
 }
 
-/** Whether a resource meets a condition. */
-export function matches(c: Condition | null, r: DavResource): boolean {
+/** Whether a resource meets a condition (`starred`: the caller's stars, when the condition names oc:favorite). */
+export function matches(c: Condition | null, r: DavResource, starred: Starred = NONE_STARRED): boolean {
   if (c === null) return true;
   switch (c.op) {
     case 'and':
-      return c.args.every((a) => matches(a, r));
+      return c.args.every((a) => matches(a, r, starred));
     case 'or':
-      return c.args.some((a) => matches(a, r));
+      return c.args.some((a) => matches(a, r, starred));
     case 'not':
-      return !matches(c.arg, r);
+      return !matches(c.arg, r, starred);
     case 'is-collection':
       return r.collection;
     default: {
-      const raw = valueOf(r, c.prop);
+      const raw = valueOf(r, c.prop, starred);
       if (raw === null) return false;
       const value = typeof raw === 'string' ? (c.prop === 'displayname' ? fold(raw) : raw.toLowerCase()) : raw;
       if (c.op === 'like') return likePattern(c.prop === 'displayname' ? c.literal : c.literal.toLowerCase()).test(String(value));
@@ -319,10 +375,10 @@ function longestPlainRun(pattern: string): string {
   return run.length > best.length ? run : best;
 }
 
-function compare(a: DavResource, b: DavResource, order: BasicSearch['order']): number {
+function compare(a: DavResource, b: DavResource, order: BasicSearch['order'], starred: Starred): number {
   for (const { prop, descending } of order) {
-    const x = valueOf(a, prop);
-    const y = valueOf(b, prop);
+    const x = valueOf(a, prop, starred);
+    const y = valueOf(b, prop, starred);
     const sx = typeof x === 'string' ? fold(x) : x;
     const sy = typeof y === 'string' ? fold(y) : y;
     if (sx === sy) continue;
@@ -333,6 +389,21 @@ function compare(a: DavResource, b: DavResource, order: BasicSearch['order']): n
 }
 
 // ---- the method --------------------------------------------------------------------------------
+
+/** The caller's favourites below a scope (the Android app's favourites view searches for them). */
+async function favoritesWithin(backend: DavExtensionContext['backend'], scope: string[], depth: '1' | 'infinity'): Promise<DavResource[]> {
+  if (!isClientBackend(backend)) throw new DavError(501, 'Favourites cannot be searched on this WebDAV space');
+  const below = (r: DavResource) => r.path.length > scope.length && scope.every((s, i) => r.path[i] === s) && (depth === 'infinity' || r.path.length === scope.length + 1);
+  return (await backend.favorites(SEARCH_CAP)).filter(below);
+}
+
+/** Which of the candidates the caller starred: one round trip for all of them. */
+async function starredAmong(backend: DavExtensionContext['backend'], candidates: DavResource[]): Promise<Starred> {
+  if (!isClientBackend(backend)) throw new DavError(501, 'Favourites cannot be searched on this WebDAV space');
+  if (candidates.length === 0) return NONE_STARRED;
+  const facts = await backend.clientFacts(candidates);
+  return new Set(candidates.filter((r) => facts.get(r.id)?.favorite === true).map((r) => r.id));
+}
 
 /** The scope's href as a path below this DAV root: absolute (the mount's or another door's), or relative to the request. */
 function scopePath(href: string, req: DavRequest, ctx: DavExtensionContext): string[] {
@@ -352,15 +423,18 @@ async function search(req: DavRequest, _path: string[], ctx: DavExtensionContext
   const path = scopePath(query.scope.href, req, ctx);
   const scope = await backend.stat(path);
   if (!scope) throw new DavError(404, `The scope ${ctx.href(path, true)} does not exist`, { name: 'search-scope-valid' });
-  let found: DavResource[];
-  if (query.scope.depth === '0' || !scope.collection) found = matches(query.where, scope) ? [scope] : [];
+  let candidates: DavResource[];
+  if (query.scope.depth === '0' || !scope.collection) candidates = [scope];
+  else if (requiresFavorite(query.where)) candidates = await favoritesWithin(backend, scope.path, query.scope.depth);
   else {
     // Sorting needs everything that matches (up to the cap); otherwise enough to fill the page.
     const max = query.order.length > 0 ? SEARCH_CAP : Math.min(SEARCH_CAP, 2 * (query.offset + query.limit));
-    const candidates = await backend.search({ scope, depth: query.scope.depth, ...narrowing(query.where), max });
-    found = candidates.filter((r) => matches(query.where, r));
+    candidates = await backend.search({ scope, depth: query.scope.depth, ...narrowing(query.where), max });
   }
-  if (query.order.length > 0) found.sort((a, b) => compare(a, b, query.order));
+  const byStar = mentionsFavorite(query.where) || query.order.some((o) => o.prop === 'favorite');
+  const starred = byStar ? await starredAmong(backend, candidates) : NONE_STARRED;
+  const found = candidates.filter((r) => matches(query.where, r, starred));
+  if (query.order.length > 0) found.sort((a, b) => compare(a, b, query.order, starred));
   const page = found.slice(query.offset, query.offset + query.limit);
 
   const ns = new NamespacePrefixes();
