@@ -109,6 +109,16 @@ export class TreeService {
   }
 
   /**
+   * A node by its numeric file id (what Nextcloud's clients keep, oc:fileid), with `permission`
+   * on it: the same answer as byId, 404 alike whether the number is unknown or not the caller's.
+   */
+  async byFileId(ctx: CallContext, fileId: number, permission: Permission, db: Db = this.db): Promise<LocatedNode> {
+    const id = Number.isSafeInteger(fileId) && fileId > 0 ? await this.nodes.idOfFileId(db, fileId) : undefined;
+    if (!id) throw notFound(`No file or folder with id ${fileId}`);
+    return this.byId(ctx, id, permission, db);
+  }
+
+  /**
    * A trashed node (top of a trashed subtree) of a space whose trash the caller holds, with
    * `permission` on it: 404 where they hold nothing, 403 where they may see but not do this.
    */
