@@ -275,5 +275,22 @@ describe('Nextcloud trash bin, versions and previews', () => {
       expect(res.status).toBe(status);
       await res.arrayBuffer();
     }
+
+    // In the trash: the listing says it has a preview, and the trash bin's preview endpoint serves
+    // it (only to its owner); the files' endpoint no longer does.
+    await del(alice, '/Docs/photo.png');
+    const [photo] = (await trashItems(alice)).filter((i) => text(i, NC, 'trashbin-filename') === 'photo.png');
+    expect(text(photo!, NC, 'has-preview')).toBe('true');
+    const trashedId = text(photo!, OC, 'fileid');
+    const trashPreview = (u: DavUser) =>
+      fetch(`${u.base}/index.php/apps/files_trashbin/preview?fileId=${trashedId}&x=96&y=96`, { headers: { authorization: u.authorization } });
+    const trashed = await trashPreview(alice);
+    expect(trashed.status).toBe(200);
+    expect(trashed.headers.get('content-type')).toBe('image/webp');
+    await trashed.arrayBuffer();
+    for (const res of [await trashPreview(bob), await preview(alice, `fileId=${trashedId}&x=96&y=96`)]) {
+      expect(res.status).toBe(404);
+      await res.arrayBuffer();
+    }
   });
 });

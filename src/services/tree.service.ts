@@ -113,9 +113,14 @@ export class TreeService {
    * on it: the same answer as byId, 404 alike whether the number is unknown or not the caller's.
    */
   async byFileId(ctx: CallContext, fileId: number, permission: Permission, db: Db = this.db): Promise<LocatedNode> {
-    const id = Number.isSafeInteger(fileId) && fileId > 0 ? await this.nodes.idOfFileId(db, fileId) : undefined;
+    const id = await this.idOfFileId(fileId, db);
     if (!id) throw notFound(`No file or folder with id ${fileId}`);
     return this.byId(ctx, id, permission, db);
+  }
+
+  /** The id of the node with this numeric file id, live or trashed, for calls that check access themselves. */
+  async idOfFileId(fileId: number, db: Db = this.db): Promise<string | undefined> {
+    return Number.isSafeInteger(fileId) && fileId > 0 ? this.nodes.idOfFileId(db, fileId) : undefined;
   }
 
   /**

@@ -26,6 +26,7 @@ interface PreviewQuery {
  * Coffer's previews always keep the aspect ratio. The apps treat any answer but 200 as "no
  * preview": 404 where Coffer makes none (or the file cannot be read, as Nextcloud answers),
  * 202 with Retry-After while the job makes it (the app asks again next time it shows the file).
+ * The trash bin's thumbnails come the same way from /index.php/apps/files_trashbin/preview.
  * Signed in as the WebDAV door signs in these apps: HTTP Basic with an app password (or the
  * REST API's bearer token).
  */
@@ -44,14 +45,27 @@ export async function nextcloudPreviewRoutes(app: FastifyInstance, { core }: { c
     } else {
       throw new CofferError(400, 'missing-file', 'Name the file: fileId (its numeric id) or file (its path)');
     }
-    const size: PreviewSize = Math.max(x, y) <= PREVIEW_SIZES.small ? 'small' : 'large';
-    const answer = await core.previews.forRequest(ctx, located.node.id, size);
+    const answer = await core.previews.forRequest(ctx, located.node.id, sizeFor(x, y));
     return sendPreview(core, request, reply, answer, 'private, no-cache');
   };
 
   for (const url of ['/index.php/core/preview', '/index.php/core/preview.png']) {
     app.get<{ Querystring: PreviewQuery }>(url, { schema: { hide: true } }, handle);
   }
+
+  // Thumbnails of the trash bin's items (apps/files_trashbin/lib/Controller/PreviewController.php),
+  // by the item's oc:fileid as the trash listing gives it; only the caller's own trash.
+  app.get<{ Querystring: PreviewQuery }>('/index.php/apps/files_trashbin/preview', { schema: { hide: true } }, async (request, reply) => {
+    const ctx = await ocsCaller(core, request);
+    const q = request.query;
+    const x = edge(q.x, 'x');
+    const y = edge(q.y, 'y');
+    if (q.fileId === undefined || !/^\d{1,15}$/.test(q.fileId)) throw new CofferError(400, 'bad-file-id', 'fileId must be the trashed item\'s numeric id (oc:fileid)');
+    const id = await core.tree.idOfFileId(Number(q.fileId));
+    if (!id) throw new CofferError(404, 'not-found', `No item with id ${q.fileId} in the trash`);
+    const answer = await core.previews.forTrashedRequest(ctx, id, sizeFor(x, y));
+    return sendPreview(core, request, reply, answer, 'private, no-cache');
+  });
 
   app.setErrorHandler(async (err, request, reply) => {
     if (err instanceof OcsError) {
@@ -67,6 +81,11 @@ export async function nextcloudPreviewRoutes(app: FastifyInstance, { core }: { c
     request.log.error({ err }, 'preview request failed');
     return reply.code(500).send({ status: 500, detail: 'The server could not make the preview' });
   });
+}
+
+/** The smaller of Coffer's previews that covers x × y, else the larger. */
+function sizeFor(x: number, y: number): PreviewSize {
+  return Math.max(x, y) <= PREVIEW_SIZES.small ? 'small' : 'large';
 }
 
 /** A requested edge in pixels: Nextcloud answers 400 to 0 or a negative one, and to what is not a number. */
