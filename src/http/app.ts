@@ -32,6 +32,7 @@ import { zipRoutes } from './routes/zip.routes.js';
 import { uploadsRoutes } from './routes/uploads.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { nextcloudPlugin } from './nextcloud/nextcloud.plugin.js';
+import { nextcloudPreviewRoutes } from './nextcloud/preview.routes.js';
 import { loginFlowApiRoutes, loginFlowProtocolRoutes } from './nextcloud/login-flow.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -172,6 +173,8 @@ export async function buildApp(core: Core, metrics: Metrics = createMetrics(core
   await app.register(davPlugin, { core });
   // status.php and the OCS API: what Nextcloud's and ownCloud's apps ask before they speak WebDAV.
   await app.register(nextcloudPlugin, { core });
+  // Nextcloud's /index.php/core/preview: thumbnails in the apps' file lists, from Coffer's previews.
+  await app.register(nextcloudPreviewRoutes, { core });
   // Nextcloud's login flows: how its apps get an app password of their own.
   await app.register(loginFlowProtocolRoutes, { core });
   if (core.config.webDir) await app.register(webAppPlugin, { dir: core.config.webDir, contentOrigin: core.config.contentOrigin?.origin });

@@ -57,6 +57,12 @@ export class NodeRepository {
     return db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The id of the node with this numeric file id (Nextcloud's oc:fileid), live or trashed. */
+  async idOfFileId(db: Db, fileId: number): Promise<string | undefined> {
+    const row = await db.selectFrom('nodes').select('id').where('file_id', '=', fileId).executeTakeFirst();
+    return row?.id;
+  }
+
   /** A node together with the space it lives in, in one round trip. */
   async getWithSpace(db: Db, id: string): Promise<{ node: Node; space: Space } | undefined> {
     const result = await sql<Node & SpaceColumns>`

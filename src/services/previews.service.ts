@@ -17,6 +17,7 @@ import { PREVIEW_SIZES, pdfFirstPage, previewSourceKind, renderImage, Unpreviewa
 import type { DerivedBlobRepository, NewDerivedBlob } from '../repositories/derived-blob.repository.js';
 import type { VersionRepository } from '../repositories/version.repository.js';
 import type { TreeService } from './tree.service.js';
+import type { Node } from '../db/schema.js';
 
 export const PREVIEW_JOB = 'preview.generate';
 /** The derived_blobs kind of each size, and of the row that records why none could be made. */
@@ -68,7 +69,16 @@ export class PreviewsService {
    */
   async forRequest(ctx: CallContext, nodeId: string, size: PreviewSize, versionId?: string): Promise<PreviewAnswer> {
     const located = await this.d.tree.byId(ctx, nodeId, 'read');
-    const node = located.node;
+    return this.answerFor(located.node, size, versionId);
+  }
+
+  /** The same for an item in the trash the caller may read (Nextcloud's trash bin shows thumbnails). */
+  async forTrashedRequest(ctx: CallContext, nodeId: string, size: PreviewSize): Promise<PreviewAnswer> {
+    const { node } = await this.d.tree.trashedById(ctx, nodeId, 'read');
+    return this.answerFor(node, size);
+  }
+
+  private async answerFor(node: Node, size: PreviewSize, versionId?: string): Promise<PreviewAnswer> {
     if (node.kind !== 'file') return { state: 'none', reason: 'Folders have no preview' };
     const id = versionId ?? node.current_version_id;
     const version = id ? await this.d.versions.getVersion(this.d.db, id) : undefined;

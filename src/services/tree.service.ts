@@ -109,6 +109,21 @@ export class TreeService {
   }
 
   /**
+   * A node by its numeric file id (what Nextcloud's clients keep, oc:fileid), with `permission`
+   * on it: the same answer as byId, 404 alike whether the number is unknown or not the caller's.
+   */
+  async byFileId(ctx: CallContext, fileId: number, permission: Permission, db: Db = this.db): Promise<LocatedNode> {
+    const id = await this.idOfFileId(fileId, db);
+    if (!id) throw notFound(`No file or folder with id ${fileId}`);
+    return this.byId(ctx, id, permission, db);
+  }
+
+  /** The id of the node with this numeric file id, live or trashed, for calls that check access themselves. */
+  async idOfFileId(fileId: number, db: Db = this.db): Promise<string | undefined> {
+    return Number.isSafeInteger(fileId) && fileId > 0 ? this.nodes.idOfFileId(db, fileId) : undefined;
+  }
+
+  /**
    * A trashed node (top of a trashed subtree) of a space whose trash the caller holds, with
    * `permission` on it: 404 where they hold nothing, 403 where they may see but not do this.
    */

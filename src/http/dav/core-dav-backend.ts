@@ -27,6 +27,7 @@ type SpaceNode = { node: ChainNode; space: SpaceRow; role: ShareRole; top: boole
 /** The virtual folder at the DAV root that shows the trash. */
 export const TRASH_FOLDER = '.Trash';
 const TRASH_NS = 'http://coffer.dev/ns';
+const NC = 'http://nextcloud.org/ns';
 const PAGE = 1000;
 const FILE_PERMISSIONS = 'RGDNVW';
 const FOLDER_PERMISSIONS = 'RGDNVCK';
@@ -416,12 +417,8 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend, DavClientBa
     }
     if (this.isTrash(collection.path)) {
       if (collection.path.length > 1) return;
-      for (let offset = 0; ; offset += PAGE) {
-        const { items } = await dav(() => this.core.trash.list(this.ctx, PAGE, offset));
-        const clashes = await dav(() => this.core.trash.nameClashes(this.ctx, items));
-        if (items.length > 0) yield items.map((n) => trashResource(n, clashes.has(n.id)));
-        if (items.length < PAGE) return;
-      }
+      yield* trashPages(this.core, this.ctx, [TRASH_FOLDER]);
+      return;
     }
     const root = collection.path.length === 0;
     if (root) {
@@ -695,38 +692,65 @@ export class CoreDavBackend implements DavBackend, DavSearchBackend, DavClientBa
       return this.trashRoot(toResource(root.node, [], null));
     }
     if (path.length > 2) return null;
-    // "a.txt.d1700000000.d1554454" reads two ways: an id prefix can itself look like ".d<digits>".
-    // The reading with an id prefix is tried first; the other would need a deletion in 1970.
-    const withId = /^(.*)\.d(\d{1,12})\.([0-9a-f]{8})$/.exec(path[1]!);
-    if (withId) {
-      const candidates = await this.core.trash.findByName(this.ctx, withId[1]!, Number(withId[2]));
-      // The oldest keeps the plain name; the others are told apart by the start of their id.
-      const found = candidates.find((c, i) => i > 0 && c.id.startsWith(withId[3]!));
-      if (found) return trashResource(found, true);
-    }
-    const plain = /^(.*)\.d(\d{1,12})$/.exec(path[1]!);
-    if (!plain) return null;
-    const [oldest] = await this.core.trash.findByName(this.ctx, plain[1]!, Number(plain[2]));
-    return oldest ? trashResource(oldest, false) : null;
+    return trashItemNamed(this.core, this.ctx, path[1]!, [TRASH_FOLDER]);
   }
 }
 
 /**
- * Trashed items are shown as "name.d<deletion time>", as Nextcloud's trash bin does; an item
- * whose name and second repeat an older one's gets ".<start of its id>" as well.
+ * The caller's trash as resources in `parent` (the virtual `.Trash` here, Nextcloud's
+ * trashbin/{user}/trash in nextcloud-trashbin.ts), a page at a time.
  */
-function trashResource(n: Node, clash: boolean): DavResource {
+export async function* trashPages(core: Core, ctx: CallContext, parent: string[]): AsyncGenerator<DavResource[]> {
+  for (let offset = 0; ; offset += PAGE) {
+    const { items } = await dav(() => core.trash.list(ctx, PAGE, offset));
+    const clashes = await dav(() => core.trash.nameClashes(ctx, items));
+    if (items.length > 0) yield items.map((n) => trashResource(n, clashes.has(n.id), parent));
+    if (items.length < PAGE) return;
+  }
+}
+
+/** The trashed item a "name.d<deletion time>[.<id prefix>]" segment names, as a resource in `parent`. */
+export async function trashItemNamed(core: Core, ctx: CallContext, segment: string, parent: string[]): Promise<DavResource | null> {
+  return dav(async () => {
+    // "a.txt.d1700000000.d1554454" reads two ways: an id prefix can itself look like ".d<digits>".
+    // The reading with an id prefix is tried first; the other would need a deletion in 1970.
+    const withId = /^(.*)\.d(\d{1,12})\.([0-9a-f]{8})$/.exec(segment);
+    if (withId) {
+      const candidates = await core.trash.findByName(ctx, withId[1]!, Number(withId[2]));
+      // The oldest keeps the plain name; the others are told apart by the start of their id.
+      const found = candidates.find((c, i) => i > 0 && c.id.startsWith(withId[3]!));
+      if (found) return trashResource(found, true, parent);
+    }
+    const plain = /^(.*)\.d(\d{1,12})$/.exec(segment);
+    if (!plain) return null;
+    const [oldest] = await core.trash.findByName(ctx, plain[1]!, Number(plain[2]));
+    return oldest ? trashResource(oldest, false, parent) : null;
+  });
+}
+
+/**
+ * Trashed items are shown as "name.d<deletion time>", as Nextcloud's trash bin does; an item
+ * whose name and second repeat an older one's gets ".<start of its id>" as well. The nc:
+ * properties are those of Nextcloud's TrashbinPlugin (apps/files_trashbin/lib/Sabre/
+ * TrashbinPlugin.php), which the apps list the trash with; its original location is relative to
+ * the user's files, without a leading slash, as Nextcloud gives it.
+ */
+function trashResource(n: Node, clash: boolean, parent: string[]): DavResource {
   const deletedAt = n.deleted_at ?? new Date(0);
-  const name = `${n.name}.d${Math.floor(deletedAt.getTime() / 1000)}${clash ? `.${n.id.slice(0, 8)}` : ''}`;
+  const seconds = String(Math.floor(deletedAt.getTime() / 1000));
+  const name = `${n.name}.d${seconds}${clash ? `.${n.id.slice(0, 8)}` : ''}`;
+  const origin = n.trash_origin_path ?? `/${n.name}`;
   return {
-    ...toResource(n, [TRASH_FOLDER, name], null),
+    ...toResource(n, [...parent, name], null),
     permissions: 'D',
     readOnly: true,
     extra: [
       { name: { ns: TRASH_NS, local: 'deleted-at' }, text: deletedAt.toISOString() },
-      { name: { ns: TRASH_NS, local: 'original-location' }, text: n.trash_origin_path ?? `/${n.name}` },
-      { name: { ns: 'http://nextcloud.org/ns', local: 'trashbin-filename' }, text: n.name },
-      { name: { ns: 'http://nextcloud.org/ns', local: 'trashbin-deletion-time' }, text: String(Math.floor(deletedAt.getTime() / 1000)) },
+      { name: { ns: TRASH_NS, local: 'original-location' }, text: origin },
+      { name: { ns: NC, local: 'trashbin-filename' }, text: n.name },
+      { name: { ns: NC, local: 'trashbin-original-location' }, text: origin.replace(/^\/+/, '') },
+      { name: { ns: NC, local: 'trashbin-title' }, text: n.name },
+      { name: { ns: NC, local: 'trashbin-deletion-time' }, text: seconds },
     ],
   };
 }

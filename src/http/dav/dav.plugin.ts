@@ -14,6 +14,8 @@ import { basicCredentials, clientInfo, derivedFromOf } from '../plugins/auth.js'
 import { CHUNKED_UPLOAD_METHODS, handleChunkedUpload, refuseOldChunking } from '../../webdav/nextcloud-chunking.js';
 import { CoreDavBackend, davErrorOf } from './core-dav-backend.js';
 import { CoreChunkedUploads } from './nextcloud-uploads.js';
+import { NextcloudTrashbin } from './nextcloud-trashbin.js';
+import { NextcloudVersions } from './nextcloud-versions.js';
 
 /** Methods Node parses but Fastify routes only once told they exist. */
 const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT'];
@@ -166,6 +168,50 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     }
   };
 
+  /**
+   * Nextcloud's trash bin (/remote.php/dav/trashbin/{username}/…) and file versions
+   * (/remote.php/dav/versions/{username}/…), the caller's own only: RFC 4918 over backends that
+   * map those trees onto the core's trash and versions (nextcloud-trashbin.ts, nextcloud-versions.ts).
+   */
+  const handleBeside = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.raw.url ?? '/';
+    const m = NEXTCLOUD_BESIDE.exec(url)!;
+    const tree = m[1] as 'trashbin' | 'versions';
+    if (request.method === 'OPTIONS') return send(reply, protocolOptions());
+    const signIn = await authenticate(core, request, () => []);
+    if ('refused' in signIn) {
+      request.raw.resume();
+      return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': CHALLENGE })));
+    }
+    const { ctx } = signIn;
+    request.callContext = ctx;
+    const username = ctx.actor.username;
+    if (decodeUsername(m[2]!).toLowerCase() !== username.toLowerCase()) {
+      request.raw.resume();
+      return send(reply, errorResponse(new DavError(403, tree === 'trashbin' ? 'You can only reach your own trash here' : 'You can only reach versions through your own versions folder')));
+    }
+    try {
+      await core.protocolSessions.touch(ctx, signIn.device);
+    } catch (err) {
+      request.raw.resume();
+      if (err instanceof CofferError) return send(reply, errorResponse(davErrorOf(err, err.status === 401 ? { 'www-authenticate': CHALLENGE } : {})));
+      throw err;
+    }
+    const mountPath = `/remote.php/dav/${tree}/${encodeURIComponent(username)}`;
+    const mountPattern = new RegExp(`^/remote\\.php/dav/${tree}/([^/?#]+)(.*)$`);
+    const handler = new DavHandler(tree === 'trashbin' ? new NextcloudTrashbin(core, ctx) : new NextcloudVersions(core, ctx), {
+      mount: mountPath,
+      // A Destination (restore/…) in the same tree of the caller's own.
+      resolvePath: (urlPath) => {
+        const d = mountPattern.exec(urlPath);
+        if (!d || decodeUsername(d[1]!).toLowerCase() !== username.toLowerCase()) return null;
+        return decodePath(d[2]!);
+      },
+    });
+    const response = await handler.handle({ method: request.method, path: m[3]!, headers: request.headers, body: request.raw });
+    return send(reply, response);
+  };
+
   app.setErrorHandler(async (err, request, reply) => {
     // A core error that escaped the backend (a busy database, say) keeps its status and Retry-After.
     if (err instanceof CofferError && err.status < 500) return send(reply, errorResponse(davErrorOf(err)));
@@ -184,6 +230,11 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     route('/');
     route('/*');
     return;
+  }
+  for (const tree of ['trashbin', 'versions']) {
+    for (const url of [`/remote.php/dav/${tree}/:username`, `/remote.php/dav/${tree}/:username/*`]) {
+      app.route({ method: DAV_METHODS as HTTPMethods[], url, exposeHeadRoute: false, handler: handleBeside });
+    }
   }
   for (const url of ['/remote.php/dav/uploads/:username', '/remote.php/dav/uploads/:username/*']) {
     app.route({ method: CHUNKED_UPLOAD_METHODS as HTTPMethods[], url, exposeHeadRoute: false, handler: handleUploads });
@@ -248,6 +299,8 @@ async function authenticate(
 const NEXTCLOUD_FILES = /^(\/remote\.php\/dav\/files\/[^/?#]+)(.*)$/;
 /** The caller's uploads root and the rest below it (Nextcloud chunked uploads). */
 const NEXTCLOUD_UPLOADS = /^\/remote\.php\/dav\/uploads\/([^/?#]+)([^?#]*)/;
+/** Nextcloud's trash bin or versions tree: which, the username, and the rest below it. */
+const NEXTCLOUD_BESIDE = /^\/remote\.php\/dav\/(trashbin|versions)\/([^/?#]+)([^?#]*)/;
 /** Nextcloud's public WebDAV of a link: the token in the path (newer clients) or as the Basic username. */
 const PUBLIC_FILES = /^(\/public\.php\/dav\/files\/([^/?#]+))(.*)$/;
 const LINK_CHALLENGE = 'Basic realm="Coffer public link", charset="UTF-8"';

@@ -23,9 +23,10 @@ export const NEXTCLOUD_CAPABILITIES = {
     // Old-style "<name>-chunking-<id>-<n>-<i>" PUTs are refused (501): clients that see this
     // false use the chunked uploads of `dav.chunking` instead.
     bigfilechunking: false,
-    // Deleted files go to the trash (WebDAV /.Trash, REST /trash) and can be restored.
+    // Deleted files go to the trash (WebDAV /.Trash, REST /trash, Nextcloud's
+    // /remote.php/dav/trashbin/<user>/) and can be restored.
     undelete: true,
-    // Overwrites keep the old versions.
+    // Overwrites keep the old versions (REST, and Nextcloud's /remote.php/dav/versions/<user>/).
     versioning: true,
   },
   checksums: {
