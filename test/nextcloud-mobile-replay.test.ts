@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DavUser, type DavResult } from './helpers/dav.js';
 import { deepText, kids, multistatus, OC, prop200, type MsResponse } from './helpers/dav-xml.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { until } from './helpers/until.js';
 
 /**
  * What the Nextcloud Android and iOS apps send that the desktop clients do not, replayed request
@@ -746,29 +748,81 @@ describe('SEARCH as the apps send it', () => {
   });
 });
 
-describe('what the apps ask of doors other helpers are building', () => {
-  // Previews for the media grid and file lists (helper-nc-trash builds /index.php/core/preview):
-  //  - NextcloudKit NextcloudKit+API.swift downloadPreview: GET <urlBase>/index.php/core/preview?fileId=<oc:fileid>
-  //    &x=<w>&y=<h>&a=1&mode=cover&forceIcon=0&mimeFallback=0&etag=<etag>, getStandardHeaders (Basic auth,
-  //    OCS-APIRequest: true), If-None-Match: <etag of the cached preview>; validate(200..<300), 304 keeps the cache.
-  //  - nextcloud/android OwnCloudClientExtensions.getPreviewEndpoint / ThumbnailsCacheManager:
-  //    GET <baseUri>/index.php/core/preview?fileId=<oc:fileid>&x=<x/2>&y=<y/2>&a=1&mode=cover&forceIcon=0 (Basic auth).
-  // Needed of the answer: 200 with an image/* body for files whose nc:has-preview is true; 404 otherwise.
-  it.todo('iOS and Android: GET /index.php/core/preview?fileId=…&x=…&y=…&a=1&mode=cover answers the image preview (and 304 with If-None-Match)');
-  // The trash (helper-nc-trash builds the trashbin DAV):
-  //  - NextcloudKit NextcloudKit+WebDAV.swift listingTrash: PROPFIND <urlBase>/remote.php/dav/trashbin/<userId>/trash/,
-  //    Depth: 1, body requestBodyTrash (every NKProperties plus nc:trashbin-filename, nc:trashbin-original-location,
-  //    nc:trashbin-deletion-time); restore = MOVE …/trash/<name> to …/trashbin/<userId>/restore/<name>.
-  //  - android-library ReadTrashbinFolderRemoteOperation: PROPFIND <davUri>/trashbin/<userId>/trash, Depth 1,
-  //    WebdavUtils.getTrashbinPropSet().
-  // Needed of the answer: 207 with one entry per trashed item carrying those three nc: properties and oc:fileid.
-  it.todo('iOS and Android: PROPFIND /remote.php/dav/trashbin/<user>/trash/ lists the trash with nc:trashbin-* properties');
-  // Shares (helper-nc-shares builds the OCS sharing API):
-  //  - NextcloudKit NextcloudKit+Share.swift readShares(parameters: NKShareParameter(path:, reshares:, subfiles:, sharedWithMe:)):
-  //    GET <urlBase>/ocs/v2.php/apps/files_sharing/api/v1/shares?format=json&path=<path>&reshares=false&subfiles=false&shared_with_me=false,
-  //    getStandardHeaders (OCS-APIRequest: true, Accept: application/json).
-  //  - android-library GetSharesRemoteOperation: GET <baseUri>/ocs/v2.php/apps/files_sharing/api/v1/shares?include_tags=true
-  //    (and ?shared_with_me=true for the shared-with-me view), OCS-APIRequest: true.
-  // Needed of the answer: 200 with ocs.data an array of shares whose share_type, path, file_source (= oc:fileid) match.
-  it.todo('iOS and Android: GET /ocs/v2.php/apps/files_sharing/api/v1/shares lists the caller’s shares with file_source = oc:fileid');
+describe('previews, trash and shares, as the apps ask for them', () => {
+  const IDS = '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:prop><oc:fileid/><nc:has-preview/><d:getetag/></d:prop></d:propfind>';
+  const fileIdOf = async (u: DavUser, rel: string) => {
+    const res = await raw(u, 'PROPFIND', `/remote.php/dav/files/${u.username}/${rel}`, { authorization: basic(u), depth: '0', 'content-type': 'application/xml' }, IDS);
+    expect(res.status, res.body).toBe(207);
+    return multistatus(res.body)[0]!;
+  };
+
+  it('iOS: GET /index.php/core/preview?fileId=…&x=…&y=…&a=1&mode=cover answers the image, and 304 for the ETag it cached', async () => {
+    const png = await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 20, g: 140, b: 60 } } }).png().toBuffer();
+    expect((await raw(alice, 'PUT', '/remote.php/dav/files/alice/beach.png', { authorization: basic(alice), 'user-agent': IOS }, png)).status).toBe(201);
+    const entry = await fileIdOf(alice, 'beach.png');
+    expect(text(entry, NC, 'has-preview')).toBe('true');
+    // NextcloudKit NextcloudKit+API.swift downloadPreview: GET <urlBase>/index.php/core/preview?fileId=<oc:fileid>
+    //   &x=<w>&y=<h>&a=1&mode=cover&forceIcon=0&mimeFallback=0, getStandardHeaders (Basic, OCS-APIRequest: true),
+    //   validate(statusCode: 200..<300); a cached preview is asked again with If-None-Match: <its etag>.
+    const url = `${server.url}/index.php/core/preview?fileId=${text(entry, OC, 'fileid')}&x=512&y=512&a=1&mode=cover&forceIcon=0&mimeFallback=0`;
+    const headers = { authorization: basic(alice), 'user-agent': IOS, 'ocs-apirequest': 'true' };
+    const got = await until('the preview', async () => {
+      const res = await fetch(url, { headers });
+      if (res.status === 202) return undefined;
+      return res;
+    });
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-type')).toMatch(/^image\//);
+    const meta = await sharp(Buffer.from(await got.arrayBuffer())).metadata();
+    expect(Math.max(meta.width ?? 0, meta.height ?? 0)).toBeGreaterThan(0);
+    const etag = got.headers.get('etag');
+    expect(etag).toBeTruthy();
+    expect((await fetch(url, { headers: { ...headers, 'if-none-match': etag! } })).status).toBe(304);
+  });
+
+  it('iOS and Android: PROPFIND /remote.php/dav/trashbin/<user>/trash/ lists the trash with nc:trashbin-* properties', async () => {
+    expect((await raw(alice, 'PUT', '/remote.php/dav/files/alice/old-note.txt', { authorization: basic(alice) }, 'to be deleted')).status).toBe(201);
+    const fileId = text(await fileIdOf(alice, 'old-note.txt'), OC, 'fileid');
+    expect((await raw(alice, 'DELETE', '/remote.php/dav/files/alice/old-note.txt', { authorization: basic(alice), 'user-agent': ANDROID })).status).toBe(204);
+    // android-library ReadTrashbinFolderRemoteOperation: PROPFIND <davUri>/trashbin/<userId>/trash, Depth 1,
+    // WebdavUtils.getTrashbinPropSet() (NextcloudKit listingTrash sends the same three nc: names in requestBodyTrash).
+    const body = '<?xml version="1.0" encoding="UTF-8" standalone="no"?><D:propfind xmlns:D="DAV:"><D:prop>'
+      + '<nc:trashbin-filename xmlns:nc="http://nextcloud.org/ns"/><nc:trashbin-original-location xmlns:nc="http://nextcloud.org/ns"/>'
+      + '<nc:trashbin-deletion-time xmlns:nc="http://nextcloud.org/ns"/><D:getcontentlength/><D:getcontenttype/><D:resourcetype/>'
+      + '<oc:size xmlns:oc="http://owncloud.org/ns"/><oc:fileid xmlns:oc="http://owncloud.org/ns"/><nc:has-preview xmlns:nc="http://nextcloud.org/ns"/>'
+      + '</D:prop></D:propfind>';
+    const res = await raw(alice, 'PROPFIND', '/remote.php/dav/trashbin/alice/trash', { authorization: basic(alice), depth: '1', 'user-agent': ANDROID, 'content-type': 'text/xml' }, body);
+    expect(res.status, res.body).toBe(207);
+    const items = multistatus(res.body).slice(1);
+    const item = items.find((r) => text(r, NC, 'trashbin-filename') === 'old-note.txt');
+    expect(item, res.body).toBeDefined();
+    expect(text(item!, NC, 'trashbin-original-location')).toBe('old-note.txt');
+    expect(text(item!, NC, 'trashbin-deletion-time')).toMatch(/^\d{10}$/);
+    expect(text(item!, OC, 'fileid')).toBe(fileId);
+    expect(Number(text(item!, DAV, 'getcontentlength'))).toBe('to be deleted'.length);
+  });
+
+  it('iOS and Android: GET /ocs/v2.php/apps/files_sharing/api/v1/shares lists the caller’s shares with file_source = oc:fileid', async () => {
+    const carol2 = await DavUser.create(server.url, 'carol-shares');
+    expect((await raw(alice, 'MKCOL', '/remote.php/dav/files/alice/Holiday', { authorization: basic(alice) })).status).toBe(201);
+    const fileId = text(await fileIdOf(alice, 'Holiday'), OC, 'fileid');
+    const ocs = (method: string, pathAndQuery: string, ua: string, body?: string) =>
+      fetch(`${server.url}/ocs/v2.php/apps/files_sharing/api/v1/${pathAndQuery}`, {
+        method,
+        headers: { authorization: basic(alice), 'user-agent': ua, 'ocs-apirequest': 'true', accept: 'application/json', ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(body ? { body } : {}),
+      });
+    // android-library CreateShareRemoteOperation: POST …/shares?format=json, form path, shareType=0, shareWith, permissions.
+    const created = await ocs('POST', 'shares?format=json', ANDROID, `path=${encodeURIComponent('/Holiday')}&shareType=0&shareWith=${carol2.username}&permissions=1`);
+    expect(created.status).toBe(200);
+    // NextcloudKit NextcloudKit+Share.swift readShares: GET …/shares?format=json&path=<path>&reshares=false&subfiles=false&shared_with_me=false.
+    const listed = await ocs('GET', `shares?format=json&path=${encodeURIComponent('/Holiday')}&reshares=false&subfiles=false&shared_with_me=false`, IOS);
+    expect(listed.status).toBe(200);
+    const data = ((await listed.json()) as { ocs: { meta: { statuscode: number }; data: { share_type: number; path: string; file_source: number; item_type: string; share_with: string }[] } }).ocs;
+    expect(data.meta.statuscode).toBe(200);
+    expect(data.data).toHaveLength(1);
+    expect(data.data[0]).toMatchObject({ share_type: 0, path: '/Holiday', item_type: 'folder', share_with: carol2.username });
+    expect(String(data.data[0]!.file_source)).toBe(fileId);
+  });
 });
+
