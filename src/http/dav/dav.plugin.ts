@@ -133,18 +133,13 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
   const handleUploads = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.raw.url ?? '/';
     const m = NEXTCLOUD_UPLOADS.exec(url)!;
-    const signIn = await authenticate(core, request, () => []);
-    if ('refused' in signIn) {
+    const signIn = await signInToOwnTree(core, request, m[1]!, 'You can only reach your own uploads here');
+    if ('refusal' in signIn) {
       request.raw.resume();
-      return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': CHALLENGE })));
+      return send(reply, errorResponse(signIn.refusal));
     }
     const { ctx } = signIn;
-    request.callContext = ctx;
     const username = ctx.actor.username;
-    if (decodeUsername(m[1]!).toLowerCase() !== username.toLowerCase()) {
-      request.raw.resume();
-      return send(reply, errorResponse(new DavError(403, 'You can only reach your own uploads here')));
-    }
     try {
       await core.protocolSessions.touch(ctx, signIn.device);
       const files = new CoreDavBackend(core, ctx, []);
@@ -178,18 +173,18 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     const m = NEXTCLOUD_BESIDE.exec(url)!;
     const tree = m[1] as 'trashbin' | 'versions';
     if (request.method === 'OPTIONS') return send(reply, protocolOptions());
-    const signIn = await authenticate(core, request, () => []);
-    if ('refused' in signIn) {
+    const signIn = await signInToOwnTree(
+      core,
+      request,
+      m[2]!,
+      tree === 'trashbin' ? 'You can only reach your own trash here' : 'You can only reach versions through your own versions folder',
+    );
+    if ('refusal' in signIn) {
       request.raw.resume();
-      return send(reply, errorResponse(new DavError(401, signIn.refused, undefined, { 'www-authenticate': CHALLENGE })));
+      return send(reply, errorResponse(signIn.refusal));
     }
     const { ctx } = signIn;
-    request.callContext = ctx;
     const username = ctx.actor.username;
-    if (decodeUsername(m[2]!).toLowerCase() !== username.toLowerCase()) {
-      request.raw.resume();
-      return send(reply, errorResponse(new DavError(403, tree === 'trashbin' ? 'You can only reach your own trash here' : 'You can only reach versions through your own versions folder')));
-    }
     try {
       await core.protocolSessions.touch(ctx, signIn.device);
     } catch (err) {
@@ -260,6 +255,23 @@ async function send(reply: FastifyReply, res: DavResponse): Promise<FastifyReply
 }
 
 const SIGN_IN = 'Sign in with your username and an app password';
+
+/**
+ * The caller of a Nextcloud tree named after a user (/remote.php/dav/uploads/{user}/…,
+ * trashbin/{user}/…, versions/{user}/…): signed in with an app password, and that user.
+ */
+async function signInToOwnTree(
+  core: Core,
+  request: FastifyRequest,
+  encodedUsername: string,
+  notYours: string,
+): Promise<{ ctx: CallContext; device: DeviceSession | null } | { refusal: DavError }> {
+  const signIn = await authenticate(core, request, () => []);
+  if ('refused' in signIn) return { refusal: new DavError(401, signIn.refused, undefined, { 'www-authenticate': CHALLENGE }) };
+  request.callContext = signIn.ctx;
+  if (decodeUsername(encodedUsername).toLowerCase() !== signIn.ctx.actor.username.toLowerCase()) return { refusal: new DavError(403, notYours) };
+  return signIn;
+}
 
 /**
  * The caller and its device session, from HTTP Basic with an app password (one database query,

@@ -1,7 +1,7 @@
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../core/context.js';
 import { CofferError } from '../../core/errors.js';
-import type { DavLock, DavResource, LockStore } from '../../webdav/backend.js';
+import type { DavLock, DavResource, DeadProperty, LockStore } from '../../webdav/backend.js';
 import type { DavClientFacts } from '../../webdav/client-properties.js';
 import { DavError } from '../../webdav/errors.js';
 import { davErrorOf } from './core-dav-backend.js';
@@ -52,5 +52,48 @@ export async function viaCore<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof CofferError) throw davErrorOf(err);
     throw err;
+  }
+}
+
+/**
+ * What the trash bin and versions trees have in common: the caller's, on no lock, and holding
+ * items nobody edits, annotates or stars (`frozen` says why, in the refusals).
+ */
+export abstract class FrozenItemsTree {
+  readonly principal: string;
+  readonly instanceId: string;
+  readonly locks: LockStore = NO_LOCKS;
+
+  constructor(
+    protected readonly core: Core,
+    protected readonly ctx: CallContext,
+    private readonly frozen: { change: string; favorite: string },
+  ) {
+    this.principal = ctx.actor.userId;
+    this.instanceId = core.instanceId;
+  }
+
+  async setModifiedAt(): Promise<never> {
+    readOnlyHere(this.frozen.change);
+  }
+
+  async deadProperties(): Promise<Map<string, DeadProperty[]>> {
+    return new Map();
+  }
+
+  async patchDeadProperties(): Promise<never> {
+    readOnlyHere(this.frozen.change);
+  }
+
+  async clientFacts(resources: DavResource[]): Promise<Map<string, DavClientFacts>> {
+    return plainFacts(this.core, resources);
+  }
+
+  async setFavorite(): Promise<never> {
+    readOnlyHere(this.frozen.favorite);
+  }
+
+  async favorites(): Promise<DavResource[]> {
+    return [];
   }
 }

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
-import type { DavBackend, DavResource, DeadProperty, LockStore } from '../../webdav/backend.js';
-import type { DavClientBackend, DavClientFacts } from '../../webdav/client-properties.js';
+import type { DavBackend, DavResource } from '../../webdav/backend.js';
+import type { DavClientBackend } from '../../webdav/client-properties.js';
 import { DavError } from '../../webdav/errors.js';
 import { trashItemNamed, trashPages } from './core-dav-backend.js';
-import { NO_LOCKS, plainFacts, quotaOf, readOnlyHere, viaCore, virtualCollection } from './nextcloud-dav-common.js';
+import { FrozenItemsTree, quotaOf, readOnlyHere, viaCore, virtualCollection } from './nextcloud-dav-common.js';
 
 const TRASH = 'trash';
 const RESTORE = 'restore';
@@ -24,18 +24,11 @@ const ITEM_PERMISSIONS = 'GD';
  * Every rule (who may see, restore or purge, where a restore lands when the name is taken) is
  * the core's TrashService's; this class only maps paths onto it.
  */
-export class NextcloudTrashbin implements DavBackend, DavClientBackend {
-  readonly principal: string;
-  readonly instanceId: string;
-  readonly locks: LockStore = NO_LOCKS;
+export class NextcloudTrashbin extends FrozenItemsTree implements DavBackend, DavClientBackend {
   private readonly now = new Date();
 
-  constructor(
-    private readonly core: Core,
-    private readonly ctx: CallContext,
-  ) {
-    this.principal = ctx.actor.userId;
-    this.instanceId = core.instanceId;
+  constructor(core: Core, ctx: CallContext) {
+    super(core, ctx, { change: 'Items in the trash cannot be changed', favorite: 'Items in the trash cannot be favourites' });
   }
 
   async stat(path: string[]): Promise<DavResource | null> {
@@ -105,29 +98,6 @@ export class NextcloudTrashbin implements DavBackend, DavClientBackend {
     return { created: true };
   }
 
-  async setModifiedAt(): Promise<never> {
-    readOnlyHere('Items in the trash cannot be changed');
-  }
-
-  async deadProperties(): Promise<Map<string, DeadProperty[]>> {
-    return new Map();
-  }
-
-  async patchDeadProperties(): Promise<never> {
-    readOnlyHere('Items in the trash cannot be changed');
-  }
-
-  async clientFacts(resources: DavResource[]): Promise<Map<string, DavClientFacts>> {
-    return plainFacts(this.core, resources);
-  }
-
-  async setFavorite(): Promise<never> {
-    readOnlyHere('Items in the trash cannot be favourites');
-  }
-
-  async favorites(): Promise<DavResource[]> {
-    return [];
-  }
 }
 
 function asItem(r: DavResource): DavResource {

@@ -3,10 +3,10 @@ import type { CallContext } from '../../core/context.js';
 import type { Core } from '../../core/core.js';
 import { CofferError } from '../../core/errors.js';
 import type { Node, Version } from '../../db/schema.js';
-import type { DavBackend, DavResource, DeadProperty, LockStore } from '../../webdav/backend.js';
-import type { DavClientBackend, DavClientFacts } from '../../webdav/client-properties.js';
+import type { DavBackend, DavResource } from '../../webdav/backend.js';
+import type { DavClientBackend } from '../../webdav/client-properties.js';
 import { DavError } from '../../webdav/errors.js';
-import { NO_LOCKS, plainFacts, quotaOf, readOnlyHere, viaCore, virtualCollection } from './nextcloud-dav-common.js';
+import { FrozenItemsTree, quotaOf, readOnlyHere, viaCore, virtualCollection } from './nextcloud-dav-common.js';
 
 const VERSIONS = 'versions';
 const RESTORE = 'restore';
@@ -26,19 +26,12 @@ type ListedVersion = Version & { author_name: string | null };
  * Access is the core's: listing and reading need read access to the file (a viewer of a share
  * may), restoring needs write access (an editor may), both through VersionsService.
  */
-export class NextcloudVersions implements DavBackend, DavClientBackend {
-  readonly principal: string;
-  readonly instanceId: string;
-  readonly locks: LockStore = NO_LOCKS;
+export class NextcloudVersions extends FrozenItemsTree implements DavBackend, DavClientBackend {
   /** The file each version resource seen in this request belongs to. */
   private readonly fileOf = new Map<string, string>();
 
-  constructor(
-    private readonly core: Core,
-    private readonly ctx: CallContext,
-  ) {
-    this.principal = ctx.actor.userId;
-    this.instanceId = core.instanceId;
+  constructor(core: Core, ctx: CallContext) {
+    super(core, ctx, { change: 'Versions cannot be changed', favorite: 'Versions cannot be favourites' });
   }
 
   async stat(path: string[]): Promise<DavResource | null> {
@@ -105,29 +98,6 @@ export class NextcloudVersions implements DavBackend, DavClientBackend {
     return { created: true };
   }
 
-  async setModifiedAt(): Promise<never> {
-    readOnlyHere('Versions cannot be changed');
-  }
-
-  async deadProperties(): Promise<Map<string, DeadProperty[]>> {
-    return new Map();
-  }
-
-  async patchDeadProperties(): Promise<never> {
-    readOnlyHere('Versions cannot be changed');
-  }
-
-  async clientFacts(resources: DavResource[]): Promise<Map<string, DavClientFacts>> {
-    return plainFacts(this.core, resources);
-  }
-
-  async setFavorite(): Promise<never> {
-    readOnlyHere('Versions cannot be favourites');
-  }
-
-  async favorites(): Promise<DavResource[]> {
-    return [];
-  }
 
   /** The older versions of the file with this numeric id, if the caller may read it; null where there is no such file. */
   private async versionsOf(segment: string): Promise<{ node: Node; resources: DavResource[] } | null> {
