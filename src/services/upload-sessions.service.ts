@@ -136,6 +136,15 @@ function failureError(failure: UploadFailure | null): CofferError {
   return new CofferError(f.status, f.code, f.detail);
 }
 
+/** The caller as the session was created for: derived-from and write-once override carried over. */
+function sessionContext(ctx: CallContext, row: UploadSession): CallContext {
+  return {
+    ...ctx,
+    ...(row.options.derivedFrom !== undefined ? { derivedFrom: row.options.derivedFrom } : {}),
+    ...(row.options.overrideWriteOnce ? { overrideWriteOnce: true } : {}),
+  };
+}
+
 /** The caller as a job carries it (plain JSON: the context holds nothing else). */
 function jobContext(ctx: CallContext): CallContext {
   return JSON.parse(JSON.stringify(ctx)) as CallContext;
@@ -638,11 +647,7 @@ export class UploadSessionsService {
 
   /** The plan of a session whose target is named at completion: checked as any upload there. */
   private async planAt(ctx: CallContext, row: UploadSession, target: NonNullable<CompleteOptions['target']>) {
-    const cctx: CallContext = {
-      ...ctx,
-      ...(row.options.derivedFrom !== undefined ? { derivedFrom: row.options.derivedFrom } : {}),
-      ...(row.options.overrideWriteOnce ? { overrideWriteOnce: true } : {}),
-    };
+    const cctx = sessionContext(ctx, row);
     const input: { mime: string | undefined; overwrite: boolean; modifiedAt: Date | undefined } = { mime: row.mime ?? undefined, overwrite: target.overwrite, modifiedAt: row.modified_at ?? undefined };
     const plan = await this.d.files.planUpload(cctx, { parentId: target.parentId, relativePath: target.relativePath, size: row.length, overwrite: target.overwrite });
     return { plan, cctx, input };
@@ -679,11 +684,7 @@ export class UploadSessionsService {
 
   private async planNow(ctx: CallContext, row: UploadSession) {
     const options = row.options;
-    const cctx: CallContext = {
-      ...ctx,
-      ...(options.derivedFrom !== undefined ? { derivedFrom: options.derivedFrom } : {}),
-      ...(options.overrideWriteOnce ? { overrideWriteOnce: true } : {}),
-    };
+    const cctx = sessionContext(ctx, row);
     let parentId = row.folder_id;
     let relativePath = row.relative_path;
     if (options.nodeId !== undefined) {

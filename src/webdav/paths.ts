@@ -5,7 +5,7 @@ import { DavError } from './errors.js';
  * (macOS) and NFC names reach the same resource. Encoded slashes, NUL, `.` and `..` are refused.
  */
 export function decodePath(raw: string): string[] {
-  return decodeSegments(raw).map((name) => name.normalize('NFC'));
+  return decodePathAsSent(raw).map((name) => name.normalize('NFC'));
 }
 
 /**
@@ -14,10 +14,6 @@ export function decodePath(raw: string): string[] {
  * they asked for byte by byte, and drop a listing whose hrefs do not start with it.
  */
 export function decodePathAsSent(raw: string): string[] {
-  return decodeSegments(raw);
-}
-
-function decodeSegments(raw: string): string[] {
   if (raw.includes('#')) throw new DavError(400, 'A request URI cannot carry a fragment (#)');
   const q = raw.indexOf('?');
   const path = q >= 0 ? raw.slice(0, q) : raw;

@@ -141,7 +141,6 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     const { ctx } = signIn;
     const username = ctx.actor.username;
     try {
-      await core.protocolSessions.touch(ctx, signIn.device);
       const files = new CoreDavBackend(core, ctx, []);
       const mountPath = `/remote.php/dav/uploads/${encodeURIComponent(username)}`;
       const response = await handleChunkedUpload(
@@ -185,13 +184,6 @@ export async function davPlugin(app: FastifyInstance, opts: DavPluginOptions): P
     }
     const { ctx } = signIn;
     const username = ctx.actor.username;
-    try {
-      await core.protocolSessions.touch(ctx, signIn.device);
-    } catch (err) {
-      request.raw.resume();
-      if (err instanceof CofferError) return send(reply, errorResponse(davErrorOf(err, err.status === 401 ? { 'www-authenticate': CHALLENGE } : {})));
-      throw err;
-    }
     const mountPath = `/remote.php/dav/${tree}/${encodeURIComponent(username)}`;
     const mountPattern = new RegExp(`^/remote\\.php/dav/${tree}/([^/?#]+)(.*)$`);
     const handler = new DavHandler(tree === 'trashbin' ? new NextcloudTrashbin(core, ctx) : new NextcloudVersions(core, ctx), {
@@ -258,7 +250,8 @@ const SIGN_IN = 'Sign in with your username and an app password';
 
 /**
  * The caller of a Nextcloud tree named after a user (/remote.php/dav/uploads/{user}/…,
- * trashbin/{user}/…, versions/{user}/…): signed in with an app password, and that user.
+ * trashbin/{user}/…, versions/{user}/…): signed in with an app password, that user, and its
+ * device session still open.
  */
 async function signInToOwnTree(
   core: Core,
@@ -270,6 +263,12 @@ async function signInToOwnTree(
   if ('refused' in signIn) return { refusal: new DavError(401, signIn.refused, undefined, { 'www-authenticate': CHALLENGE }) };
   request.callContext = signIn.ctx;
   if (decodeUsername(encodedUsername).toLowerCase() !== signIn.ctx.actor.username.toLowerCase()) return { refusal: new DavError(403, notYours) };
+  try {
+    await core.protocolSessions.touch(signIn.ctx, signIn.device);
+  } catch (err) {
+    if (err instanceof CofferError) return { refusal: davErrorOf(err, err.status === 401 ? { 'www-authenticate': CHALLENGE } : {}) };
+    throw err;
+  }
   return signIn;
 }
 
