@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { DavBackend, DavLock, DavResource, DeadProperty, PropertyName } from './backend.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { clientContexts, clientHeaders, FAVORITE, isClientBackend, parseFavorite } from './client-properties.js';
+import { header, ocMtime } from './request-headers.js';
 import { DavError, statusLine } from './errors.js';
 import { evaluateIf, parseIfHeader, submittedTokens, type IfList } from './if-header.js';
 import { assertTokensSubmitted, lockConflict, LOCK_TOKEN_PREFIX, lockCovers, parseTimeout } from './locks.js';
@@ -654,11 +655,6 @@ export function errorResponse(err: DavError): DavResponse {
   };
 }
 
-function header(req: Pick<DavRequest, 'headers'>, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
-}
-
 function isFavorite(p: PropertyName): boolean {
   return p.ns === FAVORITE.ns && p.local === FAVORITE.local;
 }
@@ -699,13 +695,6 @@ function declaredSize(req: DavRequest): number | undefined {
     throw new DavError(400, 'Content-Length and X-Expected-Entity-Length disagree');
   }
   return length ?? expected;
-}
-
-function ocMtime(req: DavRequest): Date | undefined {
-  const v = header(req, 'x-oc-mtime');
-  if (v === undefined) return undefined;
-  if (!/^\d{1,12}(\.\d+)?$/.test(v.trim())) throw new DavError(400, 'X-OC-Mtime must be Unix seconds');
-  return new Date(Number(v.trim()) * 1000);
 }
 
 /** The SHA-1 of an `OC-Checksum: SHA1:<hex> MD5:<hex>` header; other algorithms are ignored. */

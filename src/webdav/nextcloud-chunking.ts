@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { DavResource, LockStore } from './backend.js';
+import { header, ocMtime } from './request-headers.js';
 import { DavError, statusLine } from './errors.js';
 import type { DavRequest, DavResponse } from './handler.js';
 import { parseIfHeader, submittedTokens } from './if-header.js';
@@ -324,13 +325,6 @@ function byteCount(req: Pick<DavRequest, 'headers'>, name: string): number | und
   return Number(v.trim());
 }
 
-function ocMtime(req: DavRequest): Date | undefined {
-  const v = header(req, 'x-oc-mtime');
-  if (v === undefined) return undefined;
-  if (!/^\d{1,12}(\.\d+)?$/.test(v.trim())) throw new DavError(400, 'X-OC-Mtime must be Unix seconds');
-  return new Date(Number(v.trim()) * 1000);
-}
-
 const DIGEST_LENGTHS = { sha1: 40, md5: 32, sha256: 64 } as const;
 
 /**
@@ -348,11 +342,6 @@ function ocChecksum(req: DavRequest): AssembleOptions['checksum'] {
     return { algorithm, hex: m[2]!.toLowerCase() };
   }
   return undefined;
-}
-
-function header(req: Pick<DavRequest, 'headers'>, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
 }
 
 /** The body without its first `skip` bytes (those the upload holds already). */
