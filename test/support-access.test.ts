@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, type NodeBody } from './helpers/api.js';
 import { DavUser } from './helpers/dav.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { until } from './helpers/until.js';
 
 // A backup provider's tenant: its admins (and the instance's) cannot read its files through any
 // door until one of its owners approves a support request; the approval yields one session, for
@@ -139,7 +140,11 @@ describe('owner-approved support access', () => {
     // One session per approval.
     expect((await act(adam.api, pending!.id, 'start')).status).toBe(409);
 
-    const activity = await owner.json<{ items: AuditItem[] }>(`/support-requests/${pending!.id}/activity`);
+    // Each request is audited once its answer has gone out (an onResponse hook): wait for the seven.
+    const activity = await until('the support session\'s requests in the audit trail', async () => {
+      const res = await owner.json<{ items: AuditItem[] }>(`/support-requests/${pending!.id}/activity`);
+      return res.body.items.filter((e) => e.action === 'support.access').length >= 7 ? res : undefined;
+    });
     const actions = activity.body.items.map((e) => e.action);
     for (const a of ['support.request', 'support.approve', 'support.start']) expect(actions).toContain(a);
     const uses = activity.body.items.filter((e) => e.action === 'support.access');
